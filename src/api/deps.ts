@@ -1,0 +1,30 @@
+import type { Config } from '../config/schema.ts';
+import type { Logger } from '../logger.ts';
+import type { Database } from '../store/orm.ts';
+import type { Reconciler } from '../sync/engine.ts';
+import type { Platform } from '../sync/target.ts';
+
+/** What the control plane asks of the job system; api/ never imports jobs/ itself. */
+export interface JobControl {
+  /** Enqueues a debounced sync of every target of the platform (or of one target). */
+  requestSync(platform: Platform, target: string | null, trigger: string): Promise<void>;
+  list(): Promise<{ name: string; queued: number; active: number; failed: number; deadLettered: number; schedule: string | null }[]>;
+  trigger(name: string, data?: Record<string, unknown>): Promise<string | null>;
+  ready(): Promise<boolean>;
+}
+
+/** What the link flows need from the platform adapters, without api/ importing them. */
+export interface LinkPlatforms {
+  findTeamspeakClients(target: string, nickname: string): Promise<{ clientDbId: string; uniqueId: string; nickname: string }[]>;
+}
+
+export interface ApiDeps {
+  readonly db: Database;
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly reconciler: Reconciler;
+  readonly jobs: JobControl;
+  readonly links: LinkPlatforms;
+  readonly version: string;
+  readonly startedAt: Date;
+}

@@ -1,0 +1,91 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createHTTPHandler } from '@trpc/server/adapters/standalone';
+import { createContext } from './context.ts';
+import type { ApiDeps } from './deps.ts';
+import { createAuthLimiter } from './rate-limit.ts';
+import { appRouter } from './router.ts';
+
+/** A plain route beside tRPC (health, metrics, OAuth callbacks); returns false when it does not match. */
+export type HttpRoute = (req: IncomingMessage, res: ServerResponse, url: URL) => boolean | Promise<boolean>;
+
+export interface ControlPlaneEvents {
+  onRequest?(info: { path: string; code: string; ms: number }): void;
+}
+
+export interface ControlPlane {
+  readonly server: Server;
+  start(): Promise<string>;
+  stop(): Promise<void>;
+  url(): string;
+}
+
+/** The daemon's one HTTP server: tRPC under /trpc, and the extra routes given. */
+export function createControlPlane(deps: ApiDeps, routes: readonly HttpRoute[] = [], events: ControlPlaneEvents = {}): ControlPlane {
+  const limiter = createAuthLimiter(deps.config.controlPlane.maxAuthFailuresPerMinute);
+  const trpc = createHTTPHandler({
+    router: appRouter,
+    basePath: '/trpc/',
+    createContext: ({ req, res }) => {
+      const requestId = crypto.randomUUID();
+      res.setHeader('x-request-id', requestId);
+      return createContext(deps, limiter, req, requestId);
+    },
+    onError({ error, path, ctx }) {
+      if (error.code === 'INTERNAL_SERVER_ERROR') {
+        (ctx?.log ?? deps.logger).error({ err: error.cause ?? error, path }, 'unexpected error in a procedure');
+      }
+    },
+    responseMeta({ errors, type }) {
+      return errors.length === 0 && type === 'query' ? { headers: { 'cache-control': 'no-store' } } : {};
+    },
+  });
+
+  const server = createServer((req, res) => {
+    const started = performance.now();
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    res.on('finish', () => {
+      if (url.pathname.startsWith('/trpc/')) {
+        events.onRequest?.({ path: url.pathname.slice('/trpc/'.length), code: String(res.statusCode), ms: performance.now() - started });
+      }
+    });
+    void (async () => {
+      for (const route of routes) if (await route(req, res, url)) return;
+      if (url.pathname.startsWith('/trpc/')) return trpc(req, res);
+      res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'not found' }));
+    })().catch((error: unknown) => {
+      deps.logger.error({ err: error, path: url.pathname }, 'HTTP route failed');
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: 'internal error' }));
+    });
+  });
+  server.keepAliveTimeout = 5_000;
+
+  let address = '';
+  let stopping: Promise<void> | null = null;
+  return {
+    server,
+    async start() {
+      if (address) return address;
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(deps.config.controlPlane.port, deps.config.controlPlane.host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      const info = server.address() as AddressInfo;
+      const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
+      address = `http://${host}:${info.port}`;
+      return address;
+    },
+    stop() {
+      stopping ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      return stopping;
+    },
+    url: () => address,
+  };
+}

@@ -1,0 +1,141 @@
+import { z } from 'zod';
+import { Group, GroupMember, User } from '../../store/entities/index.ts';
+import { audit } from '../../services/audit.ts';
+import * as groups from '../../services/groups.ts';
+import { pageInput, toPage } from '../../services/pagination.ts';
+import { authedProcedure, requireScope, router, scoped } from '../trpc.ts';
+import type { Context } from '../context.ts';
+
+const id = z.string().min(1).max(64);
+const platform = z.enum(['teamspeak', 'discord']);
+
+function targetNames(ctx: Context, p: 'teamspeak' | 'discord') {
+  return ctx.deps.config[p].targets.map((t) => t.name);
+}
+
+async function syncAll(ctx: Context, trigger: string) {
+  await Promise.all([ctx.deps.jobs.requestSync('teamspeak', null, trigger), ctx.deps.jobs.requestSync('discord', null, trigger)]);
+}
+
+export const groupRouter = router({
+  list: scoped('directory.read')
+    .input(pageInput.extend({ kind: z.enum(['manual', 'auto']).optional() }).prefault({}))
+    .query(async ({ ctx, input }) => {
+      const em = ctx.deps.db.fork();
+      const rows = await em.find(
+        Group,
+        { ...(input.kind ? { kind: input.kind } : {}), ...(input.cursor ? { id: { $gt: input.cursor } } : {}) },
+        { orderBy: { id: 'asc' }, limit: input.limit + 1 },
+      );
+      const page = toPage(rows, input.limit);
+      return { items: await Promise.all(page.items.map((g) => groups.describeGroup(em, g))), nextCursor: page.nextCursor };
+    }),
+  get: scoped('directory.read')
+    .input(z.strictObject({ id }))
+    .query(async ({ ctx, input }) => {
+      const em = ctx.deps.db.fork();
+      const group = await groups.getGroup(em, input.id);
+      const memberIds = (await em.find(GroupMember, { groupId: group.id }, { fields: ['userId'] })).map((m) => m.userId);
+      const members = await em.find(User, { id: { $in: memberIds } }, { fields: ['id', 'characterId', 'characterName'], orderBy: { characterName: 'asc' } });
+      return { ...(await groups.describeGroup(em, group)), members: members.map((u) => ({ id: u.id, characterId: u.characterId, characterName: u.characterName })) };
+    }),
+  create: scoped('group.create')
+    .input(
+      z.strictObject({
+        name: z.string().min(1).max(100),
+        description: z.string().max(2000).default(''),
+        authorizedToLogin: z.boolean().nullable().default(null),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const em = ctx.deps.db.fork();
+      if (input.authorizedToLogin !== null) requireScope(ctx.actor, 'corporation.update');
+      const group = await groups.createGroup(em, { ...input, ownerId: ctx.actor.userId });
+      audit(em, { actorId: ctx.actor.userId, action: 'group.create', subject: `group:${group.id}`, after: group, requestId: ctx.requestId });
+      await em.flush();
+      return groups.describeGroup(em, group);
+    }),
+  update: authedProcedure
+    .input(
+      z.strictObject({
+        id,
+        name: z.string().min(1).max(100).optional(),
+        description: z.string().max(2000).optional(),
+        ownerId: id.nullable().optional(),
+        authorizedToLogin: z.boolean().nullable().optional(),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const em = ctx.deps.db.fork();
+      const current = await groups.getGroup(em, input.id);
+      requireScope(ctx.actor, 'group.update', { ownerId: current.ownerId ?? null });
+      if (input.authorizedToLogin !== undefined) requireScope(ctx.actor, 'corporation.update');
+      const { id: groupId, ...changes } = input;
+      const { before, after } = await groups.updateGroup(em, groupId, changes);
+      audit(em, { actorId: ctx.actor.userId, action: 'group.update', subject: `group:${groupId}`, before, after, requestId: ctx.requestId });
+      await em.flush();
+      if (input.name !== undefined || input.authorizedToLogin !== undefined) await syncAll(ctx, 'group.update');
+      return groups.describeGroup(em, after);
+    }),
+  map: scoped('group.map')
+    .input(
+      z.strictObject({
+        id,
+        platform,
+        target: z.string().min(1).max(64),
+        displayName: z.string().min(1).max(100).nullable().optional(),
+        mode: z.enum(['managed', 'grantOnly']).optional(),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const em = ctx.deps.db.fork();
+      const mapping = await groups.setMapping(em, input.id, input, targetNames(ctx, input.platform));
+      audit(em, { actorId: ctx.actor.userId, action: 'group.map', subject: `group:${input.id}`, after: mapping, requestId: ctx.requestId });
+      await em.flush();
+      await ctx.deps.jobs.requestSync(input.platform, input.target, 'group.map');
+      return groups.describeGroup(em, await groups.getGroup(em, input.id));
+    }),
+  unmap: scoped('group.map')
+    .input(z.strictObject({ id, platform, target: z.string().min(1).max(64) }))
+    .mutation(async ({ ctx, input }) => {
+      const em = ctx.deps.db.fork();
+      await groups.getGroup(em, input.id);
+      const removed = await groups.removeMapping(em, input.id, input.platform, input.target);
+      audit(em, { actorId: ctx.actor.userId, action: 'group.unmap', subject: `group:${input.id}`, before: input, requestId: ctx.requestId });
+      await em.flush();
+      return { removed };
+    }),
+  addMembers: authedProcedure
+    .input(z.strictObject({ id, userIds: z.array(id).min(1).max(1000) }))
+    .mutation(async ({ ctx, input }) => {
+      const em = ctx.deps.db.fork();
+      const group = await groups.getGroup(em, input.id);
+      requireScope(ctx.actor, 'group.members', { ownerId: group.ownerId ?? null });
+      const added = await groups.addMembers(em, input.id, input.userIds);
+      audit(em, { actorId: ctx.actor.userId, action: 'group.addMembers', subject: `group:${input.id}`, after: { userIds: input.userIds }, requestId: ctx.requestId });
+      await em.flush();
+      if (added) await syncAll(ctx, 'group.addMembers');
+      return { added };
+    }),
+  removeMembers: authedProcedure
+    .input(z.strictObject({ id, userIds: z.array(id).min(1).max(1000) }))
+    .mutation(async ({ ctx, input }) => {
+      const em = ctx.deps.db.fork();
+      const group = await groups.getGroup(em, input.id);
+      requireScope(ctx.actor, 'group.members', { ownerId: group.ownerId ?? null });
+      const removed = await groups.removeMembers(em, input.id, input.userIds);
+      audit(em, { actorId: ctx.actor.userId, action: 'group.removeMembers', subject: `group:${input.id}`, before: { userIds: input.userIds }, requestId: ctx.requestId });
+      await em.flush();
+      if (removed) await syncAll(ctx, 'group.removeMembers');
+      return { removed };
+    }),
+  delete: authedProcedure.input(z.strictObject({ id })).mutation(async ({ ctx, input }) => {
+    const em = ctx.deps.db.fork();
+    const group = await groups.getGroup(em, input.id);
+    requireScope(ctx.actor, 'group.delete', { ownerId: group.ownerId ?? null });
+    const deleted = await groups.deleteGroup(em, input.id);
+    audit(em, { actorId: ctx.actor.userId, action: 'group.delete', subject: `group:${input.id}`, before: deleted, requestId: ctx.requestId });
+    await em.flush();
+    return { deleted: true };
+  }),
+});

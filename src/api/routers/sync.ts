@@ -1,0 +1,72 @@
+import { TRPCError } from '@trpc/server';
+import { z } from 'zod';
+import { SyncRun } from '../../store/entities/index.ts';
+import { pageInput, toPage } from '../../services/pagination.ts';
+import { explain } from '../../sync/explain.ts';
+import { authedProcedure, requireScope, router, scoped } from '../trpc.ts';
+import type { Context } from '../context.ts';
+
+const platform = z.enum(['teamspeak', 'discord']);
+const targetRef = z.strictObject({ platform, target: z.string().min(1).max(64) });
+
+function requireTarget(ctx: Context, input: z.infer<typeof targetRef>) {
+  if (!ctx.deps.reconciler.target(input.platform, input.target)) {
+    throw new TRPCError({ code: 'NOT_FOUND', message: `no ${input.platform} target named "${input.target}" is configured` });
+  }
+}
+
+export const syncRouter = router({
+  plan: scoped('sync.read')
+    .input(targetRef)
+    .query(async ({ ctx, input }) => {
+      requireTarget(ctx, input);
+      return ctx.deps.reconciler.run(input.platform, input.target, { dryRun: true, trigger: `api:${ctx.actor.userId}` });
+    }),
+  run: scoped('sync.run')
+    .input(targetRef)
+    .mutation(async ({ ctx, input }) => {
+      requireTarget(ctx, input);
+      return ctx.deps.reconciler.run(input.platform, input.target, { trigger: `api:${ctx.actor.userId}` });
+    }),
+  force: scoped('sync.force')
+    .input(targetRef)
+    .mutation(async ({ ctx, input }) => {
+      requireTarget(ctx, input);
+      return ctx.deps.reconciler.run(input.platform, input.target, { force: true, trigger: `force:${ctx.actor.userId}` });
+    }),
+  runs: scoped('sync.read')
+    .input(pageInput.extend({ platform: platform.optional(), target: z.string().max(64).optional() }))
+    .query(async ({ ctx, input }) => {
+      const rows = await ctx.deps.db.fork().find(
+        SyncRun,
+        {
+          ...(input.platform ? { platform: input.platform } : {}),
+          ...(input.target ? { target: input.target } : {}),
+          ...(input.cursor ? { id: { $lt: input.cursor } } : {}),
+        },
+        { orderBy: { id: 'desc' }, limit: input.limit + 1 },
+      );
+      return toPage(rows, input.limit);
+    }),
+  status: scoped('sync.read').query(async ({ ctx }) => {
+    const em = ctx.deps.db.fork();
+    return Promise.all(
+      ctx.deps.reconciler.targets().map(async (t) => {
+        const [last, lastApplied] = await Promise.all([
+          em.findOne(SyncRun, { platform: t.platform, target: t.name, dryRun: false }, { orderBy: { startedAt: 'desc' } }),
+          em.findOne(SyncRun, { platform: t.platform, target: t.name, status: 'applied' }, { orderBy: { startedAt: 'desc' } }),
+        ]);
+        return { platform: t.platform, target: t.name, ...t.status(), lastRun: last, lastAppliedAt: lastApplied?.finishedAt ?? null };
+      }),
+    );
+  }),
+  explain: authedProcedure
+    .input(targetRef.extend({ userId: z.string().min(1).max(64) }))
+    .query(async ({ ctx, input }) => {
+      requireTarget(ctx, input);
+      const em = ctx.deps.db.fork();
+      const result = await explain(em, input.userId, input.platform, input.target);
+      requireScope(ctx.actor, 'user.read', { affiliation: result.affiliation });
+      return result.groups;
+    }),
+});

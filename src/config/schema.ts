@@ -1,0 +1,163 @@
+import { z } from 'zod';
+
+/**
+ * The whole configuration, with every default. `config/roster.example.yaml` and the README's
+ * configuration reference are generated from the descriptions here (`npm run docs:config`),
+ * so they cannot drift from what the daemon accepts.
+ */
+
+const port = z.number().int().min(0).max(65535);
+const name = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lowercase letters, digits, "-" and "_", starting with a letter or digit');
+
+export const teamspeakTargetSchema = z.strictObject({
+  name: name.describe('Name of this target; mappings refer to it.'),
+  host: z.string().min(1).describe('ServerQuery host.'),
+  queryPort: port.default(10011).describe('ServerQuery (raw) port.'),
+  serverId: z.number().int().min(1).default(1).describe('Virtual server id (`use sid=`).'),
+  username: z.string().min(1).describe('ServerQuery login name.'),
+  password: z.string().min(1).describe('ServerQuery password (secret; prefer the env override).'),
+  nickname: z.string().min(1).max(30).default('Roster').describe('Nickname of the query client.'),
+  commandsPerWindow: z
+    .number()
+    .int()
+    .min(1)
+    .default(10)
+    .describe('Flood budget: commands per window (TeamSpeak default for non-whitelisted clients is 10).'),
+  windowMs: z.number().int().min(100).default(3000).describe('Flood budget window in milliseconds.'),
+  messageNicknames: z
+    .boolean()
+    .default(true)
+    .describe('Send a private message to clients whose nickname differs from their tickered name.'),
+});
+
+export const discordTargetSchema = z.strictObject({
+  name: name.describe('Name of this target; mappings refer to it.'),
+  token: z.string().min(1).describe('Bot token (secret; prefer the env override).'),
+  guildId: z.string().regex(/^\d{15,21}$/, 'a Discord snowflake').describe('Guild (server) id.'),
+  apiBaseUrl: z.url().default('https://discord.com/api').describe('Discord API base URL (tests use a fake).'),
+  setNicknames: z.boolean().default(true).describe("Set members' nicknames to their tickered names."),
+  rolePermissions: z
+    .string()
+    .regex(/^\d+$/)
+    .default('0')
+    .describe('Permission bits given to roles Roster creates.'),
+  oauthClientId: z.string().default('').describe('OAuth2 application id, for the link flow.'),
+  oauthClientSecret: z.string().default('').describe('OAuth2 client secret (secret).'),
+});
+
+export const configSchema = z.strictObject({
+  database: z
+    .strictObject({
+      url: z
+        .string()
+        .default('')
+        .refine((u) => u === '' || /^(postgres(ql)?|mongodb(\+srv)?):\/\//.test(u), {
+          message: 'empty (embedded), postgres://... or mongodb://...',
+        })
+        .describe('Directory database: postgres://..., mongodb://..., or empty for the embedded PGlite.'),
+      dataDir: z.string().default('./data').describe('Where the embedded database keeps its files.'),
+    })
+    .prefault({}),
+  jobs: z
+    .strictObject({
+      databaseUrl: z
+        .string()
+        .default('')
+        .refine((u) => u === '' || /^postgres(ql)?:\/\//.test(u), { message: 'empty or postgres://...' })
+        .describe('PostgreSQL for pg-boss; empty = the directory database when it is PostgreSQL or embedded.'),
+      schema: z.string().default('pgboss').describe('PostgreSQL schema pg-boss uses.'),
+      reconcileCron: z.string().default('*/10 * * * *').describe('Full TeamSpeak and Discord reconcile.'),
+      affiliationCron: z.string().default('17 * * * *').describe('ESI refresh of character affiliations.'),
+      esiRefreshCron: z.string().default('23 3 * * *').describe('ESI refresh of corporations and alliances.'),
+      autogroupCron: z.string().default('41 * * * *').describe('Autogroup rebuild.'),
+      cleanupCron: z.string().default('*/15 * * * *').describe('Expired links, states and tokens cleanup.'),
+      syncDebounceSeconds: z
+        .number()
+        .int()
+        .min(0)
+        .max(300)
+        .default(2)
+        .describe('Delay that collapses a burst of edits into one platform sync.'),
+      retryLimit: z.number().int().min(0).default(5).describe('Attempts before a job is dead-lettered.'),
+      shutdownTimeoutMs: z.number().int().min(0).default(30_000).describe('How long a stop waits for running jobs.'),
+    })
+    .prefault({}),
+  controlPlane: z
+    .strictObject({
+      host: z.string().default('127.0.0.1').describe('Address the HTTP control plane binds.'),
+      port: port.default(8380).describe('Port of the HTTP control plane (0 = any free port).'),
+      publicUrl: z
+        .string()
+        .default('')
+        .describe('URL users reach the daemon at (OAuth callbacks); default http://host:port.'),
+      maxAuthFailuresPerMinute: z.number().int().min(1).default(20).describe('Failed logins per address per minute.'),
+    })
+    .prefault({}),
+  teamspeak: z
+    .strictObject({
+      targets: z.array(teamspeakTargetSchema).default([]).describe('TeamSpeak virtual servers to keep in step.'),
+      linkTtlSeconds: z.number().int().min(10).default(120).describe('Lifetime of a link nickname challenge.'),
+    })
+    .prefault({}),
+  discord: z
+    .strictObject({
+      targets: z.array(discordTargetSchema).default([]).describe('Discord guilds to keep in step.'),
+      linkTtlSeconds: z.number().int().min(10).default(600).describe('Lifetime of a link code or OAuth state.'),
+    })
+    .prefault({}),
+  esi: z
+    .strictObject({
+      baseUrl: z.url().default('https://esi.evetech.net/latest').describe('ESI base URL.'),
+      contact: z.string().default('').describe('Contact for the User-Agent (e-mail or in-game name).'),
+      timeoutMs: z.number().int().min(100).default(10_000).describe('Per-request timeout.'),
+    })
+    .prefault({}),
+  sso: z
+    .strictObject({
+      loginBaseUrl: z.url().default('https://login.eveonline.com').describe('EVE SSO base URL.'),
+      clientId: z.string().default('').describe('EVE application client id; empty disables login.'),
+      clientSecret: z.string().default('').describe('EVE application secret (secret).'),
+      callbackUrl: z.string().default('').describe('Callback URL registered with the EVE application.'),
+      encryptionKey: z
+        .string()
+        .default('')
+        .describe('32-byte key (base64 or hex) that encrypts refresh tokens at rest (secret).'),
+    })
+    .prefault({}),
+  sync: z
+    .strictObject({
+      maxRemovalShare: z
+        .number()
+        .min(0)
+        .max(1)
+        .default(0.25)
+        .describe('Refuse a run that removes more than this share of managed memberships.'),
+      maxRemovals: z
+        .number()
+        .int()
+        .min(0)
+        .default(1000)
+        .describe('Refuse a run that removes more than this many memberships.'),
+      removalGraceMinutes: z
+        .number()
+        .min(0)
+        .default(0)
+        .describe('A removal applies only once planned continuously this long.'),
+    })
+    .prefault({}),
+  log: z
+    .strictObject({
+      level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info').describe('Log level.'),
+      pretty: z.enum(['auto', 'always', 'never']).default('auto').describe('Pretty logs (auto = when stdout is a TTY).'),
+    })
+    .prefault({}),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type TeamspeakTargetConfig = z.infer<typeof teamspeakTargetSchema>;
+export type DiscordTargetConfig = z.infer<typeof discordTargetSchema>;
+
+/** Config keys whose values are secrets: redacted in logs and in `system.config`. */
+export const secretKeys = ['password', 'token', 'clientSecret', 'oauthClientSecret', 'encryptionKey'] as const;

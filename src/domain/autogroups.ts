@@ -1,0 +1,64 @@
+import { allianceIdOf, coalitionsOf } from './affiliation.ts';
+import { mayLogin } from './login.ts';
+import { GUEST, SUPERUSER, type Directory } from './types.ts';
+
+/**
+ * Autogroups are derived, never edited: one per corporation, alliance and coalition (their
+ * non-guest users) and two built-ins. Each has a stable key (what the store tracks it by) and a
+ * name. Names of autogroups contain a colon or are one of the built-in names; manual group names
+ * may contain neither, so the two can never collide.
+ */
+export const BUILTIN_SUPERUSERS = 'superusers';
+export const BUILTIN_MEMBERS = 'members';
+export const reservedGroupNames: readonly string[] = [BUILTIN_SUPERUSERS, BUILTIN_MEMBERS];
+
+export interface AutogroupSpec {
+  /** Stable identity: `corporation:<id>`, `alliance:<id>`, `coalition:<uuid>`, `builtin:<name>`. */
+  readonly key: string;
+  readonly name: string;
+  readonly description: string;
+  readonly memberIds: ReadonlySet<string>;
+}
+
+export function manualGroupNameProblem(name: string): string | null {
+  const trimmed = name.trim();
+  if (trimmed.length === 0) return 'a group name cannot be empty';
+  if (trimmed.length > 100) return 'a group name has at most 100 characters';
+  if (trimmed.includes(':')) return 'a group name cannot contain ":" (reserved for autogroups such as corp:TICKER)';
+  if (reservedGroupNames.includes(trimmed.toLowerCase())) return `"${trimmed}" is the name of a built-in group`;
+  return null;
+}
+
+/** Every autogroup with its members, rebuilt from scratch from the directory. */
+export function deriveAutogroups(dir: Directory): AutogroupSpec[] {
+  const byKey = new Map<string, { name: string; description: string; memberIds: Set<string> }>();
+  const ensure = (key: string, name: string, description: string) => {
+    let spec = byKey.get(key);
+    if (!spec) byKey.set(key, (spec = { name, description, memberIds: new Set() }));
+    return spec;
+  };
+  for (const corp of dir.corporations.values()) {
+    ensure(`corporation:${corp.corporationId}`, `corp:${corp.ticker}`, `Members of ${corp.name}`);
+  }
+  for (const alliance of dir.alliances.values()) {
+    ensure(`alliance:${alliance.allianceId}`, `alliance:${alliance.ticker}`, `Members of ${alliance.name}`);
+  }
+  for (const coalition of dir.coalitions) {
+    ensure(`coalition:${coalition.id}`, `coalition:${coalition.ticker}`, `Members of ${coalition.name}`);
+  }
+  const superusers = ensure(`builtin:${BUILTIN_SUPERUSERS}`, BUILTIN_SUPERUSERS, 'Users of clearance 10');
+  const members = ensure(`builtin:${BUILTIN_MEMBERS}`, BUILTIN_MEMBERS, 'Everyone who may log in');
+
+  for (const user of dir.users.values()) {
+    if (user.clearanceLevel >= SUPERUSER) superusers.memberIds.add(user.id);
+    if (mayLogin(user, dir)) members.memberIds.add(user.id);
+    if (user.clearanceLevel <= GUEST || user.corporationId === null) continue;
+    byKey.get(`corporation:${user.corporationId}`)?.memberIds.add(user.id);
+    const allianceId = allianceIdOf(user.corporationId, dir);
+    if (allianceId !== null) byKey.get(`alliance:${allianceId}`)?.memberIds.add(user.id);
+    for (const coalition of coalitionsOf(user.corporationId, allianceId, dir.coalitions)) {
+      byKey.get(`coalition:${coalition.id}`)?.memberIds.add(user.id);
+    }
+  }
+  return [...byKey].map(([key, spec]) => ({ key, ...spec }));
+}

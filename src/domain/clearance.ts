@@ -1,0 +1,124 @@
+import { distance, type Affiliation } from './affiliation.ts';
+import { ADMIN, GUEST, SUPERUSER, ROOT_CHARACTER_ID, type ClearanceLevel } from './types.ts';
+
+/**
+ * Named rights. Relative rights compare the actor's level with the distance to the target
+ * (0 same user, 1 same corporation, 3 same alliance, 5 same coalition, 7 anyone): reading needs
+ * level >= distance, writing needs level >= distance + 1 (own data: level >= 0). Absolute rights
+ * need a minimum level. Owner rights allow the target's owner, or anyone at the minimum level.
+ * The README's clearance table is generated from this table.
+ */
+export const scopeRules = {
+  'user.read': { kind: 'relative', access: 'read', doc: 'See a user, their links and groups.' },
+  'user.write': { kind: 'relative', access: 'write', doc: "Unlink a user's platform accounts." },
+  'user.setAuthorizedToLogin': { kind: 'relative', access: 'write', doc: "Set a user's login flag (never one's own)." },
+  'user.setClearance': { kind: 'relative', access: 'write', doc: 'Change a clearance level (see the rules below).' },
+  'user.listGuests': { kind: 'absolute', min: 2, doc: 'See guests in user listings.' },
+  'user.delete': { kind: 'absolute', min: ADMIN, doc: 'Delete a user.' },
+  'directory.read': { kind: 'absolute', min: 0, doc: 'List corporations, alliances, coalitions and groups.' },
+  'corporation.guests': { kind: 'relative', access: 'write', doc: "Invite or remove a corporation's guests." },
+  'corporation.track': { kind: 'absolute', min: ADMIN, doc: 'Track a corporation or alliance from ESI.' },
+  'corporation.update': { kind: 'absolute', min: ADMIN, doc: 'Login flag and mandatory scopes of corporations and alliances.' },
+  'coalition.write': { kind: 'absolute', min: ADMIN, doc: 'Create, update and delete coalitions.' },
+  'group.create': { kind: 'absolute', min: 1, doc: 'Create a manual group (the creator owns it).' },
+  'group.members': { kind: 'owner', min: ADMIN, doc: 'Add or remove members of a manual group.' },
+  'group.update': { kind: 'owner', min: ADMIN, doc: "Edit a manual group's description and owner." },
+  'group.map': { kind: 'absolute', min: ADMIN, doc: 'Map a group to a platform target, or unmap it.' },
+  'group.delete': { kind: 'owner', min: ADMIN, doc: 'Delete a manual group.' },
+  'token.own': { kind: 'absolute', min: 0, doc: 'List, create and revoke one’s own tokens.' },
+  'token.application': { kind: 'absolute', min: SUPERUSER, doc: 'Create long-lived application tokens.' },
+  'link.own': { kind: 'absolute', min: 0, doc: 'Link and unlink one’s own TeamSpeak and Discord accounts.' },
+  'sync.read': { kind: 'absolute', min: ADMIN, doc: 'See sync plans, runs and platform status.' },
+  'sync.run': { kind: 'absolute', min: ADMIN, doc: 'Start a sync run now.' },
+  'sync.force': { kind: 'absolute', min: SUPERUSER, doc: 'Force a run the blast-radius guard refused.' },
+  'platform.deleteGroup': { kind: 'absolute', min: SUPERUSER, doc: 'Delete a platform group Roster manages.' },
+  'system.read': { kind: 'absolute', min: ADMIN, doc: 'See the configuration (redacted) and the jobs.' },
+  'system.jobs': { kind: 'absolute', min: ADMIN, doc: 'Trigger a job.' },
+  'audit.read': { kind: 'absolute', min: ADMIN, doc: 'Read the audit log.' },
+} as const satisfies Record<string, ScopeRule>;
+
+type ScopeRule =
+  | { kind: 'relative'; access: 'read' | 'write'; doc: string }
+  | { kind: 'absolute'; min: ClearanceLevel; doc: string }
+  | { kind: 'owner'; min: ClearanceLevel; doc: string };
+
+export type Scope = keyof typeof scopeRules;
+
+export interface Actor {
+  readonly userId: string;
+  readonly characterId: number;
+  readonly clearanceLevel: ClearanceLevel;
+  readonly affiliation: Affiliation;
+}
+
+/** What a scope is checked against; relative scopes need `affiliation`, owner scopes `ownerId`. */
+export interface ScopeTarget {
+  readonly affiliation?: Affiliation;
+  readonly ownerId?: string | null;
+}
+
+export function may(actor: Actor, scope: Scope, target: ScopeTarget = {}): boolean {
+  if (actor.clearanceLevel <= GUEST) return false;
+  const rule: ScopeRule = scopeRules[scope];
+  switch (rule.kind) {
+    case 'absolute':
+      return actor.clearanceLevel >= rule.min;
+    case 'owner':
+      return (target.ownerId != null && target.ownerId === actor.userId) || actor.clearanceLevel >= rule.min;
+    case 'relative': {
+      if (!target.affiliation) return actor.clearanceLevel >= (rule.access === 'read' ? 7 : 8);
+      const d = distance(actor.affiliation, target.affiliation);
+      if (d === 0) return true;
+      return actor.clearanceLevel >= (rule.access === 'read' ? d : d + 1);
+    }
+  }
+}
+
+export type ClearanceRefusal =
+  | 'own-level'
+  | 'out-of-range'
+  | 'above-own-level'
+  | 'target-not-below'
+  | 'root-is-fixed'
+  | 'not-in-reach';
+
+/**
+ * May `actor` set `target`'s level to `level`? Never one's own; never above one's own level;
+ * never a target at or above one's own level unless superuser; root stays 10; and the target must
+ * be within the actor's write reach.
+ */
+export function clearanceChangeRefusal(
+  actor: Actor,
+  target: { userId: string; characterId: number; clearanceLevel: ClearanceLevel; affiliation: Affiliation },
+  level: ClearanceLevel,
+): ClearanceRefusal | null {
+  if (!Number.isInteger(level) || level < GUEST || level > SUPERUSER) return 'out-of-range';
+  if (actor.userId === target.userId) return 'own-level';
+  if (target.characterId === ROOT_CHARACTER_ID) return 'root-is-fixed';
+  if (level > actor.clearanceLevel) return 'above-own-level';
+  if (target.clearanceLevel >= actor.clearanceLevel && actor.clearanceLevel < SUPERUSER) return 'target-not-below';
+  if (!may(actor, 'user.setClearance', { affiliation: target.affiliation })) return 'not-in-reach';
+  return null;
+}
+
+/** Levels a CEO holds by office: corporation CEO at least 2, alliance executor's CEO at least 4. */
+export const CEO_FLOOR = 2;
+export const EXECUTOR_CEO_FLOOR = 4;
+
+/**
+ * The level a user should have after their offices changed. Levels of admins and above are never
+ * touched automatically; a floor raises a level; losing an office drops a level that was only the
+ * office's floor back to 0.
+ */
+export function levelAfterOfficeChange(current: ClearanceLevel, oldFloor: number, newFloor: number): ClearanceLevel {
+  if (current >= ADMIN || current <= GUEST) return current;
+  if (current < newFloor) return newFloor;
+  if (newFloor < oldFloor && current <= oldFloor) return Math.max(newFloor, 0);
+  return current;
+}
+
+export function officeFloor(isCorporationCeo: boolean, isExecutorCeo: boolean): number {
+  if (isExecutorCeo) return EXECUTOR_CEO_FLOOR;
+  if (isCorporationCeo) return CEO_FLOOR;
+  return 0;
+}

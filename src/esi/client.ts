@@ -1,0 +1,217 @@
+/**
+ * The ESI client: typed endpoints over the transport (retries, error limit, ETag cache).
+ * Every reply is validated with zod and returned camelCase.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import { chunk, mapWithConcurrency } from './concurrency.ts';
+import { createErrorLimitGovernor } from './error-limit.ts';
+import { EsiMalformedResponseError } from './errors.ts';
+import { createResponseCache } from './response-cache.ts';
+import {
+  affiliationListSchema,
+  allianceSchema,
+  characterSchema,
+  corporationSchema,
+  describeIssues,
+  idListSchema,
+  type EsiAffiliation,
+  type EsiAlliance,
+  type EsiCharacter,
+  type EsiCorporation,
+} from './schemas.ts';
+import { createTransport, type EsiRequest, type TransportCounters } from './transport.ts';
+
+export interface EsiClientOptions {
+  /** Default `https://esi.evetech.net/latest`. */
+  readonly baseUrl?: string;
+  /** Sent on every request; CCP asks for contact details (e.g. `Roster/1.0 (admin@example.org)`). */
+  readonly userAgent: string;
+  /** Per attempt. Default 10 s. */
+  readonly timeoutMs?: number;
+  /** Attempts after the first one, for transient failures. Default 3. */
+  readonly maxRetries?: number;
+  /** Exponential backoff bounds between retries. Defaults 500 ms and 30 s. */
+  readonly backoffMinMs?: number;
+  readonly backoffMaxMs?: number;
+  /** Slow down when fewer errors than this remain in ESI's window. Default 20. */
+  readonly errorLimitSlowdownBelow?: number;
+  /** Pause until the window resets when fewer errors than this remain. Default 5. */
+  readonly errorLimitPauseBelow?: number;
+  /** Upper bound of one slowdown delay. Default 5 s. */
+  readonly errorLimitMaxSlowdownMs?: number;
+  /** Added to a pause (ESI rounds the reset to seconds). Default 500 ms. */
+  readonly errorLimitPauseMarginMs?: number;
+  /** Requests in flight for pages and affiliation batches. Default 4. */
+  readonly concurrency?: number;
+  /** Ids per `POST /characters/affiliation/` call; ESI accepts at most 1,000. Default 1,000. */
+  readonly affiliationBatchSize?: number;
+  /** Cached GET replies kept in memory. Default 20,000. */
+  readonly cacheMaxEntries?: number;
+  /** Injectable for tests. */
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly now?: () => number;
+}
+
+const defaults = {
+  baseUrl: 'https://esi.evetech.net/latest',
+  timeoutMs: 10_000,
+  maxRetries: 3,
+  backoffMinMs: 500,
+  backoffMaxMs: 30_000,
+  errorLimitSlowdownBelow: 20,
+  errorLimitPauseBelow: 5,
+  errorLimitMaxSlowdownMs: 5_000,
+  errorLimitPauseMarginMs: 500,
+  concurrency: 4,
+  affiliationBatchSize: 1_000,
+  cacheMaxEntries: 20_000,
+  sleep: (ms: number) => sleep(ms),
+  now: () => Date.now(),
+} as const satisfies Required<Omit<EsiClientOptions, 'userAgent'>>;
+
+export interface EsiClientStats extends Readonly<TransportCounters> {
+  /** Last `X-ESI-Error-Limit-Remain` seen; null before the first reply. */
+  readonly errorLimitRemain: number | null;
+}
+
+export interface EsiClient {
+  getCharacter(characterId: number): Promise<EsiCharacter>;
+  getCorporation(corporationId: number): Promise<EsiCorporation>;
+  getAlliance(allianceId: number): Promise<EsiAlliance>;
+  /** Ids of the alliance's member corporations. */
+  getAllianceCorporations(allianceId: number): Promise<number[]>;
+  /** Current corporation and alliance of each character ESI knows, in batches of 1,000. */
+  getAffiliations(characterIds: readonly number[]): Promise<EsiAffiliation[]>;
+  /** Character ids of the corporation's members; needs a director's token with
+   * `esi-corporations.read_corporation_membership.v1`. */
+  getCorporationMembers(corporationId: number, accessToken: string): Promise<number[]>;
+  stats(): EsiClientStats;
+  /** Last `X-ESI-Error-Limit-Remain` seen, for metrics. */
+  errorLimitRemain(): number | null;
+  clearCache(): void;
+}
+
+function assertId(kind: string, id: number): void {
+  if (!Number.isSafeInteger(id) || id <= 0) throw new TypeError(`invalid ${kind} id: ${id}`);
+}
+
+export function createEsiClient(options: EsiClientOptions, logger?: Logger): EsiClient {
+  if (!options.userAgent?.trim()) throw new TypeError('esi: userAgent is required (with contact info)');
+  const o = { ...defaults, ...stripUndefined(options), userAgent: options.userAgent };
+  if (o.affiliationBatchSize < 1 || o.affiliationBatchSize > 1000) {
+    throw new RangeError('esi: affiliationBatchSize must be between 1 and 1000');
+  }
+  const counters: TransportCounters = {
+    calls: 0,
+    notModified: 0,
+    cacheHits: 0,
+    retries: 0,
+    slowdowns: 0,
+    pauses: 0,
+  };
+  const governor = createErrorLimitGovernor({
+    slowdownBelow: o.errorLimitSlowdownBelow,
+    pauseBelow: o.errorLimitPauseBelow,
+    maxSlowdownMs: o.errorLimitMaxSlowdownMs,
+    pauseMarginMs: o.errorLimitPauseMarginMs,
+    defaultResetMs: 60_000,
+    now: o.now,
+  });
+  const cache = createResponseCache(o.cacheMaxEntries);
+  const send = createTransport(o, governor, cache, counters, logger);
+
+  async function fetchParsed<S extends z.ZodType>(schema: S, request: EsiRequest): Promise<z.output<S>> {
+    const reply = await send(request);
+    return validate(schema, request.route, reply.body);
+  }
+
+  /** Every page of a paginated list route (`X-Pages`), concatenated. */
+  async function fetchAllPages(request: EsiRequest): Promise<number[]> {
+    const first = await send(request);
+    const rest = Array.from({ length: first.pages - 1 }, (_, i) => i + 2);
+    const pages = await mapWithConcurrency(rest, o.concurrency, async (page) => {
+      const reply = await send({ ...request, query: { ...request.query, page: String(page) } });
+      return validate(idListSchema, request.route, reply.body);
+    });
+    return [...validate(idListSchema, request.route, first.body), ...pages.flat()];
+  }
+
+  return {
+    async getCharacter(characterId) {
+      assertId('character', characterId);
+      const route = '/characters/{character_id}/';
+      const c = await fetchParsed(characterSchema, {
+        method: 'GET',
+        route,
+        path: `/characters/${characterId}/`,
+      });
+      return { characterId, ...c };
+    },
+    async getCorporation(corporationId) {
+      assertId('corporation', corporationId);
+      const route = '/corporations/{corporation_id}/';
+      const c = await fetchParsed(corporationSchema, {
+        method: 'GET',
+        route,
+        path: `/corporations/${corporationId}/`,
+      });
+      return { corporationId, ...c };
+    },
+    async getAlliance(allianceId) {
+      assertId('alliance', allianceId);
+      const route = '/alliances/{alliance_id}/';
+      const a = await fetchParsed(allianceSchema, {
+        method: 'GET',
+        route,
+        path: `/alliances/${allianceId}/`,
+      });
+      return { allianceId, ...a };
+    },
+    async getAllianceCorporations(allianceId) {
+      assertId('alliance', allianceId);
+      const route = '/alliances/{alliance_id}/corporations/';
+      return fetchAllPages({ method: 'GET', route, path: `/alliances/${allianceId}/corporations/` });
+    },
+    async getAffiliations(characterIds) {
+      for (const id of characterIds) assertId('character', id);
+      const unique = [...new Set(characterIds)];
+      const route = '/characters/affiliation/';
+      const batches = await mapWithConcurrency(chunk(unique, o.affiliationBatchSize), o.concurrency, (ids) =>
+        fetchParsed(affiliationListSchema, {
+          method: 'POST',
+          route,
+          path: '/characters/affiliation/',
+          body: ids,
+        }),
+      );
+      return batches.flat();
+    },
+    async getCorporationMembers(corporationId, accessToken) {
+      assertId('corporation', corporationId);
+      if (!accessToken) throw new TypeError('getCorporationMembers needs an access token');
+      const route = '/corporations/{corporation_id}/members/';
+      return fetchAllPages({
+        method: 'GET',
+        route,
+        path: `/corporations/${corporationId}/members/`,
+        accessToken,
+      });
+    },
+    stats: () => ({ ...counters, errorLimitRemain: governor.lastRemain() }),
+    errorLimitRemain: () => governor.lastRemain(),
+    clearCache: () => cache.clear(),
+  };
+}
+
+function validate<S extends z.ZodType>(schema: S, route: string, body: unknown): z.output<S> {
+  const result = schema.safeParse(body);
+  if (!result.success)
+    throw new EsiMalformedResponseError(route, 200, describeIssues(result.error), result.error);
+  return result.data;
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

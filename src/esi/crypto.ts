@@ -1,0 +1,88 @@
+/**
+ * Secrets at rest (refresh tokens) with AES-256-GCM, and random tokens (OAuth state, API tokens).
+ * Blob format: `v1.<base64url(iv)>.<base64url(ciphertext)>.<base64url(tag)>`; an optional
+ * context (e.g. the character id) is bound as additional authenticated data, so a blob copied
+ * to another row does not decrypt there.
+ */
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+
+export class EncryptionKeyError extends Error {
+  override name = 'EncryptionKeyError';
+}
+
+/** The blob was tampered with, truncated, or encrypted with another key or context. */
+export class DecryptionError extends Error {
+  override name = 'DecryptionError';
+}
+
+const KEY_BYTES = 32;
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+const VERSION = 'v1';
+
+/**
+ * Reads a 32-byte key given as 64 hex characters or as base64/base64url (44 or 43 characters).
+ * The error never contains the key.
+ */
+export function parseEncryptionKey(key: string | Uint8Array): Buffer {
+  if (typeof key !== 'string') {
+    if (key.length !== KEY_BYTES) {
+      throw new EncryptionKeyError(`encryption key must be ${KEY_BYTES} bytes (got ${key.length})`);
+    }
+    return Buffer.from(key);
+  }
+  const text = key.trim();
+  if (/^[0-9a-fA-F]{64}$/.test(text)) return Buffer.from(text, 'hex');
+  if (/^[A-Za-z0-9+/_-]+={0,2}$/.test(text)) {
+    const bytes = Buffer.from(text.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+    if (bytes.length === KEY_BYTES) return bytes;
+    throw new EncryptionKeyError(
+      `encryption key must decode to ${KEY_BYTES} bytes (got ${bytes.length}); ` +
+        'generate one with `openssl rand -base64 32`',
+    );
+  }
+  throw new EncryptionKeyError(
+    `encryption key must be ${KEY_BYTES} bytes as 64 hex characters or base64 ` +
+      `(got ${text.length} characters); generate one with \`openssl rand -base64 32\``,
+  );
+}
+
+export function encryptSecret(plain: string, key: string | Uint8Array, context?: string): string {
+  const iv = randomBytes(IV_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', parseEncryptionKey(key), iv, { authTagLength: TAG_BYTES });
+  if (context !== undefined) cipher.setAAD(Buffer.from(context, 'utf8'));
+  const ciphertext = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
+  const tag = cipher.getAuthTag();
+  return [VERSION, iv, ciphertext, tag]
+    .map((p) => (typeof p === 'string' ? p : p.toString('base64url')))
+    .join('.');
+}
+
+export function decryptSecret(blob: string, key: string | Uint8Array, context?: string): string {
+  const keyBytes = parseEncryptionKey(key);
+  const parts = blob.split('.');
+  if (parts.length !== 4 || parts[0] !== VERSION) throw new DecryptionError('not an encrypted secret (v1)');
+  const [iv, ciphertext, tag] = parts.slice(1).map((p) => Buffer.from(p, 'base64url')) as [
+    Buffer,
+    Buffer,
+    Buffer,
+  ];
+  if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES)
+    throw new DecryptionError('encrypted secret is truncated');
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', keyBytes, iv, { authTagLength: TAG_BYTES });
+    if (context !== undefined) decipher.setAAD(Buffer.from(context, 'utf8'));
+    decipher.setAuthTag(tag);
+    return Buffer.concat([decipher.update(ciphertext), decipher.final()]).toString('utf8');
+  } catch (error) {
+    throw new DecryptionError('secret could not be decrypted (wrong key, wrong context, or tampered data)', {
+      cause: error,
+    });
+  }
+}
+
+/** A url-safe random token of `bytes` random bytes (default 32). */
+export function randomToken(bytes = 32): string {
+  if (!Number.isInteger(bytes) || bytes < 16) throw new RangeError('randomToken needs at least 16 bytes');
+  return randomBytes(bytes).toString('base64url');
+}

@@ -1,0 +1,148 @@
+import type { PgBoss, Job } from 'pg-boss';
+import type { JobControl } from '../api/deps.ts';
+import type { Config } from '../config/schema.ts';
+import type { Logger } from '../logger.ts';
+import type { Platform } from '../sync/target.ts';
+import { PermanentJobError, queues, schedules, type QueueName } from './queues.ts';
+
+export interface SyncJobData {
+  readonly platform: Platform;
+  readonly target: string;
+  readonly trigger: string;
+}
+
+/** The work behind each queue; main.ts wires them to the services. */
+export interface JobHandlers {
+  sync(data: SyncJobData): Promise<unknown>;
+  /** Enqueue a sync of every target (the scheduled full reconcile). */
+  targets(): { platform: Platform; target: string }[];
+  affiliations(): Promise<unknown>;
+  esiRefresh(): Promise<unknown>;
+  autogroups(): Promise<unknown>;
+  cleanup(): Promise<unknown>;
+}
+
+export interface Jobs {
+  readonly control: JobControl;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * pg-boss queues, schedules and workers. Syncs go through one `stately` queue keyed by target:
+ * at most one queued and one running per target, so a burst of edits collapses into one run, and
+ * two daemons on one database never reconcile the same target at once.
+ */
+export function createJobs(boss: PgBoss, config: Config, handlers: JobHandlers, logger: Logger): Jobs {
+  const log = logger.child({ area: 'jobs' });
+  const retry = { retryLimit: config.jobs.retryLimit, retryDelay: 5, retryBackoff: true, retryDelayMax: 300, deadLetter: queues.deadLetters };
+  let starting: Promise<void> | null = null;
+  let stopping: Promise<void> | null = null;
+
+  async function deadLetter(queue: string, job: Job<unknown>, error: unknown) {
+    await boss.send(queues.deadLetters, { queue, jobId: job.id, data: job.data, error: (error as Error).message });
+  }
+
+  /** Runs a handler; permanent errors are dead-lettered at once instead of retried. */
+  function worker<T>(queue: QueueName, run: (data: T) => Promise<unknown>) {
+    return async (jobs: Job<T>[]) => {
+      for (const job of jobs) {
+        try {
+          await run(job.data);
+        } catch (error) {
+          if (error instanceof PermanentJobError) {
+            log.error({ queue, jobId: job.id, err: error }, 'job failed permanently; dead-lettered');
+            await deadLetter(queue, job as Job<unknown>, error);
+            continue;
+          }
+          log.warn({ queue, jobId: job.id, err: error }, 'job failed; pg-boss will retry it');
+          throw error;
+        }
+      }
+    };
+  }
+
+  async function enqueueSync(data: SyncJobData, delaySeconds: number) {
+    return boss.send(queues.sync, data, { ...retry, singletonKey: `${data.platform}:${data.target}`, startAfter: delaySeconds });
+  }
+
+  async function start() {
+    boss.on('error', (error) => log.error({ err: error }, 'pg-boss error'));
+    await boss.start();
+    await boss.createQueue(queues.deadLetters, { policy: 'standard' }).catch(ignoreExists);
+    await boss.createQueue(queues.sync, { policy: 'stately', ...retry }).catch(ignoreExists);
+    for (const queue of [queues.reconcile, queues.affiliations, queues.esiRefresh, queues.autogroups, queues.cleanup]) {
+      await boss.createQueue(queue, { policy: 'singleton', ...retry }).catch(ignoreExists);
+    }
+    for (const { queue, cron } of schedules(config)) await boss.schedule(queue, cron, null, { tz: 'UTC' });
+
+    const fast = { pollingIntervalSeconds: 0.5, batchSize: 1 };
+    await boss.work<SyncJobData>(queues.sync, fast, worker(queues.sync, (data: SyncJobData) => handlers.sync(data)));
+    await boss.work(queues.reconcile, fast, worker(queues.reconcile, async () => {
+      for (const t of handlers.targets()) await enqueueSync({ ...t, trigger: 'schedule' }, 0);
+    }));
+    await boss.work(queues.affiliations, fast, worker(queues.affiliations, async () => {
+      await handlers.affiliations();
+      await boss.send(queues.autogroups, { trigger: 'after-affiliations' });
+    }));
+    await boss.work(queues.esiRefresh, fast, worker(queues.esiRefresh, async () => {
+      await handlers.esiRefresh();
+      await boss.send(queues.autogroups, { trigger: 'after-esi-refresh' });
+    }));
+    await boss.work(queues.autogroups, fast, worker(queues.autogroups, async () => {
+      await handlers.autogroups();
+      for (const t of handlers.targets()) await enqueueSync({ ...t, trigger: 'autogroups' }, config.jobs.syncDebounceSeconds);
+    }));
+    await boss.work(queues.cleanup, fast, worker(queues.cleanup, () => handlers.cleanup()));
+    log.info({ schedules: schedules(config) }, 'jobs started');
+  }
+
+  const control: JobControl = {
+    async requestSync(platform, target, trigger) {
+      const list = handlers.targets().filter((t) => t.platform === platform && (target === null || t.target === target));
+      for (const t of list) await enqueueSync({ ...t, trigger }, config.jobs.syncDebounceSeconds);
+    },
+    async list() {
+      const byQueue = await boss.getQueues();
+      const scheduleList = await boss.getSchedules();
+      return byQueue
+        .filter((q) => Object.values(queues).includes(q.name as QueueName))
+        .map((q) => ({
+          name: q.name,
+          queued: q.queuedCount,
+          active: q.activeCount,
+          failed: (q as unknown as { failedCount?: number }).failedCount ?? 0,
+          deadLettered: 0,
+          schedule: scheduleList.find((s) => s.name === q.name)?.cron ?? null,
+        }))
+        .map((row) => (row.name === queues.deadLetters ? { ...row, deadLettered: row.queued } : row));
+    },
+    async trigger(name, data = {}) {
+      if (!Object.values(queues).includes(name as QueueName)) throw new PermanentJobError(`unknown job "${name}"`);
+      return boss.send(name, data);
+    },
+    async ready() {
+      return starting !== null && stopping === null && boss.isInstalled();
+    },
+  };
+
+  return {
+    control,
+    start() {
+      starting ??= start();
+      return starting;
+    },
+    stop() {
+      stopping ??= (async () => {
+        if (!starting) return;
+        await starting.catch(() => undefined);
+        await boss.stop({ graceful: true, timeout: config.jobs.shutdownTimeoutMs, close: true });
+      })();
+      return stopping;
+    },
+  };
+}
+
+function ignoreExists(error: unknown) {
+  if (!/already exists/i.test((error as Error).message)) throw error;
+}

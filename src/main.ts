@@ -1,0 +1,57 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, defaultConfigPaths, loadConfig } from './config/load.ts';
+import { createLogger } from './logger.ts';
+import { createRoster } from './app.ts';
+
+/** The daemon's entry: the only place that reads process, handles signals and exits. */
+async function main() {
+  const { values } = parseArgs({ options: { config: { type: 'string', short: 'c' } }, allowPositionals: false });
+  let loaded;
+  try {
+    loaded = loadConfig({ path: values.config, env: process.env, cwd: process.cwd() });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`roster: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const { config, file } = loaded;
+  const pretty = config.log.pretty === 'always' || (config.log.pretty === 'auto' && process.stdout.isTTY === true);
+  const logger = createLogger({ level: config.log.level, pretty });
+
+  const roster = await createRoster({ config, logger });
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping: no new jobs, waiting for running ones');
+    try {
+      await roster.stop();
+      logger.info('stopped');
+      process.exit(0);
+    } catch (error) {
+      logger.error({ err: error }, 'stop failed');
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+
+  await roster.start();
+  logger.info(
+    {
+      url: roster.url(),
+      config: file ?? `none found (looked for --config, ROSTER_CONFIG, ${defaultConfigPaths.join(', ')})`,
+      database: roster.db.kind === 'embedded' ? `embedded PGlite in ${config.database.dataDir}` : roster.db.kind,
+      teamspeakTargets: config.teamspeak.targets.length,
+      discordTargets: config.discord.targets.length,
+    },
+    `roster listening on ${roster.url()} (control plane: ${roster.url()}/trpc); configure it with a YAML file (see config/roster.example.yaml)`,
+  );
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`roster: failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,80 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/core';
+import { ApiToken, User } from '../store/entities/index.ts';
+import { NotFoundError, newId } from '../store/errors.ts';
+
+const PREFIX = 'rst_';
+
+export const hashSecret = (secret: string): string => createHash('sha256').update(secret).digest('hex');
+
+/** A random, URL-safe secret with a recognisable prefix (so leaked tokens can be found by scanners). */
+export const newSecret = (): string => `${PREFIX}${randomBytes(32).toString('base64url')}`;
+
+export interface CreatedToken {
+  readonly id: string;
+  /** Shown once; only its hash is stored. */
+  readonly secret: string;
+  readonly expiresAt: Date | null;
+}
+
+export async function createToken(
+  em: EntityManager,
+  input: { userId: string; kind: 'application' | 'user'; comment: string; ttlSeconds: number | null },
+): Promise<CreatedToken> {
+  if (!(await em.findOne(User, { id: input.userId }, { fields: ['id'] }))) throw new NotFoundError('user', input.userId);
+  const secret = newSecret();
+  const expiresAt = input.ttlSeconds === null ? null : new Date(Date.now() + input.ttlSeconds * 1000);
+  const token = em.create(ApiToken, {
+    id: newId(),
+    secretHash: hashSecret(secret),
+    userId: input.userId,
+    kind: input.kind,
+    comment: input.comment,
+    expiresAt,
+    lastUsedAt: null,
+    revokedAt: null,
+  });
+  await em.flush();
+  return { id: token.id, secret, expiresAt };
+}
+
+export type TokenCheck = { ok: true; token: ApiToken; user: User } | { ok: false; reason: string };
+
+/** Resolves a presented secret; expired, revoked or unknown tokens are refused with a reason. */
+export async function verifyToken(em: EntityManager, secret: string, now = new Date()): Promise<TokenCheck> {
+  if (!secret.startsWith(PREFIX) || secret.length > 200) return { ok: false, reason: 'malformed token' };
+  const token = await em.findOne(ApiToken, { secretHash: hashSecret(secret) });
+  if (!token) return { ok: false, reason: 'unknown token' };
+  if (token.revokedAt) return { ok: false, reason: 'token revoked' };
+  if (token.expiresAt && token.expiresAt.getTime() <= now.getTime()) return { ok: false, reason: 'token expired' };
+  const user = await em.findOne(User, { id: token.userId });
+  if (!user) return { ok: false, reason: 'token owner no longer exists' };
+  // Last use is advisory: one write a minute at most per token.
+  if (!token.lastUsedAt || now.getTime() - token.lastUsedAt.getTime() > 60_000) {
+    await em.nativeUpdate(ApiToken, { id: token.id }, { lastUsedAt: now });
+  }
+  return { ok: true, token, user };
+}
+
+export async function revokeToken(em: EntityManager, id: string): Promise<ApiToken> {
+  const token = await em.findOne(ApiToken, { id });
+  if (!token) throw new NotFoundError('token', id);
+  if (!token.revokedAt) {
+    token.revokedAt = new Date();
+    await em.flush();
+  }
+  return token;
+}
+
+export function describeToken(t: ApiToken) {
+  return {
+    id: t.id,
+    userId: t.userId,
+    kind: t.kind,
+    comment: t.comment,
+    expiresAt: t.expiresAt ?? null,
+    lastUsedAt: t.lastUsedAt ?? null,
+    revokedAt: t.revokedAt ?? null,
+    createdAt: t.createdAt,
+  };
+}

@@ -1,0 +1,7 @@
+import { Migration20261123_init } from './Migration20261123_init.ts';
+
+/**
+ * Every PostgreSQL migration, in order. A schema change adds a new class here (never edits an
+ * old one); `npm run migrate` and every start apply what is pending, inside one transaction.
+ */
+export const sqlMigrations = [{ name: 'Migration20261123_init', class: Migration20261123_init }];

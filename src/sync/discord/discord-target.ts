@@ -1,0 +1,237 @@
+import { Routes, type APIUser } from 'discord.js';
+import type { Logger } from 'pino';
+import type { ApplyBatch, ApplyReport, ObservedMembers, PlatformTarget, TargetStatus } from '../target.ts';
+import { applyMemberEdits } from './apply-edits.ts';
+import * as roles from './guild-roles.ts';
+import {
+  missingPermissions,
+  permissionsOf,
+  readGuildHeader,
+  readGuildSnapshot,
+  topPosition,
+  type GuildSnapshot,
+} from './guild-snapshot.ts';
+import { planMemberEdits } from './member-edits.ts';
+import * as oauth from './oauth.ts';
+import { AUDIT_REASON_MAX, resolveDiscordOptions, type DiscordTargetOptions, type ResolvedDiscordOptions } from './options.ts';
+import { describeError, DiscordRest, isRetryable, type RateLimitStats } from './rest-client.ts';
+
+/** An OAuth2 input whose client id and secret default to the target's options. */
+export type WithClient<T> = Omit<T, 'clientId' | 'clientSecret'> & { clientId?: string; clientSecret?: string };
+
+/** One Discord guild as a reconciler target, through discord.js's REST client. */
+export class DiscordTarget implements PlatformTarget {
+  readonly platform = 'discord' as const;
+  readonly name: string;
+  readonly guildId: string;
+  readonly #options: ResolvedDiscordOptions;
+  readonly #api: DiscordRest;
+  readonly #logger: Logger | undefined;
+  #abort = new AbortController();
+  #starting: Promise<void> | null = null;
+  #botUserId: string | null = null;
+  #snapshot: GuildSnapshot | null = null;
+  readonly #status = { connected: false, lastError: null as string | null, missingPermissions: [] as string[] };
+
+  constructor(options: DiscordTargetOptions, logger?: Logger) {
+    this.#options = resolveDiscordOptions(options);
+    this.name = options.name;
+    this.guildId = options.guildId;
+    this.#logger = logger;
+    this.#api = new DiscordRest(this.#options, logger);
+  }
+
+  /** Reads the bot's user, the guild and the bot's roles; records missing permissions. Never throws. */
+  start(): Promise<void> {
+    this.#starting ??= this.#check();
+    return this.#starting;
+  }
+
+  /** Aborts requests in flight and stops the REST client's timers. Safe to call twice. */
+  async stop(): Promise<void> {
+    this.#abort.abort();
+    this.#abort = new AbortController();
+    this.#starting = null;
+    this.#api.close();
+    this.#status.connected = false;
+  }
+
+  status(): TargetStatus {
+    return { ...this.#status, missingPermissions: [...this.#status.missingPermissions] };
+  }
+
+  callsIssued(): number {
+    return this.#api.calls();
+  }
+
+  /** Requests issued per `METHOD /route/:id` since the target was created. */
+  callsByRoute(): Record<string, number> {
+    return this.#api.callsByRoute();
+  }
+
+  rateLimitStats(): RateLimitStats {
+    return this.#api.stats();
+  }
+
+  /** The last observation (full role lists of every member), kept for apply. */
+  lastSnapshot(): GuildSnapshot | null {
+    return this.#snapshot;
+  }
+
+  listGroups(): Promise<roles.DiscordRole[]> {
+    return this.#track(() => roles.listRoles(this.#roleOps()));
+  }
+
+  createGroup(name: string): Promise<roles.DiscordRole> {
+    return this.#track(() => roles.createRole(this.#roleOps(), name));
+  }
+
+  renameGroup(groupId: string, name: string): Promise<void> {
+    return this.#track(() => roles.renameRole(this.#roleOps(), groupId, name));
+  }
+
+  deleteGroup(groupId: string): Promise<void> {
+    return this.#track(() => roles.deleteRole(this.#roleOps(), groupId));
+  }
+
+  /** Reads every guild member once (1000 per page) and keeps their full role lists for apply. */
+  async observe(groupIds: readonly string[]): Promise<ObservedMembers> {
+    const snapshot = await this.#track(async () =>
+      readGuildSnapshot(this.#api, this.guildId, await this.#botId(), this.#abort.signal),
+    );
+    this.#snapshot = snapshot;
+    this.#status.missingPermissions = missingPermissions(snapshot.botPermissions, this.#options.setNicknames);
+    const members = new Map(groupIds.map((id) => [id, new Set<string>()] as const));
+    const nicknames = new Map<string, string | null>();
+    for (const [userId, member] of snapshot.members) {
+      nicknames.set(userId, member.nick);
+      for (const roleId of member.roles) members.get(roleId)?.add(userId);
+    }
+    this.#logger?.debug({ members: snapshot.members.size, pages: snapshot.pages }, 'discord: observed guild');
+    return { members, nicknames };
+  }
+
+  /** One PATCH per changed member with its full new role list (and nickname), within Discord's limits. */
+  async apply(batch: ApplyBatch): Promise<ApplyReport> {
+    if (!this.#snapshot) await this.observe([]);
+    const snapshot = this.#snapshot;
+    if (!snapshot) throw new Error('discord: no observation to apply against');
+    const plan = planMemberEdits(snapshot, batch, this.#options.setNicknames);
+    const log = this.#logger?.child({ runId: batch.runId });
+    log?.info({ edits: plan.edits.length, skipped: plan.skipped.length }, 'discord: applying');
+    const report = await applyMemberEdits(
+      {
+        api: this.#api,
+        snapshot,
+        reason: batch.reason.slice(0, AUDIT_REASON_MAX),
+        concurrency: this.#options.concurrency,
+        maxConsecutiveFailures: this.#options.maxConsecutiveFailures,
+        signal: this.#abort.signal,
+        ...(log ? { logger: log } : {}),
+      },
+      plan,
+    );
+    if (report.errors.length > 0) this.#status.lastError = report.errors.at(-1) ?? null;
+    return report;
+  }
+
+  /** The OAuth2 consent URL for the link flow (scopes `identify guilds.join`). */
+  authorizeUrl(input: WithClient<oauth.AuthorizeUrlInput>): string {
+    return oauth.authorizeUrl(this.#options.apiBaseUrl, { ...input, clientId: this.#client(input).clientId });
+  }
+
+  /** Exchanges a single-use code (never retried); throws DiscordOAuthError when Discord refuses it. */
+  exchangeCode(input: WithClient<oauth.ExchangeCodeInput>): Promise<oauth.DiscordOAuthTokens> {
+    return oauth.exchangeCode(this.#api, { ...input, ...this.#client(input) });
+  }
+
+  fetchCurrentUser(accessToken: string): Promise<oauth.DiscordUser> {
+    return oauth.fetchCurrentUser(this.#api, accessToken);
+  }
+
+  /** Adds a linked user with roles and nickname in one PUT: `added` (201) or `alreadyMember` (204). */
+  addGuildMember(
+    userId: string,
+    accessToken: string,
+    roleIds: readonly string[],
+    nick?: string | null,
+  ): Promise<oauth.AddGuildMemberResult> {
+    const reason = this.#reason('link account');
+    const nickname = this.#options.setNicknames ? nick : null;
+    return oauth.addGuildMember(this.#api, { guildId: this.guildId, userId, accessToken, roles: roleIds, nick: nickname, reason });
+  }
+
+  #client(input: { clientId?: string; clientSecret?: string }): { clientId: string; clientSecret: string } {
+    const clientId = input.clientId ?? this.#options.oauthClientId;
+    const clientSecret = input.clientSecret ?? this.#options.oauthClientSecret;
+    if (!clientId) throw new Error(`discord target ${this.name}: no OAuth2 client id configured`);
+    return { clientId, clientSecret };
+  }
+
+  async #check(): Promise<void> {
+    try {
+      const header = await readGuildHeader(this.#api, this.guildId, await this.#botId(), this.#abort.signal);
+      const perms = permissionsOf(header.roles, this.guildId, header.botRoles);
+      this.#status.missingPermissions = missingPermissions(perms, this.#options.setNicknames);
+      this.#status.connected = true;
+      this.#status.lastError = null;
+      if (this.#status.missingPermissions.length > 0) {
+        this.#logger?.warn({ missing: this.#status.missingPermissions }, 'discord: bot lacks permissions');
+      }
+    } catch (error) {
+      this.#status.connected = false;
+      this.#status.lastError = describeError(error);
+      this.#starting = null;
+      this.#logger?.warn({ err: this.#status.lastError }, 'discord: start-up check failed');
+    }
+  }
+
+  async #botId(): Promise<string> {
+    if (!this.#botUserId) {
+      const signal = this.#abort.signal;
+      const me = (await this.#api.withBackoff(() => this.#api.rest.get(Routes.user(), { signal }), signal)) as APIUser;
+      this.#botUserId = me.id;
+    }
+    return this.#botUserId;
+  }
+
+  #roleOps(): roles.RoleOpsContext {
+    return {
+      api: this.#api,
+      guildId: this.guildId,
+      signal: this.#abort.signal,
+      rolePermissions: this.#options.rolePermissions,
+      backoff: { retries: this.#options.backoffRetries, baseMs: this.#options.backoffBaseMs, maxMs: this.#options.backoffMaxMs },
+      ...(this.#logger ? { logger: this.#logger } : {}),
+      reason: (what) => this.#reason(what),
+      botTopPosition: async (guildRoles) => {
+        if (this.#snapshot) return this.#snapshot.botTopPosition;
+        const header = await readGuildHeader(this.#api, this.guildId, await this.#botId(), this.#abort.signal);
+        return topPosition(guildRoles, header.botRoles);
+      },
+    };
+  }
+
+  #reason(what: string): string {
+    return `Roster (${this.name}): ${what}`.slice(0, AUDIT_REASON_MAX);
+  }
+
+  /** Runs a platform call and keeps status() up to date (an outage sets lastError). */
+  async #track<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      const result = await call();
+      this.#status.connected = true;
+      return result;
+    } catch (error) {
+      if (isRetryable(error)) {
+        this.#status.connected = false;
+        this.#status.lastError = describeError(error);
+      }
+      throw error;
+    }
+  }
+}
+
+export function createDiscordTarget(options: DiscordTargetOptions, logger?: Logger): DiscordTarget {
+  return new DiscordTarget(options, logger);
+}

@@ -1,0 +1,15 @@
+/** The Discord target: one guild, driven through discord.js's REST client. */
+export { createDiscordTarget, DiscordTarget, type DiscordRole, type WithClient } from './discord-target.ts';
+export { discordTargetDefaults, type DiscordTargetOptions } from './options.ts';
+export type { RateLimitStats } from './rest-client.ts';
+export type { GuildSnapshot, MemberState, RoleInfo } from './guild-snapshot.ts';
+export { SkipReason, planMemberEdits, type MemberEdit, type EditPlan } from './member-edits.ts';
+export {
+  DiscordOAuthError,
+  LINK_SCOPES,
+  type AddGuildMemberResult,
+  type AuthorizeUrlInput,
+  type DiscordOAuthTokens,
+  type DiscordUser,
+  type ExchangeCodeInput,
+} from './oauth.ts';

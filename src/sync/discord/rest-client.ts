@@ -1,0 +1,165 @@
+import { DefaultRestOptions, DiscordAPIError, HTTPError, RateLimitError, REST, RESTEvents } from 'discord.js';
+import type { Logger } from 'pino';
+import type { ResolvedDiscordOptions } from './options.ts';
+
+/** What the REST client saw of Discord's rate limits and failures since the target was created. */
+export interface RateLimitStats {
+  /** Times @discordjs/rest waited before sending because a bucket or the global limit was spent. */
+  readonly waits: number;
+  /** Sum of those waits, in milliseconds. */
+  readonly waitedMs: number;
+  /** 429 responses received (each one retried by @discordjs/rest after `retry_after`). */
+  readonly received429: number;
+  /** Of those, global 429s (`X-RateLimit-Global`). */
+  readonly global429: number;
+  readonly serverErrors: number;
+  readonly networkErrors: number;
+  /** Retries with backoff this adapter made after @discordjs/rest gave up. */
+  readonly backoffRetries: number;
+}
+
+type Counters = { -readonly [K in keyof RateLimitStats]: number };
+
+/**
+ * A @discordjs/rest client (buckets, 429s, global limit, immediate retries) whose every HTTP
+ * attempt is counted, plus a backoff retry for what it gives up on.
+ */
+export class DiscordRest {
+  readonly rest: REST;
+  /**
+   * The same, without @discordjs/rest's immediate retries, for calls that must not be repeated
+   * blindly after a lost answer (creating a role, exchanging a single-use code).
+   */
+  readonly restOnce: REST;
+  #calls = 0;
+  readonly #byRoute = new Map<string, number>();
+  readonly #counters: Counters = {
+    waits: 0,
+    waitedMs: 0,
+    received429: 0,
+    global429: 0,
+    serverErrors: 0,
+    networkErrors: 0,
+    backoffRetries: 0,
+  };
+  readonly #options: ResolvedDiscordOptions;
+  readonly #logger: Logger | undefined;
+
+  constructor(options: ResolvedDiscordOptions, logger?: Logger) {
+    this.#options = options;
+    this.#logger = logger;
+    this.rest = this.#create(options.restRetries);
+    this.restOnce = this.#create(0);
+  }
+
+  #create(retries: number): REST {
+    const options = this.#options;
+    const rest = new REST({
+      api: options.apiBaseUrl,
+      version: '10',
+      retries,
+      timeout: options.timeoutMs,
+      globalRequestsPerSecond: options.globalRequestsPerSecond,
+      offset: options.rateLimitOffsetMs,
+      makeRequest: (url, init) => this.#send(url, init),
+    }).setToken(options.token);
+    rest.on(RESTEvents.RateLimited, (info) => {
+      this.#counters.waits++;
+      this.#counters.waitedMs += Math.max(0, info.timeToReset);
+      this.#logger?.debug(
+        { route: info.route, global: info.global, waitMs: info.timeToReset },
+        'discord: waiting for rate limit',
+      );
+    });
+    return rest;
+  }
+
+  async #send(url: string, init: Parameters<typeof DefaultRestOptions.makeRequest>[1]) {
+    this.#calls++;
+    const route = `${init.method ?? 'GET'} ${new URL(url).pathname.replace(/\/api(\/v\d+)?/, '').replaceAll(/\d{17,20}/g, ':id')}`;
+    this.#byRoute.set(route, (this.#byRoute.get(route) ?? 0) + 1);
+    try {
+      const res = await DefaultRestOptions.makeRequest(url, init);
+      if (res.status === 429) {
+        this.#counters.received429++;
+        const global = res.headers.get('x-ratelimit-global') !== null;
+        if (global) this.#counters.global429++;
+        this.#logger?.warn(
+          { route, global, retryAfter: res.headers.get('retry-after') },
+          'discord: 429 received',
+        );
+      } else if (res.status >= 500) {
+        this.#counters.serverErrors++;
+        this.#logger?.warn({ route, status: res.status }, 'discord: server error');
+      }
+      return res;
+    } catch (error) {
+      this.#counters.networkErrors++;
+      this.#logger?.warn({ route, err: String(error) }, 'discord: network error');
+      throw error;
+    }
+  }
+
+  /** HTTP requests issued (attempts, retries included). */
+  calls(): number {
+    return this.#calls;
+  }
+
+  /** Requests issued per `METHOD /route/:id`. */
+  callsByRoute(): Record<string, number> {
+    return Object.fromEntries(this.#byRoute);
+  }
+
+  stats(): RateLimitStats {
+    return { ...this.#counters };
+  }
+
+  /**
+   * Runs `call`, retrying with exponential backoff on 5xx and network errors that @discordjs/rest
+   * already gave up on. Discord's 4xx answers (DiscordAPIError) are never retried.
+   */
+  async withBackoff<T>(call: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await call();
+      } catch (error) {
+        if (attempt >= this.#options.backoffRetries || !isRetryable(error) || signal?.aborted) throw error;
+        const delay = Math.min(this.#options.backoffMaxMs, this.#options.backoffBaseMs * 2 ** attempt);
+        this.#counters.backoffRetries++;
+        this.#logger?.info(
+          { attempt: attempt + 1, delayMs: delay, err: describeError(error) },
+          'discord: retrying',
+        );
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+
+  close(): void {
+    for (const rest of [this.rest, this.restOnce]) {
+      rest.clearHashSweeper();
+      rest.clearHandlerSweeper();
+    }
+  }
+}
+
+export function isRetryable(error: unknown): boolean {
+  if (error instanceof DiscordAPIError || error instanceof RateLimitError) return false;
+  return error instanceof HTTPError || error instanceof Error;
+}
+
+/** The Discord JSON error code of an error (50013, 10007, ...), if it is one. */
+export function discordCode(error: unknown): number | string | undefined {
+  return error instanceof DiscordAPIError ? error.code : undefined;
+}
+
+/** A log- and report-safe description of an error (no request bodies, no tokens). */
+export function describeError(error: unknown): string {
+  if (error instanceof DiscordAPIError) return `${error.message} (${error.code}, HTTP ${error.status})`;
+  if (error instanceof HTTPError) return `HTTP ${error.status} ${error.message}`;
+  if (error instanceof Error) {
+    const cause = (error as { cause?: { code?: unknown } }).cause?.code;
+    return `${error.name}: ${error.message}${typeof cause === 'string' ? ` (${cause})` : ''}`;
+  }
+  return String(error);
+}

@@ -1,0 +1,301 @@
+import { EventEmitter } from 'node:events';
+import type { Logger } from '../logger.ts';
+import type { Database } from '../store/orm.ts';
+import { GroupMapping, PendingRemoval, SyncRun, SyncSnapshot } from '../store/entities/index.ts';
+import { acquireLease, releaseLease } from '../store/lease.ts';
+import { newId } from '../store/errors.ts';
+import { desiredState } from './desired.ts';
+import { guard, type GuardOptions } from './guard.ts';
+import { loadSyncInputs, snapshotId, type SyncInputs } from './inputs.ts';
+import { plan as computePlan, type DesiredGroup, type Plan } from './plan.ts';
+import { summarizePlan, type PlanSummary } from './summary.ts';
+import type { ApplyReport, Platform, PlatformGroup, PlatformTarget } from './target.ts';
+
+export interface ReconcilerOptions extends GuardOptions {
+  readonly removalGraceMinutes: number;
+  /** Identifies this daemon in leases. */
+  readonly instanceId?: string;
+  readonly leaseTtlMs?: number;
+  readonly now?: () => Date;
+}
+
+export interface RunOptions {
+  readonly dryRun?: boolean;
+  /** Apply even if the blast-radius guard refuses. */
+  readonly force?: boolean;
+  /** What asked for the run: `schedule`, `api:<userId>`, `debounce`, ... */
+  readonly trigger?: string;
+}
+
+export type RunStatus = 'applied' | 'planned' | 'refused' | 'failed' | 'busy';
+
+export interface RunResult {
+  readonly runId: string;
+  readonly platform: Platform;
+  readonly target: string;
+  readonly status: RunStatus;
+  readonly plan: PlanSummary | null;
+  readonly report: ApplyReport | null;
+  readonly callsIssued: number;
+  readonly reason: string | null;
+  readonly errors: readonly string[];
+}
+
+export interface ReconcilerEvents {
+  'sync:started': [{ runId: string; platform: Platform; target: string; dryRun: boolean }];
+  'sync:finished': [RunResult & { seconds: number; plan: PlanSummary | null }];
+}
+
+export interface Reconciler extends EventEmitter<ReconcilerEvents> {
+  run(platform: Platform, target: string, options?: RunOptions): Promise<RunResult>;
+  targets(): readonly PlatformTarget[];
+  target(platform: Platform, name: string): PlatformTarget | undefined;
+}
+
+/**
+ * The platform-neutral engine: desired -> observed -> plan -> guard -> apply -> record. Each run
+ * reads everything afresh (level-triggered), so a run that dies halfway is finished by the next.
+ */
+export function createReconciler(
+  db: Database,
+  targets: readonly PlatformTarget[],
+  options: ReconcilerOptions,
+  logger: Logger,
+): Reconciler {
+  const events = new EventEmitter<ReconcilerEvents>();
+  const instanceId = options.instanceId ?? newId();
+  const now = options.now ?? (() => new Date());
+  const leaseTtlMs = options.leaseTtlMs ?? 15 * 60_000;
+  const find = (platform: Platform, name: string) => targets.find((t) => t.platform === platform && t.name === name);
+
+  async function run(platform: Platform, name: string, runOptions: RunOptions = {}): Promise<RunResult> {
+    const target = find(platform, name);
+    if (!target) throw new Error(`no ${platform} target named "${name}" in the configuration`);
+    const runId = newId();
+    const dryRun = runOptions.dryRun ?? false;
+    const log = logger.child({ runId, platform, target: name });
+    const startedAt = now();
+    const leaseId = `sync:${platform}:${name}`;
+    const result = (status: RunStatus, fields: Partial<RunResult> = {}): RunResult => ({
+      runId,
+      platform,
+      target: name,
+      status,
+      plan: null,
+      report: null,
+      callsIssued: 0,
+      reason: null,
+      errors: [],
+      ...fields,
+    });
+
+    if (!dryRun && !(await acquireLease(db.fork(), leaseId, instanceId, leaseTtlMs))) {
+      log.info('another run of this target holds the lease; skipping');
+      return result('busy', { reason: 'another run of this target is in progress' });
+    }
+    events.emit('sync:started', { runId, platform, target: name, dryRun });
+    const run = db.fork().create(SyncRun, {
+      id: runId,
+      platform,
+      target: name,
+      status: 'running',
+      dryRun,
+      forced: runOptions.force ?? false,
+      trigger: runOptions.trigger ?? 'manual',
+      startedAt,
+      finishedAt: null,
+      creates: 0,
+      renames: 0,
+      adds: 0,
+      removes: 0,
+      nicknames: 0,
+      heldRemovals: 0,
+      drift: 0,
+      skipped: [],
+      callsIssued: 0,
+      errors: [],
+      refusedReason: null,
+      managedMemberships: 0,
+    });
+    const callsBefore = target.callsIssued();
+    let outcome: RunResult;
+    try {
+      await db.fork().persist(run).flush();
+      outcome = await reconcile(target, runId, dryRun, runOptions.force ?? false, log);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      log.error({ err: error }, 'sync run failed');
+      outcome = result('failed', { reason: message, errors: [message] });
+    } finally {
+      if (!dryRun) await releaseLease(db.fork(), leaseId, instanceId).catch(() => undefined);
+    }
+    outcome = { ...outcome, runId, callsIssued: target.callsIssued() - callsBefore };
+    await recordRun(outcome, dryRun).catch((error: unknown) => log.error({ err: error }, 'could not record the run'));
+    events.emit('sync:finished', { ...outcome, seconds: (now().getTime() - startedAt.getTime()) / 1000 });
+    log.info(
+      { status: outcome.status, calls: outcome.callsIssued, plan: outcome.plan?.counts, reason: outcome.reason ?? undefined },
+      `sync run ${outcome.status}`,
+    );
+    return outcome;
+  }
+
+  async function reconcile(target: PlatformTarget, runId: string, dryRun: boolean, force: boolean, log: Logger): Promise<RunResult> {
+    const { platform, name } = target;
+    const inputs = await loadSyncInputs(db.fork(), platform, name);
+    const desired = desiredState(platform, inputs.dir, inputs.mappings, inputs.accountOf, inputs.membersOf);
+    const base = { runId, platform, target: name, callsIssued: 0 };
+
+    // Pass 1: the groups themselves (create, adopt, rename), saved one by one so a crash loses nothing.
+    const platformGroups = await target.listGroups();
+    const groupPlan = planWith(inputs, desired.groups, platformGroups, new Map(), null, platform, name);
+    const errors: string[] = [];
+    const ids = new Map(desired.groups.map((g) => [g.mappingId, g.platformGroupId]));
+    for (const adoption of groupPlan.adopts) ids.set(adoption.mappingId, adoption.platformGroupId);
+    if (!dryRun) {
+      for (const adoption of groupPlan.adopts) await saveGroupId(adoption.mappingId, adoption.platformGroupId);
+      for (const creation of groupPlan.creates) {
+        try {
+          const created = await target.createGroup(creation.name);
+          ids.set(creation.mappingId, created.id);
+          await saveGroupId(creation.mappingId, created.id);
+          platformGroups.push(created);
+        } catch (error) {
+          errors.push(`create "${creation.name}": ${(error as Error).message}`);
+        }
+      }
+      for (const rename of groupPlan.renames) {
+        try {
+          await target.renameGroup(rename.platformGroupId, rename.to);
+        } catch (error) {
+          errors.push(`rename "${rename.from}" to "${rename.to}": ${(error as Error).message}`);
+        }
+      }
+    }
+
+    // Pass 2: memberships, observed once per managed group.
+    const resolved: DesiredGroup[] = desired.groups.map((g) => ({ ...g, platformGroupId: ids.get(g.mappingId) ?? null }));
+    const managedIds = resolved.flatMap((g) => (g.platformGroupId ? [g.platformGroupId] : []));
+    const observed = await target.observe(managedIds);
+    const fullPlan = planWith(inputs, resolved, platformGroups, observed.members, observed.nicknames, platform, name, desired.nicknames);
+    // The group phase is reported as pass 1 planned it (in a real run it is already applied).
+    const summary = summarizePlan({ ...fullPlan, creates: groupPlan.creates, adopts: groupPlan.adopts, renames: groupPlan.renames });
+    if (dryRun) return { ...base, status: 'planned', plan: summary, report: null, reason: null, errors };
+
+    const verdict = guard(fullPlan, options);
+    if (!verdict.allowed && !force) {
+      log.warn({ reason: verdict.reason }, 'blast-radius guard refused the run; an operator can force it');
+      return { ...base, status: 'refused', plan: summary, report: null, reason: verdict.reason, errors };
+    }
+    if (!verdict.allowed) log.warn({ reason: verdict.reason }, 'blast-radius guard overridden by force');
+
+    const report = await target.apply({
+      runId,
+      adds: fullPlan.adds.flatMap((d) => (d.platformGroupId ? [{ groupId: d.platformGroupId, accountIds: d.accountIds }] : [])),
+      removes: fullPlan.removes.map((d) => ({ groupId: d.platformGroupId!, accountIds: d.accountIds })),
+      nicknames: fullPlan.nicknames.map((n) => ({ accountId: n.accountId, nickname: n.to })),
+      reason: `Roster sync run ${runId}`,
+    });
+    await saveAfterApply(platform, name, fullPlan, observed.members, report, managedIds);
+    const allErrors = [...errors, ...report.errors];
+    if (fullPlan.drift.added + fullPlan.drift.removed > 0) {
+      log.warn({ drift: fullPlan.drift }, 'reverted changes made by hand on the platform');
+    }
+    return { ...base, status: allErrors.length ? 'failed' : 'applied', plan: summary, report, reason: allErrors[0] ?? null, errors: allErrors };
+  }
+
+  function planWith(
+    inputs: SyncInputs,
+    desired: DesiredGroup[],
+    platformGroups: readonly PlatformGroup[],
+    observed: ReadonlyMap<string, ReadonlySet<string>>,
+    observedNicknames: ReadonlyMap<string, string | null> | null,
+    platform: Platform,
+    name: string,
+    desiredNicknames: ReadonlyMap<string, string> = new Map(),
+  ): Plan {
+    return computePlan({
+      platform,
+      target: name,
+      desired,
+      platformGroups,
+      observed,
+      presentAccounts: platform === 'discord' && observedNicknames ? new Set(observedNicknames.keys()) : null,
+      desiredNicknames,
+      observedNicknames: observedNicknames ?? new Map(),
+      pendingRemovals: inputs.pendingRemovals,
+      now: now(),
+      removalGraceMs: options.removalGraceMinutes * 60_000,
+      lastApplied: inputs.lastApplied,
+    });
+  }
+
+  async function saveGroupId(mappingId: string, platformGroupId: string) {
+    await db.fork().nativeUpdate(GroupMapping, { id: mappingId }, { platformGroupId });
+  }
+
+  async function saveAfterApply(
+    platform: Platform,
+    name: string,
+    plan: Plan,
+    observed: ReadonlyMap<string, ReadonlySet<string>>,
+    report: ApplyReport,
+    managedIds: string[],
+  ) {
+    const em = db.fork();
+    await em.nativeDelete(PendingRemoval, { platform, target: name });
+    const pending = [...plan.pendingRemovals].flatMap(([key, since]) => {
+      const [platformGroupId, accountId] = key.split('/') as [string, string];
+      const applied = plan.removes.some((r) => r.platformGroupId === platformGroupId && r.accountIds.includes(accountId));
+      return applied ? [] : [{ id: newId(), platform, target: name, platformGroupId, accountId, firstPlannedAt: since }];
+    });
+    if (pending.length) await em.insertMany(PendingRemoval, pending);
+
+    const skipped = new Set(report.skipped.map((s) => `${s.groupId ?? '*'}/${s.accountId}`));
+    const members: Record<string, string[]> = {};
+    for (const groupId of managedIds) {
+      const set = new Set(observed.get(groupId) ?? []);
+      for (const add of plan.adds.filter((a) => a.platformGroupId === groupId)) {
+        for (const account of add.accountIds) if (!skipped.has(`${groupId}/${account}`) && !skipped.has(`*/${account}`)) set.add(account);
+      }
+      for (const remove of plan.removes.filter((r) => r.platformGroupId === groupId)) {
+        for (const account of remove.accountIds) if (!skipped.has(`${groupId}/${account}`) && !skipped.has(`*/${account}`)) set.delete(account);
+      }
+      members[groupId] = [...set];
+    }
+    const id = snapshotId(platform, name);
+    const updated = await em.nativeUpdate(SyncSnapshot, { id }, { members, updatedAt: now() });
+    if (updated === 0) await em.insert(SyncSnapshot, { id, members, updatedAt: now() });
+  }
+
+  async function recordRun(outcome: RunResult, dryRun: boolean) {
+    const counts = outcome.plan?.counts;
+    await db.fork().nativeUpdate(
+      SyncRun,
+      { id: outcome.runId },
+      {
+        status: outcome.status === 'busy' ? 'failed' : outcome.status,
+        dryRun,
+        finishedAt: now(),
+        creates: counts?.creates ?? 0,
+        renames: counts?.renames ?? 0,
+        adds: outcome.report?.added ?? (dryRun ? (counts?.adds ?? 0) : 0),
+        removes: outcome.report?.removed ?? (dryRun ? (counts?.removes ?? 0) : 0),
+        nicknames: outcome.report?.nicknamesChanged ?? (dryRun ? (counts?.nicknames ?? 0) : 0),
+        heldRemovals: counts?.heldRemovals ?? 0,
+        drift: (counts?.driftAdded ?? 0) + (counts?.driftRemoved ?? 0),
+        skipped: [...(outcome.report?.skipped ?? [])].slice(0, 500),
+        callsIssued: outcome.callsIssued,
+        errors: [...outcome.errors].slice(0, 100),
+        refusedReason: outcome.status === 'refused' ? outcome.reason : null,
+        managedMemberships: counts?.managedMemberships ?? 0,
+      },
+    );
+  }
+
+  return Object.assign(events, {
+    run,
+    targets: () => targets,
+    target: find,
+  });
+}
+

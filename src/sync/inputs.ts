@@ -1,0 +1,63 @@
+import type { EntityManager } from '@mikro-orm/core';
+import type { Directory } from '../domain/index.ts';
+import { loadDirectory } from '../store/directory.ts';
+import { GroupMapping, GroupMember, PendingRemoval, SyncSnapshot, TeamspeakLink, User } from '../store/entities/index.ts';
+import type { MappingFacts } from './desired.ts';
+import type { Platform } from './target.ts';
+
+/** Everything the reconciler reads from the store for one target, in a handful of queries. */
+export interface SyncInputs {
+  readonly dir: Directory;
+  readonly mappings: MappingFacts[];
+  /** userId -> platform account id on this target. */
+  readonly accountOf: Map<string, string>;
+  /** groupId -> userIds, for mapped groups only. */
+  readonly membersOf: Map<string, string[]>;
+  readonly pendingRemovals: Map<string, Date>;
+  readonly lastApplied: Map<string, Set<string>> | null;
+}
+
+export const snapshotId = (platform: Platform, target: string) => `${platform}:${target}`;
+
+export async function loadSyncInputs(em: EntityManager, platform: Platform, target: string): Promise<SyncInputs> {
+  const mappingRows = await em.find(GroupMapping, { platform, target }, { orderBy: { id: 'asc' } });
+  const groupIds = [...new Set(mappingRows.map((m) => m.groupId))];
+  const [dir, members, pending, snapshot, accountOf] = await Promise.all([
+    loadDirectory(em),
+    groupIds.length ? em.find(GroupMember, { groupId: { $in: groupIds } }, { fields: ['groupId', 'userId'] }) : [],
+    em.find(PendingRemoval, { platform, target }),
+    em.findOne(SyncSnapshot, { id: snapshotId(platform, target) }),
+    loadAccounts(em, platform, target),
+  ]);
+  const membersOf = new Map<string, string[]>();
+  for (const m of members) {
+    let list = membersOf.get(m.groupId);
+    if (!list) membersOf.set(m.groupId, (list = []));
+    list.push(m.userId);
+  }
+  return {
+    dir,
+    mappings: mappingRows.map((m) => ({
+      id: m.id,
+      groupId: m.groupId,
+      platformGroupId: m.platformGroupId ?? null,
+      displayName: m.displayName ?? null,
+      mode: m.mode,
+    })),
+    accountOf,
+    membersOf,
+    pendingRemovals: new Map(pending.map((p) => [`${p.platformGroupId}/${p.accountId}`, p.firstPlannedAt])),
+    lastApplied: snapshot
+      ? new Map(Object.entries(snapshot.members).map(([groupId, accounts]) => [groupId, new Set(accounts)]))
+      : null,
+  };
+}
+
+async function loadAccounts(em: EntityManager, platform: Platform, target: string): Promise<Map<string, string>> {
+  if (platform === 'teamspeak') {
+    const links = await em.find(TeamspeakLink, { target }, { fields: ['userId', 'clientDbId'] });
+    return new Map(links.map((l) => [l.userId, l.clientDbId]));
+  }
+  const users = await em.find(User, { discordUserId: { $ne: null } }, { fields: ['id', 'discordUserId'] });
+  return new Map(users.map((u) => [u.id, u.discordUserId!]));
+}

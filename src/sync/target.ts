@@ -1,0 +1,99 @@
+/**
+ * The seam between the platform-neutral reconciler and one platform instance (a TeamSpeak
+ * virtual server or a Discord guild). The engine plans with pure functions and only ever
+ * touches a platform through this interface; adapters live in `sync/teamspeak` and `sync/discord`.
+ *
+ * Ids are strings everywhere: TeamSpeak server group ids and client database ids, Discord role
+ * and user snowflakes.
+ */
+export type Platform = 'teamspeak' | 'discord';
+
+/** A platform group (TeamSpeak server group, Discord role) as the platform reports it. */
+export interface PlatformGroup {
+  readonly id: string;
+  readonly name: string;
+}
+
+/** What one observation pass saw of the groups Roster manages. */
+export interface ObservedMembers {
+  /** Current members (account ids) of each requested platform group, by platform group id. */
+  readonly members: Map<string, Set<string>>;
+  /**
+   * Current display name of each account the platform showed: online clients on TeamSpeak,
+   * guild members on Discord (their guild nickname, or null when they have none).
+   */
+  readonly nicknames: Map<string, string | null>;
+}
+
+export interface MembershipChange {
+  /** Platform group id. */
+  readonly groupId: string;
+  /** Platform account ids (TeamSpeak client database ids, Discord user ids). */
+  readonly accountIds: readonly string[];
+}
+
+export interface NicknameChange {
+  readonly accountId: string;
+  /** The wanted name (already truncated to the platform's limit). */
+  readonly nickname: string;
+}
+
+/** Everything one run asks a target to do, after the guard accepted it. */
+export interface ApplyBatch {
+  readonly runId: string;
+  readonly adds: readonly MembershipChange[];
+  readonly removes: readonly MembershipChange[];
+  readonly nicknames: readonly NicknameChange[];
+  /** Why the changes are made; Discord puts it in X-Audit-Log-Reason. */
+  readonly reason: string;
+}
+
+/** A change the platform would not let Roster make; reported, never fatal to the run. */
+export interface SkippedChange {
+  readonly accountId: string;
+  readonly groupId?: string;
+  readonly reason: string;
+}
+
+export interface ApplyReport {
+  readonly added: number;
+  readonly removed: number;
+  readonly nicknamesChanged: number;
+  readonly skipped: readonly SkippedChange[];
+  /** Errors that stopped part of the batch; what was applied before them is counted above. */
+  readonly errors: readonly string[];
+}
+
+export interface TargetStatus {
+  readonly connected: boolean;
+  readonly lastError: string | null;
+  /** Set when a start-up check found missing permissions (named), else empty. */
+  readonly missingPermissions: readonly string[];
+}
+
+export interface PlatformTarget {
+  readonly platform: Platform;
+  /** The target's name from the config (unique per platform). */
+  readonly name: string;
+
+  /** Connects and checks permissions. Safe to call twice. Never throws for a platform outage: status() tells. */
+  start(): Promise<void>;
+  /** Closes connections. Safe to call twice. */
+  stop(): Promise<void>;
+  status(): TargetStatus;
+
+  /** Every group on the platform (managed or not): needed to adopt by name and to check ids still exist. */
+  listGroups(): Promise<PlatformGroup[]>;
+  createGroup(name: string): Promise<PlatformGroup>;
+  renameGroup(groupId: string, name: string): Promise<void>;
+  /** Only ever called on an operator's explicit request. */
+  deleteGroup(groupId: string): Promise<void>;
+
+  /** One observation of the members of the given (managed) groups and of nicknames. */
+  observe(groupIds: readonly string[]): Promise<ObservedMembers>;
+  /** Applies a batch with the fewest calls the platform allows, within its rate limits. */
+  apply(batch: ApplyBatch): Promise<ApplyReport>;
+
+  /** Platform calls issued since this target was created (the engine diffs it per run). */
+  callsIssued(): number;
+}

@@ -1,0 +1,12 @@
+/** The TeamSpeak platform target (ServerQuery through ts3-nodejs-library). */
+export { TeamspeakTarget, createTeamspeakTarget, type OnlineClientMatch } from './target.ts';
+export {
+  teamspeakDefaults,
+  TEAMSPEAK_NAME_MAX_LENGTH,
+  type TeamspeakTargetOptions,
+  type ResolvedTeamspeakOptions,
+} from './options.ts';
+export type { TeamspeakEvents } from './connection.ts';
+export { TeamspeakCommandError, TeamspeakConnectionError, QueryErrorId } from './errors.ts';
+export { requiredPermissions, PERMISSION_CHECK_PERMISSION } from './permissions.ts';
+export { pacedBudget } from './pacer.ts';

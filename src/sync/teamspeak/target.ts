@@ -1,0 +1,214 @@
+/**
+ * The TeamSpeak target: one virtual server reached through one paced ServerQuery connection.
+ * Reads cost one `servergroupclientlist` per managed group plus one `clientlist`; writes one
+ * batched add and one batched remove per changed group.
+ */
+import type { Logger } from 'pino';
+import type {
+  ApplyBatch,
+  ApplyReport,
+  ObservedMembers,
+  PlatformGroup,
+  PlatformTarget,
+  SkippedChange,
+  TargetStatus,
+} from '../target.ts';
+import { TeamspeakConnection, type QueryEntry, type QueryOptions } from './connection.ts';
+import { QueryErrorId, TeamspeakCommandError, describeError, errorId } from './errors.ts';
+import { applyMembershipChanges } from './membership.ts';
+import { NicknameMessenger, listOnlineClients } from './nicknames.ts';
+import { describeMissing, findMissingPermissions } from './permissions.ts';
+import {
+  TEAMSPEAK_NAME_MAX_LENGTH,
+  resolveTeamspeakOptions,
+  type ResolvedTeamspeakOptions,
+  type TeamspeakTargetOptions,
+} from './options.ts';
+
+export interface OnlineClientMatch {
+  readonly clientDbId: string;
+  readonly uniqueId: string;
+  readonly nickname: string;
+}
+
+export class TeamspeakTarget implements PlatformTarget {
+  readonly platform = 'teamspeak' as const;
+  readonly name: string;
+  readonly options: ResolvedTeamspeakOptions;
+  /** Emits `teamspeak:connected`, `teamspeak:disconnected`, `teamspeak:flooding`. */
+  readonly events: TeamspeakConnection;
+  private readonly connection: TeamspeakConnection;
+  private readonly logger: Logger | undefined;
+  private readonly messenger: NicknameMessenger;
+  private missing: string[] = [];
+  private permissionError: string | null = null;
+
+  constructor(options: TeamspeakTargetOptions, logger?: Logger) {
+    this.options = resolveTeamspeakOptions(options);
+    this.name = options.name;
+    this.logger = logger?.child({ target: options.name, platform: 'teamspeak' });
+    this.connection = new TeamspeakConnection(this.options, () => this.checkPermissions(), this.logger);
+    this.events = this.connection;
+    this.messenger = new NicknameMessenger(
+      this.options.nicknameMessageIntervalMs,
+      this.options.nicknameMessage,
+    );
+  }
+
+  start(): Promise<void> {
+    return this.connection.start();
+  }
+
+  stop(): Promise<void> {
+    return this.connection.stop();
+  }
+
+  status(): TargetStatus {
+    return {
+      connected: this.connection.connected,
+      lastError: this.connection.lastError ?? this.permissionError,
+      missingPermissions: [...this.missing],
+    };
+  }
+
+  callsIssued(): number {
+    return this.connection.commandsSent;
+  }
+
+  async listGroups(): Promise<PlatformGroup[]> {
+    const entries = await this.exec('servergrouplist');
+    return entries
+      .filter((e) => Number(e['type']) === 1)
+      .map((e) => ({ id: String(e['sgid']), name: String(e['name'] ?? '') }));
+  }
+
+  async createGroup(name: string): Promise<PlatformGroup> {
+    checkName(name);
+    try {
+      const [entry] = await this.exec('servergroupadd', { name, type: 1 });
+      if (entry?.['sgid'] === undefined)
+        throw new Error(`servergroupadd "${name}": the server returned no sgid`);
+      return { id: String(entry['sgid']), name };
+    } catch (err) {
+      if (errorId(err) !== QueryErrorId.duplicateEntryDb) throw err;
+      throw new TeamspeakCommandError(
+        'servergroupadd',
+        QueryErrorId.duplicateEntryDb,
+        `a server group named "${name}" already exists on ${this.name}`,
+        { cause: err },
+      );
+    }
+  }
+
+  async renameGroup(groupId: string, name: string): Promise<void> {
+    checkName(name);
+    await this.exec('servergrouprename', { sgid: groupId, name });
+  }
+
+  async deleteGroup(groupId: string): Promise<void> {
+    await this.exec('servergroupdel', { sgid: groupId, force: 1 });
+  }
+
+  /** A group id the server does not know is left out of `members` (and logged), not an error. */
+  async observe(groupIds: readonly string[]): Promise<ObservedMembers> {
+    const members = new Map<string, Set<string>>();
+    for (const sgid of new Set(groupIds)) {
+      try {
+        const entries = await this.exec('servergroupclientlist', { sgid });
+        members.set(
+          sgid,
+          new Set(entries.filter((e) => e['cldbid'] !== undefined).map((e) => String(e['cldbid']))),
+        );
+      } catch (err) {
+        const id = errorId(err);
+        if (id === QueryErrorId.emptyResult) members.set(sgid, new Set());
+        else if (id === QueryErrorId.invalidGroupId)
+          this.logger?.warn({ sgid }, 'managed server group no longer exists');
+        else throw err;
+      }
+    }
+    const nicknames = new Map<string, string | null>();
+    for (const client of await listOnlineClients(this.exec.bind(this)))
+      nicknames.set(client.clientDbId, client.nickname);
+    return { members, nicknames };
+  }
+
+  async apply(batch: ApplyBatch): Promise<ApplyReport> {
+    const log = this.logger?.child({ runId: batch.runId });
+    const exec = this.exec.bind(this);
+    let added = 0;
+    let removed = 0;
+    let nicknamesChanged = 0;
+    const skipped: SkippedChange[] = [];
+    const errors: string[] = [];
+    try {
+      const adds = await applyMembershipChanges(exec, 'add', batch.adds, this.options.maxIdsPerCommand);
+      added = adds.done;
+      skipped.push(...adds.skipped);
+      errors.push(...adds.errors);
+      const removes = await applyMembershipChanges(
+        exec,
+        'remove',
+        batch.removes,
+        this.options.maxIdsPerCommand,
+      );
+      removed = removes.done;
+      skipped.push(...removes.skipped);
+      errors.push(...removes.errors);
+      if (this.options.messageNicknames && batch.nicknames.length > 0) {
+        const messages = await this.messenger.notify(exec, batch.nicknames);
+        nicknamesChanged = messages.messaged;
+        skipped.push(...messages.skipped);
+      }
+    } catch (err) {
+      errors.push(`stopped: ${describeError(err)}; the rest of the batch was not applied`);
+    }
+    if (errors.length > 0) log?.warn({ errors }, 'TeamSpeak batch applied with errors');
+    log?.info({ added, removed, nicknamesChanged, skipped: skipped.length }, 'TeamSpeak batch applied');
+    return { added, removed, nicknamesChanged, skipped, errors };
+  }
+
+  /** Online voice clients with exactly this nickname (for linking an identity to a user). */
+  async findOnlineClientsByNickname(nickname: string): Promise<OnlineClientMatch[]> {
+    const clients = await listOnlineClients(this.exec.bind(this), true);
+    return clients
+      .filter((c) => c.nickname === nickname)
+      .map((c) => ({ clientDbId: c.clientDbId, uniqueId: c.uniqueId, nickname: c.nickname }));
+  }
+
+  private exec(command: string, options?: QueryOptions, flags?: string[]): Promise<QueryEntry[]> {
+    return this.connection.exec(command, options, flags);
+  }
+
+  /** Runs after each (re)connect; never throws. */
+  private async checkPermissions(): Promise<void> {
+    try {
+      this.missing = await findMissingPermissions(this.exec.bind(this));
+      this.permissionError = null;
+      if (this.missing.length > 0) {
+        this.logger?.warn(
+          { missingPermissions: this.missing },
+          `TeamSpeak query account lacks permissions: ${describeMissing(this.missing)}`,
+        );
+      }
+    } catch (err) {
+      this.permissionError = `permission check failed: ${describeError(err)}`;
+      this.logger?.warn({ error: describeError(err) }, 'TeamSpeak permission check failed');
+    }
+  }
+}
+
+function checkName(name: string): void {
+  const length = [...name].length;
+  if (length === 0 || name.trim() === '')
+    throw new RangeError('a TeamSpeak server group name cannot be empty');
+  if (length > TEAMSPEAK_NAME_MAX_LENGTH) {
+    throw new RangeError(
+      `TeamSpeak server group names have at most ${TEAMSPEAK_NAME_MAX_LENGTH} characters; "${name}" has ${length}`,
+    );
+  }
+}
+
+export function createTeamspeakTarget(options: TeamspeakTargetOptions, logger?: Logger): TeamspeakTarget {
+  return new TeamspeakTarget(options, logger);
+}

@@ -1,0 +1,115 @@
+import type { EntityManager } from '@mikro-orm/core';
+import {
+  Alliance,
+  Coalition,
+  Corporation,
+  Group,
+  GroupMapping,
+  GroupMember,
+  TeamspeakLink,
+  User,
+} from '../../src/store/entities/index.ts';
+import { newId } from '../../src/store/errors.ts';
+
+/** Row builders with every field spelled out; call them on one fork, then flush it. */
+
+let nextCharacterId = 2_100_000_000;
+/** A character id no other row of this test process uses. */
+export const freshCharacterId = () => nextCharacterId++;
+
+export const addCorporation = (em: EntityManager, corporationId: number, fields: Partial<Corporation> = {}) =>
+  em.create(Corporation, {
+    id: newId(),
+    corporationId,
+    name: `Corporation ${corporationId}`,
+    ticker: `C${corporationId % 100_000}`,
+    ceoCharacterId: null,
+    allianceId: null,
+    authorizedToLogin: null,
+    mandatoryEsiScopes: [],
+    tracked: false,
+    refreshedAt: null,
+    ...fields,
+  });
+
+export const addAlliance = (em: EntityManager, allianceId: number, fields: Partial<Alliance> = {}) =>
+  em.create(Alliance, {
+    id: newId(),
+    allianceId,
+    name: `Alliance ${allianceId}`,
+    ticker: `A${allianceId % 100_000}`,
+    executorCorporationId: null,
+    authorizedToLogin: null,
+    mandatoryEsiScopes: [],
+    tracked: false,
+    refreshedAt: null,
+    ...fields,
+  });
+
+export const addCoalition = (em: EntityManager, name: string, fields: Partial<Coalition> = {}) =>
+  em.create(Coalition, {
+    id: newId(),
+    name,
+    ticker: name.slice(0, 10).toUpperCase(),
+    description: '',
+    allianceIds: [],
+    corporationIds: [],
+    authorizedToLogin: null,
+    mandatoryEsiScopes: [],
+    ...fields,
+  });
+
+export const addUser = (em: EntityManager, characterName: string, fields: Partial<User> = {}) =>
+  em.create(User, {
+    id: newId(),
+    characterId: freshCharacterId(),
+    characterName,
+    corporationId: null,
+    clearanceLevel: 0,
+    authorizedToLogin: null,
+    discordUserId: null,
+    esiScopes: [],
+    refreshToken: null,
+    refreshTokenValid: null,
+    lastLoginAt: null,
+    ...fields,
+  });
+
+export const addGroup = (em: EntityManager, name: string, memberIds: readonly string[] = [], fields: Partial<Group> = {}) => {
+  const group = em.create(Group, {
+    id: newId(),
+    name,
+    description: '',
+    ownerId: null,
+    kind: 'manual',
+    autoKey: null,
+    authorizedToLogin: null,
+    ...fields,
+  });
+  for (const userId of memberIds) addMember(em, group.id, userId);
+  return group;
+};
+
+export const addMember = (em: EntityManager, groupId: string, userId: string) =>
+  em.create(GroupMember, { id: newId(), groupId, userId });
+
+export const addMapping = (
+  em: EntityManager,
+  groupId: string,
+  platform: 'teamspeak' | 'discord',
+  target: string,
+  fields: Partial<GroupMapping> = {},
+) =>
+  em.create(GroupMapping, {
+    id: newId(),
+    groupId,
+    platform,
+    target,
+    platformGroupId: null,
+    displayName: null,
+    mode: 'managed',
+    ...fields,
+  });
+
+export const addTeamspeakLink = (em: EntityManager, userId: string, target: string, clientDbId: string) =>
+  em.create(TeamspeakLink, { id: newId(), userId, target, clientDbId, uniqueId: `uid-${target}-${clientDbId}=` });

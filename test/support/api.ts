@@ -1,0 +1,112 @@
+import { createTRPCClient, httpLink } from '@trpc/client';
+import { pino } from 'pino';
+import type { ApiDeps, JobControl, LinkPlatforms } from '../../src/api/deps.ts';
+import { createControlPlane, type HttpRoute } from '../../src/api/http.ts';
+import type { AppRouter } from '../../src/api/router.ts';
+import { configSchema, type Config } from '../../src/config/schema.ts';
+import { bootstrap } from '../../src/store/bootstrap.ts';
+import { User } from '../../src/store/entities/index.ts';
+import { newId } from '../../src/store/errors.ts';
+import { createToken } from '../../src/services/tokens.ts';
+import { createReconciler } from '../../src/sync/engine.ts';
+import type { PlatformTarget } from '../../src/sync/target.ts';
+import { createTestDatabase, type TestDatabase } from './database.ts';
+
+/** A JobControl that records what the control plane asked for instead of running pg-boss. */
+export function recordingJobs(): JobControl & { syncRequests: { platform: string; target: string | null; trigger: string }[] } {
+  const syncRequests: { platform: string; target: string | null; trigger: string }[] = [];
+  return {
+    syncRequests,
+    async requestSync(platform, target, trigger) {
+      syncRequests.push({ platform, target, trigger });
+    },
+    async list() {
+      return [];
+    },
+    async trigger() {
+      return 'job-id';
+    },
+    async ready() {
+      return true;
+    },
+  };
+}
+
+export interface TestApi {
+  readonly t: TestDatabase;
+  readonly url: string;
+  readonly deps: ApiDeps;
+  readonly jobs: ReturnType<typeof recordingJobs>;
+  readonly rootId: string;
+  /** A typed tRPC client; without a token it is anonymous. */
+  client(token?: string): ReturnType<typeof createTRPCClient<AppRouter>>;
+  /** Creates a user (defaults: level 0, no corporation) and returns it with a fresh token. */
+  user(fields?: Partial<Pick<User, 'characterId' | 'characterName' | 'corporationId' | 'clearanceLevel' | 'authorizedToLogin' | 'discordUserId'>>): Promise<{ id: string; token: string }>;
+  stop(): Promise<void>;
+}
+
+export interface TestApiOptions {
+  /** Config overrides (parsed through the real schema). */
+  readonly config?: Record<string, unknown>;
+  readonly targets?: PlatformTarget[];
+  readonly links?: Partial<LinkPlatforms>;
+  readonly routes?: (deps: ApiDeps) => HttpRoute[];
+}
+
+let nextCharacterId = 90_000_000;
+
+/** The real control plane over real HTTP on a fresh PostgreSQL database. */
+export async function startTestApi(options: TestApiOptions = {}): Promise<TestApi> {
+  const t = await createTestDatabase();
+  const config: Config = configSchema.parse({ ...options.config, controlPlane: { port: 0, ...(options.config?.controlPlane as object) } });
+  const logger = pino({ level: 'silent' });
+  const { rootId } = await bootstrap(t.db.fork());
+  const jobs = recordingJobs();
+  const targets = options.targets ?? [];
+  const deps: ApiDeps = {
+    db: t.db,
+    config,
+    logger,
+    reconciler: createReconciler(t.db, targets, { ...config.sync }, logger),
+    jobs,
+    links: { findTeamspeakClients: async () => [], ...options.links },
+    version: 'test',
+    startedAt: new Date(),
+  };
+  const plane = createControlPlane(deps, options.routes?.(deps) ?? []);
+  const url = await plane.start();
+  return {
+    t,
+    url,
+    deps,
+    jobs,
+    rootId,
+    client: (token?: string) =>
+      createTRPCClient<AppRouter>({
+        links: [httpLink({ url: `${url}/trpc`, headers: () => (token ? { authorization: `Bearer ${token}` } : {}) })],
+      }),
+    async user(fields = {}) {
+      const em = t.db.fork();
+      const user = em.create(User, {
+        id: newId(),
+        characterId: fields.characterId ?? nextCharacterId++,
+        characterName: fields.characterName ?? `Pilot ${nextCharacterId}`,
+        corporationId: fields.corporationId ?? null,
+        clearanceLevel: fields.clearanceLevel ?? 0,
+        authorizedToLogin: fields.authorizedToLogin ?? null,
+        discordUserId: fields.discordUserId ?? null,
+        esiScopes: [],
+        refreshToken: null,
+        refreshTokenValid: null,
+        lastLoginAt: null,
+      });
+      await em.flush();
+      const token = await createToken(t.db.fork(), { userId: user.id, kind: 'user', comment: 'test', ttlSeconds: 3600 });
+      return { id: user.id, token: token.secret };
+    },
+    async stop() {
+      await plane.stop();
+      await t.dispose();
+    },
+  };
+}

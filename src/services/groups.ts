@@ -3,6 +3,7 @@ import { manualGroupNameProblem } from '../domain/index.ts';
 import { Group, GroupMapping, GroupMember, User } from '../store/entities/index.ts';
 import { ConflictError, InvalidReferenceError, NotFoundError, RuleViolationError, asConflict, newId } from '../store/errors.ts';
 import type { Platform } from '../sync/target.ts';
+import { inTransaction } from '../store/transaction.ts';
 
 export interface MappingInput {
   readonly platform: Platform;
@@ -125,7 +126,7 @@ export async function removeMembers(em: EntityManager, groupId: string, userIds:
 
 export async function deleteGroup(em: EntityManager, id: string): Promise<Group> {
   const group = await getManualGroup(em, id);
-  await em.transactional(async (tx) => {
+  await inTransaction(em, async (tx) => {
     await tx.nativeDelete(GroupMember, { groupId: id });
     await tx.nativeDelete(GroupMapping, { groupId: id });
     await tx.nativeDelete(Group, { id });

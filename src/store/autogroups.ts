@@ -3,6 +3,7 @@ import { deriveAutogroups } from '../domain/index.ts';
 import { loadDirectory } from './directory.ts';
 import { Group, GroupMember } from './entities/index.ts';
 import { newId } from './errors.ts';
+import { inTransaction } from './transaction.ts';
 
 export interface AutogroupRebuild {
   readonly created: number;
@@ -18,7 +19,7 @@ export interface AutogroupRebuild {
  * The autogroups are found by their stable key, so a ticker change renames the group in place.
  */
 export async function rebuildAutogroups(em: EntityManager): Promise<AutogroupRebuild> {
-  return em.transactional(async (tx) => {
+  return inTransaction(em, async (tx) => {
     const dir = await loadDirectory(tx);
     const wanted = deriveAutogroups(dir);
     const existing = await tx.find(Group, { kind: 'auto' });

@@ -2,13 +2,14 @@ import type { EntityManager } from '@mikro-orm/core';
 import { BUILTIN_SUPERUSERS, ROOT_CHARACTER_ID, SUPERUSER } from '../domain/index.ts';
 import { Group, GroupMember, User } from './entities/index.ts';
 import { newId } from './errors.ts';
+import { inTransaction } from './transaction.ts';
 
 /**
  * Makes sure `root` (characterId 0, level 10, always allowed) and the `superusers` autogroup
  * (owned by root, root a member, mapped nowhere) exist. Idempotent; works on an empty database.
  */
 export async function bootstrap(em: EntityManager): Promise<{ rootId: string }> {
-  return em.transactional(async (tx) => {
+  return inTransaction(em, async (tx) => {
     let root = await tx.findOne(User, { characterId: ROOT_CHARACTER_ID });
     if (!root) {
       root = tx.create(User, {

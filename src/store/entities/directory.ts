@@ -4,6 +4,10 @@ import { createdAt, eveId, idProperty, loginFlag, scopeList, updatedAt } from '.
 export const User = defineEntity({
   name: 'User',
   tableName: 'users',
+  // Nullable and unique: MongoDB needs a partial index, or every user without Discord would clash on null.
+  uniques: [
+    { name: 'users_discord_user_id_unique', properties: ['discordUserId'], options: { partialFilterExpression: { discordUserId: { $type: 'string' } } } },
+  ],
   properties: {
     id: idProperty(),
     characterId: eveId().unique(),
@@ -11,7 +15,7 @@ export const User = defineEntity({
     corporationId: eveId().nullable().index(),
     clearanceLevel: p.integer(),
     authorizedToLogin: loginFlag(),
-    discordUserId: p.string().length(32).nullable().unique(),
+    discordUserId: p.string().length(32).nullable(),
     /** Scopes the character granted at its last login. */
     esiScopes: scopeList(),
     /** EVE SSO refresh token, AES-256-GCM encrypted with `sso.encryptionKey`. */

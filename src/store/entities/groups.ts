@@ -4,6 +4,7 @@ import { createdAt, idProperty, loginFlag, updatedAt } from './common.ts';
 export const Group = defineEntity({
   name: 'Group',
   tableName: 'groups',
+  uniques: [{ name: 'groups_auto_key_unique', properties: ['autoKey'], options: { partialFilterExpression: { autoKey: { $type: 'string' } } } }],
   properties: {
     id: idProperty(),
     name: p.string().length(100).unique(),
@@ -11,7 +12,7 @@ export const Group = defineEntity({
     ownerId: p.string().length(64).nullable(),
     kind: p.enum(['manual', 'auto'] as const),
     /** Identity of an autogroup (`corporation:<id>`, `builtin:superusers`, ...); null for manual groups. */
-    autoKey: p.string().length(100).nullable().unique(),
+    autoKey: p.string().length(100).nullable(),
     authorizedToLogin: loginFlag(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { commandNames, connectedTarget, fakeServer, nextConnect, target } from './helpers.ts';
+import { capturedLogger, commandNames, connectedTarget, fakeServer, nextConnect, target } from './helpers.ts';
 
 /** A loopback port nobody listens on. */
 async function closedPort(): Promise<number> {
@@ -87,6 +87,23 @@ describe('TeamSpeak target: connection', () => {
     await reconnected;
     expect(await t.listGroups()).toHaveLength(3);
     expect(fake.commandCount('login')).toBe(2);
+  });
+
+  it('logs missing permissions and failures, never a password', async () => {
+    const fake = await fakeServer();
+    fake.denyPermissions('i_client_private_textmessage_power');
+    const { logger, lines } = capturedLogger();
+    await connectedTarget(fake, {}, logger);
+    await target(
+      fake,
+      { password: 'pw-wrong-123', reconnectMinMs: 60_000, reconnectMaxMs: 60_000 },
+      logger,
+    ).start();
+    const log = lines.join('');
+    expect(log).toMatch(/lacks permissions: i_client_private_textmessage_power \(message clients/);
+    expect(log).toMatch(/"target":"ts-test"/);
+    expect(log).toMatch(/TeamSpeak connection failed/);
+    expect(log).not.toMatch(/secret|pw-wrong-123/);
   });
 
   it('reconnects after the connection is dropped', async () => {

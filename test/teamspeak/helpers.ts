@@ -1,5 +1,7 @@
 /** Shared set-up for the TeamSpeak target tests: a fake server with flood protection on, and a target. */
 import { once } from 'node:events';
+import { Writable } from 'node:stream';
+import { pino, type Logger } from 'pino';
 import { afterEach } from 'vitest';
 import {
   startFakeTeamspeak,
@@ -28,21 +30,28 @@ export async function fakeServer(options: FakeTeamspeakOptions = {}): Promise<Fa
   return fake;
 }
 
-export function target(fake: FakeTeamspeak, options: Partial<TeamspeakTargetOptions> = {}): TeamspeakTarget {
-  const t = createTeamspeakTarget({
-    name: 'ts-test',
-    host: fake.host,
-    queryPort: fake.port,
-    serverId: 1,
-    username: 'serveradmin',
-    password: 'secret',
-    nickname: 'Roster',
-    commandsPerWindow: testBudget.commands,
-    windowMs: testBudget.windowMs,
-    reconnectMinMs: 20,
-    reconnectMaxMs: 200,
-    ...options,
-  });
+export function target(
+  fake: FakeTeamspeak,
+  options: Partial<TeamspeakTargetOptions> = {},
+  logger?: Logger,
+): TeamspeakTarget {
+  const t = createTeamspeakTarget(
+    {
+      name: 'ts-test',
+      host: fake.host,
+      queryPort: fake.port,
+      serverId: 1,
+      username: 'serveradmin',
+      password: 'secret',
+      nickname: 'Roster',
+      commandsPerWindow: testBudget.commands,
+      windowMs: testBudget.windowMs,
+      reconnectMinMs: 20,
+      reconnectMaxMs: 200,
+      ...options,
+    },
+    logger,
+  );
   started.targets.push(t);
   return t;
 }
@@ -51,8 +60,9 @@ export function target(fake: FakeTeamspeak, options: Partial<TeamspeakTargetOpti
 export async function connectedTarget(
   fake: FakeTeamspeak,
   options: Partial<TeamspeakTargetOptions> = {},
+  logger?: Logger,
 ): Promise<TeamspeakTarget> {
-  const t = target(fake, options);
+  const t = target(fake, options, logger);
   await t.start();
   if (!t.status().connected) throw new Error(`target did not connect: ${t.status().lastError}`);
   return t;
@@ -65,4 +75,16 @@ export async function nextConnect(t: TeamspeakTarget): Promise<void> {
 /** Command names the fake received since the last clearCommandLog(), in order. */
 export function commandNames(fake: FakeTeamspeak): string[] {
   return fake.commandLog().map((e) => e.name);
+}
+
+/** A debug-level pino logger whose lines the test can read. */
+export function capturedLogger(): { logger: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(chunk.toString());
+      done();
+    },
+  });
+  return { logger: pino({ level: 'debug' }, stream), lines };
 }

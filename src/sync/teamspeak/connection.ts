@@ -22,7 +22,7 @@ export interface TeamspeakEvents {
 export class TeamspeakConnection extends EventEmitter<TeamspeakEvents> {
   readonly pacer: CommandPacer;
   lastError: string | null = null;
-  private readonly options: ResolvedTeamspeakOptions;
+  readonly #options: ResolvedTeamspeakOptions; // holds the password: kept out of logs
   private readonly logger: Logger | undefined;
   private readonly onReady: () => Promise<void>;
   private session: QuerySession | null = null;
@@ -39,7 +39,7 @@ export class TeamspeakConnection extends EventEmitter<TeamspeakEvents> {
   /** `onReady` runs after each successful connect (the start-up checks); it must not throw. */
   constructor(options: ResolvedTeamspeakOptions, onReady: () => Promise<void>, logger?: Logger) {
     super();
-    this.options = options;
+    this.#options = options;
     this.onReady = onReady;
     this.logger = logger;
     this.pacer = new CommandPacer(options);
@@ -88,7 +88,7 @@ export class TeamspeakConnection extends EventEmitter<TeamspeakEvents> {
 
   private async attempt(): Promise<void> {
     if (this.stopping || this.session || this.opening) return;
-    const session = new QuerySession(this.options, {
+    const session = new QuerySession(this.#options, {
       onSend: () => {
         this.sent += 1;
         this.lastSendAt = Date.now();
@@ -118,10 +118,10 @@ export class TeamspeakConnection extends EventEmitter<TeamspeakEvents> {
     this.session = session;
     this.failures = 0;
     this.lastError = null;
-    const every = Math.max(10, Math.floor(this.options.keepAliveMs / 2));
+    const every = Math.max(10, Math.floor(this.#options.keepAliveMs / 2));
     this.keepAliveTimer = setInterval(() => this.keepAlive(), every);
     this.keepAliveTimer.unref();
-    this.logger?.info({ host: this.options.host, serverId: this.options.serverId }, 'TeamSpeak connected');
+    this.logger?.info({ host: this.#options.host, serverId: this.#options.serverId }, 'TeamSpeak connected');
     this.emit('teamspeak:connected');
     await this.onReady();
   }
@@ -132,14 +132,14 @@ export class TeamspeakConnection extends EventEmitter<TeamspeakEvents> {
     if (this.keepAliveTimer) clearInterval(this.keepAliveTimer);
     if (this.stopping) return;
     this.lastError = 'connection lost; reconnecting';
-    this.logger?.warn({ host: this.options.host }, 'TeamSpeak connection lost');
+    this.logger?.warn({ host: this.#options.host }, 'TeamSpeak connection lost');
     this.emit('teamspeak:disconnected', 'connection lost');
     this.scheduleReconnect();
   }
 
   private scheduleReconnect(): void {
     if (this.stopping || this.reconnectTimer) return;
-    const { reconnectMinMs, reconnectMaxMs } = this.options;
+    const { reconnectMinMs, reconnectMaxMs } = this.#options;
     const backoff = Math.min(reconnectMaxMs, reconnectMinMs * 2 ** Math.min(this.failures, 30));
     const jittered = Math.min(reconnectMaxMs, backoff * (0.9 + Math.random() * 0.2));
     const delay = Math.max(jittered, this.retryNotBeforeMs);
@@ -151,7 +151,7 @@ export class TeamspeakConnection extends EventEmitter<TeamspeakEvents> {
   }
 
   private keepAlive(): void {
-    const idle = Date.now() - this.lastSendAt >= this.options.keepAliveMs;
+    const idle = Date.now() - this.lastSendAt >= this.#options.keepAliveMs;
     if (!this.session || this.pacer.queued > 0 || !idle) return;
     this.exec('version').catch((err: unknown) =>
       this.logger?.debug({ error: describeError(err) }, 'TeamSpeak keepalive failed'),

@@ -31,14 +31,14 @@ export interface SessionHooks {
 
 export class QuerySession {
   private readonly lib: TeamSpeak;
-  private readonly options: ResolvedTeamspeakOptions;
+  readonly #options: ResolvedTeamspeakOptions; // holds the password: kept out of logs
   private readonly hooks: SessionHooks;
   private readonly inflight = new Set<(err: Error) => void>();
   /** The server's reason when it refused the connection (a flood ban: error 3329). */
   private refusal: string | null = null;
 
   constructor(options: ResolvedTeamspeakOptions, hooks: SessionHooks) {
-    this.options = options;
+    this.#options = options;
     this.hooks = hooks;
     this.lib = new TeamSpeak({
       host: options.host,
@@ -64,7 +64,7 @@ export class QuerySession {
 
   /** Connects, logs in and selects the virtual server; closes itself and throws a clear error on failure. */
   async open(pacer: CommandPacer): Promise<void> {
-    const { connectTimeoutMs, nickname } = this.options;
+    const { connectTimeoutMs, nickname } = this.#options;
     try {
       await pacer.run(() => {
         this.hooks.onSend(); // the library sends `version` itself once the banner arrived
@@ -99,7 +99,7 @@ export class QuerySession {
         settle();
         reject(err);
       };
-      const { commandTimeoutMs } = this.options;
+      const { commandTimeoutMs } = this.#options;
       const timer = setTimeout(() => {
         fail(new TeamspeakConnectionError('timeout', `${command}: no answer within ${commandTimeoutMs} ms`));
         this.lib.forceQuit();
@@ -129,7 +129,7 @@ export class QuerySession {
   }
 
   private async login(): Promise<void> {
-    const { username, password } = this.options;
+    const { username, password } = this.#options;
     try {
       await this.send('login', { client_login_name: username, client_login_password: password });
     } catch (err) {
@@ -139,7 +139,7 @@ export class QuerySession {
 
   /** `use sid=`; false when the nickname is taken and `retry` is false. */
   private async use(nickname: string, retry: boolean): Promise<boolean> {
-    const { serverId } = this.options;
+    const { serverId } = this.#options;
     try {
       await this.send('use', { sid: serverId, client_nickname: nickname });
       return true;

@@ -13,7 +13,13 @@ import type {
   SkippedChange,
   TargetStatus,
 } from '../target.ts';
-import { TeamspeakConnection, type QueryEntry, type QueryOptions } from './connection.ts';
+import type { EventEmitter } from 'node:events';
+import {
+  TeamspeakConnection,
+  type QueryEntry,
+  type QueryOptions,
+  type TeamspeakEvents,
+} from './connection.ts';
 import { QueryErrorId, TeamspeakCommandError, describeError, errorId } from './errors.ts';
 import { applyMembershipChanges } from './membership.ts';
 import { NicknameMessenger, listOnlineClients } from './nicknames.ts';
@@ -34,9 +40,10 @@ export interface OnlineClientMatch {
 export class TeamspeakTarget implements PlatformTarget {
   readonly platform = 'teamspeak' as const;
   readonly name: string;
-  readonly options: ResolvedTeamspeakOptions;
   /** Emits `teamspeak:connected`, `teamspeak:disconnected`, `teamspeak:flooding`. */
-  readonly events: TeamspeakConnection;
+  readonly events: EventEmitter<TeamspeakEvents>;
+  /** Holds the password: private, so that logging the target cannot leak it. */
+  readonly #options: ResolvedTeamspeakOptions;
   private readonly connection: TeamspeakConnection;
   private readonly logger: Logger | undefined;
   private readonly messenger: NicknameMessenger;
@@ -44,14 +51,16 @@ export class TeamspeakTarget implements PlatformTarget {
   private permissionError: string | null = null;
 
   constructor(options: TeamspeakTargetOptions, logger?: Logger) {
-    this.options = resolveTeamspeakOptions(options);
+    this.#options = resolveTeamspeakOptions(options);
     this.name = options.name;
-    this.logger = logger?.child({ target: options.name, platform: 'teamspeak' });
-    this.connection = new TeamspeakConnection(this.options, () => this.checkPermissions(), this.logger);
+    const bound = logger?.bindings() ?? {};
+    this.logger =
+      bound['target'] === undefined ? logger?.child({ platform: 'teamspeak', target: options.name }) : logger;
+    this.connection = new TeamspeakConnection(this.#options, () => this.checkPermissions(), this.logger);
     this.events = this.connection;
     this.messenger = new NicknameMessenger(
-      this.options.nicknameMessageIntervalMs,
-      this.options.nicknameMessage,
+      this.#options.nicknameMessageIntervalMs,
+      this.#options.nicknameMessage,
     );
   }
 
@@ -142,7 +151,7 @@ export class TeamspeakTarget implements PlatformTarget {
     const skipped: SkippedChange[] = [];
     const errors: string[] = [];
     try {
-      const adds = await applyMembershipChanges(exec, 'add', batch.adds, this.options.maxIdsPerCommand);
+      const adds = await applyMembershipChanges(exec, 'add', batch.adds, this.#options.maxIdsPerCommand);
       added = adds.done;
       skipped.push(...adds.skipped);
       errors.push(...adds.errors);
@@ -150,12 +159,12 @@ export class TeamspeakTarget implements PlatformTarget {
         exec,
         'remove',
         batch.removes,
-        this.options.maxIdsPerCommand,
+        this.#options.maxIdsPerCommand,
       );
       removed = removes.done;
       skipped.push(...removes.skipped);
       errors.push(...removes.errors);
-      if (this.options.messageNicknames && batch.nicknames.length > 0) {
+      if (this.#options.messageNicknames && batch.nicknames.length > 0) {
         const messages = await this.messenger.notify(exec, batch.nicknames);
         nicknamesChanged = messages.messaged;
         skipped.push(...messages.skipped);

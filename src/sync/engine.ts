@@ -67,6 +67,9 @@ export function createReconciler(
   const now = options.now ?? (() => new Date());
   const leaseTtlMs = options.leaseTtlMs ?? 15 * 60_000;
   const find = (platform: Platform, name: string) => targets.find((t) => t.platform === platform && t.name === name);
+  // The database lease keeps two daemons apart, but it is held per daemon (instanceId), so it
+  // would let two runs of one daemon through; these are the leases this daemon's runs hold now.
+  const running = new Set<string>();
 
   async function run(platform: Platform, name: string, runOptions: RunOptions = {}): Promise<RunResult> {
     const target = find(platform, name);
@@ -89,9 +92,21 @@ export function createReconciler(
       ...fields,
     });
 
-    if (!dryRun && !(await acquireLease(db.fork(), leaseId, instanceId, leaseTtlMs))) {
-      log.info('another run of this target holds the lease; skipping');
-      return result('busy', { reason: 'another run of this target is in progress' });
+    if (!dryRun) {
+      // Claimed before the first await, so two concurrent calls cannot both pass.
+      let acquired = !running.has(leaseId);
+      if (acquired) {
+        running.add(leaseId);
+        try {
+          acquired = await acquireLease(db.fork(), leaseId, instanceId, leaseTtlMs);
+        } finally {
+          if (!acquired) running.delete(leaseId);
+        }
+      }
+      if (!acquired) {
+        log.info('another run of this target holds the lease; skipping');
+        return result('busy', { reason: 'another run of this target is in progress' });
+      }
     }
     events.emit('sync:started', { runId, platform, target: name, dryRun });
     const run = db.fork().create(SyncRun, {
@@ -127,7 +142,10 @@ export function createReconciler(
       log.error({ err: error }, 'sync run failed');
       outcome = result('failed', { reason: message, errors: [message] });
     } finally {
-      if (!dryRun) await releaseLease(db.fork(), leaseId, instanceId).catch(() => undefined);
+      if (!dryRun) {
+        await releaseLease(db.fork(), leaseId, instanceId).catch(() => undefined);
+        running.delete(leaseId);
+      }
     }
     outcome = { ...outcome, runId, callsIssued: target.callsIssued() - callsBefore };
     await recordRun(outcome, dryRun).catch((error: unknown) => log.error({ err: error }, 'could not record the run'));
@@ -250,15 +268,16 @@ export function createReconciler(
     });
     if (pending.length) await em.insertMany(PendingRemoval, pending);
 
-    const skipped = new Set(report.skipped.map((s) => `${s.groupId ?? '*'}/${s.accountId}`));
+    // Only skipped membership changes matter here; a skipped nickname (no groupId) changes no group.
+    const skipped = new Set(report.skipped.flatMap((s) => (s.groupId ? [`${s.groupId}/${s.accountId}`] : [])));
     const members: Record<string, string[]> = {};
     for (const groupId of managedIds) {
       const set = new Set(observed.get(groupId) ?? []);
       for (const add of plan.adds.filter((a) => a.platformGroupId === groupId)) {
-        for (const account of add.accountIds) if (!skipped.has(`${groupId}/${account}`) && !skipped.has(`*/${account}`)) set.add(account);
+        for (const account of add.accountIds) if (!skipped.has(`${groupId}/${account}`)) set.add(account);
       }
       for (const remove of plan.removes.filter((r) => r.platformGroupId === groupId)) {
-        for (const account of remove.accountIds) if (!skipped.has(`${groupId}/${account}`) && !skipped.has(`*/${account}`)) set.delete(account);
+        for (const account of remove.accountIds) if (!skipped.has(`${groupId}/${account}`)) set.delete(account);
       }
       members[groupId] = [...set];
     }

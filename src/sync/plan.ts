@@ -82,7 +82,7 @@ export const removalKey = (platformGroupId: string, accountId: string) => `${pla
 export function plan(input: PlanInput): Plan {
   const byId = new Map(input.platformGroups.map((g) => [g.id, g]));
   const byName = new Map<string, PlatformGroup>();
-  for (const g of input.platformGroups) if (!byName.has(g.name)) byName.set(g.name, g);
+  for (const g of input.platformGroups) if (g.adoptable !== false && !byName.has(g.name)) byName.set(g.name, g);
   const claimed = new Set(input.desired.flatMap((d) => (d.platformGroupId && byId.has(d.platformGroupId) ? [d.platformGroupId] : [])));
 
   const creates: GroupCreation[] = [];

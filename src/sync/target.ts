@@ -12,6 +12,8 @@ export type Platform = 'teamspeak' | 'discord';
 export interface PlatformGroup {
   readonly id: string;
   readonly name: string;
+  /** False for groups Roster must never take over by name (Discord's @everyone, integration roles). */
+  readonly adoptable?: boolean;
 }
 
 /** What one observation pass saw of the groups Roster manages. */
@@ -51,6 +53,7 @@ export interface ApplyBatch {
 /** A change the platform would not let Roster make; reported, never fatal to the run. */
 export interface SkippedChange {
   readonly accountId: string;
+  /** The platform group of a skipped membership change; absent when a nickname change was skipped. */
   readonly groupId?: string;
   readonly reason: string;
 }

@@ -114,8 +114,11 @@ describe('fake Discord: guild, roles, members', () => {
     expect((await call(f, 'PUT', `${path(member.user.id)}/roles/${low.id}`)).status).toBe(204);
     expect((await call(f, 'DELETE', `${path(member.user.id)}/roles/${low.id}`)).status).toBe(204);
     expect(g.members.get(member.user.id)?.roles).toEqual([]);
+    g.moveRole(g.botRoleId, 1);
+    expect(g.roles.get(low.id)?.position).toBe(2);
+    expect((await call(f, 'PUT', `${path(member.user.id)}/roles/${low.id}`)).body.code).toBe(50013);
     expect(f.count('PATCH /guilds/:guild/members/:user')).toBe(9);
-    expect(f.count('PUT /guilds/:guild/members/:user/roles/:role')).toBe(1);
+    expect(f.count('PUT /guilds/:guild/members/:user/roles/:role')).toBe(2);
   });
 });
 

@@ -28,6 +28,7 @@ export async function applyMemberEdits(ctx: ApplyContext, plan: EditPlan): Promi
   let removed = 0;
   let nicknamesChanged = 0;
   let consecutiveFailures = 0;
+  let answered = false;
   let next = 0;
 
   const patch = (edit: MemberEdit, withNick: boolean): Promise<unknown> => {
@@ -46,6 +47,7 @@ export async function applyMemberEdits(ctx: ApplyContext, plan: EditPlan): Promi
 
   const succeeded = (edit: MemberEdit, withNick: boolean): void => {
     consecutiveFailures = 0;
+    answered = true;
     const member = snapshot.members.get(edit.userId);
     if (edit.roles) {
       added += edit.added.length;
@@ -68,6 +70,7 @@ export async function applyMemberEdits(ctx: ApplyContext, plan: EditPlan): Promi
           : code === RESTJSONErrorCodes.UnknownRole
             ? SkipReason.unknownRoleOnApply
             : null;
+    if (code !== undefined) answered = true;
     if (reason) {
       consecutiveFailures = 0;
       if (code === RESTJSONErrorCodes.UnknownMember) snapshot.members.delete(edit.userId);
@@ -107,17 +110,20 @@ export async function applyMemberEdits(ctx: ApplyContext, plan: EditPlan): Promi
     }
   };
 
-  const worker = async (max = Infinity): Promise<void> => {
-    for (let done = 0; done < max; done++) {
-      if (next >= plan.edits.length || consecutiveFailures >= ctx.maxConsecutiveFailures || signal?.aborted)
-        return;
+  /** Runs up to `max` edits; returns whether it ran any. */
+  const worker = async (max = Infinity): Promise<boolean> => {
+    let done = 0;
+    while (done < max && next < plan.edits.length) {
+      if (consecutiveFailures >= ctx.maxConsecutiveFailures || signal?.aborted) break;
       const edit = plan.edits[next++];
       if (edit) await run(edit);
+      done++;
     }
+    return done > 0;
   };
-  // The first PATCH goes alone: until Discord's answer names the bucket, @discordjs/rest queues
-  // requests under a provisional key, and a second queue for the same bucket would overrun it.
-  await worker(1);
+  // PATCHes go one at a time until Discord answers one: until an answer names the bucket,
+  // @discordjs/rest queues under a provisional key, and a second queue for it would overrun it.
+  while (!answered && (await worker(1)));
   await Promise.all(Array.from({ length: Math.max(1, ctx.concurrency) }, () => worker()));
 
   const notAttempted = plan.edits.length - next;

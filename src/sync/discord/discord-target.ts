@@ -6,6 +6,7 @@ import * as roles from './guild-roles.ts';
 import {
   missingPermissions,
   permissionsOf,
+  readBotRoles,
   readGuildHeader,
   readGuildSnapshot,
   topPosition,
@@ -13,11 +14,19 @@ import {
 } from './guild-snapshot.ts';
 import { planMemberEdits } from './member-edits.ts';
 import * as oauth from './oauth.ts';
-import { AUDIT_REASON_MAX, resolveDiscordOptions, type DiscordTargetOptions, type ResolvedDiscordOptions } from './options.ts';
+import {
+  AUDIT_REASON_MAX,
+  resolveDiscordOptions,
+  type DiscordTargetOptions,
+  type ResolvedDiscordOptions,
+} from './options.ts';
 import { describeError, DiscordRest, isRetryable, type RateLimitStats } from './rest-client.ts';
 
 /** An OAuth2 input whose client id and secret default to the target's options. */
-export type WithClient<T> = Omit<T, 'clientId' | 'clientSecret'> & { clientId?: string; clientSecret?: string };
+export type WithClient<T> = Omit<T, 'clientId' | 'clientSecret'> & {
+  clientId?: string;
+  clientSecret?: string;
+};
 
 /** One Discord guild as a reconciler target, through discord.js's REST client. */
 export class DiscordTarget implements PlatformTarget {
@@ -31,7 +40,11 @@ export class DiscordTarget implements PlatformTarget {
   #starting: Promise<void> | null = null;
   #botUserId: string | null = null;
   #snapshot: GuildSnapshot | null = null;
-  readonly #status = { connected: false, lastError: null as string | null, missingPermissions: [] as string[] };
+  readonly #status = {
+    connected: false,
+    lastError: null as string | null,
+    missingPermissions: [] as string[],
+  };
 
   constructor(options: DiscordTargetOptions, logger?: Logger) {
     this.#options = resolveDiscordOptions(options);
@@ -158,7 +171,14 @@ export class DiscordTarget implements PlatformTarget {
   ): Promise<oauth.AddGuildMemberResult> {
     const reason = this.#reason('link account');
     const nickname = this.#options.setNicknames ? nick : null;
-    return oauth.addGuildMember(this.#api, { guildId: this.guildId, userId, accessToken, roles: roleIds, nick: nickname, reason });
+    return oauth.addGuildMember(this.#api, {
+      guildId: this.guildId,
+      userId,
+      accessToken,
+      roles: roleIds,
+      nick: nickname,
+      reason,
+    });
   }
 
   #client(input: { clientId?: string; clientSecret?: string }): { clientId: string; clientSecret: string } {
@@ -189,7 +209,10 @@ export class DiscordTarget implements PlatformTarget {
   async #botId(): Promise<string> {
     if (!this.#botUserId) {
       const signal = this.#abort.signal;
-      const me = (await this.#api.withBackoff(() => this.#api.rest.get(Routes.user(), { signal }), signal)) as APIUser;
+      const me = (await this.#api.withBackoff(
+        () => this.#api.rest.get(Routes.user(), { signal }),
+        signal,
+      )) as APIUser;
       this.#botUserId = me.id;
     }
     return this.#botUserId;
@@ -201,13 +224,17 @@ export class DiscordTarget implements PlatformTarget {
       guildId: this.guildId,
       signal: this.#abort.signal,
       rolePermissions: this.#options.rolePermissions,
-      backoff: { retries: this.#options.backoffRetries, baseMs: this.#options.backoffBaseMs, maxMs: this.#options.backoffMaxMs },
+      backoff: {
+        retries: this.#options.backoffRetries,
+        baseMs: this.#options.backoffBaseMs,
+        maxMs: this.#options.backoffMaxMs,
+      },
       ...(this.#logger ? { logger: this.#logger } : {}),
       reason: (what) => this.#reason(what),
       botTopPosition: async (guildRoles) => {
         if (this.#snapshot) return this.#snapshot.botTopPosition;
-        const header = await readGuildHeader(this.#api, this.guildId, await this.#botId(), this.#abort.signal);
-        return topPosition(guildRoles, header.botRoles);
+        const botRoles = await readBotRoles(this.#api, this.guildId, await this.#botId(), this.#abort.signal);
+        return topPosition(guildRoles, botRoles);
       },
     };
   }

@@ -41,7 +41,10 @@ function toDiscordRole(role: APIRole, guildId: string, botTop: number): DiscordR
 /** Every role of the guild, @everyone and managed ones included (marked not adoptable). */
 export async function listRoles(ctx: RoleOpsContext): Promise<DiscordRole[]> {
   const { api, guildId, signal } = ctx;
-  const roles = (await api.withBackoff(() => api.rest.get(Routes.guildRoles(guildId), { signal }), signal)) as APIRole[];
+  const roles = (await api.withBackoff(
+    () => api.rest.get(Routes.guildRoles(guildId), { signal }),
+    signal,
+  )) as APIRole[];
   const botTop = await ctx.botTopPosition(new Map(roles.map((r) => [r.id, roleInfo(r)] as const)));
   return roles.map((r) => toDiscordRole(r, guildId, botTop));
 }
@@ -61,7 +64,10 @@ export async function createRole(ctx: RoleOpsContext, name: string): Promise<Dis
       return { ...toDiscordRole(role, guildId, Infinity), adoptable: true };
     } catch (error) {
       if (!isRetryable(error) || attempt >= backoff.retries || signal.aborted) throw error;
-      ctx.logger?.info({ role: name, err: describeError(error) }, 'discord: role creation unanswered, checking');
+      ctx.logger?.info(
+        { role: name, err: describeError(error) },
+        'discord: role creation unanswered, checking',
+      );
       const made = (await listRoles(ctx)).find((r) => r.name === name && r.adoptable);
       if (made) return made;
       await sleep(Math.min(backoff.maxMs, backoff.baseMs * 2 ** attempt));

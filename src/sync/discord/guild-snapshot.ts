@@ -64,6 +64,26 @@ export function permissionsOf(
   return (perms & PermissionFlagsBits.Administrator) !== 0n ? (1n << 64n) - 1n : perms;
 }
 
+/** Names of the permissions the bot needs and lacks. */
+export function missingPermissions(perms: bigint, setNicknames: boolean): string[] {
+  const missing: string[] = [];
+  if ((perms & PermissionFlagsBits.ManageRoles) === 0n) missing.push('MANAGE_ROLES');
+  if (setNicknames && (perms & PermissionFlagsBits.ManageNicknames) === 0n) missing.push('MANAGE_NICKNAMES');
+  return missing;
+}
+
+/** The bot's own roles: one GET member. */
+export async function readBotRoles(
+  api: DiscordRest,
+  guildId: string,
+  botUserId: string,
+  signal?: AbortSignal,
+): Promise<readonly string[]> {
+  const route = Routes.guildMember(guildId, botUserId);
+  const bot = (await api.withBackoff(() => api.rest.get(route, { signal }), signal)) as APIGuildMember;
+  return bot.roles;
+}
+
 /** The guild (owner, roles) and the bot's roles: one GET guild + one GET member. */
 export async function readGuildHeader(
   api: DiscordRest,
@@ -76,11 +96,7 @@ export async function readGuildHeader(
     signal,
   )) as APIGuild;
   const roles = new Map(guild.roles.map((r) => [r.id, roleInfo(r)] as const));
-  const bot = (await api.withBackoff(
-    () => api.rest.get(Routes.guildMember(guildId, botUserId), { signal }),
-    signal,
-  )) as APIGuildMember;
-  return { ownerId: guild.owner_id, roles, botRoles: bot.roles };
+  return { ownerId: guild.owner_id, roles, botRoles: await readBotRoles(api, guildId, botUserId, signal) };
 }
 
 /** Reads the guild and every member, 1000 per page with `after`: 1 + ceil((n + 1) / 1000) calls. */
@@ -111,14 +127,7 @@ export async function readGuildSnapshot(
     if (page.length < MEMBER_PAGE_SIZE || !last) break;
     after = last.user.id;
   }
-  const botRoles =
-    members.get(botUserId)?.roles ??
-    (
-      (await api.withBackoff(
-        () => api.rest.get(Routes.guildMember(guildId, botUserId), { signal }),
-        signal,
-      )) as APIGuildMember
-    ).roles;
+  const botRoles = members.get(botUserId)?.roles ?? (await readBotRoles(api, guildId, botUserId, signal));
   return {
     guildId,
     ownerId: guild.owner_id,

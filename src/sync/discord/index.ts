@@ -1,5 +1,6 @@
 /** The Discord target: one guild, driven through discord.js's REST client. */
-export { createDiscordTarget, DiscordTarget, type DiscordRole, type WithClient } from './discord-target.ts';
+export { createDiscordTarget, DiscordTarget, type WithClient } from './discord-target.ts';
+export type { DiscordRole } from './guild-roles.ts';
 export { discordTargetDefaults, type DiscordTargetOptions } from './options.ts';
 export type { RateLimitStats } from './rest-client.ts';
 export type { GuildSnapshot, MemberState, RoleInfo } from './guild-snapshot.ts';

@@ -61,6 +61,15 @@ export class FakeGuild {
     return role;
   }
 
+  /** Moves a role to `position` (e.g. the bot's role, to put it below others); others close ranks. */
+  moveRole(roleId: string, position: number): void {
+    const role = this.roles.get(roleId);
+    if (!role || roleId === this.id) throw new Error(`fake discord: cannot move role ${roleId}`);
+    const sorted = this.sortedRoles().filter((r) => r.id !== this.id && r.id !== roleId);
+    sorted.splice(Math.max(0, Math.min(sorted.length, position - 1)), 0, role);
+    for (const [i, r] of sorted.entries()) r.position = i + 1;
+  }
+
   deleteRole(roleId: string): void {
     const role = this.roles.get(roleId);
     if (!role) return;

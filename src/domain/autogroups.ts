@@ -60,5 +60,29 @@ export function deriveAutogroups(dir: Directory): AutogroupSpec[] {
       byKey.get(`coalition:${coalition.id}`)?.memberIds.add(user.id);
     }
   }
-  return [...byKey].map(([key, spec]) => ({ key, ...spec }));
+  return withUniqueNames([...byKey].map(([key, spec]) => ({ key, ...spec })));
+}
+
+/** The id part of an autogroup key (`corporation:98000001` -> `98000001`). */
+export const autogroupKeyId = (key: string) => key.slice(key.indexOf(':') + 1);
+
+const byAge = (a: string, b: string) => {
+  const [x, y] = [Number(autogroupKeyId(a)), Number(autogroupKeyId(b))];
+  if (Number.isFinite(x) && Number.isFinite(y) && x !== y) return x - y;
+  return a < b ? -1 : a > b ? 1 : 0;
+};
+
+/**
+ * Group names are unique, tickers are not quite: EVE hands the ticker of a closed corporation to a
+ * new one, and the directory may know both. The oldest source (lowest EVE id) keeps `corp:TICKER`;
+ * the others become `corp:TICKER (id)`, the same on every rebuild.
+ */
+function withUniqueNames(specs: AutogroupSpec[]): AutogroupSpec[] {
+  const byName = new Map<string, string[]>();
+  for (const spec of specs) byName.set(spec.name, [...(byName.get(spec.name) ?? []), spec.key]);
+  const renamed = new Map<string, string>();
+  for (const [name, keys] of byName) {
+    for (const key of [...keys].sort(byAge).slice(1)) renamed.set(key, `${name} (${autogroupKeyId(key)})`);
+  }
+  return renamed.size ? specs.map((s) => ({ ...s, name: renamed.get(s.key) ?? s.name })) : specs;
 }

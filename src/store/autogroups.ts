@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/core';
-import { deriveAutogroups } from '../domain/index.ts';
+import { autogroupKeyId, deriveAutogroups } from '../domain/index.ts';
 import { loadDirectory } from './directory.ts';
 import { Group, GroupMember } from './entities/index.ts';
 import { newId } from './errors.ts';
@@ -17,6 +17,7 @@ export interface AutogroupRebuild {
 /**
  * Rebuilds every autogroup from the directory (not patched): members who left are removed.
  * The autogroups are found by their stable key, so a ticker change renames the group in place.
+ * Names stay unique: an orphan whose name a living autogroup needs becomes `name (id)`.
  */
 export async function rebuildAutogroups(em: EntityManager): Promise<AutogroupRebuild> {
   return inTransaction(em, async (tx) => {
@@ -24,33 +25,56 @@ export async function rebuildAutogroups(em: EntityManager): Promise<AutogroupReb
     const wanted = deriveAutogroups(dir);
     const existing = await tx.find(Group, { kind: 'auto' });
     const byKey = new Map(existing.map((g) => [g.autoKey ?? '', g]));
-    let created = 0;
-    let renamed = 0;
+    const wantedKeys = new Set(wanted.map((s) => s.key));
+    const wantedNames = new Set(wanted.map((s) => s.name));
+    // Renames first (a name may move from one group to another), then creations.
+    const renames: { group: Group; name: string; description: string }[] = [];
     for (const spec of wanted) {
       const group = byKey.get(spec.key);
-      if (!group) {
-        byKey.set(
-          spec.key,
-          tx.create(Group, {
-            id: newId(),
-            name: spec.name,
-            description: spec.description,
-            ownerId: null,
-            kind: 'auto',
-            autoKey: spec.key,
-            authorizedToLogin: null,
-          }),
-        );
-        created++;
-      } else if (group.name !== spec.name) {
-        group.name = spec.name;
-        group.description = spec.description;
-        renamed++;
+      if (group && (group.name !== spec.name || group.description !== spec.description)) {
+        renames.push({ group, name: spec.name, description: spec.description });
       }
+    }
+    for (const group of existing) {
+      // An orphan keeps its name (and its mappings) unless a living autogroup needs the name.
+      const base = group.name.replace(/^~/, '');
+      if (wantedKeys.has(group.autoKey ?? '') || (!wantedNames.has(base) && base === group.name)) continue;
+      const name = wantedNames.has(base) ? `${base} (${autogroupKeyId(group.autoKey ?? group.id)})` : base;
+      renames.push({ group, name, description: group.description });
+    }
+    const moving = renames.filter((r) => r.group.name !== r.name);
+    if (moving.length > 1) {
+      // Through names no group has (autogroup names contain ':' and never start with '~'), so
+      // that names swapped between groups never meet the unique index halfway.
+      for (const r of moving) r.group.name = `~${r.name}`;
+      await tx.flush();
+    }
+    for (const r of renames) {
+      r.group.name = r.name;
+      r.group.description = r.description;
+    }
+    await tx.flush();
+    const renamed = moving.length;
+
+    let created = 0;
+    for (const spec of wanted) {
+      if (byKey.has(spec.key)) continue;
+      byKey.set(
+        spec.key,
+        tx.create(Group, {
+          id: newId(),
+          name: spec.name,
+          description: spec.description,
+          ownerId: null,
+          kind: 'auto',
+          autoKey: spec.key,
+          authorizedToLogin: null,
+        }),
+      );
+      created++;
     }
     await tx.flush();
 
-    const wantedKeys = new Set(wanted.map((s) => s.key));
     const autoIds = [...byKey.values()].map((g) => g.id);
     const current = await tx.find(GroupMember, { groupId: { $in: autoIds } }, { fields: ['id', 'groupId', 'userId'] });
     const currentPairs = new Map(current.map((m) => [`${m.groupId}/${m.userId}`, m]));

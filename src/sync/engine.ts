@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { Logger } from '../logger.ts';
+import { withLogContext, type Logger } from '../logger.ts';
 import type { Database } from '../store/orm.ts';
 import { GroupMapping, PendingRemoval, SyncRun, SyncSnapshot } from '../store/entities/index.ts';
 import { acquireLease, releaseLease } from '../store/lease.ts';
@@ -136,7 +136,8 @@ export function createReconciler(
     let outcome: RunResult;
     try {
       await db.fork().persist(run).flush();
-      outcome = await reconcile(target, runId, dryRun, runOptions.force ?? false, log);
+      // The adapters log with loggers of their own: the context gives their lines the runId too.
+      outcome = await withLogContext({ runId }, () => reconcile(target, runId, dryRun, runOptions.force ?? false, log));
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       log.error({ err: error }, 'sync run failed');
@@ -260,10 +261,15 @@ export function createReconciler(
     managedIds: string[],
   ) {
     const em = db.fork();
+    // An apply that reported errors may have stopped part way (a dropped connection): which of its
+    // changes landed is unknown. Then only what was observed is remembered, and every removal keeps
+    // its clock, so the next run neither takes an unapplied change for a hand edit on the platform
+    // (false drift) nor restarts the grace period of a removal that never happened.
+    const complete = report.errors.length === 0;
     await em.nativeDelete(PendingRemoval, { platform, target: name });
     const pending = [...plan.pendingRemovals].flatMap(([key, since]) => {
       const [platformGroupId, accountId] = key.split('/') as [string, string];
-      const applied = plan.removes.some((r) => r.platformGroupId === platformGroupId && r.accountIds.includes(accountId));
+      const applied = complete && plan.removes.some((r) => r.platformGroupId === platformGroupId && r.accountIds.includes(accountId));
       return applied ? [] : [{ id: newId(), platform, target: name, platformGroupId, accountId, firstPlannedAt: since }];
     });
     if (pending.length) await em.insertMany(PendingRemoval, pending);
@@ -273,11 +279,13 @@ export function createReconciler(
     const members: Record<string, string[]> = {};
     for (const groupId of managedIds) {
       const set = new Set(observed.get(groupId) ?? []);
-      for (const add of plan.adds.filter((a) => a.platformGroupId === groupId)) {
-        for (const account of add.accountIds) if (!skipped.has(`${groupId}/${account}`)) set.add(account);
-      }
-      for (const remove of plan.removes.filter((r) => r.platformGroupId === groupId)) {
-        for (const account of remove.accountIds) if (!skipped.has(`${groupId}/${account}`)) set.delete(account);
+      if (complete) {
+        for (const add of plan.adds.filter((a) => a.platformGroupId === groupId)) {
+          for (const account of add.accountIds) if (!skipped.has(`${groupId}/${account}`)) set.add(account);
+        }
+        for (const remove of plan.removes.filter((r) => r.platformGroupId === groupId)) {
+          for (const account of remove.accountIds) if (!skipped.has(`${groupId}/${account}`)) set.delete(account);
+        }
       }
       members[groupId] = [...set];
     }

@@ -16,7 +16,10 @@ import { alliance, coalition, corporation, directory, user } from '../support/fa
  */
 const dir = directory({
   corporations: [
-    corporation(1, { allianceId: 10, mandatoryEsiScopes: ['esi-mail.read_mail.v1', 'esi-skills.read_skills.v1'] }),
+    corporation(1, {
+      allianceId: 10,
+      mandatoryEsiScopes: ['esi-mail.read_mail.v1', 'esi-skills.read_skills.v1'],
+    }),
     corporation(2, { allianceId: 10 }),
     corporation(3, { allianceId: 20 }),
     corporation(4),
@@ -27,8 +30,15 @@ const dir = directory({
     alliance(20),
   ],
   coalitions: [
-    coalition('k', { allianceIds: [10], corporationIds: [5], mandatoryEsiScopes: ['esi-location.read_location.v1'] }),
-    coalition('j', { allianceIds: [10, 20], mandatoryEsiScopes: ['esi-assets.read_assets.v1', 'esi-clones.read_clones.v1'] }),
+    coalition('k', {
+      allianceIds: [10],
+      corporationIds: [5],
+      mandatoryEsiScopes: ['esi-location.read_location.v1'],
+    }),
+    coalition('j', {
+      allianceIds: [10, 20],
+      mandatoryEsiScopes: ['esi-assets.read_assets.v1', 'esi-clones.read_clones.v1'],
+    }),
   ],
   users: [
     user('a', { corporationId: 1 }),
@@ -60,7 +70,12 @@ describe('affiliation', () => {
     expect(coalitionsOf(null, null, dir.coalitions)).toEqual([]);
     expect(of('f')).toEqual({ userId: 'f', corporationId: 5, allianceId: null, coalitionIds: ['k'] });
     expect(of('a')).toEqual({ userId: 'a', corporationId: 1, allianceId: 10, coalitionIds: ['k', 'j'] });
-    expect(affiliationOfCorporation(3, dir)).toEqual({ userId: null, corporationId: 3, allianceId: 20, coalitionIds: ['j'] });
+    expect(affiliationOfCorporation(3, dir)).toEqual({
+      userId: null,
+      corporationId: 3,
+      allianceId: 20,
+      coalitionIds: ['j'],
+    });
     expect(of('z')).toEqual({ userId: 'z', corporationId: 999, allianceId: null, coalitionIds: [] });
   });
 
@@ -112,6 +127,8 @@ describe('mandatory ESI scopes', () => {
     expect(mandatoryEsiScopesOfUser(dir.users.get('g')!, dir)).toEqual([]);
     expect(mandatoryEsiScopesOfUser(dir.users.get('z')!, dir)).toEqual([]);
     expect(mandatoryEsiScopes(undefined, undefined, [])).toEqual([]);
-    expect(mandatoryEsiScopes(corporation(1, { mandatoryEsiScopes: ['b', 'a', 'b'] }), undefined, [])).toEqual(['a', 'b']);
+    expect(
+      mandatoryEsiScopes(corporation(1, { mandatoryEsiScopes: ['b', 'a', 'b'] }), undefined, []),
+    ).toEqual(['a', 'b']);
   });
 });

@@ -16,7 +16,9 @@ function world(users: readonly UserFacts[]): Directory {
       corporation(5, { ticker: 'EEE', name: 'Echo' }),
     ],
     alliances: [alliance(10, { ticker: 'ALLY', authorizedToLogin: true }), alliance(20, { ticker: 'OTHR' })],
-    coalitions: [coalition('north-id', { ticker: 'NORTH', name: 'The North', allianceIds: [10], corporationIds: [3] })],
+    coalitions: [
+      coalition('north-id', { ticker: 'NORTH', name: 'The North', allianceIds: [10], corporationIds: [3] }),
+    ],
     groups: [group('g-banned', { authorizedToLogin: false })],
     users,
     memberships: { banned: ['g-banned'] },
@@ -82,7 +84,9 @@ describe('deriveAutogroups', () => {
   });
 
   it('moves a member who changes corporation, leaving nothing behind', () => {
-    const moved = baseUsers.map((u) => (u.id === 'a1' ? { ...u, corporationId: 4 } : u.id === 'd1' ? { ...u, corporationId: 3 } : u));
+    const moved = baseUsers.map((u) =>
+      u.id === 'a1' ? { ...u, corporationId: 4 } : u.id === 'd1' ? { ...u, corporationId: 3 } : u,
+    );
     const groups = byName(world(moved));
     expect(groups['corp:AAA']).toEqual(['banned']);
     expect(groups['corp:DDD']).toEqual(['a1']);
@@ -92,6 +96,27 @@ describe('deriveAutogroups', () => {
     expect(groups['coalition:NORTH']).toEqual(['b1', 'banned', 'c1', 'd1']);
     // a1 lost the login it had through AAA/ALLY.
     expect(groups['members']).not.toContain('a1');
+  });
+
+  it('keeps names unique when corporations share a ticker: the oldest keeps it, whatever the order', () => {
+    const corps = [
+      corporation(98_000_200, { ticker: 'DUP', allianceId: 10 }),
+      corporation(98_000_100, { ticker: 'DUP' }),
+      corporation(1_000_001, { ticker: 'DUP' }),
+    ];
+    for (const order of [corps, [...corps].reverse()]) {
+      const specs = deriveAutogroups(
+        directory({ corporations: order, alliances: [alliance(10, { ticker: 'DUP' })] }),
+      );
+      const names = Object.fromEntries(specs.map((g) => [g.key, g.name]));
+      expect(names).toMatchObject({
+        'corporation:1000001': 'corp:DUP',
+        'corporation:98000100': 'corp:DUP (98000100)',
+        'corporation:98000200': 'corp:DUP (98000200)',
+        'alliance:10': 'alliance:DUP',
+      });
+      expect(new Set(specs.map((g) => g.name)).size).toBe(specs.length);
+    }
   });
 
   it('ignores a user whose corporation the directory does not know', () => {

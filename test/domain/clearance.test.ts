@@ -20,7 +20,12 @@ const levels = [-1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
 const distances = [0, 1, 3, 5, 7] as const;
 type Distance = (typeof distances)[number];
 
-const actorAffiliation: Affiliation = { userId: 'actor', corporationId: 1, allianceId: 10, coalitionIds: ['k'] };
+const actorAffiliation: Affiliation = {
+  userId: 'actor',
+  corporationId: 1,
+  allianceId: 10,
+  coalitionIds: ['k'],
+};
 /** A target at each distance from the actor. */
 const targetAt: Record<Distance, Affiliation> = {
   0: actorAffiliation,
@@ -97,7 +102,9 @@ describe('may()', () => {
     const guest = actor(GUEST);
     for (const scope of scopes) {
       for (const d of distances) {
-        expect(may(guest, scope, { affiliation: targetAt[d], ownerId: 'actor' }), `${scope} at ${d}`).toBe(false);
+        expect(may(guest, scope, { affiliation: targetAt[d], ownerId: 'actor' }), `${scope} at ${d}`).toBe(
+          false,
+        );
       }
       expect(may(guest, scope), scope).toBe(false);
     }
@@ -167,7 +174,9 @@ describe('clearanceChangeRefusal()', () => {
 
   it('refuses levels out of -1..10 and non-integers', () => {
     for (const level of [-2, 11, 2.5, Number.NaN, Number.POSITIVE_INFINITY]) {
-      expect(clearanceChangeRefusal(actor(SUPERUSER), target(7, 0), level), String(level)).toBe('out-of-range');
+      expect(clearanceChangeRefusal(actor(SUPERUSER), target(7, 0), level), String(level)).toBe(
+        'out-of-range',
+      );
     }
     expect(clearanceChangeRefusal(actor(SUPERUSER), target(7, 0), GUEST)).toBeNull();
     expect(clearanceChangeRefusal(actor(SUPERUSER), target(7, 0), SUPERUSER)).toBeNull();
@@ -241,7 +250,12 @@ describe('office floors', () => {
 
   it('never lowers a level of 9 or more, nor touches guests', () => {
     for (const level of [ADMIN, SUPERUSER]) {
-      for (const [oldFloor, newFloor] of [[4, 0], [2, 0], [4, 2], [0, 4]] as const) {
+      for (const [oldFloor, newFloor] of [
+        [4, 0],
+        [2, 0],
+        [4, 2],
+        [0, 4],
+      ] as const) {
         expect(levelAfterOfficeChange(level, oldFloor, newFloor)).toBe(level);
       }
     }

@@ -23,8 +23,14 @@ function world(flags: {
   });
   const dir = directory({
     users: [u],
-    corporations: [corporation(1, { allianceId: 10, authorizedToLogin: flags.corporation ?? null }), corporation(2)],
-    alliances: [alliance(10, { authorizedToLogin: flags.alliance ?? null }), alliance(20, { authorizedToLogin: false })],
+    corporations: [
+      corporation(1, { allianceId: 10, authorizedToLogin: flags.corporation ?? null }),
+      corporation(2),
+    ],
+    alliances: [
+      alliance(10, { authorizedToLogin: flags.alliance ?? null }),
+      alliance(20, { authorizedToLogin: false }),
+    ],
     coalitions: [
       coalition('k', { allianceIds: [10], authorizedToLogin: flags.coalitionViaAlliance ?? null }),
       coalition('d', { corporationIds: [1], authorizedToLogin: flags.coalitionDirect ?? null }),
@@ -92,7 +98,9 @@ describe('login cascade', () => {
 
   it('ignores groups the user is not in and corporations unknown to the directory', () => {
     const lost = user('lost', { corporationId: 999, authorizedToLogin: true });
-    expect(mayLogin(lost, directory({ users: [lost], groups: [group('g', { authorizedToLogin: false })] }))).toBe(true);
+    expect(
+      mayLogin(lost, directory({ users: [lost], groups: [group('g', { authorizedToLogin: false })] })),
+    ).toBe(true);
   });
 
   it('follows "any false denies, else any true allows, else deny" for every combination (property)', () => {
@@ -109,11 +117,20 @@ describe('login cascade', () => {
           autoGroup: flag,
         }),
         (flags) => {
-          const counted = [flags.user, flags.corporation, flags.alliance, flags.coalitionViaAlliance, flags.coalitionDirect, flags.manualGroup];
+          const counted = [
+            flags.user,
+            flags.corporation,
+            flags.alliance,
+            flags.coalitionViaAlliance,
+            flags.coalitionDirect,
+            flags.manualGroup,
+          ];
           const expected = counted.includes(false) ? false : counted.includes(true);
           const decision = loginDecision(...args(world(flags)));
           expect(decision.allowed).toBe(expected);
-          expect(decision.reason).toBe(expected ? 'allowed' : counted.includes(false) ? 'denied' : 'not-authorized');
+          expect(decision.reason).toBe(
+            expected ? 'allowed' : counted.includes(false) ? 'denied' : 'not-authorized',
+          );
         },
       ),
     );

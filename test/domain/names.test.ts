@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { manualGroupNameProblem, tickeredName, truncateName, uniqueTruncatedNames } from '../../src/domain/index.ts';
+import {
+  manualGroupNameProblem,
+  tickeredName,
+  truncateName,
+  uniqueTruncatedNames,
+} from '../../src/domain/index.ts';
 
 const codePoints = (s: string) => [...s].length;
 
@@ -35,12 +40,16 @@ describe('truncateName', () => {
 
   it('never exceeds the limit (property)', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'grapheme', maxLength: 60 }), fc.integer({ min: 1, max: 40 }), (name, max) => {
-        const out = truncateName(name, max);
-        expect(codePoints(out)).toBeLessThanOrEqual(max);
-        if (codePoints(name.trim()) <= max) expect(out).toBe(name.trim());
-        else expect(out.endsWith('…')).toBe(true);
-      }),
+      fc.property(
+        fc.string({ unit: 'grapheme', maxLength: 60 }),
+        fc.integer({ min: 1, max: 40 }),
+        (name, max) => {
+          const out = truncateName(name, max);
+          expect(codePoints(out)).toBeLessThanOrEqual(max);
+          if (codePoints(name.trim()) <= max) expect(out).toBe(name.trim());
+          else expect(out.endsWith('…')).toBe(true);
+        },
+      ),
     );
   });
 });
@@ -75,16 +84,21 @@ describe('uniqueTruncatedNames', () => {
 
   it('gives every key a unique name (ignoring case) within the limit, deterministically (property)', () => {
     fc.assert(
-      fc.property(entries, fc.integer({ min: 8, max: 40 }), fc.func(fc.integer()), (list, max, shuffleKey) => {
-        const out = uniqueTruncatedNames(list, max);
-        expect(new Set(out.keys())).toEqual(new Set(list.map((e) => e.key)));
-        const lowered = [...out.values()].map((n) => n.toLowerCase());
-        expect(new Set(lowered).size).toBe(lowered.length);
-        for (const name of out.values()) expect(codePoints(name)).toBeLessThanOrEqual(max);
-        // The same entries in any order give the same names.
-        const shuffled = [...list].sort((a, b) => shuffleKey(a.key) - shuffleKey(b.key));
-        expect(uniqueTruncatedNames(shuffled, max)).toEqual(out);
-      }),
+      fc.property(
+        entries,
+        fc.integer({ min: 8, max: 40 }),
+        fc.func(fc.integer()),
+        (list, max, shuffleKey) => {
+          const out = uniqueTruncatedNames(list, max);
+          expect(new Set(out.keys())).toEqual(new Set(list.map((e) => e.key)));
+          const lowered = [...out.values()].map((n) => n.toLowerCase());
+          expect(new Set(lowered).size).toBe(lowered.length);
+          for (const name of out.values()) expect(codePoints(name)).toBeLessThanOrEqual(max);
+          // The same entries in any order give the same names.
+          const shuffled = [...list].sort((a, b) => shuffleKey(a.key) - shuffleKey(b.key));
+          expect(uniqueTruncatedNames(shuffled, max)).toEqual(out);
+        },
+      ),
     );
   });
 

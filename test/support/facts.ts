@@ -9,7 +9,10 @@ import type {
 
 /** Small builders of the domain's plain facts, with neutral defaults (every login flag null). */
 
-export const corporation = (corporationId: number, fields: Partial<CorporationFacts> = {}): CorporationFacts => ({
+export const corporation = (
+  corporationId: number,
+  fields: Partial<CorporationFacts> = {},
+): CorporationFacts => ({
   corporationId,
   name: `Corporation ${corporationId}`,
   ticker: `C${corporationId}`,
@@ -43,7 +46,7 @@ export const coalition = (id: string, fields: Partial<CoalitionFacts> = {}): Coa
 
 export const user = (id: string, fields: Partial<UserFacts> = {}): UserFacts => ({
   id,
-  characterId: 1000 + [...id].reduce((n, c) => n * 31 + c.charCodeAt(0), 7) % 1_000_000,
+  characterId: 1000 + ([...id].reduce((n, c) => n * 31 + c.charCodeAt(0), 7) % 1_000_000),
   characterName: `Pilot ${id}`,
   corporationId: null,
   clearanceLevel: 0,
@@ -77,6 +80,8 @@ export function directory(parts: DirectoryParts): Directory {
     alliances: new Map((parts.alliances ?? []).map((a) => [a.allianceId, a])),
     coalitions: parts.coalitions ?? [],
     groups: new Map((parts.groups ?? []).map((g) => [g.id, g])),
-    groupsOfUser: new Map(Object.entries(parts.memberships ?? {}).map(([userId, ids]) => [userId, new Set(ids)])),
+    groupsOfUser: new Map(
+      Object.entries(parts.memberships ?? {}).map(([userId, ids]) => [userId, new Set(ids)]),
+    ),
   };
 }

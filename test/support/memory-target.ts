@@ -66,7 +66,9 @@ export class MemoryTarget implements PlatformTarget {
   }
 
   snapshot(): Record<string, { name: string; members: string[] }> {
-    return Object.fromEntries([...this.groups].map(([id, g]) => [id, { name: g.name, members: [...g.members].sort() }]));
+    return Object.fromEntries(
+      [...this.groups].map(([id, g]) => [id, { name: g.name, members: [...g.members].sort() }]),
+    );
   }
 
   callsOf(method: TargetMethod): RecordedCall[] {
@@ -168,7 +170,13 @@ export class MemoryTarget implements PlatformTarget {
     for (const change of batch.adds) {
       const group = this.groups.get(change.groupId);
       if (!group) errors.push(`add to unknown group ${change.groupId}`);
-      else for (const a of change.accountIds) if (!group.members.has(a)) (group.members.add(a), added++);
+      else {
+        for (const a of change.accountIds) {
+          if (group.members.has(a)) continue;
+          group.members.add(a);
+          added++;
+        }
+      }
     }
     for (const change of batch.removes) {
       const group = this.groups.get(change.groupId);

@@ -75,7 +75,12 @@ export const addUser = (em: EntityManager, characterName: string, fields: Partia
     ...fields,
   });
 
-export const addGroup = (em: EntityManager, name: string, memberIds: readonly string[] = [], fields: Partial<Group> = {}) => {
+export const addGroup = (
+  em: EntityManager,
+  name: string,
+  memberIds: readonly string[] = [],
+  fields: Partial<Group> = {},
+) => {
   const group = em.create(Group, {
     id: newId(),
     name,
@@ -112,4 +117,10 @@ export const addMapping = (
   });
 
 export const addTeamspeakLink = (em: EntityManager, userId: string, target: string, clientDbId: string) =>
-  em.create(TeamspeakLink, { id: newId(), userId, target, clientDbId, uniqueId: `uid-${target}-${clientDbId}=` });
+  em.create(TeamspeakLink, {
+    id: newId(),
+    userId,
+    target,
+    clientDbId,
+    uniqueId: `uid-${target}-${clientDbId}=`,
+  });

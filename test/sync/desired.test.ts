@@ -3,14 +3,21 @@ import { desiredState, nameLimits, type MappingFacts } from '../../src/sync/desi
 import { alliance, corporation, directory, group, user } from '../support/facts.ts';
 
 const dir = directory({
-  corporations: [corporation(1, { ticker: 'AAA', allianceId: 10, authorizedToLogin: true }), corporation(2, { ticker: 'BBB' })],
+  corporations: [
+    corporation(1, { ticker: 'AAA', allianceId: 10, authorizedToLogin: true }),
+    corporation(2, { ticker: 'BBB' }),
+  ],
   alliances: [alliance(10, { ticker: 'ALLY' })],
   users: [
     user('u1', { corporationId: 1, characterName: 'Alice' }),
     user('u2', { corporationId: 1, characterName: 'Bob', authorizedToLogin: false }),
     user('u3', { corporationId: 2, characterName: 'Carol', authorizedToLogin: true }),
     user('u4', { corporationId: 1, characterName: 'Dave' }),
-    user('u5', { corporationId: null, characterName: 'A very long character name indeed', authorizedToLogin: true }),
+    user('u5', {
+      corporationId: null,
+      characterName: 'A very long character name indeed',
+      authorizedToLogin: true,
+    }),
   ],
   groups: [
     group('g1', { name: 'Fleet Commanders' }),
@@ -51,17 +58,38 @@ describe('desiredState', () => {
   });
 
   it('keeps the mapping’s id, mode and tracked platform id', () => {
-    const state = desiredState('teamspeak', dir, [mapping('m1', 'g1', { platformGroupId: '77', mode: 'grantOnly' })], accounts, members);
-    expect(state.groups[0]).toMatchObject({ mappingId: 'm1', groupId: 'g1', groupName: 'Fleet Commanders', platformGroupId: '77', mode: 'grantOnly' });
+    const state = desiredState(
+      'teamspeak',
+      dir,
+      [mapping('m1', 'g1', { platformGroupId: '77', mode: 'grantOnly' })],
+      accounts,
+      members,
+    );
+    expect(state.groups[0]).toMatchObject({
+      mappingId: 'm1',
+      groupId: 'g1',
+      groupName: 'Fleet Commanders',
+      platformGroupId: '77',
+      mode: 'grantOnly',
+    });
   });
 
   it('names platform groups by display name or group name, cut to the platform limit and unique', () => {
     const mappings = [mapping('m1', 'g1', { displayName: 'FC' }), mapping('m2', 'g2'), mapping('m3', 'g3')];
     const ts = desiredState('teamspeak', dir, mappings, accounts, members);
-    expect(ts.groups.map((g) => g.displayName)).toEqual(['FC', 'A group with a name far longe…', 'A group with a name far lon… 2']);
-    for (const g of ts.groups) expect([...g.displayName].length).toBeLessThanOrEqual(nameLimits.teamspeak.group);
+    expect(ts.groups.map((g) => g.displayName)).toEqual([
+      'FC',
+      'A group with a name far longe…',
+      'A group with a name far lon… 2',
+    ]);
+    for (const g of ts.groups)
+      expect([...g.displayName].length).toBeLessThanOrEqual(nameLimits.teamspeak.group);
     const discord = desiredState('discord', dir, mappings, accounts, members);
-    expect(discord.groups.map((g) => g.displayName)).toEqual(['FC', 'A group with a name far longer than thirty characters, one', 'A group with a name far longer than thirty characters, two']);
+    expect(discord.groups.map((g) => g.displayName)).toEqual([
+      'FC',
+      'A group with a name far longer than thirty characters, one',
+      'A group with a name far longer than thirty characters, two',
+    ]);
   });
 
   it('wants each allowed, linked user’s tickered name as nickname, cut to the limit', () => {

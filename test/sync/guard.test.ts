@@ -30,7 +30,9 @@ function planRemoving(removals: number, managedMemberships: number, adds = 0): P
 
 describe('blast-radius guard', () => {
   it('allows a run that removes nothing, whatever it adds', () => {
-    expect(guard(planRemoving(0, 0, 5000), { maxRemovals: 0, maxRemovalShare: 0 })).toEqual({ allowed: true });
+    expect(guard(planRemoving(0, 0, 5000), { maxRemovals: 0, maxRemovalShare: 0 })).toEqual({
+      allowed: true,
+    });
   });
 
   it('allows exactly maxRemovals and refuses one more', () => {
@@ -38,7 +40,9 @@ describe('blast-radius guard', () => {
     expect(guard(planRemoving(10, 1000), options)).toEqual({ allowed: true });
     const refused = guard(planRemoving(11, 1000), options);
     expect(refused.allowed).toBe(false);
-    expect(!refused.allowed && refused.reason).toMatch(/remove 11 memberships, more than sync\.maxRemovals \(10\)/);
+    expect(!refused.allowed && refused.reason).toMatch(
+      /remove 11 memberships, more than sync\.maxRemovals \(10\)/,
+    );
   });
 
   it('allows exactly maxRemovalShare and refuses beyond it', () => {
@@ -47,7 +51,9 @@ describe('blast-radius guard', () => {
     expect(guard(planRemoving(1, 4), options)).toEqual({ allowed: true });
     const refused = guard(planRemoving(26, 100), options);
     expect(refused.allowed).toBe(false);
-    expect(!refused.allowed && refused.reason).toMatch(/26 of 100 managed memberships \(26%\), more than sync\.maxRemovalShare \(25%\)/);
+    expect(!refused.allowed && refused.reason).toMatch(
+      /26 of 100 managed memberships \(26%\), more than sync\.maxRemovalShare \(25%\)/,
+    );
     expect(guard(planRemoving(2, 4), options).allowed).toBe(false);
   });
 
@@ -66,7 +72,8 @@ describe('blast-radius guard', () => {
           const managed = removals + extra;
           const maxRemovalShare = sharePercent / 100;
           const verdict = guard(planRemoving(removals, managed), { maxRemovals, maxRemovalShare });
-          const expected = removals === 0 || (removals <= maxRemovals && removals * 100 <= sharePercent * managed);
+          const expected =
+            removals === 0 || (removals <= maxRemovals && removals * 100 <= sharePercent * managed);
           expect(verdict.allowed).toBe(expected);
         },
       ),

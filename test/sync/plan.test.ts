@@ -28,7 +28,11 @@ function baseInput(fields: Partial<PlanInput>): PlanInput {
 }
 
 /** Feeds the platform state to the planner the way the engine does. */
-function inputOf(state: PlatformState, desired: readonly DesiredGroup[], fields: Partial<PlanInput> = {}): PlanInput {
+function inputOf(
+  state: PlatformState,
+  desired: readonly DesiredGroup[],
+  fields: Partial<PlanInput> = {},
+): PlanInput {
   return baseInput({
     desired,
     platformGroups: [...state.groups].map(([id, g]) => ({ id, name: g.name })),
@@ -43,10 +47,13 @@ function inputOf(state: PlatformState, desired: readonly DesiredGroup[], fields:
  * adoptions, renames, then adds, then removes. Fails on anything a correct plan never asks.
  */
 function applyPlan(p: Plan, state: PlatformState, desired: readonly DesiredGroup[]) {
-  const groups = new Map([...state.groups].map(([id, g]) => [id, { name: g.name, members: new Set(g.members) }]));
+  const groups = new Map(
+    [...state.groups].map(([id, g]) => [id, { name: g.name, members: new Set(g.members) }]),
+  );
   const idOf = new Map<string, string>();
   const touched = new Set<string>();
-  for (const d of desired) if (d.platformGroupId && groups.has(d.platformGroupId)) idOf.set(d.mappingId, d.platformGroupId);
+  for (const d of desired)
+    if (d.platformGroupId && groups.has(d.platformGroupId)) idOf.set(d.mappingId, d.platformGroupId);
   const createdNames = new Set<string>();
   for (const c of p.creates) {
     expect(idOf.has(c.mappingId), `create for ${c.mappingId}, which has a live group`).toBe(false);
@@ -74,8 +81,10 @@ function applyPlan(p: Plan, state: PlatformState, desired: readonly DesiredGroup
     expect(r.from).toBe(g.name);
     g.name = r.to;
   }
-  for (const add of p.adds) for (const a of add.accountIds) resolve(add.mappingId, add.platformGroupId).members.add(a);
-  for (const rem of p.removes) for (const a of rem.accountIds) resolve(rem.mappingId, rem.platformGroupId).members.delete(a);
+  for (const add of p.adds)
+    for (const a of add.accountIds) resolve(add.mappingId, add.platformGroupId).members.add(a);
+  for (const rem of p.removes)
+    for (const a of rem.accountIds) resolve(rem.mappingId, rem.platformGroupId).members.delete(a);
   return { groups, idOf, touched };
 }
 
@@ -98,7 +107,15 @@ const scenario: fc.Arbitrary<Scenario> = fc
     mapped: fc.array(
       fc.record({
         mode: fc.constantFrom<DesiredGroup['mode']>('managed', 'grantOnly'),
-        idState: fc.constantFrom<IdState>('live', 'live-renamed', 'live-with-decoy', 'dead', 'none', 'none-orphan', 'dead-orphan'),
+        idState: fc.constantFrom<IdState>(
+          'live',
+          'live-renamed',
+          'live-with-decoy',
+          'dead',
+          'none',
+          'none-orphan',
+          'dead-orphan',
+        ),
         wanted: members,
         onPlatform: members,
         decoyMembers: members,
@@ -125,7 +142,10 @@ const scenario: fc.Arbitrary<Scenario> = fc
         case 'live-renamed':
         case 'live-with-decoy':
           platformGroupId = `p${i}`;
-          groups.set(platformGroupId, { name: g.idState === 'live-renamed' ? `Old name ${i}` : displayName, members: new Set(g.onPlatform) });
+          groups.set(platformGroupId, {
+            name: g.idState === 'live-renamed' ? `Old name ${i}` : displayName,
+            members: new Set(g.onPlatform),
+          });
           if (g.idState === 'live-with-decoy') {
             // A group someone made by hand with the very same name: tracked by id, so never touched.
             groups.set(`d${i}`, { name: displayName, members: new Set(g.decoyMembers) });
@@ -147,9 +167,23 @@ const scenario: fc.Arbitrary<Scenario> = fc
         case 'none':
           break;
       }
-      return { mappingId, groupId: `g${i}`, groupName: `group-${i}`, displayName, platformGroupId, mode: g.mode, members: new Set(g.wanted) };
+      return {
+        mappingId,
+        groupId: `g${i}`,
+        groupName: `group-${i}`,
+        displayName,
+        platformGroupId,
+        mode: g.mode,
+        members: new Set(g.wanted),
+      };
     });
-    return { state: { groups }, desired, unmanaged: unmanagedIds, orphans, presentAccounts: present === null ? null : new Set(present) };
+    return {
+      state: { groups },
+      desired,
+      unmanaged: unmanagedIds,
+      orphans,
+      presentAccounts: present === null ? null : new Set(present),
+    };
   });
 
 describe('plan (properties)', () => {
@@ -193,10 +227,16 @@ describe('plan (properties)', () => {
     fc.assert(
       fc.property(scenario, ({ state, desired, orphans }) => {
         const p = plan(inputOf(state, desired));
-        const live = new Set(desired.filter((d) => d.platformGroupId && state.groups.has(d.platformGroupId)).map((d) => d.mappingId));
+        const live = new Set(
+          desired
+            .filter((d) => d.platformGroupId && state.groups.has(d.platformGroupId))
+            .map((d) => d.mappingId),
+        );
         expect(new Map(p.adopts.map((a) => [a.mappingId, a.platformGroupId]))).toEqual(orphans);
         const expectedCreates = desired.filter((d) => !live.has(d.mappingId) && !orphans.has(d.mappingId));
-        expect(p.creates).toEqual(expectedCreates.map((d) => ({ mappingId: d.mappingId, name: d.displayName })));
+        expect(p.creates).toEqual(
+          expectedCreates.map((d) => ({ mappingId: d.mappingId, name: d.displayName })),
+        );
         expect(new Set(p.creates.map((c) => c.name)).size).toBe(p.creates.length);
       }),
     );
@@ -208,7 +248,13 @@ describe('plan (properties)', () => {
         const after = applyPlan(plan(inputOf(state, desired, { presentAccounts })), state, desired);
         const saved = desired.map((d) => ({ ...d, platformGroupId: after.idOf.get(d.mappingId)! }));
         const again = plan(inputOf({ groups: after.groups }, saved, { presentAccounts }));
-        expect([again.creates, again.adopts, again.renames, again.adds, again.removes]).toEqual([[], [], [], [], []]);
+        expect([again.creates, again.adopts, again.renames, again.adds, again.removes]).toEqual([
+          [],
+          [],
+          [],
+          [],
+          [],
+        ]);
       }),
     );
   });
@@ -249,22 +295,41 @@ describe('plan (properties)', () => {
       fc.property(
         scenario,
         fc.integer({ min: 0, max: 120 }),
-        fc.array(fc.tuple(fc.nat(9), fc.constantFrom(...accounts), fc.integer({ min: 0, max: 180 })), { maxLength: 15 }),
+        fc.array(fc.tuple(fc.nat(9), fc.constantFrom(...accounts), fc.integer({ min: 0, max: 180 })), {
+          maxLength: 15,
+        }),
         ({ state, desired }, graceMinutes, earlier) => {
           const ids = [...state.groups.keys()];
           fc.pre(ids.length > 0);
           const pendingRemovals = new Map(
-            earlier.map(([g, a, minutesAgo]) => [removalKey(ids[g % ids.length]!, a), new Date(now - minutesAgo * 60_000)]),
+            earlier.map(([g, a, minutesAgo]) => [
+              removalKey(ids[g % ids.length]!, a),
+              new Date(now - minutesAgo * 60_000),
+            ]),
           );
-          const p = plan(inputOf(state, desired, { pendingRemovals, now: new Date(now), removalGraceMs: graceMinutes * 60_000 }));
-          const removed = new Set(p.removes.flatMap((r) => r.accountIds.map((a) => removalKey(r.platformGroupId!, a))));
-          const held = new Map(p.heldRemovals.map((h) => [removalKey(h.platformGroupId, h.accountId), h.dueAt.getTime()]));
+          const p = plan(
+            inputOf(state, desired, {
+              pendingRemovals,
+              now: new Date(now),
+              removalGraceMs: graceMinutes * 60_000,
+            }),
+          );
+          const removed = new Set(
+            p.removes.flatMap((r) => r.accountIds.map((a) => removalKey(r.platformGroupId!, a))),
+          );
+          const held = new Map(
+            p.heldRemovals.map((h) => [removalKey(h.platformGroupId, h.accountId), h.dueAt.getTime()]),
+          );
           // Every removal that is wanted now is either applied or held, and its clock is kept.
           const wanted = new Set<string>();
           for (const d of desired.filter((x) => x.mode === 'managed')) {
-            const id = d.platformGroupId && state.groups.has(d.platformGroupId) ? d.platformGroupId : p.adopts.find((a) => a.mappingId === d.mappingId)?.platformGroupId;
+            const id =
+              d.platformGroupId && state.groups.has(d.platformGroupId)
+                ? d.platformGroupId
+                : p.adopts.find((a) => a.mappingId === d.mappingId)?.platformGroupId;
             if (!id) continue;
-            for (const a of state.groups.get(id)!.members) if (!d.members.has(a)) wanted.add(removalKey(id, a));
+            for (const a of state.groups.get(id)!.members)
+              if (!d.members.has(a)) wanted.add(removalKey(id, a));
           }
           expect(new Set(p.pendingRemovals.keys())).toEqual(wanted);
           for (const key of wanted) {
@@ -282,35 +347,43 @@ describe('plan (properties)', () => {
 
   it('counts drift against what the last applied run left (property)', () => {
     fc.assert(
-      fc.property(scenario, fc.array(members, { minLength: 20, maxLength: 20 }), fc.boolean(), ({ state, desired }, lastLists, hasLast) => {
-        const ids = [...state.groups.keys()];
-        const lastApplied = hasLast ? new Map(ids.map((id, i) => [id, new Set(lastLists[i % 20])])) : null;
-        const p = plan(inputOf(state, desired, { lastApplied }));
-        if (!lastApplied) {
-          expect(p.drift).toEqual({ added: 0, removed: 0 });
-          return;
-        }
-        const after = applyPlan(p, state, desired);
-        let added = 0;
-        let removed = 0;
-        for (const d of desired) {
-          const id = after.idOf.get(d.mappingId)!;
-          const before = state.groups.get(id)?.members ?? new Set<string>();
-          const last = lastApplied.get(id);
-          if (!last) continue;
-          // Someone removed by hand what Roster had put there and still wants.
-          removed += [...d.members].filter((a) => !before.has(a) && last.has(a)).length;
-          // Someone added by hand what Roster does not want, in a group it fully manages.
-          if (d.mode === 'managed') added += [...before].filter((a) => !d.members.has(a) && !last.has(a)).length;
-        }
-        expect(p.drift).toEqual({ added, removed });
-      }),
+      fc.property(
+        scenario,
+        fc.array(members, { minLength: 20, maxLength: 20 }),
+        fc.boolean(),
+        ({ state, desired }, lastLists, hasLast) => {
+          const ids = [...state.groups.keys()];
+          const lastApplied = hasLast ? new Map(ids.map((id, i) => [id, new Set(lastLists[i % 20])])) : null;
+          const p = plan(inputOf(state, desired, { lastApplied }));
+          if (!lastApplied) {
+            expect(p.drift).toEqual({ added: 0, removed: 0 });
+            return;
+          }
+          const after = applyPlan(p, state, desired);
+          let added = 0;
+          let removed = 0;
+          for (const d of desired) {
+            const id = after.idOf.get(d.mappingId)!;
+            const before = state.groups.get(id)?.members ?? new Set<string>();
+            const last = lastApplied.get(id);
+            if (!last) continue;
+            // Someone removed by hand what Roster had put there and still wants.
+            removed += [...d.members].filter((a) => !before.has(a) && last.has(a)).length;
+            // Someone added by hand what Roster does not want, in a group it fully manages.
+            if (d.mode === 'managed')
+              added += [...before].filter((a) => !d.members.has(a) && !last.has(a)).length;
+          }
+          expect(p.drift).toEqual({ added, removed });
+        },
+      ),
     );
   });
 });
 
 describe('plan (cases)', () => {
-  const desiredGroup = (fields: Partial<DesiredGroup> & { members: string[] }): DesiredGroup => ({
+  const desiredGroup = (
+    fields: Partial<Omit<DesiredGroup, 'members'>> & { members: string[] },
+  ): DesiredGroup => ({
     mappingId: 'm1',
     groupId: 'g1',
     groupName: 'FC',
@@ -342,7 +415,13 @@ describe('plan (cases)', () => {
         desired: [
           // m1 tracks group 7, still called "Logi" before its rename to "FC".
           desiredGroup({ members: [] }),
-          desiredGroup({ mappingId: 'm2', groupId: 'g2', displayName: 'Logi', platformGroupId: null, members: ['a1'] }),
+          desiredGroup({
+            mappingId: 'm2',
+            groupId: 'g2',
+            displayName: 'Logi',
+            platformGroupId: null,
+            members: ['a1'],
+          }),
         ],
         platformGroups,
       }),
@@ -373,11 +452,22 @@ describe('plan (cases)', () => {
     const platformGroups = [{ id: '7', name: 'FC' }];
     const observed = new Map([['7', new Set(['a1', 'a2'])]]);
     const run = (at: number, wanted: string[], pendingRemovals: ReadonlyMap<string, Date>) =>
-      plan(baseInput({ desired: [desiredGroup({ members: wanted })], platformGroups, observed, pendingRemovals, now: new Date(at), removalGraceMs: 30 * minute }));
+      plan(
+        baseInput({
+          desired: [desiredGroup({ members: wanted })],
+          platformGroups,
+          observed,
+          pendingRemovals,
+          now: new Date(at),
+          removalGraceMs: 30 * minute,
+        }),
+      );
 
     const first = run(t0, ['a1'], new Map());
     expect(first.removes).toEqual([]);
-    expect(first.heldRemovals).toEqual([{ mappingId: 'm1', platformGroupId: '7', accountId: 'a2', dueAt: new Date(t0 + 30 * minute) }]);
+    expect(first.heldRemovals).toEqual([
+      { mappingId: 'm1', platformGroupId: '7', accountId: 'a2', dueAt: new Date(t0 + 30 * minute) },
+    ]);
 
     const second = run(t0 + 29 * minute, ['a1'], first.pendingRemovals);
     expect(second.removes).toEqual([]);

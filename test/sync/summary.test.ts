@@ -8,9 +8,33 @@ const sample = plan({
   platform: 'teamspeak',
   target: 'main',
   desired: [
-    { mappingId: 'm1', groupId: 'g1', groupName: 'FC', displayName: 'Fleet Commanders', platformGroupId: '7', mode: 'managed', members: new Set(['1', '2']) },
-    { mappingId: 'm2', groupId: 'g2', groupName: 'Logi', displayName: 'Logi', platformGroupId: null, mode: 'managed', members: new Set(['3']) },
-    { mappingId: 'm3', groupId: 'g3', groupName: 'Caps', displayName: 'Caps', platformGroupId: null, mode: 'grantOnly', members: new Set() },
+    {
+      mappingId: 'm1',
+      groupId: 'g1',
+      groupName: 'FC',
+      displayName: 'Fleet Commanders',
+      platformGroupId: '7',
+      mode: 'managed',
+      members: new Set(['1', '2']),
+    },
+    {
+      mappingId: 'm2',
+      groupId: 'g2',
+      groupName: 'Logi',
+      displayName: 'Logi',
+      platformGroupId: null,
+      mode: 'managed',
+      members: new Set(['3']),
+    },
+    {
+      mappingId: 'm3',
+      groupId: 'g3',
+      groupName: 'Caps',
+      displayName: 'Caps',
+      platformGroupId: null,
+      mode: 'grantOnly',
+      members: new Set(),
+    },
   ],
   platformGroups: [
     { id: '7', name: 'FC' },
@@ -42,7 +66,9 @@ describe('plan summary', () => {
       managedMemberships: 3,
     });
     expect(summary.adopts).toEqual([{ mappingId: 'm3', platformGroupId: '9', name: 'Caps' }]);
-    expect(summary.heldRemovals).toEqual([{ mappingId: 'm1', platformGroupId: '7', accountId: '5', dueAt: '2026-01-01T00:30:00.000Z' }]);
+    expect(summary.heldRemovals).toEqual([
+      { mappingId: 'm1', platformGroupId: '7', accountId: '5', dueAt: '2026-01-01T00:30:00.000Z' },
+    ]);
     expect(JSON.parse(JSON.stringify(summary))).toEqual(summary);
   });
 

@@ -133,6 +133,11 @@ export function createReconciler(
       managedMemberships: 0,
     });
     const callsBefore = target.callsIssued();
+    // A long run (a big guild at Discord's member-edit pace) renews its lease so it never lapses mid-run.
+    const renewal = dryRun
+      ? null
+      : setInterval(() => void acquireLease(db.fork(), leaseId, instanceId, leaseTtlMs).catch(() => undefined), leaseTtlMs / 3);
+    renewal?.unref();
     let outcome: RunResult;
     try {
       await db.fork().persist(run).flush();
@@ -143,6 +148,7 @@ export function createReconciler(
       log.error({ err: error }, 'sync run failed');
       outcome = result('failed', { reason: message, errors: [message] });
     } finally {
+      if (renewal) clearInterval(renewal);
       if (!dryRun) {
         await releaseLease(db.fork(), leaseId, instanceId).catch(() => undefined);
         running.delete(leaseId);

@@ -180,7 +180,7 @@ export function createReconciler(
       for (const adoption of groupPlan.adopts) await saveGroupId(adoption.mappingId, adoption.platformGroupId);
       for (const creation of groupPlan.creates) {
         try {
-          const created = await target.createGroup(creation.name);
+          const created = await target.createGroup(creation.name, `Roster sync run ${runId}`);
           ids.set(creation.mappingId, created.id);
           await saveGroupId(creation.mappingId, created.id);
           platformGroups.push(created);
@@ -190,7 +190,7 @@ export function createReconciler(
       }
       for (const rename of groupPlan.renames) {
         try {
-          await target.renameGroup(rename.platformGroupId, rename.to);
+          await target.renameGroup(rename.platformGroupId, rename.to, `Roster sync run ${runId}`);
         } catch (error) {
           errors.push(`rename "${rename.from}" to "${rename.to}": ${(error as Error).message}`);
         }

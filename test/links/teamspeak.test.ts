@@ -1,0 +1,237 @@
+/**
+ * TeamSpeak account linking over the real control plane (HTTP + PostgreSQL), against the fake
+ * ServerQuery server through the real adapter and the daemon's link wiring.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { createLinkPlatforms } from '../../src/link-platforms.ts';
+import { completePendingTeamspeakLinks } from '../../src/services/links/teamspeak.ts';
+import { createTeamspeakLinkPoller } from '../../src/services/links/teamspeak-poller.ts';
+import { Challenge, TeamspeakLink } from '../../src/store/entities/index.ts';
+import { createTeamspeakTarget, type TeamspeakTarget } from '../../src/sync/teamspeak/index.ts';
+import { startFakeTeamspeak, type FakeTeamspeak } from '../fakes/teamspeak/index.ts';
+import { startTestApi, type TestApi } from '../support/api.ts';
+
+const TARGET = 'ts-main';
+let fake: FakeTeamspeak;
+let target: TeamspeakTarget;
+let api: TestApi;
+
+beforeAll(async () => {
+  fake = await startFakeTeamspeak({ flood: { commands: 20, windowMs: 500 } });
+  const options = { name: TARGET, host: fake.host, queryPort: fake.port, username: 'serveradmin', password: 'secret' };
+  target = createTeamspeakTarget({ ...options, commandsPerWindow: 20, windowMs: 500, reconnectMinMs: 20, reconnectMaxMs: 200 });
+  await target.start();
+  if (!target.status().connected) throw new Error(`TeamSpeak target did not connect: ${target.status().lastError}`);
+  api = await startTestApi({
+    config: { teamspeak: { targets: [options] } },
+    links: createLinkPlatforms({ teamspeak: [target], discord: [] }),
+  });
+});
+
+afterAll(async () => {
+  await api?.stop();
+  await target?.stop();
+  await fake?.close();
+});
+
+beforeEach(() => {
+  api.jobs.syncRequests.length = 0;
+  for (const client of fake.onlineClients()) fake.disconnectClient(client.clid);
+});
+
+async function linker() {
+  const user = await api.user();
+  return { ...user, trpc: api.client(user.token) };
+}
+
+const expire = (userId: string) => api.t.db.fork().nativeUpdate(Challenge, { userId }, { expiresAt: new Date(Date.now() - 1000) });
+
+describe('teamspeak.startLink', () => {
+  it('gives a random link nickname within TeamSpeak limits and stores only its hash', async () => {
+    const { id, trpc } = await linker();
+    const first = await trpc.teamspeak.startLink.mutate({ target: TARGET });
+    const second = await trpc.teamspeak.startLink.mutate({ target: TARGET });
+    for (const started of [first, second]) {
+      expect(started.nickname).toMatch(/^roster-[a-z2-7]{10}$/);
+      expect(started.nickname.length).toBeLessThanOrEqual(30);
+    }
+    expect(second.nickname).not.toBe(first.nickname);
+    expect(new Date(second.expiresAt).getTime() - Date.now()).toBeGreaterThan(100_000);
+    const rows = await api.t.db.fork().find(Challenge, { userId: id });
+    // A new start replaces the pending one; the nickname itself is stored nowhere.
+    expect(rows).toHaveLength(1);
+    expect(JSON.stringify(rows)).not.toContain(second.nickname.slice('roster-'.length));
+  });
+
+  it('refuses unknown targets and guests', async () => {
+    const { trpc } = await linker();
+    await expect(trpc.teamspeak.startLink.mutate({ target: 'nope' })).rejects.toMatchObject({ data: { code: 'NOT_FOUND' } });
+    const guest = await api.user({ clearanceLevel: -1 });
+    await expect(api.client(guest.token).teamspeak.startLink.mutate({ target: TARGET })).rejects.toMatchObject({ data: { code: 'FORBIDDEN' } });
+    await expect(api.client().teamspeak.status.query()).rejects.toMatchObject({ data: { code: 'UNAUTHORIZED' } });
+  });
+});
+
+describe('teamspeak.completeLink', () => {
+  it('links the one online client with the nickname, once, and requests a sync', async () => {
+    const { id, trpc } = await linker();
+    const { nickname } = await trpc.teamspeak.startLink.mutate({ target: TARGET });
+    const client = fake.connectClient({ nickname });
+    const link = await trpc.teamspeak.completeLink.mutate({ target: TARGET });
+    expect(link).toMatchObject({ target: TARGET, clientDbId: client.cldbid, uniqueId: client.uid });
+    expect(api.jobs.syncRequests).toEqual([{ platform: 'teamspeak', target: TARGET, trigger: 'teamspeak.link' }]);
+    const status = await trpc.teamspeak.status.query();
+    expect(status.links).toEqual([expect.objectContaining({ target: TARGET, clientDbId: client.cldbid, uniqueId: client.uid })]);
+    expect(status.pending).toEqual([]);
+    expect(await api.t.db.fork().count(TeamspeakLink, { userId: id })).toBe(1);
+
+    // Reused: the challenge is spent.
+    await expect(trpc.teamspeak.completeLink.mutate({ target: TARGET })).rejects.toMatchObject({
+      data: { code: 'BAD_REQUEST' },
+      message: expect.stringMatching(/already used/),
+    });
+  });
+
+  it('tells the user to connect with the nickname when no client shows it', async () => {
+    const { trpc } = await linker();
+    await expect(trpc.teamspeak.completeLink.mutate({ target: TARGET })).rejects.toMatchObject({ data: { code: 'PRECONDITION_FAILED' }, message: expect.stringMatching(/startLink first/) });
+    const { nickname } = await trpc.teamspeak.startLink.mutate({ target: TARGET });
+    fake.connectClient({ nickname: `${nickname}x` });
+    await expect(trpc.teamspeak.completeLink.mutate({ target: TARGET })).rejects.toMatchObject({
+      data: { code: 'NOT_FOUND' },
+      message: expect.stringMatching(/connect \(or rename yourself\) with exactly the nickname/),
+    });
+  });
+
+  it('refuses an expired challenge even when the client is online', async () => {
+    const { id, trpc } = await linker();
+    const { nickname } = await trpc.teamspeak.startLink.mutate({ target: TARGET });
+    fake.connectClient({ nickname });
+    await expire(id);
+    await expect(trpc.teamspeak.completeLink.mutate({ target: TARGET })).rejects.toMatchObject({
+      data: { code: 'BAD_REQUEST' },
+      message: expect.stringMatching(/expired/),
+    });
+    expect(await api.t.db.fork().count(TeamspeakLink, { userId: id })).toBe(0);
+  });
+
+  // The real server keeps online nicknames unique, so two clients showing one nickname are forced
+  // into the fake's state: the guard must hold whatever the server lets through.
+  const forceNickname = (clid: string, nickname: string) => {
+    const client = fake.onlineClients().find((c) => c.clid === clid);
+    if (!client) throw new Error(`no online client ${clid}`);
+    client.nickname = nickname;
+  };
+
+  it('refuses when two identities show the nickname, and accepts one identity connected twice', async () => {
+    const { id, trpc } = await linker();
+    const { nickname } = await trpc.teamspeak.startLink.mutate({ target: TARGET });
+    const mine = fake.connectClient({ nickname });
+    const intruder = fake.connectClient({ nickname: 'Intruder' });
+    forceNickname(intruder.clid, nickname);
+    await expect(trpc.teamspeak.completeLink.mutate({ target: TARGET })).rejects.toMatchObject({
+      data: { code: 'PRECONDITION_FAILED' },
+      message: expect.stringMatching(/2 clients .* nobody was linked/),
+    });
+    expect(await completePendingTeamspeakLinks(api.t.db.fork(), api.deps.links)).toEqual({ linked: [], unavailable: [] });
+    expect(await api.t.db.fork().count(TeamspeakLink, { userId: id })).toBe(0);
+
+    fake.disconnectClient(intruder.clid);
+    const again = fake.connectClient({ nickname: 'Second window', cldbid: mine.cldbid });
+    forceNickname(again.clid, nickname);
+    expect(fake.onlineClients().filter((c) => c.nickname === nickname)).toHaveLength(2);
+    await expect(trpc.teamspeak.completeLink.mutate({ target: TARGET })).resolves.toMatchObject({ clientDbId: mine.cldbid });
+  });
+
+  it('refuses an identity linked to another user (CONFLICT) and keeps the challenge usable', async () => {
+    const alice = await linker();
+    const bob = await linker();
+    const aliceNick = (await alice.trpc.teamspeak.startLink.mutate({ target: TARGET })).nickname;
+    const shared = fake.connectClient({ nickname: aliceNick });
+    await alice.trpc.teamspeak.completeLink.mutate({ target: TARGET });
+
+    const bobNick = (await bob.trpc.teamspeak.startLink.mutate({ target: TARGET })).nickname;
+    fake.renameClient(shared.clid, bobNick);
+    await expect(bob.trpc.teamspeak.completeLink.mutate({ target: TARGET })).rejects.toMatchObject({
+      data: { code: 'CONFLICT' },
+      message: expect.stringMatching(/already linked to another user/),
+    });
+    expect(await api.t.db.fork().count(TeamspeakLink, { userId: bob.id })).toBe(0);
+
+    // Bob's own identity still links with the same nickname once the other one is gone.
+    fake.disconnectClient(shared.clid);
+    const own = fake.connectClient({ nickname: bobNick });
+    await expect(bob.trpc.teamspeak.completeLink.mutate({ target: TARGET })).resolves.toMatchObject({ clientDbId: own.cldbid });
+  });
+
+  it('replaces the identity when the user links another one', async () => {
+    const { id, trpc } = await linker();
+    const first = fake.connectClient({ nickname: (await trpc.teamspeak.startLink.mutate({ target: TARGET })).nickname });
+    await trpc.teamspeak.completeLink.mutate({ target: TARGET });
+    const second = fake.connectClient({ nickname: (await trpc.teamspeak.startLink.mutate({ target: TARGET })).nickname });
+    await trpc.teamspeak.completeLink.mutate({ target: TARGET });
+    const links = await api.t.db.fork().find(TeamspeakLink, { userId: id });
+    expect(links.map((l) => l.clientDbId)).toEqual([second.cldbid]);
+    expect(second.cldbid).not.toBe(first.cldbid);
+  });
+});
+
+describe('periodic check', () => {
+  it('completes pending links whose nickname shows up, and only those', async () => {
+    const ready = await linker();
+    const waiting = await linker();
+    const late = await linker();
+    const { nickname } = await ready.trpc.teamspeak.startLink.mutate({ target: TARGET });
+    await waiting.trpc.teamspeak.startLink.mutate({ target: TARGET });
+    const lateNick = (await late.trpc.teamspeak.startLink.mutate({ target: TARGET })).nickname;
+    await expire(late.id);
+    const client = fake.connectClient({ nickname });
+    fake.connectClient({ nickname: lateNick });
+
+    const done = await completePendingTeamspeakLinks(api.t.db.fork(), api.deps.links);
+    expect(done).toEqual({ linked: [{ userId: ready.id, target: TARGET }], unavailable: [] });
+    expect((await ready.trpc.teamspeak.status.query()).links).toEqual([expect.objectContaining({ clientDbId: client.cldbid })]);
+    expect((await waiting.trpc.teamspeak.status.query()).links).toEqual([]);
+    expect((await late.trpc.teamspeak.status.query()).links).toEqual([]);
+    expect(await completePendingTeamspeakLinks(api.t.db.fork(), api.deps.links)).toEqual({ linked: [], unavailable: [] });
+  });
+
+  it('runs as a poller that requests a sync per link and survives a failing platform', async () => {
+    const { id, trpc } = await linker();
+    const synced: string[] = [];
+    const poller = createTeamspeakLinkPoller({
+      db: api.t.db,
+      links: { ...api.deps.links, listTeamspeakNicknames: async () => Promise.reject(new Error('down')) },
+      intervalMs: 0,
+      logger: pino({ level: 'silent' }),
+      onLinked: async (link) => void synced.push(link.target),
+    });
+    const { nickname } = await trpc.teamspeak.startLink.mutate({ target: TARGET });
+    fake.connectClient({ nickname });
+    expect(await poller.tick()).toBe(0);
+    expect(await completePendingTeamspeakLinks(api.t.db.fork(), { ...api.deps.links, listTeamspeakNicknames: async () => Promise.reject(new Error('down')) })).toEqual({
+      linked: [],
+      unavailable: [TARGET],
+    });
+    const working = createTeamspeakLinkPoller({ db: api.t.db, links: api.deps.links, intervalMs: 0, logger: pino({ level: 'silent' }), onLinked: async (link) => void synced.push(link.target) });
+    expect(await working.tick()).toBe(1);
+    expect(synced).toEqual([TARGET]);
+    expect(await api.t.db.fork().count(TeamspeakLink, { userId: id })).toBe(1);
+    await Promise.all([poller.stop(), working.stop()]);
+  });
+});
+
+describe('teamspeak.unlink', () => {
+  it('removes the link and requests a sync; a second unlink changes nothing', async () => {
+    const { id, trpc } = await linker();
+    fake.connectClient({ nickname: (await trpc.teamspeak.startLink.mutate({ target: TARGET })).nickname });
+    await trpc.teamspeak.completeLink.mutate({ target: TARGET });
+    api.jobs.syncRequests.length = 0;
+    expect(await trpc.teamspeak.unlink.mutate({ target: TARGET })).toEqual({ removed: true });
+    expect(api.jobs.syncRequests).toEqual([{ platform: 'teamspeak', target: TARGET, trigger: 'teamspeak.unlink' }]);
+    expect(await api.t.db.fork().count(TeamspeakLink, { userId: id })).toBe(0);
+    expect(await trpc.teamspeak.unlink.mutate({ target: TARGET })).toEqual({ removed: false });
+    expect(api.jobs.syncRequests).toHaveLength(1);
+  });
+});

@@ -87,8 +87,9 @@ export interface PlatformTarget {
 
   /** Every group on the platform (managed or not): needed to adopt by name and to check ids still exist. */
   listGroups(): Promise<PlatformGroup[]>;
-  createGroup(name: string): Promise<PlatformGroup>;
-  renameGroup(groupId: string, name: string): Promise<void>;
+  /** `reason` names Roster and the run (Discord puts it in X-Audit-Log-Reason). */
+  createGroup(name: string, reason?: string): Promise<PlatformGroup>;
+  renameGroup(groupId: string, name: string, reason?: string): Promise<void>;
   /** Only ever called on an operator's explicit request. */
   deleteGroup(groupId: string): Promise<void>;
 

@@ -95,12 +95,13 @@ export class DiscordTarget implements PlatformTarget {
     return this.#track(() => roles.listRoles(this.#roleOps()));
   }
 
-  createGroup(name: string): Promise<roles.DiscordRole> {
-    return this.#track(() => roles.createRole(this.#roleOps(), name));
+  /** `reason` (the run's, e.g. `Roster sync run <id>`) heads the audit-log reason; default names the target. */
+  createGroup(name: string, reason?: string): Promise<roles.DiscordRole> {
+    return this.#track(() => roles.createRole(this.#roleOps(reason), name));
   }
 
-  renameGroup(groupId: string, name: string): Promise<void> {
-    return this.#track(() => roles.renameRole(this.#roleOps(), groupId, name));
+  renameGroup(groupId: string, name: string, reason?: string): Promise<void> {
+    return this.#track(() => roles.renameRole(this.#roleOps(reason), groupId, name));
   }
 
   deleteGroup(groupId: string): Promise<void> {
@@ -218,7 +219,7 @@ export class DiscordTarget implements PlatformTarget {
     return this.#botUserId;
   }
 
-  #roleOps(): roles.RoleOpsContext {
+  #roleOps(runReason?: string): roles.RoleOpsContext {
     return {
       api: this.#api,
       guildId: this.guildId,
@@ -230,10 +231,15 @@ export class DiscordTarget implements PlatformTarget {
         maxMs: this.#options.backoffMaxMs,
       },
       ...(this.#logger ? { logger: this.#logger } : {}),
-      reason: (what) => this.#reason(what),
+      reason: (what) => (runReason ? `${runReason}: ${what}`.slice(0, AUDIT_REASON_MAX) : this.#reason(what)),
       botTopPosition: async (guildRoles) => {
-        if (this.#snapshot) return this.#snapshot.botTopPosition;
-        const botRoles = await readBotRoles(this.#api, this.guildId, await this.#botId(), this.#abort.signal);
+        // The last observation's bot roles save a call, but their positions are taken from the fresh
+        // list: roles made or moved since then shift the bot's position (and a stale one would hide
+        // a role just under the bot from adoption, so it would be created twice).
+        const snapshot = this.#snapshot;
+        const botRoles =
+          snapshot?.members.get(snapshot.botUserId)?.roles ??
+          (await readBotRoles(this.#api, this.guildId, await this.#botId(), this.#abort.signal));
         return topPosition(guildRoles, botRoles);
       },
     };

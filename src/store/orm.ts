@@ -6,6 +6,7 @@ import type { PGlite } from '@electric-sql/pglite';
 import type { Logger } from '../logger.ts';
 import { entities } from './entities/index.ts';
 import { sqlMigrations } from './migrations/index.ts';
+import { lockDataDir } from './embedded-lock.ts';
 
 export type DatabaseKind = 'embedded' | 'postgresql' | 'mongodb';
 
@@ -95,9 +96,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   const { PGlite } = await import('@electric-sql/pglite');
   const { MikroORM: PgliteMikroORM } = await import('@mikro-orm/pglite');
   let dataDir = options.dataDir;
+  let unlock = () => {};
   if (dataDir !== ':memory:') {
     dataDir = resolve(dataDir, 'pglite');
     mkdirSync(dataDir, { recursive: true });
+    unlock = lockDataDir(dataDir);
   }
   const pglite = dataDir === ':memory:' ? new PGlite() : new PGlite(dataDir);
   await pglite.waitReady;
@@ -110,6 +113,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   } as Options);
   return wrap(kind, orm as unknown as MikroORM, pglite, () => runSqlMigrations(orm as unknown as MikroORM), async () => {
     await pglite.close();
+    unlock();
   });
 }
 

@@ -1,4 +1,5 @@
 import { initTRPC, TRPCError } from '@trpc/server';
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { ZodError } from 'zod';
 import { may, type Scope, type ScopeTarget } from '../domain/index.ts';
 import { ConflictError, InvalidReferenceError, NotFoundError, RuleViolationError } from '../store/errors.ts';
@@ -39,11 +40,29 @@ const mapErrors = t.middleware(async ({ next }) => {
             ? 'BAD_REQUEST'
             : null;
     if (code) throw new TRPCError({ code, message: (cause as Error).message, cause });
+    // A unique index caught a race the service's own check missed: still the client's conflict, not ours.
+    if (cause instanceof UniqueConstraintViolationException) {
+      throw new TRPCError({ code: 'CONFLICT', message: 'that value is already taken (another request stored it first)', cause });
+    }
   }
   return result;
 });
 
-export const publicProcedure = t.procedure.use(mapErrors);
+/** True when a string anywhere in the value holds U+0000, which PostgreSQL text cannot store. */
+function holdsNul(value: unknown, depth = 0): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (depth > 64 || value === null || typeof value !== 'object') return false;
+  const values: unknown[] = Array.isArray(value) ? value : [...Object.keys(value), ...Object.values(value)];
+  return values.some((v) => holdsNul(v, depth + 1));
+}
+
+/** Refuses NUL characters in any input up front, for every procedure (present and future). */
+const rejectNul = t.middleware(async ({ getRawInput, next }) => {
+  if (holdsNul(await getRawInput())) throw new TRPCError({ code: 'BAD_REQUEST', message: 'text may not contain NUL (\\u0000) characters' });
+  return next();
+});
+
+export const publicProcedure = t.procedure.use(mapErrors).use(rejectNul);
 
 export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
   if (ctx.limiter.blocked(ctx.ip) && !ctx.actor) {

@@ -9,14 +9,14 @@ import { ADMIN, GUEST, SUPERUSER, ROOT_CHARACTER_ID, type ClearanceLevel } from 
  * The README's clearance table is generated from this table.
  */
 export const scopeRules = {
-  'user.read': { kind: 'relative', access: 'read', doc: 'See a user, their links and groups.' },
+  'user.read': { kind: 'relative', access: 'read', doc: 'See a user, their links and groups (user lists show only these users), and the guests of a corporation or alliance.' },
   'user.write': { kind: 'relative', access: 'write', doc: "Unlink a user's platform accounts." },
   'user.setAuthorizedToLogin': { kind: 'relative', access: 'write', doc: "Set a user's login flag (never one's own)." },
   'user.setClearance': { kind: 'relative', access: 'write', doc: 'Change a clearance level (see the rules below).' },
   'user.listGuests': { kind: 'absolute', min: 2, doc: 'See guests in user listings.' },
   'user.delete': { kind: 'absolute', min: ADMIN, doc: 'Delete a user.' },
   'directory.read': { kind: 'absolute', min: 0, doc: 'List corporations, alliances, coalitions and groups.' },
-  'corporation.guests': { kind: 'relative', access: 'write', doc: "Invite or remove a corporation's guests." },
+  'corporation.guests': { kind: 'relative', access: 'write', doc: 'Invite or remove the guests of a corporation or alliance.' },
   'corporation.track': { kind: 'absolute', min: ADMIN, doc: 'Track a corporation or alliance from ESI.' },
   'corporation.update': { kind: 'absolute', min: ADMIN, doc: 'Login flag and mandatory scopes of corporations and alliances.' },
   'coalition.write': { kind: 'absolute', min: ADMIN, doc: 'Create, update and delete coalitions.' },

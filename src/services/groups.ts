@@ -4,6 +4,7 @@ import { Group, GroupMapping, GroupMember, User } from '../store/entities/index.
 import { ConflictError, InvalidReferenceError, NotFoundError, RuleViolationError, asConflict, newId } from '../store/errors.ts';
 import type { Platform } from '../sync/target.ts';
 import { inTransaction } from '../store/transaction.ts';
+import { iso } from './format.ts';
 
 export interface MappingInput {
   readonly platform: Platform;
@@ -24,29 +25,39 @@ async function getManualGroup(em: EntityManager, id: string): Promise<Group> {
   return group;
 }
 
-export async function describeGroup(em: EntityManager, group: Group) {
-  const [memberCount, mappings] = await Promise.all([
-    em.count(GroupMember, { groupId: group.id }),
-    em.find(GroupMapping, { groupId: group.id }, { orderBy: { platform: 'asc', target: 'asc' } }),
-  ]);
-  return {
+/** Groups as the control plane shows them, with member counts and mappings in two queries for any number. */
+export async function describeGroups(em: EntityManager, groups: readonly Group[]) {
+  const ids = groups.map((g) => g.id);
+  const [counts, mappings] = ids.length
+    ? await Promise.all([
+        em.countBy(GroupMember, 'groupId', { where: { groupId: { $in: ids } } }),
+        em.find(GroupMapping, { groupId: { $in: ids } }, { orderBy: { platform: 'asc', target: 'asc' } }),
+      ])
+    : [{}, []];
+  return groups.map((group) => ({
     id: group.id,
     name: group.name,
     description: group.description,
     kind: group.kind,
     ownerId: group.ownerId ?? null,
     authorizedToLogin: group.authorizedToLogin ?? null,
-    memberCount,
-    mappings: mappings.map((m) => ({
-      platform: m.platform,
-      target: m.target,
-      platformGroupId: m.platformGroupId ?? null,
-      displayName: m.displayName ?? null,
-      mode: m.mode,
-    })),
-    createdAt: group.createdAt,
-    updatedAt: group.updatedAt,
-  };
+    memberCount: counts[group.id] ?? 0,
+    mappings: mappings
+      .filter((m) => m.groupId === group.id)
+      .map((m) => ({
+        platform: m.platform,
+        target: m.target,
+        platformGroupId: m.platformGroupId ?? null,
+        displayName: m.displayName ?? null,
+        mode: m.mode,
+      })),
+    createdAt: iso(group.createdAt),
+    updatedAt: iso(group.updatedAt),
+  }));
+}
+
+export async function describeGroup(em: EntityManager, group: Group) {
+  return (await describeGroups(em, [group]))[0]!;
 }
 
 export async function createGroup(

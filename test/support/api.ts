@@ -1,6 +1,6 @@
 import { createTRPCClient, httpLink } from '@trpc/client';
 import { pino } from 'pino';
-import type { ApiDeps, JobControl, LinkPlatforms } from '../../src/api/deps.ts';
+import type { ApiDeps, DirectoryEsi, JobControl, LinkPlatforms } from '../../src/api/deps.ts';
 import { createControlPlane, type HttpRoute } from '../../src/api/http.ts';
 import type { AppRouter } from '../../src/api/router.ts';
 import { configSchema, type Config } from '../../src/config/schema.ts';
@@ -32,6 +32,24 @@ export function recordingJobs(): JobControl & { syncRequests: { platform: string
   };
 }
 
+/** Link platforms that answer as if no target were reachable; tests give the ones they use. */
+const unconfiguredLinks: LinkPlatforms = {
+  findTeamspeakClients: async () => [],
+  listTeamspeakNicknames: async () => [],
+  discordAuthorizeUrl: () => {
+    throw new Error('no Discord link platform in this test');
+  },
+  discordExchangeCode: async () => {
+    throw new Error('no Discord link platform in this test');
+  },
+  discordCurrentUser: async () => {
+    throw new Error('no Discord link platform in this test');
+  },
+  discordAddMember: async () => {
+    throw new Error('no Discord link platform in this test');
+  },
+};
+
 export interface TestApi {
   readonly t: TestDatabase;
   readonly url: string;
@@ -51,6 +69,8 @@ export interface TestApiOptions {
   readonly targets?: PlatformTarget[];
   readonly links?: Partial<LinkPlatforms>;
   readonly routes?: (deps: ApiDeps) => HttpRoute[];
+  /** ESI facts for corporation.track/alliance.track; absent, track takes them as input. */
+  readonly directoryEsi?: DirectoryEsi;
 }
 
 let nextCharacterId = 90_000_000;
@@ -69,7 +89,8 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
     logger,
     reconciler: createReconciler(t.db, targets, { ...config.sync }, logger),
     jobs,
-    links: { findTeamspeakClients: async () => [], ...options.links },
+    links: { ...unconfiguredLinks, ...options.links },
+    ...(options.directoryEsi ? { directoryEsi: options.directoryEsi } : {}),
     version: 'test',
     startedAt: new Date(),
   };

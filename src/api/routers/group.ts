@@ -28,7 +28,7 @@ export const groupRouter = router({
         { orderBy: { id: 'asc' }, limit: input.limit + 1 },
       );
       const page = toPage(rows, input.limit);
-      return { items: await Promise.all(page.items.map((g) => groups.describeGroup(em, g))), nextCursor: page.nextCursor };
+      return { items: await groups.describeGroups(em, page.items), nextCursor: page.nextCursor };
     }),
   get: scoped('directory.read')
     .input(z.strictObject({ id }))

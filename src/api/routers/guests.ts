@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import { audit } from '../../services/audit.ts';
+import { hostAffiliation, inviteGuest, listGuests, removeGuest, type Host } from '../../services/guests.ts';
+import { pageInput } from '../../services/pagination.ts';
+import type { AuthedActor, Context } from '../context.ts';
+import { directoryChanged } from '../effects.ts';
+import { eveId, id, name } from '../inputs.ts';
+import { authedProcedure, requireScope, router, scoped } from '../trpc.ts';
+
+/**
+ * `corporation.guests.*` and `alliance.guests.*` (see services/guests.ts for what a guest is):
+ * members in reach read the guest list (`user.read` over the host); inviting and removing needs
+ * `corporation.guests` over the host.
+ */
+type Ctx = Context & { actor: AuthedActor };
+
+const inviteFields = { characterId: eveId, characterName: name.optional() };
+
+async function list(ctx: Ctx, host: Host, page: { cursor?: string | null | undefined; limit: number }) {
+  const em = ctx.deps.db.fork();
+  requireScope(ctx.actor, 'user.read', { affiliation: await hostAffiliation(em, host) });
+  return listGuests(em, host, page);
+}
+
+async function invite(ctx: Ctx, host: Host, input: { characterId: number; characterName?: string | undefined }) {
+  const em = ctx.deps.db.fork();
+  requireScope(ctx.actor, 'corporation.guests', { affiliation: await hostAffiliation(em, host) });
+  const { user, before, createdUser, changed } = await inviteGuest(em, host, input);
+  if (changed) {
+    audit(em, {
+      actorId: ctx.actor.userId,
+      action: `${host.kind}.guests.invite`,
+      subject: `user:${user.id}`,
+      before,
+      after: { corporationId: user.corporationId ?? null, clearanceLevel: user.clearanceLevel, host: `${host.kind}:${host.id}` },
+      requestId: ctx.requestId,
+    });
+    await em.flush();
+    await directoryChanged(ctx, em, `${host.kind}.guests.invite`);
+  }
+  return { userId: user.id, characterId: user.characterId, characterName: user.characterName, corporationId: user.corporationId ?? 0, createdUser };
+}
+
+async function remove(ctx: Ctx, host: Host, userId: string) {
+  const em = ctx.deps.db.fork();
+  requireScope(ctx.actor, 'corporation.guests', { affiliation: await hostAffiliation(em, host) });
+  const { before, after } = await removeGuest(em, host, userId);
+  audit(em, { actorId: ctx.actor.userId, action: `${host.kind}.guests.remove`, subject: `user:${userId}`, before, after, requestId: ctx.requestId });
+  await em.flush();
+  await directoryChanged(ctx, em, `${host.kind}.guests.remove`);
+  return { removed: true as const };
+}
+
+export const corporationGuestsRouter = router({
+  list: scoped('directory.read')
+    .input(pageInput.extend({ corporationId: eveId }))
+    .query(({ ctx, input }) => list(ctx, { kind: 'corporation', id: input.corporationId }, input)),
+  invite: authedProcedure
+    .input(z.strictObject({ corporationId: eveId, ...inviteFields }))
+    .mutation(({ ctx, input }) => invite(ctx, { kind: 'corporation', id: input.corporationId }, input)),
+  remove: authedProcedure
+    .input(z.strictObject({ corporationId: eveId, userId: id }))
+    .mutation(({ ctx, input }) => remove(ctx, { kind: 'corporation', id: input.corporationId }, input.userId)),
+});
+
+export const allianceGuestsRouter = router({
+  list: scoped('directory.read')
+    .input(pageInput.extend({ allianceId: eveId }))
+    .query(({ ctx, input }) => list(ctx, { kind: 'alliance', id: input.allianceId }, input)),
+  invite: authedProcedure
+    .input(z.strictObject({ allianceId: eveId, ...inviteFields }))
+    .mutation(({ ctx, input }) => invite(ctx, { kind: 'alliance', id: input.allianceId }, input)),
+  remove: authedProcedure
+    .input(z.strictObject({ allianceId: eveId, userId: id }))
+    .mutation(({ ctx, input }) => remove(ctx, { kind: 'alliance', id: input.allianceId }, input.userId)),
+});

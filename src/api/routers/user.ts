@@ -1,0 +1,114 @@
+import { TRPCError } from '@trpc/server';
+import { z } from 'zod';
+import { clearanceChangeRefusal, GUEST, ROOT_CHARACTER_ID, SUPERUSER, type ClearanceRefusal } from '../../domain/index.ts';
+import { User } from '../../store/entities/index.ts';
+import { NotFoundError } from '../../store/errors.ts';
+import { audit } from '../../services/audit.ts';
+import { pageInput } from '../../services/pagination.ts';
+import { deleteUser, setClearanceLevel, setLoginFlag, unlinkAccounts } from '../../services/user-changes.ts';
+import { describeUser, getUser, listUsers, userAffiliation } from '../../services/users.ts';
+import { directoryChanged, requestSyncAll } from '../effects.ts';
+import { eveId, id, loginFlag } from '../inputs.ts';
+import { authedProcedure, requireScope, router, scoped } from '../trpc.ts';
+
+/** Why a clearance change is refused, naming the rule (the domain's `clearanceChangeRefusal`). */
+const refusalMessages = {
+  'own-level': 'nobody changes their own clearance level (rule "own-level")',
+  'out-of-range': `a clearance level is an integer from ${GUEST} to ${SUPERUSER} (rule "out-of-range")`,
+  'above-own-level': 'nobody raises anyone above their own level (rule "above-own-level")',
+  'target-not-below': 'only a superuser changes the level of someone at or above their own level (rule "target-not-below")',
+  'root-is-fixed': 'root always keeps level 10 (rule "root-is-fixed")',
+  'not-in-reach': 'this user is beyond the reach of your clearance (rule "not-in-reach")',
+} as const satisfies Record<ClearanceRefusal, string>;
+
+const unlinkInput = z.discriminatedUnion('platform', [
+  z.strictObject({ id, platform: z.literal('teamspeak'), target: z.string().min(1).max(64).optional() }),
+  z.strictObject({ id, platform: z.literal('discord') }),
+]);
+
+export const userRouter = router({
+  /** Users the actor may read (`user.read`), by id; guests only when asked and allowed. */
+  list: scoped('directory.read')
+    .input(
+      pageInput
+        .extend({ corporationId: eveId.optional(), allianceId: eveId.optional(), groupId: id.optional(), includeGuests: z.boolean().default(false) })
+        .prefault({}),
+    )
+    .query(async ({ ctx, input }) => {
+      if (input.includeGuests) requireScope(ctx.actor, 'user.listGuests');
+      return listUsers(ctx.deps.db.fork(), ctx.actor, input);
+    }),
+  get: scoped('directory.read')
+    .input(
+      z
+        .strictObject({ id: id.optional(), characterId: z.number().int().nonnegative().optional() })
+        .refine((x) => (x.id === undefined) !== (x.characterId === undefined), 'give either id or characterId'),
+    )
+    .query(async ({ ctx, input }) => {
+      const em = ctx.deps.db.fork();
+      const user = input.id !== undefined ? await getUser(em, input.id) : await em.findOne(User, { characterId: input.characterId! });
+      if (!user) throw new NotFoundError('character', input.characterId!);
+      requireScope(ctx.actor, 'user.read', { affiliation: await userAffiliation(em, user) });
+      return describeUser(em, user);
+    }),
+  setClearance: authedProcedure
+    .input(z.strictObject({ id, level: z.number().int().min(GUEST).max(SUPERUSER) }))
+    .mutation(async ({ ctx, input }) => {
+      const em = ctx.deps.db.fork();
+      const user = await getUser(em, input.id);
+      const target = { userId: user.id, characterId: user.characterId, clearanceLevel: user.clearanceLevel, affiliation: await userAffiliation(em, user) };
+      const refusal = clearanceChangeRefusal(ctx.actor, target, input.level);
+      if (refusal) throw new TRPCError({ code: refusal === 'out-of-range' ? 'BAD_REQUEST' : 'FORBIDDEN', message: refusalMessages[refusal] });
+      const change = await setClearanceLevel(em, user, input.level);
+      if (change.changed) {
+        audit(em, { actorId: ctx.actor.userId, action: 'user.setClearance', subject: `user:${user.id}`, before: change.before, after: change.after, requestId: ctx.requestId });
+        await em.flush();
+        await directoryChanged(ctx, em, 'user.setClearance');
+      }
+      return describeUser(em, user);
+    }),
+  setAuthorizedToLogin: authedProcedure
+    .input(z.strictObject({ id, authorizedToLogin: loginFlag }))
+    .mutation(async ({ ctx, input }) => {
+      const em = ctx.deps.db.fork();
+      const user = await getUser(em, input.id);
+      if (user.id === ctx.actor.userId) throw new TRPCError({ code: 'FORBIDDEN', message: 'nobody sets their own login flag' });
+      requireScope(ctx.actor, 'user.setAuthorizedToLogin', { affiliation: await userAffiliation(em, user) });
+      const change = await setLoginFlag(em, user, input.authorizedToLogin);
+      if (change.changed) {
+        audit(em, { actorId: ctx.actor.userId, action: 'user.setAuthorizedToLogin', subject: `user:${user.id}`, before: change.before, after: change.after, requestId: ctx.requestId });
+        await em.flush();
+        await directoryChanged(ctx, em, 'user.setAuthorizedToLogin');
+      }
+      return describeUser(em, user);
+    }),
+  delete: authedProcedure.input(z.strictObject({ id })).mutation(async ({ ctx, input }) => {
+    const em = ctx.deps.db.fork();
+    const user = await getUser(em, input.id);
+    requireScope(ctx.actor, 'user.delete');
+    if (user.characterId === ROOT_CHARACTER_ID) throw new TRPCError({ code: 'FORBIDDEN', message: 'root cannot be deleted' });
+    if (user.id === ctx.actor.userId) throw new TRPCError({ code: 'FORBIDDEN', message: 'nobody deletes themselves' });
+    if (user.clearanceLevel > ctx.actor.clearanceLevel) {
+      throw new TRPCError({ code: 'FORBIDDEN', message: 'nobody deletes a user of a higher clearance level than their own' });
+    }
+    const before = await describeUser(em, user);
+    const removed = await deleteUser(em, user.id);
+    audit(em, { actorId: ctx.actor.userId, action: 'user.delete', subject: `user:${user.id}`, before, after: removed, requestId: ctx.requestId });
+    await em.flush();
+    await requestSyncAll(ctx, 'user.delete');
+    return { deleted: true as const, ...removed };
+  }),
+  /** Removes a user's TeamSpeak identities (one target or all) or Discord account; idempotent. */
+  unlink: authedProcedure.input(unlinkInput).mutation(async ({ ctx, input }) => {
+    const em = ctx.deps.db.fork();
+    const user = await getUser(em, input.id);
+    requireScope(ctx.actor, 'user.write', { affiliation: await userAffiliation(em, user) });
+    const { removed, before } = await unlinkAccounts(em, user, input);
+    if (removed) {
+      audit(em, { actorId: ctx.actor.userId, action: 'user.unlink', subject: `user:${user.id}`, before, after: { platform: input.platform }, requestId: ctx.requestId });
+      await em.flush();
+      await ctx.deps.jobs.requestSync(input.platform, input.platform === 'teamspeak' ? (input.target ?? null) : null, 'user.unlink');
+    }
+    return { removed };
+  }),
+});

@@ -1,0 +1,111 @@
+import type { EntityManager } from '@mikro-orm/core';
+import { GUEST } from '../domain/index.ts';
+import { Alliance, Coalition, Corporation, User } from '../store/entities/index.ts';
+import { ConflictError, InvalidReferenceError, NotFoundError, asConflict, newId } from '../store/errors.ts';
+import { iso } from './format.ts';
+
+export interface AllianceEsiFacts {
+  readonly name: string;
+  readonly ticker: string;
+  readonly executorCorporationId: number | null;
+}
+
+export async function getAlliance(em: EntityManager, allianceId: number): Promise<Alliance> {
+  const alliance = await em.findOne(Alliance, { allianceId });
+  if (!alliance) throw new NotFoundError('alliance', allianceId);
+  return alliance;
+}
+
+export function describeAlliance(a: Alliance) {
+  return {
+    id: a.id,
+    allianceId: a.allianceId,
+    name: a.name,
+    ticker: a.ticker,
+    executorCorporationId: a.executorCorporationId ?? null,
+    authorizedToLogin: a.authorizedToLogin ?? null,
+    mandatoryEsiScopes: a.mandatoryEsiScopes,
+    tracked: a.tracked,
+    refreshedAt: iso(a.refreshedAt),
+    createdAt: iso(a.createdAt),
+    updatedAt: iso(a.updatedAt),
+  };
+}
+
+/** An alliance with its corporations in the directory, coalitions and head counts. */
+export async function allianceDetails(em: EntityManager, a: Alliance) {
+  const [corporations, coalitions] = await Promise.all([
+    em.find(Corporation, { allianceId: a.allianceId }, { orderBy: { name: 'asc' } }),
+    em.find(Coalition, {}, { orderBy: { name: 'asc' } }),
+  ]);
+  const ids = corporations.map((c) => c.corporationId);
+  const [memberCount, guestCount] = await Promise.all([
+    em.count(User, { corporationId: { $in: ids }, clearanceLevel: { $gt: GUEST } }),
+    em.count(User, { corporationId: { $in: ids }, clearanceLevel: { $lte: GUEST } }),
+  ]);
+  return {
+    ...describeAlliance(a),
+    corporations: corporations.map((c) => ({ corporationId: c.corporationId, name: c.name, ticker: c.ticker, tracked: c.tracked })),
+    coalitions: coalitions.filter((c) => c.allianceIds.includes(a.allianceId)).map((c) => ({ id: c.id, name: c.name, ticker: c.ticker })),
+    memberCount,
+    guestCount,
+  };
+}
+
+/**
+ * Creates an alliance's record or refreshes it with the facts given; `track` marks it kept
+ * refreshed by the ESI job (a corporation's alliance is recorded untracked when only the
+ * corporation is tracked). Tracking one already tracked is a conflict.
+ */
+export async function recordAlliance(
+  em: EntityManager,
+  allianceId: number,
+  facts: Partial<AllianceEsiFacts>,
+  options: { track: boolean; refreshedAt: Date | null },
+) {
+  let alliance = await em.findOne(Alliance, { allianceId });
+  if (options.track && alliance?.tracked) throw new ConflictError(`alliance [${alliance.ticker}] ${allianceId} is already tracked`);
+  const before = alliance ? describeAlliance(alliance) : null;
+  const name = facts.name ?? alliance?.name;
+  const ticker = facts.ticker ?? alliance?.ticker;
+  if (name === undefined || ticker === undefined) {
+    throw new InvalidReferenceError(`alliance ${allianceId} is not in the directory: give its name and ticker (no ESI is configured)`);
+  }
+  const clash = await em.findOne(Alliance, { ticker, allianceId: { $ne: allianceId } }, { fields: ['allianceId'] });
+  if (clash) throw new ConflictError(`alliance ${clash.allianceId} already has the ticker <${ticker}>`);
+  if (!alliance) {
+    alliance = em.create(Alliance, {
+      id: newId(),
+      allianceId,
+      name,
+      ticker,
+      executorCorporationId: facts.executorCorporationId ?? null,
+      authorizedToLogin: null,
+      mandatoryEsiScopes: [],
+      tracked: options.track,
+      refreshedAt: options.refreshedAt,
+    });
+  } else {
+    Object.assign(alliance, { name, ticker, tracked: alliance.tracked || options.track, refreshedAt: options.refreshedAt ?? alliance.refreshedAt ?? null });
+    if (facts.executorCorporationId !== undefined) alliance.executorCorporationId = facts.executorCorporationId;
+  }
+  try {
+    await em.flush();
+  } catch (error) {
+    throw asConflict(error, `alliance ${allianceId} was recorded by another request at the same time`);
+  }
+  return { alliance, before };
+}
+
+export async function updateAlliance(
+  em: EntityManager,
+  allianceId: number,
+  changes: { authorizedToLogin?: boolean | null | undefined; mandatoryEsiScopes?: string[] | undefined },
+) {
+  const alliance = await getAlliance(em, allianceId);
+  const before = describeAlliance(alliance);
+  if (changes.authorizedToLogin !== undefined) alliance.authorizedToLogin = changes.authorizedToLogin;
+  if (changes.mandatoryEsiScopes !== undefined) alliance.mandatoryEsiScopes = changes.mandatoryEsiScopes;
+  await em.flush();
+  return { alliance, before, after: describeAlliance(alliance), loginChanged: before.authorizedToLogin !== (alliance.authorizedToLogin ?? null) };
+}

@@ -1,0 +1,120 @@
+import type { EntityManager } from '@mikro-orm/core';
+import { GUEST, coalitionsOf } from '../domain/index.ts';
+import { toCoalitionFacts } from '../store/directory.ts';
+import { Alliance, Coalition, Corporation, User } from '../store/entities/index.ts';
+import { ConflictError, InvalidReferenceError, NotFoundError, asConflict, newId } from '../store/errors.ts';
+import { iso } from './format.ts';
+
+export interface CorporationEsiFacts {
+  readonly name: string;
+  readonly ticker: string;
+  readonly ceoCharacterId: number | null;
+  readonly allianceId: number | null;
+}
+
+export async function getCorporation(em: EntityManager, corporationId: number): Promise<Corporation> {
+  const corporation = await em.findOne(Corporation, { corporationId });
+  if (!corporation) throw new NotFoundError('corporation', corporationId);
+  return corporation;
+}
+
+export function describeCorporation(c: Corporation) {
+  return {
+    id: c.id,
+    corporationId: c.corporationId,
+    name: c.name,
+    ticker: c.ticker,
+    ceoCharacterId: c.ceoCharacterId ?? null,
+    allianceId: c.allianceId ?? null,
+    authorizedToLogin: c.authorizedToLogin ?? null,
+    mandatoryEsiScopes: c.mandatoryEsiScopes,
+    tracked: c.tracked,
+    refreshedAt: iso(c.refreshedAt),
+    createdAt: iso(c.createdAt),
+    updatedAt: iso(c.updatedAt),
+  };
+}
+
+/** A corporation with its alliance, coalitions and head counts. */
+export async function corporationDetails(em: EntityManager, c: Corporation) {
+  const [alliance, coalitions, memberCount, guestCount] = await Promise.all([
+    c.allianceId == null ? null : em.findOne(Alliance, { allianceId: c.allianceId }),
+    em.find(Coalition, {}, { orderBy: { name: 'asc' } }),
+    em.count(User, { corporationId: c.corporationId, clearanceLevel: { $gt: GUEST } }),
+    em.count(User, { corporationId: c.corporationId, clearanceLevel: { $lte: GUEST } }),
+  ]);
+  return {
+    ...describeCorporation(c),
+    alliance: alliance ? { allianceId: alliance.allianceId, name: alliance.name, ticker: alliance.ticker } : null,
+    coalitions: coalitionsOf(c.corporationId, c.allianceId ?? null, coalitions.map(toCoalitionFacts)).map((x) => ({ id: x.id, name: x.name, ticker: x.ticker })),
+    memberCount,
+    guestCount,
+  };
+}
+
+/**
+ * Tracks a corporation (the refresh job keeps tracked ones up to date from ESI): creates its
+ * record, or marks an existing one (made by a login) tracked, with the facts given. Its alliance
+ * must be in the directory already; autogroups name corporations by ticker, so tickers are unique.
+ */
+export async function trackCorporation(
+  em: EntityManager,
+  corporationId: number,
+  facts: Partial<CorporationEsiFacts>,
+  refreshedAt: Date | null,
+) {
+  let corporation = await em.findOne(Corporation, { corporationId });
+  if (corporation?.tracked) throw new ConflictError(`corporation [${corporation.ticker}] ${corporationId} is already tracked`);
+  const before = corporation ? describeCorporation(corporation) : null;
+  const allianceId = facts.allianceId !== undefined ? facts.allianceId : (corporation?.allianceId ?? null);
+  if (allianceId !== null && !(await em.findOne(Alliance, { allianceId }, { fields: ['id'] }))) {
+    throw new InvalidReferenceError(`alliance ${allianceId} is not in the directory: track it first`);
+  }
+  const name = facts.name ?? corporation?.name;
+  const ticker = facts.ticker ?? corporation?.ticker;
+  if (name === undefined || ticker === undefined) {
+    throw new InvalidReferenceError(`corporation ${corporationId} is not in the directory: give its name and ticker (no ESI is configured)`);
+  }
+  await refuseTakenTicker(em, ticker, corporationId);
+  if (!corporation) {
+    corporation = em.create(Corporation, {
+      id: newId(),
+      corporationId,
+      name,
+      ticker,
+      ceoCharacterId: facts.ceoCharacterId ?? null,
+      allianceId,
+      authorizedToLogin: null,
+      mandatoryEsiScopes: [],
+      tracked: true,
+      refreshedAt,
+    });
+  } else {
+    Object.assign(corporation, { name, ticker, allianceId, tracked: true, refreshedAt: refreshedAt ?? corporation.refreshedAt ?? null });
+    if (facts.ceoCharacterId !== undefined) corporation.ceoCharacterId = facts.ceoCharacterId;
+  }
+  try {
+    await em.flush();
+  } catch (error) {
+    throw asConflict(error, `corporation ${corporationId} was tracked by another request at the same time`);
+  }
+  return { corporation, before };
+}
+
+async function refuseTakenTicker(em: EntityManager, ticker: string, corporationId: number) {
+  const clash = await em.findOne(Corporation, { ticker, corporationId: { $ne: corporationId } }, { fields: ['corporationId'] });
+  if (clash) throw new ConflictError(`corporation ${clash.corporationId} already has the ticker [${ticker}]`);
+}
+
+export async function updateCorporation(
+  em: EntityManager,
+  corporationId: number,
+  changes: { authorizedToLogin?: boolean | null | undefined; mandatoryEsiScopes?: string[] | undefined },
+) {
+  const corporation = await getCorporation(em, corporationId);
+  const before = describeCorporation(corporation);
+  if (changes.authorizedToLogin !== undefined) corporation.authorizedToLogin = changes.authorizedToLogin;
+  if (changes.mandatoryEsiScopes !== undefined) corporation.mandatoryEsiScopes = changes.mandatoryEsiScopes;
+  await em.flush();
+  return { corporation, before, after: describeCorporation(corporation), loginChanged: before.authorizedToLogin !== (corporation.authorizedToLogin ?? null) };
+}

@@ -35,7 +35,13 @@ export interface Jobs {
  */
 export function createJobs(boss: PgBoss, config: Config, handlers: JobHandlers, logger: Logger): Jobs {
   const log = logger.child({ area: 'jobs' });
-  const retry = { retryLimit: config.jobs.retryLimit, retryDelay: 5, retryBackoff: true, retryDelayMax: 300, deadLetter: queues.deadLetters };
+  const retry = {
+    retryLimit: config.jobs.retryLimit,
+    retryDelay: config.jobs.retryDelaySeconds,
+    retryBackoff: true,
+    retryDelayMax: 300,
+    deadLetter: queues.deadLetters,
+  };
   let starting: Promise<void> | null = null;
   let stopping: Promise<void> | null = null;
 
@@ -70,9 +76,12 @@ export function createJobs(boss: PgBoss, config: Config, handlers: JobHandlers, 
     boss.on('error', (error) => log.error({ err: error }, 'pg-boss error'));
     await boss.start();
     await boss.createQueue(queues.deadLetters, { policy: 'standard' }).catch(ignoreExists);
+    // createQueue leaves an existing queue as it is: the retry settings of the config are applied anyway.
     await boss.createQueue(queues.sync, { policy: 'stately', ...retry }).catch(ignoreExists);
+    await boss.updateQueue(queues.sync, retry);
     for (const queue of [queues.reconcile, queues.affiliations, queues.esiRefresh, queues.autogroups, queues.cleanup]) {
       await boss.createQueue(queue, { policy: 'singleton', ...retry }).catch(ignoreExists);
+      await boss.updateQueue(queue, retry);
     }
     for (const { queue, cron } of schedules(config)) await boss.schedule(queue, cron, null, { tz: 'UTC' });
 
@@ -102,20 +111,29 @@ export function createJobs(boss: PgBoss, config: Config, handlers: JobHandlers, 
       const list = handlers.targets().filter((t) => t.platform === platform && (target === null || t.target === target));
       for (const t of list) await enqueueSync({ ...t, trigger }, config.jobs.syncDebounceSeconds);
     },
+    /**
+     * Queued, active and failed counts are pg-boss's, as of its last monitor pass (about a minute);
+     * dead letters are counted now, per queue they came from (the dead-letter row has them all).
+     */
     async list() {
-      const byQueue = await boss.getQueues();
-      const scheduleList = await boss.getSchedules();
-      return byQueue
-        .filter((q) => Object.values(queues).includes(q.name as QueueName))
-        .map((q) => ({
-          name: q.name,
-          queued: q.queuedCount,
-          active: q.activeCount,
-          failed: (q as unknown as { failedCount?: number }).failedCount ?? 0,
-          deadLettered: 0,
-          schedule: scheduleList.find((s) => s.name === q.name)?.cron ?? null,
-        }))
-        .map((row) => (row.name === queues.deadLetters ? { ...row, deadLettered: row.queued } : row));
+      const [byQueue, scheduleList, letters] = await Promise.all([
+        boss.getQueues(Object.values(queues)),
+        boss.getSchedules(),
+        boss.findJobs<{ queue?: unknown }>(queues.deadLetters, { queued: true, limit: 100_000 }),
+      ]);
+      const deadOf = new Map<string, number>();
+      for (const letter of letters) {
+        const source = letter.sourceName ?? (typeof letter.data?.queue === 'string' ? letter.data.queue : 'unknown');
+        deadOf.set(source, (deadOf.get(source) ?? 0) + 1);
+      }
+      return byQueue.map((q) => ({
+        name: q.name,
+        queued: q.name === queues.deadLetters ? letters.length : q.queuedCount,
+        active: q.activeCount,
+        failed: q.failedCount,
+        deadLettered: q.name === queues.deadLetters ? letters.length : (deadOf.get(q.name) ?? 0),
+        schedule: scheduleList.find((s) => s.name === q.name)?.cron ?? null,
+      }));
     },
     async trigger(name, data = {}) {
       if (!Object.values(queues).includes(name as QueueName)) throw new PermanentJobError(`unknown job "${name}"`);

@@ -1,0 +1,74 @@
+import { TRPCError } from '@trpc/server';
+import { z } from 'zod';
+import type { Config } from '../../config/schema.ts';
+import { ssoClientFromConfig } from '../../directory/clients.ts';
+import { loginSettingsOf, startLogin } from '../../directory/sso-login.ts';
+import type { SsoClient } from '../../esi/sso.ts';
+import { audit } from '../../services/audit.ts';
+import { hostAffiliation, type Host } from '../../services/guests.ts';
+import type { Context } from '../context.ts';
+import { eveId } from '../inputs.ts';
+import { authedProcedure, publicProcedure, requireScope, router } from '../trpc.ts';
+
+/**
+ * `auth.*`: the start of an EVE SSO login (the callback is the plain route `GET /auth/callback`,
+ * see ../sso-callback.ts), and guest invitation links. Starting a login writes a single-use state,
+ * so both are mutations.
+ */
+const clients = new WeakMap<Config, SsoClient>();
+
+/** The SSO client of this configuration (only its `authorizeUrl` is used here: no network). */
+function ssoOf(ctx: Context): SsoClient {
+  let client = clients.get(ctx.deps.config);
+  if (!client) {
+    const built = ssoClientFromConfig(ctx.deps.config);
+    if (!built) {
+      throw new TRPCError({
+        code: 'PRECONDITION_FAILED',
+        message: 'EVE SSO login is not configured: set sso.clientId, sso.clientSecret and sso.callbackUrl',
+      });
+    }
+    clients.set(ctx.deps.config, (client = built));
+  }
+  return client;
+}
+
+const host = z.union([z.strictObject({ corporationId: eveId }), z.strictObject({ allianceId: eveId })]);
+
+export const authRouter = router({
+  /** The EVE SSO authorize URL with a fresh state, and the scopes asked (the character's mandatory ones when known). */
+  loginUrl: publicProcedure
+    .input(z.strictObject({ characterId: eveId.optional() }).default({}))
+    .mutation(async ({ ctx, input }) => {
+      const start = await startLogin(ctx.deps.db.fork(), ssoOf(ctx), loginSettingsOf(ctx.deps.config), {
+        characterId: input.characterId,
+      });
+      return { url: start.url, scopes: start.scopes, expiresAt: start.expiresAt.toISOString() };
+    }),
+  /**
+   * A single-use invitation link: whoever logs in through it, and would not be let in otherwise,
+   * becomes a guest of the corporation (or of the alliance, in its executor corporation).
+   */
+  inviteUrl: authedProcedure.input(host).mutation(async ({ ctx, input }) => {
+    const invite: Host =
+      'corporationId' in input
+        ? { kind: 'corporation', id: input.corporationId }
+        : { kind: 'alliance', id: input.allianceId };
+    const sso = ssoOf(ctx);
+    const em = ctx.deps.db.fork();
+    requireScope(ctx.actor, 'corporation.guests', { affiliation: await hostAffiliation(em, invite) });
+    const start = await startLogin(em, sso, loginSettingsOf(ctx.deps.config), {
+      invite,
+      invitedBy: ctx.actor.userId,
+    });
+    audit(em, {
+      actorId: ctx.actor.userId,
+      action: `${invite.kind}.guests.inviteUrl`,
+      subject: `${invite.kind}:${invite.id}`,
+      after: { expiresAt: start.expiresAt.toISOString() },
+      requestId: ctx.requestId,
+    });
+    await em.flush();
+    return { url: start.url, scopes: start.scopes, expiresAt: start.expiresAt.toISOString() };
+  }),
+});

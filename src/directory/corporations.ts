@@ -1,0 +1,144 @@
+/**
+ * Refreshes tracked alliances and corporations from ESI: name, ticker, CEO, alliance, executor.
+ * A CEO or executor change moves clearances by the office-floor rules (./offices.ts). Every
+ * reply is read first; the directory is written after, in one transaction. A record whose
+ * reply failed is left exactly as it was.
+ */
+import type { EntityManager } from '@mikro-orm/core';
+import type { EsiClient } from '../esi/client.ts';
+import type { Logger } from '../logger.ts';
+import { Alliance, Corporation } from '../store/entities/index.ts';
+import { inTransaction } from '../store/transaction.ts';
+import { applyOfficeChanges, officeChanges, officeFloors } from './offices.ts';
+import {
+  addFailures,
+  applyAlliance,
+  applyCorporation,
+  createAllianceRecord,
+  createCorporationRecord,
+  fetchEach,
+  noFailures,
+  type FailureCounts,
+} from './records.ts';
+
+export interface CorporationRefresh extends FailureCounts {
+  readonly alliancesRefreshed: number;
+  readonly corporationsRefreshed: number;
+  /** Records whose name, ticker, CEO, alliance or executor changed. */
+  readonly changed: number;
+  /** Executor corporations and alliances that had no record yet. */
+  readonly corporationsCreated: number;
+  readonly alliancesCreated: number;
+  /** Users whose clearance moved because an office changed hands. */
+  readonly clearancesChanged: number;
+}
+
+export async function refreshCorporationsAndAlliances(
+  em: EntityManager,
+  esi: EsiClient,
+  logger: Logger,
+): Promise<CorporationRefresh> {
+  const log = logger.child({ job: 'esi.refresh' });
+  const [corporations, alliances] = await Promise.all([em.find(Corporation, {}), em.find(Alliance, {})]);
+  const before = officeFloors({ corporations, alliances });
+  const failures = noFailures();
+
+  const allianceReplies = await fetchEach(
+    alliances.filter((a) => a.tracked).map((a) => a.allianceId),
+    (id) => esi.getAlliance(id),
+    log,
+    'alliance',
+  );
+  const corporationReplies = await fetchEach(
+    corporations.filter((c) => c.tracked).map((c) => c.corporationId),
+    (id) => esi.getCorporation(id),
+    log,
+    'corporation',
+  );
+  addFailures(failures, allianceReplies.failures);
+  addFailures(failures, corporationReplies.failures);
+
+  // The executor of a tracked alliance matters for clearances: make sure its corporation is known.
+  const knownCorporations = new Set(corporations.map((c) => c.corporationId));
+  const executorReplies = await fetchEach(
+    [...allianceReplies.found.values()].flatMap((a) =>
+      a.executorCorporationId !== null && !knownCorporations.has(a.executorCorporationId)
+        ? [a.executorCorporationId]
+        : [],
+    ),
+    (id) => esi.getCorporation(id),
+    log,
+    'corporation',
+  );
+  addFailures(failures, executorReplies.failures);
+  const knownAlliances = new Set(alliances.map((a) => a.allianceId));
+  const newAllianceReplies = await fetchEach(
+    [...corporationReplies.found.values(), ...executorReplies.found.values()].flatMap((c) =>
+      c.allianceId !== null && !knownAlliances.has(c.allianceId) ? [c.allianceId] : [],
+    ),
+    (id) => esi.getAlliance(id),
+    log,
+    'alliance',
+  );
+  addFailures(failures, newAllianceReplies.failures);
+  const allianceKnown = (id: number | null) =>
+    id === null || knownAlliances.has(id) || newAllianceReplies.found.has(id);
+
+  return inTransaction(em, async (tx) => {
+    let changed = 0;
+    for (const alliance of alliances) {
+      const reply = allianceReplies.found.get(alliance.allianceId);
+      if (!reply) continue;
+      if (applyAlliance(alliance, reply)) {
+        changed += 1;
+        log.info(
+          { allianceId: alliance.allianceId, executorCorporationId: reply.executorCorporationId },
+          'directory:alliance-changed',
+        );
+      }
+    }
+    for (const corporation of corporations) {
+      const reply = corporationReplies.found.get(corporation.corporationId);
+      if (!reply) continue;
+      // An alliance that could not be read keeps the old value rather than a dangling id.
+      const next = allianceKnown(reply.allianceId)
+        ? reply
+        : { ...reply, allianceId: corporation.allianceId ?? null };
+      if (applyCorporation(corporation, next)) {
+        changed += 1;
+        log.info(
+          {
+            corporationId: corporation.corporationId,
+            ceoCharacterId: next.ceoCharacterId,
+            allianceId: next.allianceId,
+          },
+          'directory:corporation-changed',
+        );
+      }
+    }
+    const created = {
+      alliances: [...newAllianceReplies.found.values()].map((a) => createAllianceRecord(tx, a, false)),
+      corporations: [...executorReplies.found.values()].map((c) =>
+        createCorporationRecord(tx, allianceKnown(c.allianceId) ? c : { ...c, allianceId: null }, true),
+      ),
+    };
+
+    const after = officeFloors({
+      corporations: [...corporations, ...created.corporations],
+      alliances: [...alliances, ...created.alliances],
+    });
+    const clearancesChanged = await applyOfficeChanges(tx, officeChanges(before, after), log);
+    await tx.flush();
+    const result = {
+      alliancesRefreshed: allianceReplies.found.size,
+      corporationsRefreshed: corporationReplies.found.size,
+      changed,
+      corporationsCreated: created.corporations.length,
+      alliancesCreated: created.alliances.length,
+      clearancesChanged,
+      ...failures,
+    };
+    log.info(result, 'esi:corporations-refreshed');
+    return result;
+  });
+}

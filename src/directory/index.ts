@@ -1,0 +1,93 @@
+/**
+ * The directory-keeping half of the daemon, built from the configuration: one ESI client (one
+ * error-limit budget, one cache) shared by the refresh jobs, the SSO login and the control plane.
+ */
+import type { EntityManager } from '@mikro-orm/core';
+import type { Config } from '../config/schema.ts';
+import type { EsiClient } from '../esi/client.ts';
+import { EsiNotFoundError } from '../esi/errors.ts';
+import type { SsoClient } from '../esi/sso.ts';
+import type { Logger } from '../logger.ts';
+import { rebuildAutogroups } from '../store/autogroups.ts';
+import { esiClientFromConfig, ssoClientFromConfig } from './clients.ts';
+import { createDirectoryJobs, type DirectoryJobs } from './jobs.ts';
+import { createSsoLogin, loginSettingsOf, type SsoLogin } from './sso-login.ts';
+
+export interface DirectoryOptions {
+  readonly db: { fork(): EntityManager };
+  readonly config: Config;
+  readonly logger: Logger;
+  /** Called after a login changed the directory (new user, corporation, guest). */
+  readonly onDirectoryChanged?: (trigger: string) => Promise<void>;
+}
+
+export interface Directory {
+  readonly esi: EsiClient;
+  readonly sso: SsoClient | null;
+  readonly jobs: DirectoryJobs;
+  /** Null when EVE SSO is not configured. */
+  readonly login: SsoLogin | null;
+  /** ESI facts for the control plane's `corporation.track` / `alliance.track` (null: EVE knows no such id). */
+  readonly facts: {
+    fetchCorporation(
+      corporationId: number,
+    ): Promise<{
+      name: string;
+      ticker: string;
+      ceoCharacterId: number | null;
+      allianceId: number | null;
+    } | null>;
+    fetchAlliance(
+      allianceId: number,
+    ): Promise<{ name: string; ticker: string; executorCorporationId: number | null } | null>;
+  };
+}
+
+const nullIfNotFound = <T>(work: Promise<T>): Promise<T | null> =>
+  work.catch((error: unknown) => {
+    if (error instanceof EsiNotFoundError) return null;
+    throw error;
+  });
+
+export function createDirectory(options: DirectoryOptions): Directory {
+  const { db, config } = options;
+  const logger = options.logger.child({ area: 'directory' });
+  const esi = esiClientFromConfig(config, logger);
+  const sso = ssoClientFromConfig(config, logger);
+  const jobs = createDirectoryJobs({ db, config, logger, esi, sso });
+  const login = sso
+    ? createSsoLogin({
+        db,
+        sso,
+        esi,
+        settings: loginSettingsOf(config),
+        logger,
+        afterLogin: async () => {
+          await rebuildAutogroups(db.fork());
+          await options.onDirectoryChanged?.('sso.login');
+        },
+      })
+    : null;
+  if (!sso)
+    logger.info(
+      'EVE SSO login is disabled (set sso.clientId, sso.clientSecret and sso.callbackUrl to enable it)',
+    );
+  return {
+    esi,
+    sso,
+    jobs,
+    login,
+    facts: {
+      async fetchCorporation(corporationId) {
+        const c = await nullIfNotFound(esi.getCorporation(corporationId));
+        return (
+          c && { name: c.name, ticker: c.ticker, ceoCharacterId: c.ceoCharacterId, allianceId: c.allianceId }
+        );
+      },
+      async fetchAlliance(allianceId) {
+        const a = await nullIfNotFound(esi.getAlliance(allianceId));
+        return a && { name: a.name, ticker: a.ticker, executorCorporationId: a.executorCorporationId };
+      },
+    },
+  };
+}

@@ -1,0 +1,243 @@
+/**
+ * Membership from ESI: the corporations of tracked alliances become (tracked) records, and the
+ * members of tracked corporations become users when a director's token is at hand.
+ */
+import type { EntityManager } from '@mikro-orm/core';
+import { GUEST, levelAfterOfficeChange, officeFloor } from '../domain/index.ts';
+import type { EsiClient } from '../esi/client.ts';
+import { EsiError } from '../esi/errors.ts';
+import { SsoError } from '../esi/sso-errors.ts';
+import type { Logger } from '../logger.ts';
+import { Alliance, Corporation, User } from '../store/entities/index.ts';
+import { newId } from '../store/errors.ts';
+import { inTransaction } from '../store/transaction.ts';
+import { NoRefreshTokenError, type AccessTokens } from './access-tokens.ts';
+import {
+  addFailures,
+  countFailure,
+  createCorporationRecord,
+  fetchEach,
+  noFailures,
+  type FailureCounts,
+} from './records.ts';
+
+/** The scope `GET /corporations/{id}/members/` needs (and the Director role in game). */
+export const MEMBERSHIP_SCOPE = 'esi-corporations.read_corporation_membership.v1';
+
+export interface AllianceMembersResult extends FailureCounts {
+  readonly alliances: number;
+  readonly corporationsCreated: number;
+  /** Known corporations that started being tracked, or whose alliance was corrected. */
+  readonly corporationsUpdated: number;
+}
+
+/** Every corporation of a tracked alliance becomes a tracked record (so its CEO changes are seen). */
+export async function ensureAllianceMembers(
+  em: EntityManager,
+  esi: EsiClient,
+  logger: Logger,
+): Promise<AllianceMembersResult> {
+  const log = logger.child({ job: 'esi.alliance-members' });
+  const alliances = await em.find(Alliance, { tracked: true }, { fields: ['id', 'allianceId'] });
+  const failures = noFailures();
+  const membersOf = await fetchEach(
+    alliances.map((a) => a.allianceId),
+    (id) => esi.getAllianceCorporations(id),
+    log,
+    'alliance',
+  );
+  addFailures(failures, membersOf.failures);
+  const allianceOf = new Map<number, number>();
+  for (const [allianceId, ids] of membersOf.found) for (const id of ids) allianceOf.set(id, allianceId);
+  const known = allianceOf.size
+    ? await em.find(Corporation, { corporationId: { $in: [...allianceOf.keys()] } })
+    : [];
+  const knownIds = new Set(known.map((c) => c.corporationId));
+  const fresh = await fetchEach(
+    [...allianceOf.keys()].filter((id) => !knownIds.has(id)),
+    (id) => esi.getCorporation(id),
+    log,
+    'corporation',
+  );
+  addFailures(failures, fresh.failures);
+
+  return inTransaction(em, async (tx) => {
+    let corporationsUpdated = 0;
+    for (const corporation of known) {
+      const allianceId = allianceOf.get(corporation.corporationId)!;
+      if (corporation.tracked && corporation.allianceId === allianceId) continue;
+      corporation.tracked = true;
+      corporation.allianceId = allianceId;
+      corporationsUpdated += 1;
+    }
+    for (const corporation of fresh.found.values()) {
+      createCorporationRecord(
+        tx,
+        { ...corporation, allianceId: allianceOf.get(corporation.corporationId)! },
+        true,
+      );
+    }
+    await tx.flush();
+    const result = {
+      alliances: membersOf.found.size,
+      corporationsCreated: fresh.found.size,
+      corporationsUpdated,
+      ...failures,
+    };
+    log.info(result, 'esi:alliance-members-ensured');
+    return result;
+  });
+}
+
+export interface CorporationMembersResult extends FailureCounts {
+  readonly corporations: number;
+  /** Tracked corporations without a usable director token. */
+  readonly skipped: number;
+  readonly usersCreated: number;
+  /** Known users that ESI now lists in this corporation. */
+  readonly usersMoved: number;
+}
+
+/**
+ * The members of each tracked corporation become users, read with the token of one of its
+ * members who granted the membership scope (the CEO first). Without such a token the
+ * corporation is skipped with a log line.
+ */
+export async function ensureCorporationMembers(
+  em: EntityManager,
+  esi: EsiClient,
+  tokens: AccessTokens | null,
+  logger: Logger,
+): Promise<CorporationMembersResult> {
+  const log = logger.child({ job: 'esi.corporation-members' });
+  const corporations = await em.find(Corporation, { tracked: true });
+  const alliances = await em.find(Alliance, {}, { fields: ['id', 'allianceId', 'executorCorporationId'] });
+  const failures = noFailures();
+  let skipped = 0;
+  let usersCreated = 0;
+  let usersMoved = 0;
+  for (const corporation of corporations) {
+    const corporationId = corporation.corporationId;
+    const members = await readMembers(em, esi, tokens, corporation, log, failures);
+    if (members === null) {
+      skipped += 1;
+      continue;
+    }
+    const existing = members.length ? await em.find(User, { characterId: { $in: members } }) : [];
+    const existingIds = new Set(existing.map((u) => u.characterId));
+    const moving = existing.filter((u) => u.clearanceLevel > GUEST && u.corporationId !== corporationId);
+    const names = await fetchEach(
+      members.filter((id) => !existingIds.has(id)),
+      (id) => esi.getCharacter(id),
+      log,
+      'character',
+    );
+    addFailures(failures, names.failures);
+    const isExecutorCeo = (characterId: number) =>
+      characterId === corporation.ceoCharacterId &&
+      alliances.some((a) => a.executorCorporationId === corporationId);
+    await inTransaction(em, async (tx) => {
+      for (const user of moving) {
+        log.info(
+          {
+            userId: user.id,
+            characterId: user.characterId,
+            from: user.corporationId ?? null,
+            to: corporationId,
+          },
+          'directory:user-moved',
+        );
+        user.corporationId = corporationId;
+      }
+      for (const character of names.found.values()) {
+        if (character.corporationId !== corporationId) continue; // left between the two calls
+        const floor = officeFloor(
+          character.characterId === corporation.ceoCharacterId,
+          isExecutorCeo(character.characterId),
+        );
+        tx.create(User, {
+          id: newId(),
+          characterId: character.characterId,
+          characterName: character.name,
+          corporationId,
+          clearanceLevel: levelAfterOfficeChange(0, 0, floor),
+          authorizedToLogin: null,
+          discordUserId: null,
+          esiScopes: [],
+          refreshToken: null,
+          refreshTokenValid: null,
+          lastLoginAt: null,
+        });
+        usersCreated += 1;
+      }
+      await tx.flush();
+    });
+    usersMoved += moving.length;
+  }
+  const result = { corporations: corporations.length, skipped, usersCreated, usersMoved, ...failures };
+  log.info(result, 'esi:corporation-members-ensured');
+  return result;
+}
+
+/** Member ids of one corporation, trying each candidate token; null when no token could read them. */
+async function readMembers(
+  em: EntityManager,
+  esi: EsiClient,
+  tokens: AccessTokens | null,
+  corporation: Corporation,
+  log: Logger,
+  failures: FailureCounts,
+): Promise<number[] | null> {
+  const corporationId = corporation.corporationId;
+  if (!tokens) {
+    log.info(
+      { corporationId },
+      'directory:corporation-members-skipped (EVE SSO or sso.encryptionKey not configured)',
+    );
+    return null;
+  }
+  const candidates = (
+    await em.find(User, { corporationId, refreshTokenValid: true, refreshToken: { $ne: null } })
+  )
+    .filter((u) => u.clearanceLevel > GUEST && u.esiScopes.includes(MEMBERSHIP_SCOPE))
+    .sort(
+      (a, b) =>
+        Number(b.characterId === corporation.ceoCharacterId) -
+          Number(a.characterId === corporation.ceoCharacterId) || b.clearanceLevel - a.clearanceLevel,
+    );
+  if (candidates.length === 0) {
+    log.info(
+      { corporationId },
+      `directory:corporation-members-skipped (no member granted ${MEMBERSHIP_SCOPE})`,
+    );
+    return null;
+  }
+  for (const user of candidates) {
+    try {
+      return await tokens.withFreshAccessToken(em, user, (accessToken) =>
+        esi.getCorporationMembers(corporationId, accessToken),
+      );
+    } catch (error) {
+      if (error instanceof NoRefreshTokenError) continue;
+      if (error instanceof SsoError) {
+        if (error.transient) {
+          failures.transientFailures += 1;
+          log.warn({ corporationId, err: error.message }, 'sso:unavailable');
+          return null;
+        }
+        continue; // invalid_grant (now marked) or another refusal: try the next member
+      }
+      if (error instanceof EsiError && (error.status === 401 || error.status === 403)) {
+        log.info(
+          { corporationId, userId: user.id, status: error.status },
+          'directory:token-lacks-director-role',
+        );
+        continue;
+      }
+      countFailure(failures, error, log, { corporationId });
+      return null;
+    }
+  }
+  log.info({ corporationId }, 'directory:corporation-members-skipped (no token with the Director role)');
+  return null;
+}

@@ -1,0 +1,163 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { configSchema } from '../../src/config/schema.ts';
+import { createBoss } from '../../src/jobs/boss.ts';
+import { createJobs, type JobHandlers, type Jobs, type SyncJobData } from '../../src/jobs/index.ts';
+import { PermanentJobError, queues } from '../../src/jobs/queues.ts';
+import { createLogger } from '../../src/logger.ts';
+import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+
+/**
+ * The job system on real pg-boss, on the test PostgreSQL server: one schema per test, so the
+ * tests do not see each other's queues.
+ */
+const logger = createLogger({ level: 'silent' });
+let t: TestDatabase;
+beforeAll(async () => {
+  t = await createTestDatabase();
+});
+afterAll(async () => t?.dispose());
+
+const running: Jobs[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((j) => j.stop()));
+});
+
+const config = (jobs: Record<string, unknown> = {}) =>
+  configSchema.parse({
+    jobs: { syncDebounceSeconds: 1, retryLimit: 2, retryDelaySeconds: 1, shutdownTimeoutMs: 10_000, ...jobs },
+  });
+
+async function start(handlers: Partial<JobHandlers>, jobsConfig: Record<string, unknown> = {}) {
+  const boss = createBoss({
+    connectionString: t.url,
+    pglite: null,
+    schema: `pgboss_${crypto.randomUUID().replaceAll('-', '').slice(0, 12)}`,
+  });
+  const jobs = createJobs(
+    boss,
+    config(jobsConfig),
+    {
+      sync: async () => undefined,
+      targets: () => [{ platform: 'teamspeak', target: 'main' }],
+      affiliations: async () => undefined,
+      esiRefresh: async () => undefined,
+      autogroups: async () => undefined,
+      cleanup: async () => undefined,
+      ...handlers,
+    },
+    logger,
+  );
+  running.push(jobs);
+  await jobs.start();
+  return { boss, jobs };
+}
+
+const until = (check: () => void | Promise<void>) => vi.waitFor(check, { timeout: 20_000, interval: 100 });
+
+describe('jobs on pg-boss', () => {
+  it('registers the cron schedules of the configuration', async () => {
+    const { boss, jobs } = await start({}, { esiRefreshCron: '5 4 * * *' });
+    const schedules = await boss.getSchedules();
+    expect(Object.fromEntries(schedules.map((s) => [s.name, s.cron]))).toEqual({
+      [queues.reconcile]: '*/10 * * * *',
+      [queues.affiliations]: '17 * * * *',
+      [queues.esiRefresh]: '5 4 * * *',
+      [queues.autogroups]: '41 * * * *',
+      [queues.cleanup]: '*/15 * * * *',
+    });
+    const listed = await jobs.control.list();
+    expect(listed.find((q) => q.name === queues.esiRefresh)).toMatchObject({ schedule: '5 4 * * *' });
+    expect(await jobs.control.ready()).toBe(true);
+  });
+
+  it('collapses a burst of 20 sync requests into at most 2 runs', async () => {
+    const runs: SyncJobData[] = [];
+    const { boss, jobs } = await start({ sync: async (data) => void runs.push(data) });
+    await Promise.all(Array.from({ length: 20 }, () => jobs.control.requestSync('teamspeak', null, 'x')));
+    await until(async () => {
+      expect(runs.length).toBeGreaterThanOrEqual(1);
+      expect(await boss.findJobs(queues.sync, { queued: true })).toEqual([]);
+    });
+    expect(runs.length).toBeLessThanOrEqual(2);
+    expect(runs[0]).toEqual({ platform: 'teamspeak', target: 'main', trigger: 'x' });
+  });
+
+  it('retries a transient failure, then runs what follows (the autogroup rebuild and a sync)', async () => {
+    let attempts = 0;
+    let rebuilt = 0;
+    const synced: string[] = [];
+    const { jobs } = await start({
+      affiliations: async () => {
+        attempts += 1;
+        if (attempts === 1) throw new Error('ESI is down (transient)');
+      },
+      autogroups: async () => void (rebuilt += 1),
+      sync: async (data) => void synced.push(data.trigger),
+    });
+    await jobs.control.trigger(queues.affiliations);
+    await until(() => {
+      expect(attempts).toBe(2);
+      expect(rebuilt).toBe(1);
+      expect(synced).toEqual(['autogroups']);
+    });
+    expect((await jobs.control.list()).find((q) => q.name === queues.deadLetters)).toMatchObject({
+      deadLettered: 0,
+    });
+  });
+
+  it('dead-letters a permanent failure at once, and a transient one after its retries; both show in list()', async () => {
+    let permanent = 0;
+    let transient = 0;
+    const { boss, jobs } = await start(
+      {
+        esiRefresh: async () => {
+          permanent += 1;
+          throw new PermanentJobError('ESI refused: 403 (permanent)');
+        },
+        cleanup: async () => {
+          transient += 1;
+          throw new Error('database busy (transient)');
+        },
+      },
+      { retryLimit: 1 },
+    );
+    await jobs.control.trigger(queues.esiRefresh);
+    await jobs.control.trigger(queues.cleanup);
+    await until(async () => {
+      const letters = await boss.findJobs<Record<string, unknown>>(queues.deadLetters, { queued: true });
+      expect(letters).toHaveLength(2);
+    });
+    expect(permanent).toBe(1);
+    expect(transient).toBe(2); // the first attempt and one retry
+    const listed = await jobs.control.list();
+    expect(listed.find((q) => q.name === queues.deadLetters)).toMatchObject({ deadLettered: 2 });
+    expect(listed.find((q) => q.name === queues.esiRefresh)).toMatchObject({ deadLettered: 1 });
+    expect(listed.find((q) => q.name === queues.cleanup)).toMatchObject({ deadLettered: 1 });
+  });
+
+  it('stops gracefully: no new jobs, the running one finishes, a second stop() is the same', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let entered!: () => void;
+    const started = new Promise<void>((resolve) => (entered = resolve));
+    let finished = false;
+    const { jobs } = await start({
+      sync: async () => {
+        entered();
+        await held;
+        finished = true;
+      },
+    });
+    await jobs.control.requestSync('teamspeak', 'main', 'x');
+    await started;
+    let stopped = false;
+    const stopping = jobs.stop().then(() => (stopped = true));
+    expect(jobs.stop()).toBe(jobs.stop());
+    expect(await jobs.control.ready()).toBe(false);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(stopped).toBe(false); // still waiting for the running job
+    release();
+    await stopping;
+    expect(finished).toBe(true);
+  });
+});

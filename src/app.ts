@@ -1,6 +1,8 @@
 import type { Config } from './config/schema.ts';
 import type { Logger } from './logger.ts';
 import { createControlPlane, type ControlPlane, type HttpRoute } from './api/http.ts';
+import { observabilityRoutes, procedureNames } from './api/observability.ts';
+import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import type { ApiDeps } from './api/deps.ts';
 import { createBoss } from './jobs/boss.ts';
 import { createJobs, type Jobs } from './jobs/index.ts';
@@ -11,6 +13,11 @@ import { createReconciler, type Reconciler } from './sync/engine.ts';
 import { createTargets } from './sync/targets.ts';
 import type { PlatformTarget } from './sync/target.ts';
 import { cleanupExpired } from './services/cleanup.ts';
+import { createTeamspeakLinkPoller } from './services/links/teamspeak-poller.ts';
+import { discordLinkRoutes } from './api/discord-routes.ts';
+import { createLinkPlatforms } from './link-platforms.ts';
+import { createDirectory } from './directory/index.ts';
+import { ssoCallbackRoute } from './api/sso-callback.ts';
 import { version } from './version.ts';
 
 export interface Roster {
@@ -18,6 +25,8 @@ export interface Roster {
   readonly reconciler: Reconciler;
   readonly jobs: Jobs;
   readonly controlPlane: ControlPlane;
+  /** This daemon's Prometheus registry (served at /metrics). */
+  readonly metrics: Metrics;
   readonly targets: readonly PlatformTarget[];
   /** Where the control plane listens, once started. */
   url(): string;
@@ -50,14 +59,24 @@ export async function createRoster(options: RosterOptions): Promise<Roster> {
     jobsPglite = new PGlite(`${config.database.dataDir}/jobs-pglite`);
   }
   const boss = createBoss({ connectionString: jobsUrl, pglite: jobsPglite, schema: config.jobs.schema });
+  // ESI refresh jobs, EVE SSO login, ESI facts for the control plane; a login asks for a sync.
+  const directory = createDirectory({
+    db,
+    config,
+    logger,
+    onDirectoryChanged: async (trigger) => {
+      await jobs.control.requestSync('teamspeak', null, trigger);
+      await jobs.control.requestSync('discord', null, trigger);
+    },
+  });
   const jobs = createJobs(
     boss,
     config,
     {
       sync: ({ platform, target, trigger }) => reconciler.run(platform, target, { trigger }),
       targets: () => targets.map((t) => ({ platform: t.platform, target: t.name })),
-      affiliations: async () => logger.debug('ESI affiliation refresh is not configured yet'),
-      esiRefresh: async () => logger.debug('ESI refresh is not configured yet'),
+      affiliations: () => directory.jobs.affiliations(),
+      esiRefresh: () => directory.jobs.esiRefresh(),
       autogroups: () => rebuildAutogroups(db.fork()),
       cleanup: () => cleanupExpired(db.fork()),
     },
@@ -69,18 +88,27 @@ export async function createRoster(options: RosterOptions): Promise<Roster> {
     logger,
     reconciler,
     jobs: jobs.control,
-    links: {
-      async findTeamspeakClients(target, nickname) {
-        const t = configured.teamspeak.find((x) => x.name === target);
-        if (!t) return [];
-        return t.findOnlineClientsByNickname(nickname);
-      },
-    },
+    links: createLinkPlatforms(configured),
+    directoryEsi: directory.facts,
     version,
     startedAt: new Date(),
   };
-  const partial = { db, reconciler, jobs, targets, url: () => controlPlane.url(), controlPlane: undefined as unknown as ControlPlane };
-  const controlPlane = createControlPlane(deps, options.routes?.({ ...partial, controlPlane: undefined as unknown as ControlPlane }) ?? []);
+  const metrics = createMetrics({ reconciler, targets, jobs: jobs.control, version, procedures: procedureNames, esi: directory.esi });
+  const partial = { db, reconciler, jobs, metrics, targets, url: () => controlPlane.url(), controlPlane: undefined as unknown as ControlPlane };
+  const probes = observabilityRoutes({ db, jobs: jobs.control, targets, version, startedAt: deps.startedAt, metrics });
+  const controlPlane = createControlPlane(
+    deps,
+    [...probes, ...discordLinkRoutes(deps), ssoCallbackRoute(directory.login), ...(options.routes?.({ ...partial, controlPlane: undefined as unknown as ControlPlane }) ?? [])],
+    { onRequest: (info) => metrics.observeRequest(info) },
+  );
+
+  const linkPoller = createTeamspeakLinkPoller({
+    db,
+    links: deps.links,
+    intervalMs: config.teamspeak.targets.length ? config.teamspeak.linkPollSeconds * 1000 : 0,
+    logger,
+    onLinked: ({ target }) => jobs.control.requestSync('teamspeak', target, 'teamspeak.link'),
+  });
 
   let starting: Promise<void> | null = null;
   let stopping: Promise<void> | null = null;
@@ -89,6 +117,7 @@ export async function createRoster(options: RosterOptions): Promise<Roster> {
     reconciler,
     jobs,
     controlPlane,
+    metrics,
     targets,
     url: () => controlPlane.url(),
     start() {
@@ -100,12 +129,14 @@ export async function createRoster(options: RosterOptions): Promise<Roster> {
         await Promise.all(targets.map((t) => t.start()));
         await jobs.start();
         await controlPlane.start();
+        linkPoller.start();
       })();
       return starting;
     },
     stop() {
       stopping ??= (async () => {
         await starting?.catch(() => undefined);
+        await linkPoller.stop();
         await controlPlane.stop();
         await jobs.stop();
         await Promise.all(targets.map((t) => t.stop()));

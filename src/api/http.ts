@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { createContext } from './context.ts';
 import type { ApiDeps } from './deps.ts';
+import { currentLogContext, withLogContext } from '../logger.ts';
 import { createAuthLimiter } from './rate-limit.ts';
 import { appRouter } from './router.ts';
 
@@ -26,11 +27,7 @@ export function createControlPlane(deps: ApiDeps, routes: readonly HttpRoute[] =
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: '/trpc/',
-    createContext: ({ req, res }) => {
-      const requestId = crypto.randomUUID();
-      res.setHeader('x-request-id', requestId);
-      return createContext(deps, limiter, req, requestId);
-    },
+    createContext: ({ req }) => createContext(deps, limiter, req, currentLogContext().requestId ?? crypto.randomUUID()),
     onError({ error, path, ctx }) {
       if (error.code === 'INTERNAL_SERVER_ERROR') {
         (ctx?.log ?? deps.logger).error({ err: error.cause ?? error, path }, 'unexpected error in a procedure');
@@ -42,6 +39,13 @@ export function createControlPlane(deps: ApiDeps, routes: readonly HttpRoute[] =
   });
 
   const server = createServer((req, res) => {
+    // Every line logged while this request is handled carries its id, whichever logger writes it.
+    const requestId = crypto.randomUUID();
+    res.setHeader('x-request-id', requestId);
+    withLogContext({ requestId }, () => handle(req, res));
+  });
+
+  function handle(req: IncomingMessage, res: ServerResponse) {
     const started = performance.now();
     const url = new URL(req.url ?? '/', 'http://localhost');
     res.on('finish', () => {
@@ -58,7 +62,7 @@ export function createControlPlane(deps: ApiDeps, routes: readonly HttpRoute[] =
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: 'internal error' }));
     });
-  });
+  }
   server.keepAliveTimeout = 5_000;
 
   let address = '';

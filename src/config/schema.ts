@@ -1,10 +1,20 @@
 import { z } from 'zod';
+import { parseEncryptionKey } from '../esi/crypto.ts';
 
 /**
  * The whole configuration, with every default. `config/roster.example.yaml` and the README's
  * configuration reference are generated from the descriptions here (`npm run docs:config`),
  * so they cannot drift from what the daemon accepts.
  */
+
+const isEncryptionKey = (key: string): boolean => {
+  try {
+    parseEncryptionKey(key);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 const port = z.number().int().min(0).max(65535);
 const name = z
@@ -45,6 +55,11 @@ export const discordTargetSchema = z.strictObject({
     .describe('Permission bits given to roles Roster creates.'),
   oauthClientId: z.string().default('').describe('OAuth2 application id, for the link flow.'),
   oauthClientSecret: z.string().default('').describe('OAuth2 client secret (secret).'),
+  interactionPublicKey: z
+    .string()
+    .regex(/^([0-9a-fA-F]{64})?$/, '64 hexadecimal characters (the application\'s public key), or empty')
+    .default('')
+    .describe('Application public key (hex) that signs interactions, for the /link slash command; empty disables it.'),
 });
 
 export const configSchema = z.strictObject({
@@ -81,6 +96,12 @@ export const configSchema = z.strictObject({
         .default(2)
         .describe('Delay that collapses a burst of edits into one platform sync.'),
       retryLimit: z.number().int().min(0).default(5).describe('Attempts before a job is dead-lettered.'),
+      retryDelaySeconds: z
+        .number()
+        .int()
+        .min(1)
+        .default(5)
+        .describe('First delay before a failed job is retried; doubles on each retry (at most 5 minutes).'),
       shutdownTimeoutMs: z.number().int().min(0).default(30_000).describe('How long a stop waits for running jobs.'),
     })
     .prefault({}),
@@ -99,6 +120,12 @@ export const configSchema = z.strictObject({
     .strictObject({
       targets: z.array(teamspeakTargetSchema).default([]).describe('TeamSpeak virtual servers to keep in step.'),
       linkTtlSeconds: z.number().int().min(10).default(120).describe('Lifetime of a link nickname challenge.'),
+      linkPollSeconds: z
+        .number()
+        .int()
+        .min(0)
+        .default(10)
+        .describe('How often pending link nicknames are looked for among online clients (0 = only on completeLink).'),
     })
     .prefault({}),
   discord: z
@@ -123,7 +150,27 @@ export const configSchema = z.strictObject({
       encryptionKey: z
         .string()
         .default('')
+        .refine((key) => key === '' || isEncryptionKey(key), {
+          message: '32 random bytes as 64 hex characters or base64 (openssl rand -base64 32), or empty',
+        })
         .describe('32-byte key (base64 or hex) that encrypts refresh tokens at rest (secret).'),
+      scopes: z
+        .array(z.string().min(1))
+        .default([])
+        .describe("ESI scopes asked at every login, besides the user's mandatory ones (corporation, alliance, coalitions)."),
+      stateTtlSeconds: z.number().int().min(30).max(3600).default(600).describe('Lifetime of a login state (start to callback).'),
+      inviteTtlSeconds: z
+        .number()
+        .int()
+        .min(60)
+        .default(7 * 86_400)
+        .describe('Lifetime of a corporation guest invitation link (single use).'),
+      apiTokenTtlSeconds: z
+        .number()
+        .int()
+        .min(60)
+        .default(30 * 86_400)
+        .describe('Lifetime of the API token a login issues.'),
     })
     .prefault({}),
   sync: z

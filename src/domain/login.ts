@@ -12,23 +12,28 @@ export type LoginDecision =
  */
 export function loginDecision(user: UserFacts, dir: Directory): LoginDecision {
   if (user.characterId === ROOT_CHARACTER_ID) return { allowed: true, reason: 'root' };
-  const flags: { by: string; value: boolean | null }[] = [{ by: 'user', value: user.authorizedToLogin }];
+  // Runs for every user on every sync: labels are only built for the one flag that denies.
+  let allowed = false;
+  const check = (value: boolean | null, by: () => string): LoginDecision | null => {
+    if (value === false) return { allowed: false, reason: 'denied', by: by() };
+    if (value === true) allowed = true;
+    return null;
+  };
+  let denial = check(user.authorizedToLogin, () => 'user');
+  if (denial) return denial;
   const corporation = user.corporationId === null ? undefined : dir.corporations.get(user.corporationId);
-  if (corporation) flags.push({ by: `corporation ${corporation.ticker}`, value: corporation.authorizedToLogin });
+  if (corporation && (denial = check(corporation.authorizedToLogin, () => `corporation ${corporation.ticker}`))) return denial;
   const allianceId = allianceIdOf(user.corporationId, dir);
   const alliance = allianceId === null ? undefined : dir.alliances.get(allianceId);
-  if (alliance) flags.push({ by: `alliance ${alliance.ticker}`, value: alliance.authorizedToLogin });
+  if (alliance && (denial = check(alliance.authorizedToLogin, () => `alliance ${alliance.ticker}`))) return denial;
   for (const coalition of coalitionsOf(user.corporationId, allianceId, dir.coalitions)) {
-    flags.push({ by: `coalition ${coalition.name}`, value: coalition.authorizedToLogin });
+    if ((denial = check(coalition.authorizedToLogin, () => `coalition ${coalition.name}`))) return denial;
   }
   for (const groupId of dir.groupsOfUser.get(user.id) ?? []) {
     const group = dir.groups.get(groupId);
-    if (group?.kind === 'manual') flags.push({ by: `group ${group.name}`, value: group.authorizedToLogin });
+    if (group?.kind === 'manual' && (denial = check(group.authorizedToLogin, () => `group ${group.name}`))) return denial;
   }
-  const denial = flags.find((f) => f.value === false);
-  if (denial) return { allowed: false, reason: 'denied', by: denial.by };
-  if (flags.some((f) => f.value === true)) return { allowed: true, reason: 'allowed' };
-  return { allowed: false, reason: 'not-authorized' };
+  return allowed ? { allowed: true, reason: 'allowed' } : { allowed: false, reason: 'not-authorized' };
 }
 
 export const mayLogin = (user: UserFacts, dir: Directory): boolean => loginDecision(user, dir).allowed;

@@ -59,11 +59,14 @@ export function desiredState(
     mappings.map((m) => ({ key: m.id, name: m.displayName ?? dir.groups.get(m.groupId)?.name ?? m.groupId })),
     limits.group,
   );
+  // Each linked user is decided once; the membership loops below are then one lookup per member.
+  const allowedAccount = new Map<string, string>();
+  for (const [userId, account] of accountOf) if (decide(userId).allowed) allowedAccount.set(userId, account);
   const groups: DesiredGroup[] = mappings.map((m) => {
     const members = new Set<string>();
     for (const userId of membersOf.get(m.groupId) ?? []) {
-      const account = accountOf.get(userId);
-      if (account !== undefined && decide(userId).allowed) members.add(account);
+      const account = allowedAccount.get(userId);
+      if (account !== undefined) members.add(account);
     }
     return {
       mappingId: m.id,
@@ -77,9 +80,9 @@ export function desiredState(
   });
 
   const nicknames = new Map<string, string>();
-  for (const [userId, account] of accountOf) {
+  for (const [userId, account] of allowedAccount) {
     const user = dir.users.get(userId);
-    if (!user || !decide(userId).allowed) continue;
+    if (!user) continue;
     const corporation = user.corporationId === null ? undefined : dir.corporations.get(user.corporationId);
     const allianceId = allianceIdOf(user.corporationId, dir);
     const alliance = allianceId === null ? undefined : dir.alliances.get(allianceId);

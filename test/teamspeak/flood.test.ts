@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { CommandPacer, pacedBudget } from '../../src/sync/teamspeak/pacer.ts';
 import { connectedTarget, fakeServer } from './helpers.ts';
 
@@ -19,11 +19,14 @@ describe('command pacer', () => {
   });
 
   it('runs tasks one at a time, in order, never more than the limit per window', async () => {
+    // Fake timers: the pacer's own clock, so a loaded machine cannot skew the measured starts.
+    vi.useFakeTimers();
+    onTestFinished(() => void vi.useRealTimers());
     const pacer = new CommandPacer({ commandsPerWindow: 4, windowMs: 100 });
     const started: number[] = [];
     const order: number[] = [];
     let running = 0;
-    await Promise.all(
+    const all = Promise.all(
       Array.from({ length: 12 }, (_, i) =>
         pacer.run(async () => {
           expect(running).toBe(0);
@@ -35,6 +38,10 @@ describe('command pacer', () => {
         }),
       ),
     );
+    await vi.runAllTimersAsync();
+    await all;
+    // 12 tasks at 4 per 200 ms window: the last batch cannot start before two full windows.
+    expect(started.at(-1)! - started[0]!).toBeGreaterThanOrEqual(2 * pacer.budget.windowMs);
     expect(order).toEqual([...Array(12).keys()]);
     expect(busiestWindow(started, pacer.budget.windowMs)).toBeLessThanOrEqual(pacer.budget.limit);
     pacer.close();

@@ -65,7 +65,8 @@ export const syncRouter = router({
     .query(async ({ ctx, input }) => {
       requireTarget(ctx, input);
       const em = ctx.deps.db.fork();
-      const result = await explain(em, input.userId, input.platform, input.target);
+      const graceMs = ctx.deps.config.sync.removalGraceMinutes * 60_000;
+      const result = await explain(em, input.userId, input.platform, input.target, graceMs);
       requireScope(ctx.actor, 'user.read', { affiliation: result.affiliation });
       return result.groups;
     }),

@@ -140,6 +140,10 @@ export async function createRoster(options: RosterOptions): Promise<Roster> {
         await controlPlane.stop();
         await jobs.stop();
         await Promise.all(targets.map((t) => t.stop()));
+        // A run that outlasted the jobs' shutdown bound now fails fast on its stopped target; let it
+        // record itself and release its lease, or the next daemon could not sync that target until
+        // the lease expires.
+        await reconciler.idle(5_000);
         if (jobsPglite && jobsPglite !== db.pglite) await jobsPglite.close();
         await db.close();
       })();

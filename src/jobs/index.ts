@@ -86,7 +86,11 @@ export function createJobs(boss: PgBoss, config: Config, handlers: JobHandlers, 
     for (const { queue, cron } of schedules(config)) await boss.schedule(queue, cron, null, { tz: 'UTC' });
 
     const fast = { pollingIntervalSeconds: 0.5, batchSize: 1 };
-    await boss.work<SyncJobData>(queues.sync, fast, worker(queues.sync, (data: SyncJobData) => handlers.sync(data)));
+    // One worker per target (up to the pool's 4 connections): a slow run on one target (TeamSpeak's
+    // flood budget, Discord's member-edit limit) must not hold back the syncs of the others. The
+    // stately queue still keeps one run per target at a time.
+    const syncWorkers = Math.min(4, Math.max(1, handlers.targets().length));
+    await boss.work<SyncJobData>(queues.sync, { ...fast, localConcurrency: syncWorkers }, worker(queues.sync, (data: SyncJobData) => handlers.sync(data)));
     await boss.work(queues.reconcile, fast, worker(queues.reconcile, async () => {
       for (const t of handlers.targets()) await enqueueSync({ ...t, trigger: 'schedule' }, 0);
     }));

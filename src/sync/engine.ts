@@ -48,6 +48,12 @@ export interface ReconcilerEvents {
 
 export interface Reconciler extends EventEmitter<ReconcilerEvents> {
   run(platform: Platform, target: string, options?: RunOptions): Promise<RunResult>;
+  /**
+   * Resolves once no run of this reconciler is in progress, or after `timeoutMs`. A stopping
+   * daemon calls it after stopping its targets: a run the job system stopped waiting for then
+   * fails fast, records itself and gives up its lease before the database closes.
+   */
+  idle(timeoutMs: number): Promise<void>;
   targets(): readonly PlatformTarget[];
   target(platform: Platform, name: string): PlatformTarget | undefined;
 }
@@ -70,6 +76,26 @@ export function createReconciler(
   // The database lease keeps two daemons apart, but it is held per daemon (instanceId), so it
   // would let two runs of one daemon through; these are the leases this daemon's runs hold now.
   const running = new Set<string>();
+  const inProgress = new Set<Promise<RunResult>>();
+
+  function tracked(platform: Platform, name: string, runOptions: RunOptions = {}): Promise<RunResult> {
+    const promise = run(platform, name, runOptions);
+    inProgress.add(promise);
+    const done = () => inProgress.delete(promise);
+    promise.then(done, done);
+    return promise;
+  }
+
+  async function idle(timeoutMs: number): Promise<void> {
+    if (inProgress.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    try {
+      await Promise.race([Promise.allSettled([...inProgress]), late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
 
   async function run(platform: Platform, name: string, runOptions: RunOptions = {}): Promise<RunResult> {
     const target = find(platform, name);
@@ -326,7 +352,8 @@ export function createReconciler(
   }
 
   return Object.assign(events, {
-    run,
+    run: tracked,
+    idle,
     targets: () => targets,
     target: find,
   });

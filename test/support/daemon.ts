@@ -13,10 +13,15 @@ import { stringify } from 'yaml';
 import type { AppRouter } from '../../src/api/router.ts';
 import { createToken } from '../../src/services/tokens.ts';
 import { bootstrap } from '../../src/store/bootstrap.ts';
-import { startFakeDiscord, snowflake, type FakeDiscord, type RateLimitOptions } from '../fakes/discord/index.ts';
+import {
+  startFakeDiscord,
+  snowflake,
+  type FakeDiscord,
+  type RateLimitOptions,
+} from '../fakes/discord/index.ts';
 import { startFakeTeamspeak, type FakeTeamspeak } from '../fakes/teamspeak/index.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
-import { addTeamspeakLink, addUser } from './rows.ts';
+import { addGroup, addMapping, addTeamspeakLink, addUser } from './rows.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 
@@ -82,7 +87,9 @@ export async function spawnDaemon(
   } catch (error) {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await exited;
-    throw new Error(`${(error as Error).message}\n--- stderr ---\n${stderr}\n--- stdout ---\n${stdout.join('\n')}`);
+    throw new Error(
+      `${(error as Error).message}\n--- stderr ---\n${stderr}\n--- stdout ---\n${stdout.join('\n')}`,
+    );
   } finally {
     clearTimeout(timer);
   }
@@ -132,10 +139,15 @@ export interface DaemonWorld {
   readonly secrets: { readonly teamspeakPassword: string; readonly discordToken: string };
   readonly targets: { readonly teamspeak: string; readonly discord: string };
   readonly debounceSeconds: number;
-  /** Writes a config file (the world's, with `overrides` for the TeamSpeak pacing) and returns its path. */
-  writeConfig(options?: Pick<DaemonWorldOptions, 'teamspeakPace'>): string;
+  /** Writes a config file (the world's options, or these) and returns its path. */
+  writeConfig(options?: Pick<DaemonWorldOptions, 'teamspeakPace' | 'shutdownTimeoutMs'>): string;
   /** Users who may log in, each linked to a new TeamSpeak client and a new guild member. */
   addUsers(count: number, prefix: string): Promise<LinkedUser[]>;
+  /**
+   * A group written straight into the database (no sync is asked for), mapped onto both targets:
+   * the next sync, whatever asks for it, finds it whole.
+   */
+  seedMappedGroup(name: string, members: readonly LinkedUser[]): Promise<string>;
   /** Members (cldbids, sorted numerically) of the TeamSpeak server group `name`; null when there is none. */
   teamspeakMembers(name: string): string[] | null;
   /** Guild members (ids, sorted) who have the role `name`; null when there is no such role. */
@@ -174,11 +186,16 @@ export async function createDaemonWorld(options: DaemonWorldOptions = {}): Promi
 
     const { rootId } = await bootstrap(db.db.fork());
     const token = (
-      await createToken(db.db.fork(), { userId: rootId, kind: 'user', comment: 'daemon test', ttlSeconds: 3600 })
+      await createToken(db.db.fork(), {
+        userId: rootId,
+        kind: 'user',
+        comment: 'daemon test',
+        ttlSeconds: 3600,
+      })
     ).secret;
 
     let configs = 0;
-    const writeConfig = (o: Pick<DaemonWorldOptions, 'teamspeakPace'> = {}) => {
+    const writeConfig = (o: Pick<DaemonWorldOptions, 'teamspeakPace' | 'shutdownTimeoutMs'> = {}) => {
       const pace = o.teamspeakPace ?? options.teamspeakPace ?? { commandsPerWindow: 100, windowMs: 1000 };
       const path = join(work, `roster-${++configs}.yaml`);
       writeFileSync(
@@ -187,7 +204,9 @@ export async function createDaemonWorld(options: DaemonWorldOptions = {}): Promi
           database: { url: db.url, dataDir: join(work, 'data') },
           jobs: {
             syncDebounceSeconds: debounceSeconds,
-            shutdownTimeoutMs: options.shutdownTimeoutMs ?? 20_000,
+            shutdownTimeoutMs: o.shutdownTimeoutMs ?? options.shutdownTimeoutMs ?? 20_000,
+            // A sync cut short by a stop is retried this soon by the next daemon.
+            retryDelaySeconds: 1,
             // No scheduled run may do the work the test expects of the debounced sync; no ESI call.
             reconcileCron: never,
             affiliationCron: never,
@@ -247,6 +266,18 @@ export async function createDaemonWorld(options: DaemonWorldOptions = {}): Promi
         await em.flush();
         return users;
       },
+      async seedMappedGroup(name, members) {
+        const em = db.db.fork();
+        const group = addGroup(
+          em,
+          name,
+          members.map((m) => m.id),
+        );
+        addMapping(em, group.id, 'teamspeak', targets.teamspeak);
+        addMapping(em, group.id, 'discord', targets.discord);
+        await em.flush();
+        return group.id;
+      },
       teamspeakMembers(name) {
         return teamspeak.serverGroups().find((g) => g.name === name)?.members ?? null;
       },
@@ -267,10 +298,14 @@ export async function createDaemonWorld(options: DaemonWorldOptions = {}): Promi
 }
 
 /** Polls `probe` every `everyMs` until it returns true; false once `timeoutMs` has passed. */
-export async function waitFor(probe: () => boolean, timeoutMs: number, everyMs = 50): Promise<boolean> {
+export async function waitFor(
+  probe: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  everyMs = 50,
+): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (probe()) return true;
+    if (await probe()) return true;
     if (Date.now() >= deadline) return false;
     await new Promise((r) => setTimeout(r, everyMs));
   }

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { GUEST } from '../domain/index.ts';
+import { toAllianceFacts } from '../store/directory.ts';
 import { Alliance, Coalition, Corporation, User } from '../store/entities/index.ts';
 import { ConflictError, InvalidReferenceError, NotFoundError, asConflict, newId } from '../store/errors.ts';
 import { iso } from './format.ts';
@@ -19,12 +20,7 @@ export async function getAlliance(em: EntityManager, allianceId: number): Promis
 export function describeAlliance(a: Alliance) {
   return {
     id: a.id,
-    allianceId: a.allianceId,
-    name: a.name,
-    ticker: a.ticker,
-    executorCorporationId: a.executorCorporationId ?? null,
-    authorizedToLogin: a.authorizedToLogin ?? null,
-    mandatoryEsiScopes: a.mandatoryEsiScopes,
+    ...toAllianceFacts(a),
     tracked: a.tracked,
     refreshedAt: iso(a.refreshedAt),
     createdAt: iso(a.createdAt),

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { GUEST, coalitionsOf } from '../domain/index.ts';
-import { toCoalitionFacts } from '../store/directory.ts';
+import { toCoalitionFacts, toCorporationFacts } from '../store/directory.ts';
 import { Alliance, Coalition, Corporation, User } from '../store/entities/index.ts';
 import { ConflictError, InvalidReferenceError, NotFoundError, asConflict, newId } from '../store/errors.ts';
 import { iso } from './format.ts';
@@ -21,13 +21,7 @@ export async function getCorporation(em: EntityManager, corporationId: number): 
 export function describeCorporation(c: Corporation) {
   return {
     id: c.id,
-    corporationId: c.corporationId,
-    name: c.name,
-    ticker: c.ticker,
-    ceoCharacterId: c.ceoCharacterId ?? null,
-    allianceId: c.allianceId ?? null,
-    authorizedToLogin: c.authorizedToLogin ?? null,
-    mandatoryEsiScopes: c.mandatoryEsiScopes,
+    ...toCorporationFacts(c),
     tracked: c.tracked,
     refreshedAt: iso(c.refreshedAt),
     createdAt: iso(c.createdAt),

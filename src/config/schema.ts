@@ -114,6 +114,12 @@ export const configSchema = z.strictObject({
         .default('')
         .describe('URL users reach the daemon at (OAuth callbacks); default http://host:port.'),
       maxAuthFailuresPerMinute: z.number().int().min(1).default(20).describe('Failed logins per address per minute.'),
+      maxLoginStartsPerMinute: z
+        .number()
+        .int()
+        .min(1)
+        .default(30)
+        .describe('EVE SSO logins an address may start per minute (each writes a state until it expires).'),
     })
     .prefault({}),
   teamspeak: z

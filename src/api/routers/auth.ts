@@ -7,6 +7,7 @@ import type { SsoClient } from '../../esi/sso.ts';
 import { audit } from '../../services/audit.ts';
 import { hostAffiliation, type Host } from '../../services/guests.ts';
 import type { Context } from '../context.ts';
+import { createAuthLimiter, type AuthLimiter } from '../rate-limit.ts';
 import { eveId } from '../inputs.ts';
 import { authedProcedure, publicProcedure, requireScope, router } from '../trpc.ts';
 
@@ -16,6 +17,18 @@ import { authedProcedure, publicProcedure, requireScope, router } from '../trpc.
  * so both are mutations.
  */
 const clients = new WeakMap<Config, SsoClient>();
+
+/** Anyone may start a login, and each start writes a state row: an address gets a bounded number a minute. */
+const loginStarts = new WeakMap<Config, AuthLimiter>();
+
+function countLoginStart(ctx: Context): void {
+  let limiter = loginStarts.get(ctx.deps.config);
+  if (!limiter) loginStarts.set(ctx.deps.config, (limiter = createAuthLimiter(ctx.deps.config.controlPlane.maxLoginStartsPerMinute)));
+  if (limiter.blocked(ctx.ip)) {
+    throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: 'too many logins started from this address; wait a minute' });
+  }
+  limiter.fail(ctx.ip);
+}
 
 /** The SSO client of this configuration (only its `authorizeUrl` is used here: no network). */
 function ssoOf(ctx: Context): SsoClient {
@@ -40,7 +53,9 @@ export const authRouter = router({
   loginUrl: publicProcedure
     .input(z.strictObject({ characterId: eveId.optional() }).default({}))
     .mutation(async ({ ctx, input }) => {
-      const start = await startLogin(ctx.deps.db.fork(), ssoOf(ctx), loginSettingsOf(ctx.deps.config), {
+      const sso = ssoOf(ctx);
+      countLoginStart(ctx);
+      const start = await startLogin(ctx.deps.db.fork(), sso, loginSettingsOf(ctx.deps.config), {
         characterId: input.characterId,
       });
       return { url: start.url, scopes: start.scopes, expiresAt: start.expiresAt.toISOString() };

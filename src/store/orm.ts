@@ -34,7 +34,7 @@ export interface DatabaseOptions {
 }
 
 /** Maps `id` to Mongo's `_id`, so one entity model serves both drivers. */
-class RosterMongoNamingStrategy extends MongoNamingStrategy {
+export class RosterMongoNamingStrategy extends MongoNamingStrategy {
   override propertyToColumnName(propertyName: string): string {
     return propertyName === 'id' ? '_id' : propertyName;
   }

@@ -413,6 +413,19 @@ describe('TeamSpeak end to end: the reconciler with the real adapter against the
       }),
     ]);
     expect((await syncRun(result.runId)).skipped).toEqual([expect.objectContaining({ accountId: '99999' })]);
+
+    // The next run remembers the stale id: the newcomer goes in one batched add, with no
+    // client-by-client retry of the batch, and the stale link is still reported.
+    const [newcomer] = (await w.users(1)) as [Member];
+    await addMembers(group.groupId, [newcomer]);
+    const adds = () => w.fake.commandLog().filter((e) => e.name === 'servergroupaddclient').length;
+    const addsBefore = adds();
+    const next = await w.run();
+    expect(adds() - addsBefore).toBe(1);
+    expect(w.fake.groupMembers(sgid)).toEqual(ids([...members, newcomer]));
+    expect(next.report?.skipped).toEqual([
+      expect.objectContaining({ accountId: '99999', reason: expect.stringMatching(/stale/) }),
+    ]);
   });
 
   it('adopts the group it created before a crash instead of creating a duplicate', async () => {

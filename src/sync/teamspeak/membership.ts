@@ -50,11 +50,17 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
+/**
+ * `unknownClients` remembers client database ids the server said do not exist (a stale link):
+ * they are skipped up front in later adds, so one stale link does not make every run redo its
+ * group's batch client by client at the flood budget's pace.
+ */
 export async function applyMembershipChanges(
   exec: Exec,
   kind: MembershipKind,
   changes: readonly MembershipChange[],
   maxIdsPerCommand: number,
+  unknownClients: Set<string> = new Set(),
 ): Promise<MembershipResult> {
   const result: MembershipResult = { done: 0, skipped: [], errors: [] };
   for (const change of changes) {
@@ -66,9 +72,17 @@ export async function applyMembershipChanges(
         reason: 'not a TeamSpeak client database id',
       });
     }
-    const valid = ids.filter((i) => /^\d+$/.test(i));
+    const known = (i: string) => kind === 'remove' || !unknownClients.has(i);
+    for (const id of ids.filter((i) => /^\d+$/.test(i) && !known(i))) {
+      result.skipped.push({
+        accountId: id,
+        groupId: change.groupId,
+        reason: 'no such client on the server (the link is stale: relink it)',
+      });
+    }
+    const valid = ids.filter((i) => /^\d+$/.test(i) && known(i));
     for (const chunk of chunks(valid, Math.max(1, maxIdsPerCommand))) {
-      if (!(await applyChunk(exec, kind, change.groupId, chunk, result))) break;
+      if (!(await applyChunk(exec, kind, change.groupId, chunk, result, unknownClients))) break;
     }
   }
   return result;
@@ -81,6 +95,7 @@ async function applyChunk(
   groupId: string,
   chunk: readonly string[],
   result: MembershipResult,
+  unknownClients: Set<string>,
 ): Promise<boolean> {
   const command = commands[kind];
   let firstError: unknown;
@@ -109,9 +124,10 @@ async function applyChunk(
     }
     const answer = verdict(kind, err);
     if (answer === 'done') result.done += 1;
-    else if (answer === 'skip')
+    else if (answer === 'skip') {
       result.skipped.push({ accountId: cldbid, groupId, reason: describeError(err) });
-    else {
+      if (kind === 'add' && errorId(err) === QueryErrorId.invalidClientId) unknownClients.add(cldbid);
+    } else {
       result.errors.push(`${command} sgid=${groupId} cldbid=${cldbid}: ${describeError(err)}`);
       return false;
     }

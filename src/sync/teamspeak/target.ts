@@ -44,6 +44,8 @@ export class TeamspeakTarget implements PlatformTarget {
   readonly events: EventEmitter<TeamspeakEvents>;
   /** Holds the password: private, so that logging the target cannot leak it. */
   readonly #options: ResolvedTeamspeakOptions;
+  /** Client database ids the server said do not exist: never valid again (ids are not reused). */
+  readonly #unknownClients = new Set<string>();
   private readonly connection: TeamspeakConnection;
   private readonly logger: Logger | undefined;
   private readonly messenger: NicknameMessenger;
@@ -151,7 +153,13 @@ export class TeamspeakTarget implements PlatformTarget {
     const skipped: SkippedChange[] = [];
     const errors: string[] = [];
     try {
-      const adds = await applyMembershipChanges(exec, 'add', batch.adds, this.#options.maxIdsPerCommand);
+      const adds = await applyMembershipChanges(
+        exec,
+        'add',
+        batch.adds,
+        this.#options.maxIdsPerCommand,
+        this.#unknownClients,
+      );
       added = adds.done;
       skipped.push(...adds.skipped);
       errors.push(...adds.errors);

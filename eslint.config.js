@@ -4,7 +4,12 @@ export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'data/', 'coverage/'] },
   ...tseslint.configs.recommended,
   {
-    languageOptions: { parserOptions: { projectService: { allowDefaultProject: ['*.js'] }, tsconfigRootDir: import.meta.dirname } },
+    languageOptions: {
+      parserOptions: {
+        projectService: { allowDefaultProject: ['*.js'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
     rules: {
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
@@ -19,7 +24,19 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: ['node:*', '../store/*', '../sync/*', '../api/*', '../jobs/*', '../esi/*', '@mikro-orm/*', 'pg-boss', 'pg'] },
+        {
+          patterns: [
+            'node:*',
+            '../store/*',
+            '../sync/*',
+            '../api/*',
+            '../jobs/*',
+            '../esi/*',
+            '@mikro-orm/*',
+            'pg-boss',
+            'pg',
+          ],
+        },
       ],
     },
   },
@@ -27,7 +44,10 @@ export default tseslint.config(
     // The control plane reaches platforms only through the reconciler and the deps it is given.
     files: ['src/api/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: ['**/sync/teamspeak/*', '**/sync/discord/*', '**/jobs/*'] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: ['**/sync/teamspeak/*', '**/sync/discord/*', '**/jobs/*'] },
+      ],
     },
   },
   {

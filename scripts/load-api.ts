@@ -37,7 +37,9 @@ interface Sample {
 }
 
 /** Runs `clients` loops until the time is up (or the request budget spent); each loop calls `step(client, i)`. */
-async function phase(step: (client: number, iteration: number) => Promise<Sample>): Promise<{ samples: Sample[]; seconds: number }> {
+async function phase(
+  step: (client: number, iteration: number) => Promise<Sample>,
+): Promise<{ samples: Sample[]; seconds: number }> {
   const samples: Sample[] = [];
   const started = performance.now();
   const deadline = started + seconds * 1000;
@@ -59,7 +61,11 @@ async function timed(procedure: string, call: () => Promise<unknown>): Promise<S
     await call();
     return { procedure, ms: performance.now() - started, error: null };
   } catch (error) {
-    return { procedure, ms: performance.now() - started, error: error instanceof Error ? error.message : String(error) };
+    return {
+      procedure,
+      ms: performance.now() - started,
+      error: error instanceof Error ? error.message : String(error),
+    };
   }
 }
 
@@ -87,8 +93,16 @@ function report(procedure: string, samples: readonly Sample[], phaseSeconds: num
 async function seed(api: TestApi) {
   const admin = await api.user({ clearanceLevel: 9 });
   const em = api.t.db.fork();
-  const users = Array.from({ length: Math.max(userCount, clients) }, (_, i) => addUser(em, `Load Pilot ${i}`));
-  for (let g = 0; g < groupCount; g++) addGroup(em, `Load Group ${g}`, users.filter((_, i) => i % groupCount === g).map((u) => u.id), { ownerId: admin.id });
+  const users = Array.from({ length: Math.max(userCount, clients) }, (_, i) =>
+    addUser(em, `Load Pilot ${i}`),
+  );
+  for (let g = 0; g < groupCount; g++)
+    addGroup(
+      em,
+      `Load Group ${g}`,
+      users.filter((_, i) => i % groupCount === g).map((u) => u.id),
+      { ownerId: admin.id },
+    );
   const target = addGroup(em, 'Load Target', [], { ownerId: admin.id });
   await em.flush();
   return { admin, target: target.id, users: users.map((u) => u.id) };
@@ -99,14 +113,20 @@ try {
   const { admin, target, users } = await seed(api);
   // One tRPC client per simulated client, as separate tools would have.
   const trpc = Array.from({ length: clients }, () => api.client(admin.token));
-  process.stderr.write(`load-api: ${clients} clients, ${seconds} s per phase, ${users.length} users, ${groupCount + 1} groups\n`);
+  process.stderr.write(
+    `load-api: ${clients} clients, ${seconds} s per phase, ${users.length} users, ${groupCount + 1} groups\n`,
+  );
 
   const read = await phase((c) => timed('group.list', () => trpc[c]!.group.list.query({ limit: page })));
   // Each client adds and removes its own user, so the calls contend on the group, not on one row.
   const write = await phase((c, i) =>
     i % 2 === 0
-      ? timed('group.addMembers', () => trpc[c]!.group.addMembers.mutate({ id: target, userIds: [users[c]!] }))
-      : timed('group.removeMembers', () => trpc[c]!.group.removeMembers.mutate({ id: target, userIds: [users[c]!] })),
+      ? timed('group.addMembers', () =>
+          trpc[c]!.group.addMembers.mutate({ id: target, userIds: [users[c]!] }),
+        )
+      : timed('group.removeMembers', () =>
+          trpc[c]!.group.removeMembers.mutate({ id: target, userIds: [users[c]!] }),
+        ),
   );
 
   const results = [

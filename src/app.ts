@@ -93,12 +93,39 @@ export async function createRoster(options: RosterOptions): Promise<Roster> {
     version,
     startedAt: new Date(),
   };
-  const metrics = createMetrics({ reconciler, targets, jobs: jobs.control, version, procedures: procedureNames, esi: directory.esi });
-  const partial = { db, reconciler, jobs, metrics, targets, url: () => controlPlane.url(), controlPlane: undefined as unknown as ControlPlane };
-  const probes = observabilityRoutes({ db, jobs: jobs.control, targets, version, startedAt: deps.startedAt, metrics });
+  const metrics = createMetrics({
+    reconciler,
+    targets,
+    jobs: jobs.control,
+    version,
+    procedures: procedureNames,
+    esi: directory.esi,
+  });
+  const partial = {
+    db,
+    reconciler,
+    jobs,
+    metrics,
+    targets,
+    url: () => controlPlane.url(),
+    controlPlane: undefined as unknown as ControlPlane,
+  };
+  const probes = observabilityRoutes({
+    db,
+    jobs: jobs.control,
+    targets,
+    version,
+    startedAt: deps.startedAt,
+    metrics,
+  });
   const controlPlane = createControlPlane(
     deps,
-    [...probes, ...discordLinkRoutes(deps), ssoCallbackRoute(directory.login), ...(options.routes?.({ ...partial, controlPlane: undefined as unknown as ControlPlane }) ?? [])],
+    [
+      ...probes,
+      ...discordLinkRoutes(deps),
+      ssoCallbackRoute(directory.login),
+      ...(options.routes?.({ ...partial, controlPlane: undefined as unknown as ControlPlane }) ?? []),
+    ],
     { onRequest: (info) => metrics.observeRequest(info) },
   );
 

@@ -33,7 +33,11 @@ export function createLinkPlatforms(configured: ConfiguredTargets): LinkPlatform
     },
     discordAuthorizeUrl: (target, input) => discord(target).authorizeUrl(input),
     discordExchangeCode: (target, input) => refusals(() => discord(target).exchangeCode(input)),
-    discordCurrentUser: (target, accessToken) => refusals(() => discord(target).fetchCurrentUser(accessToken)),
-    discordAddMember: (target, input) => refusals(() => discord(target).addGuildMember(input.userId, input.accessToken, input.roles, input.nick)),
+    discordCurrentUser: (target, accessToken) =>
+      refusals(() => discord(target).fetchCurrentUser(accessToken)),
+    discordAddMember: (target, input) =>
+      refusals(() =>
+        discord(target).addGuildMember(input.userId, input.accessToken, input.roles, input.nick),
+      ),
   };
 }

@@ -5,7 +5,10 @@ import { createRoster } from './app.ts';
 
 /** The daemon's entry: the only place that reads process, handles signals and exits. */
 async function main() {
-  const { values } = parseArgs({ options: { config: { type: 'string', short: 'c' } }, allowPositionals: false });
+  const { values } = parseArgs({
+    options: { config: { type: 'string', short: 'c' } },
+    allowPositionals: false,
+  });
   let loaded;
   try {
     loaded = loadConfig({ path: values.config, env: process.env, cwd: process.cwd() });
@@ -17,7 +20,8 @@ async function main() {
     throw error;
   }
   const { config, file } = loaded;
-  const pretty = config.log.pretty === 'always' || (config.log.pretty === 'auto' && process.stdout.isTTY === true);
+  const pretty =
+    config.log.pretty === 'always' || (config.log.pretty === 'auto' && process.stdout.isTTY === true);
   const logger = createLogger({ level: config.log.level, pretty });
 
   const roster = await createRoster({ config, logger });
@@ -43,7 +47,8 @@ async function main() {
     {
       url: roster.url(),
       config: file ?? `none found (looked for --config, ROSTER_CONFIG, ${defaultConfigPaths.join(', ')})`,
-      database: roster.db.kind === 'embedded' ? `embedded PGlite in ${config.database.dataDir}` : roster.db.kind,
+      database:
+        roster.db.kind === 'embedded' ? `embedded PGlite in ${config.database.dataDir}` : roster.db.kind,
       teamspeakTargets: config.teamspeak.targets.length,
       discordTargets: config.discord.targets.length,
     },
@@ -52,6 +57,8 @@ async function main() {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`roster: failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `roster: failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exit(1);
 });

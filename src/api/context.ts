@@ -23,13 +23,19 @@ export interface Context {
   readonly limiter: AuthLimiter;
 }
 
-export async function createContext(deps: ApiDeps, limiter: AuthLimiter, req: IncomingMessage, requestId: string): Promise<Context> {
+export async function createContext(
+  deps: ApiDeps,
+  limiter: AuthLimiter,
+  req: IncomingMessage,
+  requestId: string,
+): Promise<Context> {
   const ip = req.socket.remoteAddress ?? 'unknown';
   const log = deps.logger.child({ requestId });
   const base = { deps, requestId, ip, log, limiter };
   const header = req.headers.authorization;
   if (!header) return { ...base, actor: null, authProblem: null };
-  if (limiter.blocked(ip)) return { ...base, actor: null, authProblem: 'too many failed attempts; wait a minute' };
+  if (limiter.blocked(ip))
+    return { ...base, actor: null, authProblem: 'too many failed attempts; wait a minute' };
   const match = /^Bearer\s+(\S+)$/i.exec(header);
   if (!match) {
     limiter.fail(ip);
@@ -42,11 +48,21 @@ export async function createContext(deps: ApiDeps, limiter: AuthLimiter, req: In
     return { ...base, actor: null, authProblem: check.reason };
   }
   const { user, token } = check;
-  const affiliation = await affiliationFor(em, { userId: user.id, corporationId: user.corporationId ?? null });
+  const affiliation = await affiliationFor(em, {
+    userId: user.id,
+    corporationId: user.corporationId ?? null,
+  });
   return {
     ...base,
     log: log.child({ actorId: user.id }),
-    actor: { userId: user.id, characterId: user.characterId, clearanceLevel: user.clearanceLevel, affiliation, user, tokenId: token.id },
+    actor: {
+      userId: user.id,
+      characterId: user.characterId,
+      clearanceLevel: user.clearanceLevel,
+      affiliation,
+      user,
+      tokenId: token.id,
+    },
     authProblem: null,
   };
 }

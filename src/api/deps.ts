@@ -9,7 +9,16 @@ import type { LinkPlatformFunctions } from '../services/links/platforms.ts';
 export interface JobControl {
   /** Enqueues a debounced sync of every target of the platform (or of one target). */
   requestSync(platform: Platform, target: string | null, trigger: string): Promise<void>;
-  list(): Promise<{ name: string; queued: number; active: number; failed: number; deadLettered: number; schedule: string | null }[]>;
+  list(): Promise<
+    {
+      name: string;
+      queued: number;
+      active: number;
+      failed: number;
+      deadLettered: number;
+      schedule: string | null;
+    }[]
+  >;
   trigger(name: string, data?: Record<string, unknown>): Promise<string | null>;
   ready(): Promise<boolean>;
 }
@@ -23,8 +32,17 @@ export type LinkPlatforms = LinkPlatformFunctions;
  * (name, ticker, ...) as input instead.
  */
 export interface DirectoryEsi {
-  fetchCorporation(corporationId: number): Promise<{ name: string; ticker: string; ceoCharacterId: number | null; allianceId: number | null } | null>;
-  fetchAlliance(allianceId: number): Promise<{ name: string; ticker: string; executorCorporationId: number | null } | null>;
+  fetchCorporation(
+    corporationId: number,
+  ): Promise<{
+    name: string;
+    ticker: string;
+    ceoCharacterId: number | null;
+    allianceId: number | null;
+  } | null>;
+  fetchAlliance(
+    allianceId: number,
+  ): Promise<{ name: string; ticker: string; executorCorporationId: number | null } | null>;
 }
 
 export interface ApiDeps {

@@ -1,6 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { completeDiscordCode, completeDiscordOAuth, discordRedirectUri, DISCORD_CALLBACK_PATH, DISCORD_INTERACTIONS_PATH } from '../services/links/discord.ts';
+import {
+  completeDiscordCode,
+  completeDiscordOAuth,
+  discordRedirectUri,
+  DISCORD_CALLBACK_PATH,
+  DISCORD_INTERACTIONS_PATH,
+} from '../services/links/discord.ts';
 import { ed25519PublicKey, verifyDiscordSignature } from '../services/links/discord-signature.ts';
 import { LinkError, linkFailureStatus } from '../services/links/errors.ts';
 import { ConflictError } from '../store/errors.ts';
@@ -42,40 +48,74 @@ export function discordLinkRoutes(deps: ApiDeps, options: DiscordRouteOptions = 
   const now = options.now ?? (() => new Date());
   const log = deps.logger.child({ area: 'discord-links' });
   // One entry per configured public key, with the targets (guilds) it signs for.
-  const keys = [...Map.groupBy(deps.config.discord.targets.filter((t) => t.interactionPublicKey), (t) => t.interactionPublicKey.toLowerCase())].map(
-    ([hex, targets]) => ({ key: ed25519PublicKey(hex), targets }),
-  );
+  const keys = [
+    ...Map.groupBy(
+      deps.config.discord.targets.filter((t) => t.interactionPublicKey),
+      (t) => t.interactionPublicKey.toLowerCase(),
+    ),
+  ].map(([hex, targets]) => ({ key: ed25519PublicKey(hex), targets }));
 
   const callback: HttpRoute = async (req, res, url) => {
     if (url.pathname !== DISCORD_CALLBACK_PATH) return false;
     const requestId = crypto.randomUUID();
     res.setHeader('x-request-id', requestId);
     const json = String(req.headers.accept ?? '').includes('application/json');
-    if (req.method !== 'GET') return reply(res, 405, json, { ok: false, reason: 'method', message: 'use GET' });
+    if (req.method !== 'GET')
+      return reply(res, 405, json, { ok: false, reason: 'method', message: 'use GET' });
     const state = url.searchParams.get('state');
     if (!state || state.length > 512) {
-      return reply(res, 400, json, { ok: false, reason: 'no-challenge', message: 'the link has no state: start the link again from Roster' });
+      return reply(res, 400, json, {
+        ok: false,
+        reason: 'no-challenge',
+        message: 'the link has no state: start the link again from Roster',
+      });
     }
     try {
       const result = await completeDiscordOAuth(
         deps.db.fork(),
         deps.links,
-        { state, code: url.searchParams.get('code'), error: url.searchParams.get('error'), redirectUri: discordRedirectUri(deps.config), requestId },
+        {
+          state,
+          code: url.searchParams.get('code'),
+          error: url.searchParams.get('error'),
+          redirectUri: discordRedirectUri(deps.config),
+          requestId,
+        },
         now(),
       );
-      log.info({ requestId, userId: result.userId, target: result.target, guild: result.guild, guildProblem: result.guildProblem }, 'discord: account linked by OAuth2');
+      log.info(
+        {
+          requestId,
+          userId: result.userId,
+          target: result.target,
+          guild: result.guild,
+          guildProblem: result.guildProblem,
+        },
+        'discord: account linked by OAuth2',
+      );
       await requestSync(deps, requestId);
       const guild = {
         added: 'You were added to the Discord server with your roles.',
         alreadyMember: 'You are already on the Discord server; your roles follow shortly.',
         notAuthorized: 'You were not added to the Discord server: your login is not authorized.',
-        failed: 'Roster could not add you to the Discord server; join it with an invitation, your roles follow.',
+        failed:
+          'Roster could not add you to the Discord server; join it with an invitation, your roles follow.',
       }[result.guild];
-      reply(res, 200, json, { ok: true, message: `Discord account ${result.username} is linked. ${guild}`, discordUserId: result.discordUserId, target: result.target, guild: result.guild });
+      reply(res, 200, json, {
+        ok: true,
+        message: `Discord account ${result.username} is linked. ${guild}`,
+        discordUserId: result.discordUserId,
+        target: result.target,
+        guild: result.guild,
+      });
     } catch (error) {
       if (error instanceof LinkError) {
         log.info({ requestId, reason: error.reason }, 'discord: OAuth2 link refused');
-        reply(res, linkFailureStatus[error.reason], json, { ok: false, reason: error.reason, message: error.message });
+        reply(res, linkFailureStatus[error.reason], json, {
+          ok: false,
+          reason: error.reason,
+          message: error.message,
+        });
       } else if (error instanceof ConflictError) {
         log.info({ requestId }, 'discord: OAuth2 link refused: account linked to another user');
         reply(res, 409, json, { ok: false, reason: 'taken', message: error.message });
@@ -87,7 +127,8 @@ export function discordLinkRoutes(deps: ApiDeps, options: DiscordRouteOptions = 
   const interactions: HttpRoute = async (req, res, url) => {
     if (url.pathname !== DISCORD_INTERACTIONS_PATH) return false;
     if (req.method !== 'POST') return sendJson(res, 405, { error: 'use POST' });
-    if (keys.length === 0) return sendJson(res, 404, { error: 'no Discord target has an interactionPublicKey' });
+    if (keys.length === 0)
+      return sendJson(res, 404, { error: 'no Discord target has an interactionPublicKey' });
     const body = await readBody(req);
     if (!body) return sendJson(res, 413, { error: 'body too large' });
     const verified = verifyDiscordSignature(
@@ -106,24 +147,35 @@ export function discordLinkRoutes(deps: ApiDeps, options: DiscordRouteOptions = 
     if (!parsed?.success) return sendJson(res, 400, { error: 'not an interaction' });
     const interaction = parsed.data;
     if (interaction.type === PING) return sendJson(res, 200, { type: PONG });
-    const say = (content: string) => sendJson(res, 200, { type: CHANNEL_MESSAGE_WITH_SOURCE, data: { content, flags: EPHEMERAL } });
-    if (interaction.type !== APPLICATION_COMMAND || interaction.data?.name !== 'link') return say('Roster only answers `/link code:<code>`.');
+    const say = (content: string) =>
+      sendJson(res, 200, { type: CHANNEL_MESSAGE_WITH_SOURCE, data: { content, flags: EPHEMERAL } });
+    if (interaction.type !== APPLICATION_COMMAND || interaction.data?.name !== 'link')
+      return say('Roster only answers `/link code:<code>`.');
 
     const requestId = crypto.randomUUID();
     const target = verified.targets.find((t) => t.guildId === interaction.guild_id);
     const discordUserId = interaction.member?.user.id;
-    if (!interaction.guild_id || !discordUserId) return say('Send `/link` in the Discord server you want to link, not in a direct message.');
-    if (!target) return say('This server is not kept by Roster: codes work only in the server they were made for.');
+    if (!interaction.guild_id || !discordUserId)
+      return say('Send `/link` in the Discord server you want to link, not in a direct message.');
+    if (!target)
+      return say('This server is not kept by Roster: codes work only in the server they were made for.');
     const code = interaction.data.options?.find((o) => o.name === 'code')?.value;
     if (typeof code !== 'string' || code.length > 64) return say('Give your code: `/link code:<code>`.');
     try {
-      const result = await completeDiscordCode(deps.db.fork(), { target: target.name, code, discordUserId, requestId }, now());
+      const result = await completeDiscordCode(
+        deps.db.fork(),
+        { target: target.name, code, discordUserId, requestId },
+        now(),
+      );
       log.info({ requestId, userId: result.userId, target: target.name }, 'discord: account linked by code');
       await requestSync(deps, requestId);
       say(`Linked: this Discord account now belongs to ${result.characterName}. Your roles follow shortly.`);
     } catch (error) {
       if (error instanceof LinkError || error instanceof ConflictError) {
-        log.info({ requestId, target: target.name, reason: error instanceof LinkError ? error.reason : 'taken' }, 'discord: code link refused');
+        log.info(
+          { requestId, target: target.name, reason: error instanceof LinkError ? error.reason : 'taken' },
+          'discord: code link refused',
+        );
         say(`Not linked: ${error.message}.`);
       } else {
         log.error({ requestId, err: error }, 'discord: code link failed');
@@ -139,7 +191,10 @@ export function discordLinkRoutes(deps: ApiDeps, options: DiscordRouteOptions = 
 async function requestSync(deps: ApiDeps, requestId: string): Promise<void> {
   // The account counts on every guild: each Discord target's next run brings it in step.
   await deps.jobs.requestSync('discord', null, 'discord.link').catch((error: unknown) => {
-    deps.logger.warn({ requestId, err: error }, 'discord: could not request a sync after a link; the scheduled run catches up');
+    deps.logger.warn(
+      { requestId, err: error },
+      'discord: could not request a sync after a link; the scheduled run catches up',
+    );
   });
 }
 
@@ -161,7 +216,9 @@ async function readBody(req: IncomingMessage): Promise<Buffer | null> {
 
 /** Answers with JSON; returns true, the route's "handled". */
 function sendJson(res: ServerResponse, status: number, body: unknown): true {
-  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(body));
+  res
+    .writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+    .end(JSON.stringify(body));
   return true;
 }
 
@@ -179,9 +236,18 @@ function reply(res: ServerResponse, status: number, json: boolean, body: PageBod
   if (json) return sendJson(res, status, body);
   const title = body.ok ? 'Discord account linked' : 'Discord account not linked';
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Roster: ${title}</title></head><body><h1>${title}</h1><p>${escapeHtml(body.message)}</p><p>You can close this page.</p></body></html>`;
-  res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-security-policy': "default-src 'none'" }).end(html);
+  res
+    .writeHead(status, {
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-store',
+      'content-security-policy': "default-src 'none'",
+    })
+    .end(html);
   return true;
 }
 
 const escapeHtml = (text: string): string =>
-  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );

@@ -5,7 +5,10 @@ import type { Context } from './context.ts';
 
 /** Platform membership may have changed: every target syncs soon (the job system debounces). */
 export async function requestSyncAll(ctx: Context, trigger: string): Promise<void> {
-  await Promise.all([ctx.deps.jobs.requestSync('teamspeak', null, trigger), ctx.deps.jobs.requestSync('discord', null, trigger)]);
+  await Promise.all([
+    ctx.deps.jobs.requestSync('teamspeak', null, trigger),
+    ctx.deps.jobs.requestSync('discord', null, trigger),
+  ]);
 }
 
 let rebuilding: Promise<unknown> = Promise.resolve();
@@ -41,6 +44,9 @@ export async function askEsi<T>(ctx: Context, what: string, call: () => Promise<
     return await call();
   } catch (error) {
     ctx.log.warn({ err: error, what }, 'ESI call failed');
-    throw new TRPCError({ code: 'BAD_GATEWAY', message: `ESI did not answer for ${what}; try again later (request id ${ctx.requestId})` });
+    throw new TRPCError({
+      code: 'BAD_GATEWAY',
+      message: `ESI did not answer for ${what}; try again later (request id ${ctx.requestId})`,
+    });
   }
 }

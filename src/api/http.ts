@@ -22,15 +22,23 @@ export interface ControlPlane {
 }
 
 /** The daemon's one HTTP server: tRPC under /trpc, and the extra routes given. */
-export function createControlPlane(deps: ApiDeps, routes: readonly HttpRoute[] = [], events: ControlPlaneEvents = {}): ControlPlane {
+export function createControlPlane(
+  deps: ApiDeps,
+  routes: readonly HttpRoute[] = [],
+  events: ControlPlaneEvents = {},
+): ControlPlane {
   const limiter = createAuthLimiter(deps.config.controlPlane.maxAuthFailuresPerMinute);
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: '/trpc/',
-    createContext: ({ req }) => createContext(deps, limiter, req, currentLogContext().requestId ?? crypto.randomUUID()),
+    createContext: ({ req }) =>
+      createContext(deps, limiter, req, currentLogContext().requestId ?? crypto.randomUUID()),
     onError({ error, path, ctx }) {
       if (error.code === 'INTERNAL_SERVER_ERROR') {
-        (ctx?.log ?? deps.logger).error({ err: error.cause ?? error, path }, 'unexpected error in a procedure');
+        (ctx?.log ?? deps.logger).error(
+          { err: error.cause ?? error, path },
+          'unexpected error in a procedure',
+        );
       }
     },
     responseMeta({ errors, type }) {
@@ -50,7 +58,11 @@ export function createControlPlane(deps: ApiDeps, routes: readonly HttpRoute[] =
     const url = new URL(req.url ?? '/', 'http://localhost');
     res.on('finish', () => {
       if (url.pathname.startsWith('/trpc/')) {
-        events.onRequest?.({ path: url.pathname.slice('/trpc/'.length), code: String(res.statusCode), ms: performance.now() - started });
+        events.onRequest?.({
+          path: url.pathname.slice('/trpc/'.length),
+          code: String(res.statusCode),
+          ms: performance.now() - started,
+        });
       }
     });
     void (async () => {

@@ -11,13 +11,18 @@ const t = initTRPC.context<Context>().create({
     const internal = error.code === 'INTERNAL_SERVER_ERROR';
     return {
       ...shape,
-      message: internal ? `internal error; the daemon's log has the details under request id ${ctx?.requestId ?? '?'}` : shape.message,
+      message: internal
+        ? `internal error; the daemon's log has the details under request id ${ctx?.requestId ?? '?'}`
+        : shape.message,
       data: {
         code: shape.data.code,
         httpStatus: shape.data.httpStatus,
         path: shape.data.path,
         requestId: ctx?.requestId ?? null,
-        issues: error.cause instanceof ZodError ? error.cause.issues.map((i) => ({ path: i.path.map(String), message: i.message })) : undefined,
+        issues:
+          error.cause instanceof ZodError
+            ? error.cause.issues.map((i) => ({ path: i.path.map(String), message: i.message }))
+            : undefined,
       },
     };
   },
@@ -42,7 +47,11 @@ const mapErrors = t.middleware(async ({ next }) => {
     if (code) throw new TRPCError({ code, message: (cause as Error).message, cause });
     // A unique index caught a race the service's own check missed: still the client's conflict, not ours.
     if (cause instanceof UniqueConstraintViolationException) {
-      throw new TRPCError({ code: 'CONFLICT', message: 'that value is already taken (another request stored it first)', cause });
+      throw new TRPCError({
+        code: 'CONFLICT',
+        message: 'that value is already taken (another request stored it first)',
+        cause,
+      });
     }
   }
   return result;
@@ -58,7 +67,8 @@ function holdsNul(value: unknown, depth = 0): boolean {
 
 /** Refuses NUL characters in any input up front, for every procedure (present and future). */
 const rejectNul = t.middleware(async ({ getRawInput, next }) => {
-  if (holdsNul(await getRawInput())) throw new TRPCError({ code: 'BAD_REQUEST', message: 'text may not contain NUL (\\u0000) characters' });
+  if (holdsNul(await getRawInput()))
+    throw new TRPCError({ code: 'BAD_REQUEST', message: 'text may not contain NUL (\\u0000) characters' });
   return next();
 });
 
@@ -66,10 +76,16 @@ export const publicProcedure = t.procedure.use(mapErrors).use(rejectNul);
 
 export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
   if (ctx.limiter.blocked(ctx.ip) && !ctx.actor) {
-    throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: 'too many failed authentications from this address; wait a minute' });
+    throw new TRPCError({
+      code: 'TOO_MANY_REQUESTS',
+      message: 'too many failed authentications from this address; wait a minute',
+    });
   }
   if (!ctx.actor) {
-    throw new TRPCError({ code: 'UNAUTHORIZED', message: ctx.authProblem ?? 'a bearer token is required (Authorization: Bearer <token>)' });
+    throw new TRPCError({
+      code: 'UNAUTHORIZED',
+      message: ctx.authProblem ?? 'a bearer token is required (Authorization: Bearer <token>)',
+    });
   }
   return next({ ctx: { ...ctx, actor: ctx.actor } });
 });
@@ -77,7 +93,10 @@ export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
 /** Throws FORBIDDEN unless the actor holds the scope over the target. */
 export function requireScope(actor: AuthedActor, scope: Scope, target?: ScopeTarget): void {
   if (!may(actor, scope, target)) {
-    throw new TRPCError({ code: 'FORBIDDEN', message: `clearance ${actor.clearanceLevel} does not grant "${scope}" here` });
+    throw new TRPCError({
+      code: 'FORBIDDEN',
+      message: `clearance ${actor.clearanceLevel} does not grant "${scope}" here`,
+    });
   }
 }
 

@@ -5,7 +5,11 @@ import type { z } from 'zod';
 import { configSchema, type Config } from './schema.ts';
 
 /** Where the daemon looks for its config when `--config` is not given, first match wins. */
-export const defaultConfigPaths = ['./roster.yaml', './config/roster.yaml', '/etc/roster/roster.yaml'] as const;
+export const defaultConfigPaths = [
+  './roster.yaml',
+  './config/roster.yaml',
+  '/etc/roster/roster.yaml',
+] as const;
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -135,7 +139,11 @@ function setAt(tree: Record<string, unknown>, path: Path, value: unknown): void 
 const pathKey = (path: readonly PropertyKey[]) => path.map(String).join('.');
 
 /** Env values arrive as strings; they are coerced only where the schema asks for a number or boolean. */
-function parseWithCoercion(tree: Record<string, unknown>, fromEnv: Map<string, string>, file: string | null): Config {
+function parseWithCoercion(
+  tree: Record<string, unknown>,
+  fromEnv: Map<string, string>,
+  file: string | null,
+): Config {
   let result = configSchema.safeParse(tree);
   if (!result.success) {
     let coerced = false;
@@ -160,7 +168,10 @@ function parseWithCoercion(tree: Record<string, unknown>, fromEnv: Map<string, s
 }
 
 function getAt(tree: unknown, path: Path): unknown {
-  return path.reduce<unknown>((node, key) => (node as Record<string | number, unknown> | undefined)?.[key], tree);
+  return path.reduce<unknown>(
+    (node, key) => (node as Record<string | number, unknown> | undefined)?.[key],
+    tree,
+  );
 }
 
 function describeIssue(issue: z.core.$ZodIssue, fromEnv: Map<string, string>): string {
@@ -175,5 +186,7 @@ function describeIssue(issue: z.core.$ZodIssue, fromEnv: Map<string, string>): s
 }
 
 function formatPath(path: readonly PropertyKey[]): string {
-  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');
+  return path
+    .map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
+    .join('');
 }

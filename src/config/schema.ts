@@ -19,7 +19,10 @@ const isEncryptionKey = (key: string): boolean => {
 const port = z.number().int().min(0).max(65535);
 const name = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lowercase letters, digits, "-" and "_", starting with a letter or digit');
+  .regex(
+    /^[a-z0-9][a-z0-9_-]{0,62}$/,
+    'lowercase letters, digits, "-" and "_", starting with a letter or digit',
+  );
 
 export const teamspeakTargetSchema = z.strictObject({
   name: name.describe('Name of this target; mappings refer to it.'),
@@ -45,7 +48,10 @@ export const teamspeakTargetSchema = z.strictObject({
 export const discordTargetSchema = z.strictObject({
   name: name.describe('Name of this target; mappings refer to it.'),
   token: z.string().min(1).describe('Bot token (secret; prefer the env override).'),
-  guildId: z.string().regex(/^\d{15,21}$/, 'a Discord snowflake').describe('Guild (server) id.'),
+  guildId: z
+    .string()
+    .regex(/^\d{15,21}$/, 'a Discord snowflake')
+    .describe('Guild (server) id.'),
   apiBaseUrl: z.url().default('https://discord.com/api').describe('Discord API base URL (tests use a fake).'),
   setNicknames: z.boolean().default(true).describe("Set members' nicknames to their tickered names."),
   rolePermissions: z
@@ -57,9 +63,11 @@ export const discordTargetSchema = z.strictObject({
   oauthClientSecret: z.string().default('').describe('OAuth2 client secret (secret).'),
   interactionPublicKey: z
     .string()
-    .regex(/^([0-9a-fA-F]{64})?$/, '64 hexadecimal characters (the application\'s public key), or empty')
+    .regex(/^([0-9a-fA-F]{64})?$/, "64 hexadecimal characters (the application's public key), or empty")
     .default('')
-    .describe('Application public key (hex) that signs interactions, for the /link slash command; empty disables it.'),
+    .describe(
+      'Application public key (hex) that signs interactions, for the /link slash command; empty disables it.',
+    ),
 });
 
 export const configSchema = z.strictObject({
@@ -81,7 +89,9 @@ export const configSchema = z.strictObject({
         .string()
         .default('')
         .refine((u) => u === '' || /^postgres(ql)?:\/\//.test(u), { message: 'empty or postgres://...' })
-        .describe('PostgreSQL for pg-boss; empty = the directory database when it is PostgreSQL or embedded.'),
+        .describe(
+          'PostgreSQL for pg-boss; empty = the directory database when it is PostgreSQL or embedded.',
+        ),
       schema: z.string().default('pgboss').describe('PostgreSQL schema pg-boss uses.'),
       reconcileCron: z.string().default('*/10 * * * *').describe('Full TeamSpeak and Discord reconcile.'),
       affiliationCron: z.string().default('17 * * * *').describe('ESI refresh of character affiliations.'),
@@ -102,7 +112,12 @@ export const configSchema = z.strictObject({
         .min(1)
         .default(5)
         .describe('First delay before a failed job is retried; doubles on each retry (at most 5 minutes).'),
-      shutdownTimeoutMs: z.number().int().min(0).default(30_000).describe('How long a stop waits for running jobs.'),
+      shutdownTimeoutMs: z
+        .number()
+        .int()
+        .min(0)
+        .default(30_000)
+        .describe('How long a stop waits for running jobs.'),
     })
     .prefault({}),
   controlPlane: z
@@ -113,7 +128,12 @@ export const configSchema = z.strictObject({
         .string()
         .default('')
         .describe('URL users reach the daemon at (OAuth callbacks); default http://host:port.'),
-      maxAuthFailuresPerMinute: z.number().int().min(1).default(20).describe('Failed logins per address per minute.'),
+      maxAuthFailuresPerMinute: z
+        .number()
+        .int()
+        .min(1)
+        .default(20)
+        .describe('Failed logins per address per minute.'),
       maxLoginStartsPerMinute: z
         .number()
         .int()
@@ -124,20 +144,35 @@ export const configSchema = z.strictObject({
     .prefault({}),
   teamspeak: z
     .strictObject({
-      targets: z.array(teamspeakTargetSchema).default([]).describe('TeamSpeak virtual servers to keep in step.'),
-      linkTtlSeconds: z.number().int().min(10).default(120).describe('Lifetime of a link nickname challenge.'),
+      targets: z
+        .array(teamspeakTargetSchema)
+        .default([])
+        .describe('TeamSpeak virtual servers to keep in step.'),
+      linkTtlSeconds: z
+        .number()
+        .int()
+        .min(10)
+        .default(120)
+        .describe('Lifetime of a link nickname challenge.'),
       linkPollSeconds: z
         .number()
         .int()
         .min(0)
         .default(10)
-        .describe('How often pending link nicknames are looked for among online clients (0 = only on completeLink).'),
+        .describe(
+          'How often pending link nicknames are looked for among online clients (0 = only on completeLink).',
+        ),
     })
     .prefault({}),
   discord: z
     .strictObject({
       targets: z.array(discordTargetSchema).default([]).describe('Discord guilds to keep in step.'),
-      linkTtlSeconds: z.number().int().min(10).default(600).describe('Lifetime of a link code or OAuth state.'),
+      linkTtlSeconds: z
+        .number()
+        .int()
+        .min(10)
+        .default(600)
+        .describe('Lifetime of a link code or OAuth state.'),
     })
     .prefault({}),
   esi: z
@@ -163,8 +198,16 @@ export const configSchema = z.strictObject({
       scopes: z
         .array(z.string().min(1))
         .default([])
-        .describe("ESI scopes asked at every login, besides the user's mandatory ones (corporation, alliance, coalitions)."),
-      stateTtlSeconds: z.number().int().min(30).max(3600).default(600).describe('Lifetime of a login state (start to callback).'),
+        .describe(
+          "ESI scopes asked at every login, besides the user's mandatory ones (corporation, alliance, coalitions).",
+        ),
+      stateTtlSeconds: z
+        .number()
+        .int()
+        .min(30)
+        .max(3600)
+        .default(600)
+        .describe('Lifetime of a login state (start to callback).'),
       inviteTtlSeconds: z
         .number()
         .int()
@@ -202,8 +245,14 @@ export const configSchema = z.strictObject({
     .prefault({}),
   log: z
     .strictObject({
-      level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info').describe('Log level.'),
-      pretty: z.enum(['auto', 'always', 'never']).default('auto').describe('Pretty logs (auto = when stdout is a TTY).'),
+      level: z
+        .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal'])
+        .default('info')
+        .describe('Log level.'),
+      pretty: z
+        .enum(['auto', 'always', 'never'])
+        .default('auto')
+        .describe('Pretty logs (auto = when stdout is a TTY).'),
     })
     .prefault({}),
 });
@@ -213,4 +262,10 @@ export type TeamspeakTargetConfig = z.infer<typeof teamspeakTargetSchema>;
 export type DiscordTargetConfig = z.infer<typeof discordTargetSchema>;
 
 /** Config keys whose values are secrets: redacted in logs and in `system.config`. */
-export const secretKeys = ['password', 'token', 'clientSecret', 'oauthClientSecret', 'encryptionKey'] as const;
+export const secretKeys = [
+  'password',
+  'token',
+  'clientSecret',
+  'oauthClientSecret',
+  'encryptionKey',
+] as const;

@@ -29,9 +29,7 @@ export interface Directory {
   readonly login: SsoLogin | null;
   /** ESI facts for the control plane's `corporation.track` / `alliance.track` (null: EVE knows no such id). */
   readonly facts: {
-    fetchCorporation(
-      corporationId: number,
-    ): Promise<{
+    fetchCorporation(corporationId: number): Promise<{
       name: string;
       ticker: string;
       ceoCharacterId: number | null;

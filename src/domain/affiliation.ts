@@ -8,7 +8,10 @@ export interface Affiliation {
   readonly coalitionIds: readonly string[];
 }
 
-export function allianceIdOf(corporationId: number | null, dir: Pick<Directory, 'corporations'>): number | null {
+export function allianceIdOf(
+  corporationId: number | null,
+  dir: Pick<Directory, 'corporations'>,
+): number | null {
   if (corporationId === null) return null;
   return dir.corporations.get(corporationId)?.allianceId ?? null;
 }
@@ -75,5 +78,9 @@ export function mandatoryEsiScopesOfUser(user: UserFacts, dir: Directory): strin
   const corporation = user.corporationId === null ? undefined : dir.corporations.get(user.corporationId);
   const allianceId = corporation?.allianceId ?? null;
   const alliance = allianceId === null ? undefined : dir.alliances.get(allianceId);
-  return mandatoryEsiScopes(corporation, alliance, coalitionsOf(user.corporationId, allianceId, dir.coalitions));
+  return mandatoryEsiScopes(
+    corporation,
+    alliance,
+    coalitionsOf(user.corporationId, allianceId, dir.coalitions),
+  );
 }

@@ -24,8 +24,10 @@ export function manualGroupNameProblem(name: string): string | null {
   const trimmed = name.trim();
   if (trimmed.length === 0) return 'a group name cannot be empty';
   if (trimmed.length > 100) return 'a group name has at most 100 characters';
-  if (trimmed.includes(':')) return 'a group name cannot contain ":" (reserved for autogroups such as corp:TICKER)';
-  if (reservedGroupNames.includes(trimmed.toLowerCase())) return `"${trimmed}" is the name of a built-in group`;
+  if (trimmed.includes(':'))
+    return 'a group name cannot contain ":" (reserved for autogroups such as corp:TICKER)';
+  if (reservedGroupNames.includes(trimmed.toLowerCase()))
+    return `"${trimmed}" is the name of a built-in group`;
   return null;
 }
 

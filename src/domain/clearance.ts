@@ -9,16 +9,36 @@ import { ADMIN, GUEST, SUPERUSER, ROOT_CHARACTER_ID, type ClearanceLevel } from 
  * The README's clearance table is generated from this table.
  */
 export const scopeRules = {
-  'user.read': { kind: 'relative', access: 'read', doc: 'See a user, their links and groups (user lists show only these users), and the guests of a corporation or alliance.' },
+  'user.read': {
+    kind: 'relative',
+    access: 'read',
+    doc: 'See a user, their links and groups (user lists show only these users), and the guests of a corporation or alliance.',
+  },
   'user.write': { kind: 'relative', access: 'write', doc: "Unlink a user's platform accounts." },
-  'user.setAuthorizedToLogin': { kind: 'relative', access: 'write', doc: "Set a user's login flag (never one's own)." },
-  'user.setClearance': { kind: 'relative', access: 'write', doc: 'Change a clearance level (see the rules below).' },
+  'user.setAuthorizedToLogin': {
+    kind: 'relative',
+    access: 'write',
+    doc: "Set a user's login flag (never one's own).",
+  },
+  'user.setClearance': {
+    kind: 'relative',
+    access: 'write',
+    doc: 'Change a clearance level (see the rules below).',
+  },
   'user.listGuests': { kind: 'absolute', min: 2, doc: 'See guests in user listings.' },
   'user.delete': { kind: 'absolute', min: ADMIN, doc: 'Delete a user.' },
   'directory.read': { kind: 'absolute', min: 0, doc: 'List corporations, alliances, coalitions and groups.' },
-  'corporation.guests': { kind: 'relative', access: 'write', doc: 'Invite or remove the guests of a corporation or alliance.' },
+  'corporation.guests': {
+    kind: 'relative',
+    access: 'write',
+    doc: 'Invite or remove the guests of a corporation or alliance.',
+  },
   'corporation.track': { kind: 'absolute', min: ADMIN, doc: 'Track a corporation or alliance from ESI.' },
-  'corporation.update': { kind: 'absolute', min: ADMIN, doc: 'Login flag and mandatory scopes of corporations and alliances.' },
+  'corporation.update': {
+    kind: 'absolute',
+    min: ADMIN,
+    doc: 'Login flag and mandatory scopes of corporations and alliances.',
+  },
   'coalition.write': { kind: 'absolute', min: ADMIN, doc: 'Create, update and delete coalitions.' },
   'group.create': { kind: 'absolute', min: 1, doc: 'Create a manual group (the creator owns it).' },
   'group.members': { kind: 'owner', min: ADMIN, doc: 'Add or remove members of a manual group.' },
@@ -31,7 +51,11 @@ export const scopeRules = {
   'sync.read': { kind: 'absolute', min: ADMIN, doc: 'See sync plans, runs and platform status.' },
   'sync.run': { kind: 'absolute', min: ADMIN, doc: 'Start a sync run now.' },
   'sync.force': { kind: 'absolute', min: SUPERUSER, doc: 'Force a run the blast-radius guard refused.' },
-  'platform.deleteGroup': { kind: 'absolute', min: SUPERUSER, doc: 'Delete a platform group Roster manages.' },
+  'platform.deleteGroup': {
+    kind: 'absolute',
+    min: SUPERUSER,
+    doc: 'Delete a platform group Roster manages.',
+  },
   'system.read': { kind: 'absolute', min: ADMIN, doc: 'See the configuration (redacted) and the jobs.' },
   'system.jobs': { kind: 'absolute', min: ADMIN, doc: 'Trigger a job.' },
   'audit.read': { kind: 'absolute', min: ADMIN, doc: 'Read the audit log.' },
@@ -75,12 +99,7 @@ export function may(actor: Actor, scope: Scope, target: ScopeTarget = {}): boole
 }
 
 export type ClearanceRefusal =
-  | 'own-level'
-  | 'out-of-range'
-  | 'above-own-level'
-  | 'target-not-below'
-  | 'root-is-fixed'
-  | 'not-in-reach';
+  'own-level' | 'out-of-range' | 'above-own-level' | 'target-not-below' | 'root-is-fixed' | 'not-in-reach';
 
 /**
  * May `actor` set `target`'s level to `level`? Never one's own; never above one's own level;
@@ -96,7 +115,8 @@ export function clearanceChangeRefusal(
   if (actor.userId === target.userId) return 'own-level';
   if (target.characterId === ROOT_CHARACTER_ID) return 'root-is-fixed';
   if (level > actor.clearanceLevel) return 'above-own-level';
-  if (target.clearanceLevel >= actor.clearanceLevel && actor.clearanceLevel < SUPERUSER) return 'target-not-below';
+  if (target.clearanceLevel >= actor.clearanceLevel && actor.clearanceLevel < SUPERUSER)
+    return 'target-not-below';
   if (!may(actor, 'user.setClearance', { affiliation: target.affiliation })) return 'not-in-reach';
   return null;
 }
@@ -110,7 +130,11 @@ export const EXECUTOR_CEO_FLOOR = 4;
  * touched automatically; a floor raises a level; losing an office drops a level that was only the
  * office's floor back to 0.
  */
-export function levelAfterOfficeChange(current: ClearanceLevel, oldFloor: number, newFloor: number): ClearanceLevel {
+export function levelAfterOfficeChange(
+  current: ClearanceLevel,
+  oldFloor: number,
+  newFloor: number,
+): ClearanceLevel {
   if (current >= ADMIN || current <= GUEST) return current;
   if (current < newFloor) return newFloor;
   if (newFloor < oldFloor && current <= oldFloor) return Math.max(newFloor, 0);

@@ -22,16 +22,22 @@ export function loginDecision(user: UserFacts, dir: Directory): LoginDecision {
   let denial = check(user.authorizedToLogin, () => 'user');
   if (denial) return denial;
   const corporation = user.corporationId === null ? undefined : dir.corporations.get(user.corporationId);
-  if (corporation && (denial = check(corporation.authorizedToLogin, () => `corporation ${corporation.ticker}`))) return denial;
+  if (
+    corporation &&
+    (denial = check(corporation.authorizedToLogin, () => `corporation ${corporation.ticker}`))
+  )
+    return denial;
   const allianceId = allianceIdOf(user.corporationId, dir);
   const alliance = allianceId === null ? undefined : dir.alliances.get(allianceId);
-  if (alliance && (denial = check(alliance.authorizedToLogin, () => `alliance ${alliance.ticker}`))) return denial;
+  if (alliance && (denial = check(alliance.authorizedToLogin, () => `alliance ${alliance.ticker}`)))
+    return denial;
   for (const coalition of coalitionsOf(user.corporationId, allianceId, dir.coalitions)) {
     if ((denial = check(coalition.authorizedToLogin, () => `coalition ${coalition.name}`))) return denial;
   }
   for (const groupId of dir.groupsOfUser.get(user.id) ?? []) {
     const group = dir.groups.get(groupId);
-    if (group?.kind === 'manual' && (denial = check(group.authorizedToLogin, () => `group ${group.name}`))) return denial;
+    if (group?.kind === 'manual' && (denial = check(group.authorizedToLogin, () => `group ${group.name}`)))
+      return denial;
   }
   return allowed ? { allowed: true, reason: 'allowed' } : { allowed: false, reason: 'not-authorized' };
 }

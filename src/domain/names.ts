@@ -14,7 +14,10 @@ export function tickeredName(
 export function truncateName(name: string, max: number): string {
   const chars = [...name.trim()];
   if (chars.length <= max) return chars.join('');
-  return `${chars.slice(0, max - 1).join('').trimEnd()}…`;
+  return `${chars
+    .slice(0, max - 1)
+    .join('')
+    .trimEnd()}…`;
 }
 
 /**
@@ -22,7 +25,10 @@ export function truncateName(name: string, max: number): string {
  * order of their keys; a clash gets " 2", " 3", ... with the base cut further to fit. The same
  * input always yields the same output, so a platform group keeps its name from run to run.
  */
-export function uniqueTruncatedNames(entries: readonly { key: string; name: string }[], max: number): Map<string, string> {
+export function uniqueTruncatedNames(
+  entries: readonly { key: string; name: string }[],
+  max: number,
+): Map<string, string> {
   const sorted = [...entries].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const taken = new Set<string>();
   const result = new Map<string, string>();

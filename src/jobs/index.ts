@@ -46,7 +46,12 @@ export function createJobs(boss: PgBoss, config: Config, handlers: JobHandlers, 
   let stopping: Promise<void> | null = null;
 
   async function deadLetter(queue: string, job: Job<unknown>, error: unknown) {
-    await boss.send(queues.deadLetters, { queue, jobId: job.id, data: job.data, error: (error as Error).message });
+    await boss.send(queues.deadLetters, {
+      queue,
+      jobId: job.id,
+      data: job.data,
+      error: (error as Error).message,
+    });
   }
 
   /** Runs a handler; permanent errors are dead-lettered at once instead of retried. */
@@ -69,7 +74,11 @@ export function createJobs(boss: PgBoss, config: Config, handlers: JobHandlers, 
   }
 
   async function enqueueSync(data: SyncJobData, delaySeconds: number) {
-    return boss.send(queues.sync, data, { ...retry, singletonKey: `${data.platform}:${data.target}`, startAfter: delaySeconds });
+    return boss.send(queues.sync, data, {
+      ...retry,
+      singletonKey: `${data.platform}:${data.target}`,
+      startAfter: delaySeconds,
+    });
   }
 
   async function start() {
@@ -79,7 +88,13 @@ export function createJobs(boss: PgBoss, config: Config, handlers: JobHandlers, 
     // createQueue leaves an existing queue as it is: the retry settings of the config are applied anyway.
     await boss.createQueue(queues.sync, { policy: 'stately', ...retry }).catch(ignoreExists);
     await boss.updateQueue(queues.sync, retry);
-    for (const queue of [queues.reconcile, queues.affiliations, queues.esiRefresh, queues.autogroups, queues.cleanup]) {
+    for (const queue of [
+      queues.reconcile,
+      queues.affiliations,
+      queues.esiRefresh,
+      queues.autogroups,
+      queues.cleanup,
+    ]) {
       await boss.createQueue(queue, { policy: 'singleton', ...retry }).catch(ignoreExists);
       await boss.updateQueue(queue, retry);
     }
@@ -90,29 +105,56 @@ export function createJobs(boss: PgBoss, config: Config, handlers: JobHandlers, 
     // flood budget, Discord's member-edit limit) must not hold back the syncs of the others. The
     // stately queue still keeps one run per target at a time.
     const syncWorkers = Math.min(4, Math.max(1, handlers.targets().length));
-    await boss.work<SyncJobData>(queues.sync, { ...fast, localConcurrency: syncWorkers }, worker(queues.sync, (data: SyncJobData) => handlers.sync(data)));
-    await boss.work(queues.reconcile, fast, worker(queues.reconcile, async () => {
-      for (const t of handlers.targets()) await enqueueSync({ ...t, trigger: 'schedule' }, 0);
-    }));
-    await boss.work(queues.affiliations, fast, worker(queues.affiliations, async () => {
-      await handlers.affiliations();
-      await boss.send(queues.autogroups, { trigger: 'after-affiliations' });
-    }));
-    await boss.work(queues.esiRefresh, fast, worker(queues.esiRefresh, async () => {
-      await handlers.esiRefresh();
-      await boss.send(queues.autogroups, { trigger: 'after-esi-refresh' });
-    }));
-    await boss.work(queues.autogroups, fast, worker(queues.autogroups, async () => {
-      await handlers.autogroups();
-      for (const t of handlers.targets()) await enqueueSync({ ...t, trigger: 'autogroups' }, config.jobs.syncDebounceSeconds);
-    }));
-    await boss.work(queues.cleanup, fast, worker(queues.cleanup, () => handlers.cleanup()));
+    await boss.work<SyncJobData>(
+      queues.sync,
+      { ...fast, localConcurrency: syncWorkers },
+      worker(queues.sync, (data: SyncJobData) => handlers.sync(data)),
+    );
+    await boss.work(
+      queues.reconcile,
+      fast,
+      worker(queues.reconcile, async () => {
+        for (const t of handlers.targets()) await enqueueSync({ ...t, trigger: 'schedule' }, 0);
+      }),
+    );
+    await boss.work(
+      queues.affiliations,
+      fast,
+      worker(queues.affiliations, async () => {
+        await handlers.affiliations();
+        await boss.send(queues.autogroups, { trigger: 'after-affiliations' });
+      }),
+    );
+    await boss.work(
+      queues.esiRefresh,
+      fast,
+      worker(queues.esiRefresh, async () => {
+        await handlers.esiRefresh();
+        await boss.send(queues.autogroups, { trigger: 'after-esi-refresh' });
+      }),
+    );
+    await boss.work(
+      queues.autogroups,
+      fast,
+      worker(queues.autogroups, async () => {
+        await handlers.autogroups();
+        for (const t of handlers.targets())
+          await enqueueSync({ ...t, trigger: 'autogroups' }, config.jobs.syncDebounceSeconds);
+      }),
+    );
+    await boss.work(
+      queues.cleanup,
+      fast,
+      worker(queues.cleanup, () => handlers.cleanup()),
+    );
     log.info({ schedules: schedules(config) }, 'jobs started');
   }
 
   const control: JobControl = {
     async requestSync(platform, target, trigger) {
-      const list = handlers.targets().filter((t) => t.platform === platform && (target === null || t.target === target));
+      const list = handlers
+        .targets()
+        .filter((t) => t.platform === platform && (target === null || t.target === target));
       for (const t of list) await enqueueSync({ ...t, trigger }, config.jobs.syncDebounceSeconds);
     },
     /**
@@ -127,7 +169,8 @@ export function createJobs(boss: PgBoss, config: Config, handlers: JobHandlers, 
       ]);
       const deadOf = new Map<string, number>();
       for (const letter of letters) {
-        const source = letter.sourceName ?? (typeof letter.data?.queue === 'string' ? letter.data.queue : 'unknown');
+        const source =
+          letter.sourceName ?? (typeof letter.data?.queue === 'string' ? letter.data.queue : 'unknown');
         deadOf.set(source, (deadOf.get(source) ?? 0) + 1);
       }
       return byQueue.map((q) => ({
@@ -140,7 +183,8 @@ export function createJobs(boss: PgBoss, config: Config, handlers: JobHandlers, 
       }));
     },
     async trigger(name, data = {}) {
-      if (!Object.values(queues).includes(name as QueueName)) throw new PermanentJobError(`unknown job "${name}"`);
+      if (!Object.values(queues).includes(name as QueueName))
+        throw new PermanentJobError(`unknown job "${name}"`);
       return boss.send(name, data);
     },
     async ready() {

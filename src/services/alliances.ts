@@ -41,8 +41,15 @@ export async function allianceDetails(em: EntityManager, a: Alliance) {
   ]);
   return {
     ...describeAlliance(a),
-    corporations: corporations.map((c) => ({ corporationId: c.corporationId, name: c.name, ticker: c.ticker, tracked: c.tracked })),
-    coalitions: coalitions.filter((c) => c.allianceIds.includes(a.allianceId)).map((c) => ({ id: c.id, name: c.name, ticker: c.ticker })),
+    corporations: corporations.map((c) => ({
+      corporationId: c.corporationId,
+      name: c.name,
+      ticker: c.ticker,
+      tracked: c.tracked,
+    })),
+    coalitions: coalitions
+      .filter((c) => c.allianceIds.includes(a.allianceId))
+      .map((c) => ({ id: c.id, name: c.name, ticker: c.ticker })),
     memberCount,
     guestCount,
   };
@@ -60,14 +67,21 @@ export async function recordAlliance(
   options: { track: boolean; refreshedAt: Date | null },
 ) {
   let alliance = await em.findOne(Alliance, { allianceId });
-  if (options.track && alliance?.tracked) throw new ConflictError(`alliance [${alliance.ticker}] ${allianceId} is already tracked`);
+  if (options.track && alliance?.tracked)
+    throw new ConflictError(`alliance [${alliance.ticker}] ${allianceId} is already tracked`);
   const before = alliance ? describeAlliance(alliance) : null;
   const name = facts.name ?? alliance?.name;
   const ticker = facts.ticker ?? alliance?.ticker;
   if (name === undefined || ticker === undefined) {
-    throw new InvalidReferenceError(`alliance ${allianceId} is not in the directory: give its name and ticker (no ESI is configured)`);
+    throw new InvalidReferenceError(
+      `alliance ${allianceId} is not in the directory: give its name and ticker (no ESI is configured)`,
+    );
   }
-  const clash = await em.findOne(Alliance, { ticker, allianceId: { $ne: allianceId } }, { fields: ['allianceId'] });
+  const clash = await em.findOne(
+    Alliance,
+    { ticker, allianceId: { $ne: allianceId } },
+    { fields: ['allianceId'] },
+  );
   if (clash) throw new ConflictError(`alliance ${clash.allianceId} already has the ticker <${ticker}>`);
   if (!alliance) {
     alliance = em.create(Alliance, {
@@ -82,8 +96,14 @@ export async function recordAlliance(
       refreshedAt: options.refreshedAt,
     });
   } else {
-    Object.assign(alliance, { name, ticker, tracked: alliance.tracked || options.track, refreshedAt: options.refreshedAt ?? alliance.refreshedAt ?? null });
-    if (facts.executorCorporationId !== undefined) alliance.executorCorporationId = facts.executorCorporationId;
+    Object.assign(alliance, {
+      name,
+      ticker,
+      tracked: alliance.tracked || options.track,
+      refreshedAt: options.refreshedAt ?? alliance.refreshedAt ?? null,
+    });
+    if (facts.executorCorporationId !== undefined)
+      alliance.executorCorporationId = facts.executorCorporationId;
   }
   try {
     await em.flush();
@@ -103,5 +123,10 @@ export async function updateAlliance(
   if (changes.authorizedToLogin !== undefined) alliance.authorizedToLogin = changes.authorizedToLogin;
   if (changes.mandatoryEsiScopes !== undefined) alliance.mandatoryEsiScopes = changes.mandatoryEsiScopes;
   await em.flush();
-  return { alliance, before, after: describeAlliance(alliance), loginChanged: before.authorizedToLogin !== (alliance.authorizedToLogin ?? null) };
+  return {
+    alliance,
+    before,
+    after: describeAlliance(alliance),
+    loginChanged: before.authorizedToLogin !== (alliance.authorizedToLogin ?? null),
+  };
 }

@@ -28,7 +28,9 @@ export function audit(em: EntityManager, record: AuditRecord): void {
 
 function stripSecrets(value: unknown): unknown {
   return JSON.parse(
-    JSON.stringify(value, (key, v: unknown) => (['refreshToken', 'secretHash', 'secret'].includes(key) ? undefined : v)),
+    JSON.stringify(value, (key, v: unknown) =>
+      ['refreshToken', 'secretHash', 'secret'].includes(key) ? undefined : v,
+    ),
   );
 }
 
@@ -50,10 +52,14 @@ export async function listAudit(em: EntityManager, query: AuditQuery) {
     // Only what nextCursor gives: a four-digit year keeps the time within what the databases store.
     const match = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)\|(.+)$/.exec(query.cursor);
     const at = new Date(match?.[1] ?? Number.NaN);
-    if (!match || Number.isNaN(at.getTime())) throw new RuleViolationError('malformed cursor: pass back the nextCursor of the previous page');
+    if (!match || Number.isNaN(at.getTime()))
+      throw new RuleViolationError('malformed cursor: pass back the nextCursor of the previous page');
     and.push({ $or: [{ at: { $lt: at } }, { at, id: { $lt: match[2]! } }] });
   }
-  const rows = await em.find(AuditEntry, and.length ? { $and: and } : {}, { orderBy: { at: 'desc', id: 'desc' }, limit: query.limit + 1 });
+  const rows = await em.find(AuditEntry, and.length ? { $and: and } : {}, {
+    orderBy: { at: 'desc', id: 'desc' },
+    limit: query.limit + 1,
+  });
   const items = rows.slice(0, query.limit);
   const last = items.at(-1);
   return {

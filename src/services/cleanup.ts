@@ -5,6 +5,8 @@ import { ApiToken, Challenge } from '../store/entities/index.ts';
 export async function cleanupExpired(em: EntityManager, now = new Date()) {
   const monthAgo = new Date(now.getTime() - 30 * 86_400_000);
   const challenges = await em.nativeDelete(Challenge, { expiresAt: { $lt: now } });
-  const tokens = await em.nativeDelete(ApiToken, { $or: [{ expiresAt: { $lt: monthAgo } }, { revokedAt: { $lt: monthAgo } }] });
+  const tokens = await em.nativeDelete(ApiToken, {
+    $or: [{ expiresAt: { $lt: monthAgo } }, { revokedAt: { $lt: monthAgo } }],
+  });
   return { challenges, tokens };
 }

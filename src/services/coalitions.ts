@@ -14,15 +14,23 @@ interface Known {
 const lookups = {
   alliance: {
     byIds: async (em: EntityManager, ids: number[]): Promise<Known[]> =>
-      (await em.find(Alliance, { allianceId: { $in: ids } }, { fields: ['allianceId', 'ticker'] })).map((a) => ({ eveId: a.allianceId, ticker: a.ticker })),
+      (await em.find(Alliance, { allianceId: { $in: ids } }, { fields: ['allianceId', 'ticker'] })).map(
+        (a) => ({ eveId: a.allianceId, ticker: a.ticker }),
+      ),
     byTickers: async (em: EntityManager, tickers: string[]): Promise<Known[]> =>
-      (await em.find(Alliance, { ticker: { $in: tickers } }, { fields: ['allianceId', 'ticker'] })).map((a) => ({ eveId: a.allianceId, ticker: a.ticker })),
+      (await em.find(Alliance, { ticker: { $in: tickers } }, { fields: ['allianceId', 'ticker'] })).map(
+        (a) => ({ eveId: a.allianceId, ticker: a.ticker }),
+      ),
   },
   corporation: {
     byIds: async (em: EntityManager, ids: number[]): Promise<Known[]> =>
-      (await em.find(Corporation, { corporationId: { $in: ids } }, { fields: ['corporationId', 'ticker'] })).map((c) => ({ eveId: c.corporationId, ticker: c.ticker })),
+      (
+        await em.find(Corporation, { corporationId: { $in: ids } }, { fields: ['corporationId', 'ticker'] })
+      ).map((c) => ({ eveId: c.corporationId, ticker: c.ticker })),
     byTickers: async (em: EntityManager, tickers: string[]): Promise<Known[]> =>
-      (await em.find(Corporation, { ticker: { $in: tickers } }, { fields: ['corporationId', 'ticker'] })).map((c) => ({ eveId: c.corporationId, ticker: c.ticker })),
+      (await em.find(Corporation, { ticker: { $in: tickers } }, { fields: ['corporationId', 'ticker'] })).map(
+        (c) => ({ eveId: c.corporationId, ticker: c.ticker }),
+      ),
   },
 } as const;
 
@@ -30,7 +38,12 @@ const lookups = {
  * Resolves ids and tickers to EVE ids of records in the directory. With `mustExist` false (for
  * removals) ids pass as they are, so a member whose record is gone can still be removed.
  */
-async function resolve(em: EntityManager, kind: 'alliance' | 'corporation', refs: readonly MemberRef[], mustExist = true): Promise<number[]> {
+async function resolve(
+  em: EntityManager,
+  kind: 'alliance' | 'corporation',
+  refs: readonly MemberRef[],
+  mustExist = true,
+): Promise<number[]> {
   const ids = [...new Set(refs.filter((r): r is number => typeof r === 'number'))];
   const tickers = [...new Set(refs.filter((r): r is string => typeof r === 'string'))];
   const problems: string[] = [];
@@ -44,14 +57,23 @@ async function resolve(em: EntityManager, kind: 'alliance' | 'corporation', refs
     const matches = found.filter((k) => k.ticker === ticker);
     if (matches.length === 1) resolved.push(matches[0]!.eveId);
     else if (matches.length === 0) problems.push(`no ${kind} with the ticker "${ticker}" in the directory`);
-    else problems.push(`the ticker "${ticker}" names ${matches.length} ${kind}s (${matches.map((m) => m.eveId).join(', ')}): use the id`);
+    else
+      problems.push(
+        `the ticker "${ticker}" names ${matches.length} ${kind}s (${matches.map((m) => m.eveId).join(', ')}): use the id`,
+      );
   }
   if (problems.length) throw new InvalidReferenceError(problems.join('; '));
   return [...new Set(resolved)].sort((a, b) => a - b);
 }
 
-export async function getCoalition(em: EntityManager, ref: { id?: string | undefined; ticker?: string | undefined }): Promise<Coalition> {
-  const coalition = ref.id !== undefined ? await em.findOne(Coalition, { id: ref.id }) : await em.findOne(Coalition, { ticker: ref.ticker ?? '' });
+export async function getCoalition(
+  em: EntityManager,
+  ref: { id?: string | undefined; ticker?: string | undefined },
+): Promise<Coalition> {
+  const coalition =
+    ref.id !== undefined
+      ? await em.findOne(Coalition, { id: ref.id })
+      : await em.findOne(Coalition, { ticker: ref.ticker ?? '' });
   if (!coalition) throw new NotFoundError('coalition', ref.id ?? ref.ticker ?? '?');
   return coalition;
 }
@@ -61,8 +83,16 @@ export async function describeCoalitions(em: EntityManager, coalitions: readonly
   const allianceIds = [...new Set(coalitions.flatMap((c) => c.allianceIds))];
   const corporationIds = [...new Set(coalitions.flatMap((c) => c.corporationIds))];
   const [alliances, corporations] = await Promise.all([
-    allianceIds.length ? em.find(Alliance, { allianceId: { $in: allianceIds } }, { fields: ['allianceId', 'name', 'ticker'] }) : [],
-    corporationIds.length ? em.find(Corporation, { corporationId: { $in: corporationIds } }, { fields: ['corporationId', 'name', 'ticker'] }) : [],
+    allianceIds.length
+      ? em.find(Alliance, { allianceId: { $in: allianceIds } }, { fields: ['allianceId', 'name', 'ticker'] })
+      : [],
+    corporationIds.length
+      ? em.find(
+          Corporation,
+          { corporationId: { $in: corporationIds } },
+          { fields: ['corporationId', 'name', 'ticker'] },
+        )
+      : [],
   ]);
   const allianceOf = new Map(alliances.map((a) => [a.allianceId, a]));
   const corporationOf = new Map(corporations.map((c) => [c.corporationId, c]));
@@ -71,8 +101,16 @@ export async function describeCoalitions(em: EntityManager, coalitions: readonly
     name: c.name,
     ticker: c.ticker,
     description: c.description,
-    alliances: c.allianceIds.map((id) => ({ allianceId: id, name: allianceOf.get(id)?.name ?? null, ticker: allianceOf.get(id)?.ticker ?? null })),
-    corporations: c.corporationIds.map((id) => ({ corporationId: id, name: corporationOf.get(id)?.name ?? null, ticker: corporationOf.get(id)?.ticker ?? null })),
+    alliances: c.allianceIds.map((id) => ({
+      allianceId: id,
+      name: allianceOf.get(id)?.name ?? null,
+      ticker: allianceOf.get(id)?.ticker ?? null,
+    })),
+    corporations: c.corporationIds.map((id) => ({
+      corporationId: id,
+      name: corporationOf.get(id)?.name ?? null,
+      ticker: corporationOf.get(id)?.ticker ?? null,
+    })),
     authorizedToLogin: c.authorizedToLogin ?? null,
     mandatoryEsiScopes: c.mandatoryEsiScopes,
     createdAt: iso(c.createdAt),
@@ -84,12 +122,17 @@ export async function describeCoalition(em: EntityManager, coalition: Coalition)
   return (await describeCoalitions(em, [coalition]))[0]!;
 }
 
-async function refuseTaken(em: EntityManager, fields: { name?: string | undefined; ticker?: string | undefined }, exceptId: string | null) {
+async function refuseTaken(
+  em: EntityManager,
+  fields: { name?: string | undefined; ticker?: string | undefined },
+  exceptId: string | null,
+) {
   for (const key of ['name', 'ticker'] as const) {
     const value = fields[key];
     if (value === undefined) continue;
     const clash = await em.findOne(Coalition, { [key]: value }, { fields: ['id'] });
-    if (clash && clash.id !== exceptId) throw new ConflictError(`a coalition with the ${key} "${value}" already exists`);
+    if (clash && clash.id !== exceptId)
+      throw new ConflictError(`a coalition with the ${key} "${value}" already exists`);
   }
 }
 
@@ -120,7 +163,10 @@ export async function createCoalition(em: EntityManager, input: CoalitionInput):
   try {
     await em.flush();
   } catch (error) {
-    throw asConflict(error, `a coalition named "${input.name}" or with the ticker "${input.ticker}" already exists`);
+    throw asConflict(
+      error,
+      `a coalition named "${input.name}" or with the ticker "${input.ticker}" already exists`,
+    );
   }
   return coalition;
 }
@@ -159,8 +205,22 @@ async function nextMembers(
 export async function updateCoalition(em: EntityManager, id: string, changes: CoalitionChanges) {
   const coalition = await getCoalition(em, { id });
   const before = await describeCoalition(em, coalition);
-  const allianceIds = await nextMembers(em, 'alliance', coalition.allianceIds, changes.alliances, changes.addAlliances, changes.removeAlliances);
-  const corporationIds = await nextMembers(em, 'corporation', coalition.corporationIds, changes.corporations, changes.addCorporations, changes.removeCorporations);
+  const allianceIds = await nextMembers(
+    em,
+    'alliance',
+    coalition.allianceIds,
+    changes.alliances,
+    changes.addAlliances,
+    changes.removeAlliances,
+  );
+  const corporationIds = await nextMembers(
+    em,
+    'corporation',
+    coalition.corporationIds,
+    changes.corporations,
+    changes.addCorporations,
+    changes.removeCorporations,
+  );
   await refuseTaken(em, changes, id);
   if (changes.name !== undefined) coalition.name = changes.name;
   if (changes.ticker !== undefined) coalition.ticker = changes.ticker;

@@ -39,8 +39,12 @@ export async function corporationDetails(em: EntityManager, c: Corporation) {
   ]);
   return {
     ...describeCorporation(c),
-    alliance: alliance ? { allianceId: alliance.allianceId, name: alliance.name, ticker: alliance.ticker } : null,
-    coalitions: coalitionsOf(c.corporationId, c.allianceId ?? null, coalitions.map(toCoalitionFacts)).map((x) => ({ id: x.id, name: x.name, ticker: x.ticker })),
+    alliance: alliance
+      ? { allianceId: alliance.allianceId, name: alliance.name, ticker: alliance.ticker }
+      : null,
+    coalitions: coalitionsOf(c.corporationId, c.allianceId ?? null, coalitions.map(toCoalitionFacts)).map(
+      (x) => ({ id: x.id, name: x.name, ticker: x.ticker }),
+    ),
     memberCount,
     guestCount,
   };
@@ -58,7 +62,8 @@ export async function trackCorporation(
   refreshedAt: Date | null,
 ) {
   let corporation = await em.findOne(Corporation, { corporationId });
-  if (corporation?.tracked) throw new ConflictError(`corporation [${corporation.ticker}] ${corporationId} is already tracked`);
+  if (corporation?.tracked)
+    throw new ConflictError(`corporation [${corporation.ticker}] ${corporationId} is already tracked`);
   const before = corporation ? describeCorporation(corporation) : null;
   const allianceId = facts.allianceId !== undefined ? facts.allianceId : (corporation?.allianceId ?? null);
   if (allianceId !== null && !(await em.findOne(Alliance, { allianceId }, { fields: ['id'] }))) {
@@ -67,7 +72,9 @@ export async function trackCorporation(
   const name = facts.name ?? corporation?.name;
   const ticker = facts.ticker ?? corporation?.ticker;
   if (name === undefined || ticker === undefined) {
-    throw new InvalidReferenceError(`corporation ${corporationId} is not in the directory: give its name and ticker (no ESI is configured)`);
+    throw new InvalidReferenceError(
+      `corporation ${corporationId} is not in the directory: give its name and ticker (no ESI is configured)`,
+    );
   }
   await refuseTakenTicker(em, ticker, corporationId);
   if (!corporation) {
@@ -84,7 +91,13 @@ export async function trackCorporation(
       refreshedAt,
     });
   } else {
-    Object.assign(corporation, { name, ticker, allianceId, tracked: true, refreshedAt: refreshedAt ?? corporation.refreshedAt ?? null });
+    Object.assign(corporation, {
+      name,
+      ticker,
+      allianceId,
+      tracked: true,
+      refreshedAt: refreshedAt ?? corporation.refreshedAt ?? null,
+    });
     if (facts.ceoCharacterId !== undefined) corporation.ceoCharacterId = facts.ceoCharacterId;
   }
   try {
@@ -96,7 +109,11 @@ export async function trackCorporation(
 }
 
 async function refuseTakenTicker(em: EntityManager, ticker: string, corporationId: number) {
-  const clash = await em.findOne(Corporation, { ticker, corporationId: { $ne: corporationId } }, { fields: ['corporationId'] });
+  const clash = await em.findOne(
+    Corporation,
+    { ticker, corporationId: { $ne: corporationId } },
+    { fields: ['corporationId'] },
+  );
   if (clash) throw new ConflictError(`corporation ${clash.corporationId} already has the ticker [${ticker}]`);
 }
 
@@ -110,5 +127,10 @@ export async function updateCorporation(
   if (changes.authorizedToLogin !== undefined) corporation.authorizedToLogin = changes.authorizedToLogin;
   if (changes.mandatoryEsiScopes !== undefined) corporation.mandatoryEsiScopes = changes.mandatoryEsiScopes;
   await em.flush();
-  return { corporation, before, after: describeCorporation(corporation), loginChanged: before.authorizedToLogin !== (corporation.authorizedToLogin ?? null) };
+  return {
+    corporation,
+    before,
+    after: describeCorporation(corporation),
+    loginChanged: before.authorizedToLogin !== (corporation.authorizedToLogin ?? null),
+  };
 }

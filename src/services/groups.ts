@@ -1,7 +1,14 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { manualGroupNameProblem } from '../domain/index.ts';
 import { Group, GroupMapping, GroupMember, User } from '../store/entities/index.ts';
-import { ConflictError, InvalidReferenceError, NotFoundError, RuleViolationError, asConflict, newId } from '../store/errors.ts';
+import {
+  ConflictError,
+  InvalidReferenceError,
+  NotFoundError,
+  RuleViolationError,
+  asConflict,
+  newId,
+} from '../store/errors.ts';
 import type { Platform } from '../sync/target.ts';
 import { inTransaction } from '../store/transaction.ts';
 import { iso } from './format.ts';
@@ -21,7 +28,10 @@ export async function getGroup(em: EntityManager, id: string): Promise<Group> {
 
 async function getManualGroup(em: EntityManager, id: string): Promise<Group> {
   const group = await getGroup(em, id);
-  if (group.kind === 'auto') throw new RuleViolationError(`"${group.name}" is an autogroup: it is derived from the directory and cannot be edited`);
+  if (group.kind === 'auto')
+    throw new RuleViolationError(
+      `"${group.name}" is an autogroup: it is derived from the directory and cannot be edited`,
+    );
   return group;
 }
 
@@ -67,7 +77,8 @@ export async function createGroup(
   const name = input.name.trim();
   const problem = manualGroupNameProblem(name);
   if (problem) throw new RuleViolationError(problem);
-  if (await em.findOne(Group, { name }, { fields: ['id'] })) throw new ConflictError(`a group named "${name}" already exists`);
+  if (await em.findOne(Group, { name }, { fields: ['id'] }))
+    throw new ConflictError(`a group named "${name}" already exists`);
   const group = em.create(Group, {
     id: newId(),
     name,
@@ -88,7 +99,12 @@ export async function createGroup(
 export async function updateGroup(
   em: EntityManager,
   id: string,
-  changes: { name?: string | undefined; description?: string | undefined; ownerId?: string | null | undefined; authorizedToLogin?: boolean | null | undefined },
+  changes: {
+    name?: string | undefined;
+    description?: string | undefined;
+    ownerId?: string | null | undefined;
+    authorizedToLogin?: boolean | null | undefined;
+  },
 ): Promise<{ before: Group; after: Group }> {
   const group = await getManualGroup(em, id);
   const before = { ...group };
@@ -117,12 +133,17 @@ export async function updateGroup(
 }
 
 /** Adds the users to a manual group; returns how many were new. Unknown users change nothing. */
-export async function addMembers(em: EntityManager, groupId: string, userIds: readonly string[]): Promise<number> {
+export async function addMembers(
+  em: EntityManager,
+  groupId: string,
+  userIds: readonly string[],
+): Promise<number> {
   await getManualGroup(em, groupId);
   const unique = [...new Set(userIds)];
   const known = await em.find(User, { id: { $in: unique } }, { fields: ['id'] });
   const missing = unique.filter((id) => !known.some((u) => u.id === id));
-  if (missing.length) throw new InvalidReferenceError(`unknown user${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`);
+  if (missing.length)
+    throw new InvalidReferenceError(`unknown user${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`);
   const existing = await em.find(GroupMember, { groupId, userId: { $in: unique } }, { fields: ['userId'] });
   const fresh = unique.filter((id) => !existing.some((m) => m.userId === id));
   for (const userId of fresh) em.create(GroupMember, { id: newId(), groupId, userId });
@@ -130,7 +151,11 @@ export async function addMembers(em: EntityManager, groupId: string, userIds: re
   return fresh.length;
 }
 
-export async function removeMembers(em: EntityManager, groupId: string, userIds: readonly string[]): Promise<number> {
+export async function removeMembers(
+  em: EntityManager,
+  groupId: string,
+  userIds: readonly string[],
+): Promise<number> {
   await getManualGroup(em, groupId);
   return em.nativeDelete(GroupMember, { groupId, userId: { $in: [...new Set(userIds)] } });
 }
@@ -146,10 +171,17 @@ export async function deleteGroup(em: EntityManager, id: string): Promise<Group>
 }
 
 /** Maps a group (manual or auto) onto a target, or updates its mapping; the platform id is kept. */
-export async function setMapping(em: EntityManager, groupId: string, input: MappingInput, knownTargets: readonly string[]) {
+export async function setMapping(
+  em: EntityManager,
+  groupId: string,
+  input: MappingInput,
+  knownTargets: readonly string[],
+) {
   await getGroup(em, groupId);
   if (!knownTargets.includes(input.target)) {
-    throw new InvalidReferenceError(`no ${input.platform} target named "${input.target}" in the configuration (known: ${knownTargets.join(', ') || 'none'})`);
+    throw new InvalidReferenceError(
+      `no ${input.platform} target named "${input.target}" in the configuration (known: ${knownTargets.join(', ') || 'none'})`,
+    );
   }
   let mapping = await em.findOne(GroupMapping, { groupId, platform: input.platform, target: input.target });
   if (!mapping) {
@@ -171,6 +203,11 @@ export async function setMapping(em: EntityManager, groupId: string, input: Mapp
 }
 
 /** Stops managing the platform group; the group itself stays on the platform untouched. */
-export async function removeMapping(em: EntityManager, groupId: string, platform: Platform, target: string): Promise<boolean> {
+export async function removeMapping(
+  em: EntityManager,
+  groupId: string,
+  platform: Platform,
+  target: string,
+): Promise<boolean> {
   return (await em.nativeDelete(GroupMapping, { groupId, platform, target })) > 0;
 }

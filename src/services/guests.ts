@@ -28,18 +28,27 @@ const hostName = (host: Host) => `${host.kind} ${host.id}`;
 /** The host must be in the directory; its affiliation is what relative scopes check. */
 export async function hostAffiliation(em: EntityManager, host: Host): Promise<Affiliation> {
   if (host.kind === 'corporation') {
-    if (!(await em.findOne(Corporation, { corporationId: host.id }, { fields: ['id'] }))) throw new NotFoundError('corporation', host.id);
+    if (!(await em.findOne(Corporation, { corporationId: host.id }, { fields: ['id'] })))
+      throw new NotFoundError('corporation', host.id);
     return affiliationFor(em, { userId: null, corporationId: host.id });
   }
-  if (!(await em.findOne(Alliance, { allianceId: host.id }, { fields: ['id'] }))) throw new NotFoundError('alliance', host.id);
+  if (!(await em.findOne(Alliance, { allianceId: host.id }, { fields: ['id'] })))
+    throw new NotFoundError('alliance', host.id);
   const coalitions = await em.find(Coalition, {}, { fields: ['id', 'allianceIds'] });
-  return { userId: null, corporationId: null, allianceId: host.id, coalitionIds: coalitions.filter((c) => c.allianceIds.includes(host.id)).map((c) => c.id) };
+  return {
+    userId: null,
+    corporationId: null,
+    allianceId: host.id,
+    coalitionIds: coalitions.filter((c) => c.allianceIds.includes(host.id)).map((c) => c.id),
+  };
 }
 
 /** The corporations whose guests are the host's. */
 async function hostCorporations(em: EntityManager, host: Host): Promise<number[]> {
   if (host.kind === 'corporation') return [host.id];
-  return (await em.find(Corporation, { allianceId: host.id }, { fields: ['corporationId'] })).map((c) => c.corporationId);
+  return (await em.find(Corporation, { allianceId: host.id }, { fields: ['corporationId'] })).map(
+    (c) => c.corporationId,
+  );
 }
 
 export interface GuestView {
@@ -53,10 +62,18 @@ export interface GuestView {
   readonly createdAt: string;
 }
 
-export async function listGuests(em: EntityManager, host: Host, page: { cursor?: string | null | undefined; limit: number }): Promise<Page<GuestView>> {
+export async function listGuests(
+  em: EntityManager,
+  host: Host,
+  page: { cursor?: string | null | undefined; limit: number },
+): Promise<Page<GuestView>> {
   const rows = await em.find(
     User,
-    { clearanceLevel: { $lte: GUEST }, corporationId: { $in: await hostCorporations(em, host) }, ...(page.cursor ? { id: { $gt: page.cursor } } : {}) },
+    {
+      clearanceLevel: { $lte: GUEST },
+      corporationId: { $in: await hostCorporations(em, host) },
+      ...(page.cursor ? { id: { $gt: page.cursor } } : {}),
+    },
     { orderBy: { id: 'asc' }, limit: page.limit + 1 },
   );
   const { items, nextCursor } = toPage(rows, page.limit);
@@ -77,25 +94,42 @@ export async function listGuests(em: EntityManager, host: Host, page: { cursor?:
 /** Where the host's guests live: the corporation itself, or the alliance's executor corporation. */
 async function hostingCorporation(em: EntityManager, host: Host): Promise<number> {
   if (host.kind === 'corporation') return host.id;
-  const alliance = await em.findOne(Alliance, { allianceId: host.id }, { fields: ['executorCorporationId', 'ticker'] });
+  const alliance = await em.findOne(
+    Alliance,
+    { allianceId: host.id },
+    { fields: ['executorCorporationId', 'ticker'] },
+  );
   const executor = alliance?.executorCorporationId ?? null;
-  if (executor === null || !(await em.findOne(Corporation, { corporationId: executor }, { fields: ['id'] }))) {
-    throw new RuleViolationError(`alliance ${host.id} has no executor corporation in the directory to host guests (track it first)`);
+  if (
+    executor === null ||
+    !(await em.findOne(Corporation, { corporationId: executor }, { fields: ['id'] }))
+  ) {
+    throw new RuleViolationError(
+      `alliance ${host.id} has no executor corporation in the directory to host guests (track it first)`,
+    );
   }
   return executor;
 }
 
-export async function inviteGuest(em: EntityManager, host: Host, input: { characterId: number; characterName?: string | undefined }) {
+export async function inviteGuest(
+  em: EntityManager,
+  host: Host,
+  input: { characterId: number; characterName?: string | undefined },
+) {
   const corporationId = await hostingCorporation(em, host);
   let user = await em.findOne(User, { characterId: input.characterId });
   if (user && user.clearanceLevel > GUEST) {
-    throw new RuleViolationError(`${user.characterName} is a member (clearance ${user.clearanceLevel}), not a guest`);
+    throw new RuleViolationError(
+      `${user.characterName} is a member (clearance ${user.clearanceLevel}), not a guest`,
+    );
   }
   const before = user ? { corporationId: user.corporationId ?? null } : null;
-  if (user && user.corporationId === corporationId) return { user, before, createdUser: false, changed: false };
+  if (user && user.corporationId === corporationId)
+    return { user, before, createdUser: false, changed: false };
   const createdUser = !user;
   if (!user) {
-    if (!input.characterName) throw new RuleViolationError(`character ${input.characterId} never logged in: give characterName`);
+    if (!input.characterName)
+      throw new RuleViolationError(`character ${input.characterId} never logged in: give characterName`);
     user = em.create(User, {
       id: newId(),
       characterId: input.characterId,
@@ -115,7 +149,10 @@ export async function inviteGuest(em: EntityManager, host: Host, input: { charac
   try {
     await em.flush();
   } catch (error) {
-    throw asConflict(error, `character ${input.characterId} was recorded by another request at the same time`);
+    throw asConflict(
+      error,
+      `character ${input.characterId} was recorded by another request at the same time`,
+    );
   }
   return { user, before, createdUser, changed: true };
 }
@@ -123,7 +160,12 @@ export async function inviteGuest(em: EntityManager, host: Host, input: { charac
 export async function removeGuest(em: EntityManager, host: Host, userId: string) {
   const user = await em.findOne(User, { id: userId });
   const corporations = await hostCorporations(em, host);
-  if (!user || user.clearanceLevel > GUEST || user.corporationId == null || !corporations.includes(user.corporationId)) {
+  if (
+    !user ||
+    user.clearanceLevel > GUEST ||
+    user.corporationId == null ||
+    !corporations.includes(user.corporationId)
+  ) {
     throw new NotFoundError(`guest of ${hostName(host)}`, userId);
   }
   const before = { corporationId: user.corporationId };

@@ -21,7 +21,8 @@ export async function createToken(
   em: EntityManager,
   input: { userId: string; kind: 'application' | 'user'; comment: string; ttlSeconds: number | null },
 ): Promise<CreatedToken> {
-  if (!(await em.findOne(User, { id: input.userId }, { fields: ['id'] }))) throw new NotFoundError('user', input.userId);
+  if (!(await em.findOne(User, { id: input.userId }, { fields: ['id'] })))
+    throw new NotFoundError('user', input.userId);
   const secret = newSecret();
   const expiresAt = input.ttlSeconds === null ? null : new Date(Date.now() + input.ttlSeconds * 1000);
   const token = em.create(ApiToken, {
@@ -46,7 +47,8 @@ export async function verifyToken(em: EntityManager, secret: string, now = new D
   const token = await em.findOne(ApiToken, { secretHash: hashSecret(secret) });
   if (!token) return { ok: false, reason: 'unknown token' };
   if (token.revokedAt) return { ok: false, reason: 'token revoked' };
-  if (token.expiresAt && token.expiresAt.getTime() <= now.getTime()) return { ok: false, reason: 'token expired' };
+  if (token.expiresAt && token.expiresAt.getTime() <= now.getTime())
+    return { ok: false, reason: 'token expired' };
   const user = await em.findOne(User, { id: token.userId });
   if (!user) return { ok: false, reason: 'token owner no longer exists' };
   // Last use is advisory: one write a minute at most per token.

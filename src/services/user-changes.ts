@@ -51,6 +51,13 @@ export async function unlinkAccounts(em: EntityManager, user: User, request: Unl
   }
   const where = { userId: user.id, ...(request.target !== undefined ? { target: request.target } : {}) };
   const links = await em.find(TeamspeakLink, where);
-  const removed = links.length ? await em.nativeDelete(TeamspeakLink, { id: { $in: links.map((l) => l.id) } }) : 0;
-  return { removed, before: { teamspeak: links.map((l) => ({ target: l.target, clientDbId: l.clientDbId, uniqueId: l.uniqueId })) } };
+  const removed = links.length
+    ? await em.nativeDelete(TeamspeakLink, { id: { $in: links.map((l) => l.id) } })
+    : 0;
+  return {
+    removed,
+    before: {
+      teamspeak: links.map((l) => ({ target: l.target, clientDbId: l.clientDbId, uniqueId: l.uniqueId })),
+    },
+  };
 }

@@ -8,7 +8,9 @@ export async function affiliationFor(
   subject: { userId: string | null; corporationId: number | null },
 ): Promise<Affiliation> {
   const corporation =
-    subject.corporationId === null ? null : await em.findOne(Corporation, { corporationId: subject.corporationId }, { fields: ['allianceId'] });
+    subject.corporationId === null
+      ? null
+      : await em.findOne(Corporation, { corporationId: subject.corporationId }, { fields: ['allianceId'] });
   const allianceId = corporation?.allianceId ?? null;
   const coalitions = await em.find(Coalition, {}, { fields: ['id', 'allianceIds', 'corporationIds'] });
   const facts = coalitions.map((c) => ({

@@ -76,7 +76,11 @@ export async function rebuildAutogroups(em: EntityManager): Promise<AutogroupReb
     await tx.flush();
 
     const autoIds = [...byKey.values()].map((g) => g.id);
-    const current = await tx.find(GroupMember, { groupId: { $in: autoIds } }, { fields: ['id', 'groupId', 'userId'] });
+    const current = await tx.find(
+      GroupMember,
+      { groupId: { $in: autoIds } },
+      { fields: ['id', 'groupId', 'userId'] },
+    );
     const currentPairs = new Map(current.map((m) => [`${m.groupId}/${m.userId}`, m]));
     const wantedPairs = new Set<string>();
     let added = 0;

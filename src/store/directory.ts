@@ -1,5 +1,12 @@
 import type { EntityManager } from '@mikro-orm/core';
-import type { AllianceFacts, CoalitionFacts, CorporationFacts, Directory, GroupFacts, UserFacts } from '../domain/index.ts';
+import type {
+  AllianceFacts,
+  CoalitionFacts,
+  CorporationFacts,
+  Directory,
+  GroupFacts,
+  UserFacts,
+} from '../domain/index.ts';
 import { Alliance, Coalition, Corporation, Group, GroupMember, User } from './entities/index.ts';
 
 /**
@@ -8,7 +15,20 @@ import { Alliance, Coalition, Corporation, Group, GroupMember, User } from './en
  */
 export async function loadDirectory(em: EntityManager): Promise<Directory> {
   const [users, corporations, alliances, coalitions, groups, members] = await Promise.all([
-    em.find(User, {}, { fields: ['id', 'characterId', 'characterName', 'corporationId', 'clearanceLevel', 'authorizedToLogin'] }),
+    em.find(
+      User,
+      {},
+      {
+        fields: [
+          'id',
+          'characterId',
+          'characterName',
+          'corporationId',
+          'clearanceLevel',
+          'authorizedToLogin',
+        ],
+      },
+    ),
     em.find(Corporation, {}),
     em.find(Alliance, {}),
     em.find(Coalition, {}),
@@ -31,7 +51,12 @@ export async function loadDirectory(em: EntityManager): Promise<Directory> {
   };
 }
 
-export function toUserFacts(u: Pick<User, 'id' | 'characterId' | 'characterName' | 'corporationId' | 'clearanceLevel' | 'authorizedToLogin'>): UserFacts {
+export function toUserFacts(
+  u: Pick<
+    User,
+    'id' | 'characterId' | 'characterName' | 'corporationId' | 'clearanceLevel' | 'authorizedToLogin'
+  >,
+): UserFacts {
   return {
     id: u.id,
     characterId: u.characterId,
@@ -43,7 +68,13 @@ export function toUserFacts(u: Pick<User, 'id' | 'characterId' | 'characterName'
 }
 
 export function toGroupFacts(g: Group): GroupFacts {
-  return { id: g.id, name: g.name, kind: g.kind, authorizedToLogin: g.authorizedToLogin ?? null, ownerId: g.ownerId ?? null };
+  return {
+    id: g.id,
+    name: g.name,
+    kind: g.kind,
+    authorizedToLogin: g.authorizedToLogin ?? null,
+    ownerId: g.ownerId ?? null,
+  };
 }
 
 export function toCorporationFacts(c: Corporation): CorporationFacts {

@@ -29,7 +29,8 @@ export class RuleViolationError extends StoreError {
 
 /** Turns a driver's unique violation (PostgreSQL 23505, MongoDB 11000) into a ConflictError. */
 export function asConflict(error: unknown, message: string): unknown {
-  if (error instanceof UniqueConstraintViolationException) return new ConflictError(message, { cause: error });
+  if (error instanceof UniqueConstraintViolationException)
+    return new ConflictError(message, { cause: error });
   return error;
 }
 

@@ -90,7 +90,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       migrations: { ...migrations, ...(options.schema ? { schema: options.schema } : {}) },
       pool: { min: 0, max: 10 },
     } as Options);
-    return wrap(kind, orm as unknown as MikroORM, null, () => runSqlMigrations(orm as unknown as MikroORM, options.schema));
+    return wrap(kind, orm as unknown as MikroORM, null, () =>
+      runSqlMigrations(orm as unknown as MikroORM, options.schema),
+    );
   }
 
   const { PGlite } = await import('@electric-sql/pglite');
@@ -111,10 +113,16 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     extensions: [Migrator],
     migrations,
   } as Options);
-  return wrap(kind, orm as unknown as MikroORM, pglite, () => runSqlMigrations(orm as unknown as MikroORM), async () => {
-    await pglite.close();
-    unlock();
-  });
+  return wrap(
+    kind,
+    orm as unknown as MikroORM,
+    pglite,
+    () => runSqlMigrations(orm as unknown as MikroORM),
+    async () => {
+      await pglite.close();
+      unlock();
+    },
+  );
 }
 
 async function runSqlMigrations(orm: MikroORM, schema?: string): Promise<string[]> {

@@ -6,7 +6,10 @@ import type { EntityManager } from '@mikro-orm/core';
  * multi-step write it does (bootstrap, autogroup rebuild, deletions) is idempotent and re-run by
  * the next start or job, so a crash in between leaves nothing a later run does not finish.
  */
-export async function inTransaction<T>(em: EntityManager, work: (tx: EntityManager) => Promise<T>): Promise<T> {
+export async function inTransaction<T>(
+  em: EntityManager,
+  work: (tx: EntityManager) => Promise<T>,
+): Promise<T> {
   if (em.config.get('implicitTransactions') === false) {
     const result = await work(em);
     await em.flush();

@@ -72,7 +72,8 @@ export function createReconciler(
   const instanceId = options.instanceId ?? newId();
   const now = options.now ?? (() => new Date());
   const leaseTtlMs = options.leaseTtlMs ?? 15 * 60_000;
-  const find = (platform: Platform, name: string) => targets.find((t) => t.platform === platform && t.name === name);
+  const find = (platform: Platform, name: string) =>
+    targets.find((t) => t.platform === platform && t.name === name);
   // The database lease keeps two daemons apart, but it is held per daemon (instanceId), so it
   // would let two runs of one daemon through; these are the leases this daemon's runs hold now.
   const running = new Set<string>();
@@ -162,13 +163,18 @@ export function createReconciler(
     // A long run (a big guild at Discord's member-edit pace) renews its lease so it never lapses mid-run.
     const renewal = dryRun
       ? null
-      : setInterval(() => void acquireLease(db.fork(), leaseId, instanceId, leaseTtlMs).catch(() => undefined), leaseTtlMs / 3);
+      : setInterval(
+          () => void acquireLease(db.fork(), leaseId, instanceId, leaseTtlMs).catch(() => undefined),
+          leaseTtlMs / 3,
+        );
     renewal?.unref();
     let outcome: RunResult;
     try {
       await db.fork().persist(run).flush();
       // The adapters log with loggers of their own: the context gives their lines the runId too.
-      outcome = await withLogContext({ runId }, () => reconcile(target, runId, dryRun, runOptions.force ?? false, log));
+      outcome = await withLogContext({ runId }, () =>
+        reconcile(target, runId, dryRun, runOptions.force ?? false, log),
+      );
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       log.error({ err: error }, 'sync run failed');
@@ -181,16 +187,29 @@ export function createReconciler(
       }
     }
     outcome = { ...outcome, runId, callsIssued: target.callsIssued() - callsBefore };
-    await recordRun(outcome, dryRun).catch((error: unknown) => log.error({ err: error }, 'could not record the run'));
+    await recordRun(outcome, dryRun).catch((error: unknown) =>
+      log.error({ err: error }, 'could not record the run'),
+    );
     events.emit('sync:finished', { ...outcome, seconds: (now().getTime() - startedAt.getTime()) / 1000 });
     log.info(
-      { status: outcome.status, calls: outcome.callsIssued, plan: outcome.plan?.counts, reason: outcome.reason ?? undefined },
+      {
+        status: outcome.status,
+        calls: outcome.callsIssued,
+        plan: outcome.plan?.counts,
+        reason: outcome.reason ?? undefined,
+      },
       `sync run ${outcome.status}`,
     );
     return outcome;
   }
 
-  async function reconcile(target: PlatformTarget, runId: string, dryRun: boolean, force: boolean, log: Logger): Promise<RunResult> {
+  async function reconcile(
+    target: PlatformTarget,
+    runId: string,
+    dryRun: boolean,
+    force: boolean,
+    log: Logger,
+  ): Promise<RunResult> {
     const { platform, name } = target;
     const inputs = await loadSyncInputs(db.fork(), platform, name);
     const desired = desiredState(platform, inputs.dir, inputs.mappings, inputs.accountOf, inputs.membersOf);
@@ -203,7 +222,8 @@ export function createReconciler(
     const ids = new Map(desired.groups.map((g) => [g.mappingId, g.platformGroupId]));
     for (const adoption of groupPlan.adopts) ids.set(adoption.mappingId, adoption.platformGroupId);
     if (!dryRun) {
-      for (const adoption of groupPlan.adopts) await saveGroupId(adoption.mappingId, adoption.platformGroupId);
+      for (const adoption of groupPlan.adopts)
+        await saveGroupId(adoption.mappingId, adoption.platformGroupId);
       for (const creation of groupPlan.creates) {
         try {
           const created = await target.createGroup(creation.name, `Roster sync run ${runId}`);
@@ -224,12 +244,29 @@ export function createReconciler(
     }
 
     // Pass 2: memberships, observed once per managed group.
-    const resolved: DesiredGroup[] = desired.groups.map((g) => ({ ...g, platformGroupId: ids.get(g.mappingId) ?? null }));
+    const resolved: DesiredGroup[] = desired.groups.map((g) => ({
+      ...g,
+      platformGroupId: ids.get(g.mappingId) ?? null,
+    }));
     const managedIds = resolved.flatMap((g) => (g.platformGroupId ? [g.platformGroupId] : []));
     const observed = await target.observe(managedIds);
-    const fullPlan = planWith(inputs, resolved, platformGroups, observed.members, observed.nicknames, platform, name, desired.nicknames);
+    const fullPlan = planWith(
+      inputs,
+      resolved,
+      platformGroups,
+      observed.members,
+      observed.nicknames,
+      platform,
+      name,
+      desired.nicknames,
+    );
     // The group phase is reported as pass 1 planned it (in a real run it is already applied).
-    const summary = summarizePlan({ ...fullPlan, creates: groupPlan.creates, adopts: groupPlan.adopts, renames: groupPlan.renames });
+    const summary = summarizePlan({
+      ...fullPlan,
+      creates: groupPlan.creates,
+      adopts: groupPlan.adopts,
+      renames: groupPlan.renames,
+    });
     if (dryRun) return { ...base, status: 'planned', plan: summary, report: null, reason: null, errors };
 
     const verdict = guard(fullPlan, options);
@@ -241,7 +278,9 @@ export function createReconciler(
 
     const report = await target.apply({
       runId,
-      adds: fullPlan.adds.flatMap((d) => (d.platformGroupId ? [{ groupId: d.platformGroupId, accountIds: d.accountIds }] : [])),
+      adds: fullPlan.adds.flatMap((d) =>
+        d.platformGroupId ? [{ groupId: d.platformGroupId, accountIds: d.accountIds }] : [],
+      ),
       removes: fullPlan.removes.map((d) => ({ groupId: d.platformGroupId!, accountIds: d.accountIds })),
       nicknames: fullPlan.nicknames.map((n) => ({ accountId: n.accountId, nickname: n.to })),
       reason: `Roster sync run ${runId}`,
@@ -251,7 +290,14 @@ export function createReconciler(
     if (fullPlan.drift.added + fullPlan.drift.removed > 0) {
       log.warn({ drift: fullPlan.drift }, 'reverted changes made by hand on the platform');
     }
-    return { ...base, status: allErrors.length ? 'failed' : 'applied', plan: summary, report, reason: allErrors[0] ?? null, errors: allErrors };
+    return {
+      ...base,
+      status: allErrors.length ? 'failed' : 'applied',
+      plan: summary,
+      report,
+      reason: allErrors[0] ?? null,
+      errors: allErrors,
+    };
   }
 
   function planWith(
@@ -301,13 +347,19 @@ export function createReconciler(
     await em.nativeDelete(PendingRemoval, { platform, target: name });
     const pending = [...plan.pendingRemovals].flatMap(([key, since]) => {
       const [platformGroupId, accountId] = key.split('/') as [string, string];
-      const applied = complete && plan.removes.some((r) => r.platformGroupId === platformGroupId && r.accountIds.includes(accountId));
-      return applied ? [] : [{ id: newId(), platform, target: name, platformGroupId, accountId, firstPlannedAt: since }];
+      const applied =
+        complete &&
+        plan.removes.some((r) => r.platformGroupId === platformGroupId && r.accountIds.includes(accountId));
+      return applied
+        ? []
+        : [{ id: newId(), platform, target: name, platformGroupId, accountId, firstPlannedAt: since }];
     });
     if (pending.length) await em.insertMany(PendingRemoval, pending);
 
     // Only skipped membership changes matter here; a skipped nickname (no groupId) changes no group.
-    const skipped = new Set(report.skipped.flatMap((s) => (s.groupId ? [`${s.groupId}/${s.accountId}`] : [])));
+    const skipped = new Set(
+      report.skipped.flatMap((s) => (s.groupId ? [`${s.groupId}/${s.accountId}`] : [])),
+    );
     const members: Record<string, string[]> = {};
     for (const groupId of managedIds) {
       const set = new Set(observed.get(groupId) ?? []);
@@ -316,7 +368,8 @@ export function createReconciler(
           for (const account of add.accountIds) if (!skipped.has(`${groupId}/${account}`)) set.add(account);
         }
         for (const remove of plan.removes.filter((r) => r.platformGroupId === groupId)) {
-          for (const account of remove.accountIds) if (!skipped.has(`${groupId}/${account}`)) set.delete(account);
+          for (const account of remove.accountIds)
+            if (!skipped.has(`${groupId}/${account}`)) set.delete(account);
         }
       }
       members[groupId] = [...set];
@@ -358,4 +411,3 @@ export function createReconciler(
     target: find,
   });
 }
-

@@ -6,11 +6,7 @@ import { loadSyncInputs } from './inputs.ts';
 import type { Platform } from './target.ts';
 
 export type ExplainReason =
-  | 'member'
-  | 'not-a-member'
-  | 'not-linked'
-  | 'login-not-authorized'
-  | 'removal-held';
+  'member' | 'not-a-member' | 'not-linked' | 'login-not-authorized' | 'removal-held';
 
 export interface GroupExplanation {
   readonly groupId: string;
@@ -43,21 +39,37 @@ export function explainUser(
   const account = accountOf.get(userId) ?? null;
   const login: LoginDecision | undefined = desired.login.get(userId);
   return desired.groups.map((g): GroupExplanation => {
-    const base = { groupId: g.groupId, groupName: g.groupName, displayName: g.displayName, platformGroupId: g.platformGroupId, mode: g.mode };
+    const base = {
+      groupId: g.groupId,
+      groupName: g.groupName,
+      displayName: g.displayName,
+      platformGroupId: g.platformGroupId,
+      mode: g.mode,
+    };
     const isMember = (membersOf.get(g.groupId) ?? []).includes(userId);
     let reason: ExplainReason;
     let detail: string;
     if (!isMember) [reason, detail] = ['not-a-member', `not a member of ${g.groupName}`];
-    else if (account === null) [reason, detail] = ['not-linked', `no ${platform} account linked on this target`];
+    else if (account === null)
+      [reason, detail] = ['not-linked', `no ${platform} account linked on this target`];
     else if (login && !login.allowed) {
       reason = 'login-not-authorized';
-      detail = login.reason === 'denied' ? `login denied by ${login.by}` : 'login not authorized (no authorization anywhere in the cascade)';
+      detail =
+        login.reason === 'denied'
+          ? `login denied by ${login.by}`
+          : 'login not authorized (no authorization anywhere in the cascade)';
     } else return { ...base, shouldHave: true, reason: 'member', detail: `member of ${g.groupName}` };
     // The account may still hold the group while its removal waits out sync.removalGraceMinutes.
-    const since = account && g.platformGroupId ? pendingRemovals.get(`${g.platformGroupId}/${account}`) : undefined;
+    const since =
+      account && g.platformGroupId ? pendingRemovals.get(`${g.platformGroupId}/${account}`) : undefined;
     if (since && since.getTime() + removalGraceMs > Date.now()) {
       const until = new Date(since.getTime() + removalGraceMs).toISOString();
-      return { ...base, shouldHave: false, reason: 'removal-held', detail: `${detail}; removal held until ${until}` };
+      return {
+        ...base,
+        shouldHave: false,
+        reason: 'removal-held',
+        detail: `${detail}; removal held until ${until}`,
+      };
     }
     return { ...base, shouldHave: false, reason, detail };
   });
@@ -75,6 +87,15 @@ export async function explain(
   if (!user) throw new NotFoundError('user', userId);
   return {
     affiliation: affiliationOf(user, inputs.dir),
-    groups: explainUser(userId, platform, inputs.dir, inputs.mappings, inputs.accountOf, inputs.membersOf, inputs.pendingRemovals, removalGraceMs),
+    groups: explainUser(
+      userId,
+      platform,
+      inputs.dir,
+      inputs.mappings,
+      inputs.accountOf,
+      inputs.membersOf,
+      inputs.pendingRemovals,
+      removalGraceMs,
+    ),
   };
 }

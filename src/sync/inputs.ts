@@ -1,7 +1,14 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { Directory } from '../domain/index.ts';
 import { loadDirectory } from '../store/directory.ts';
-import { GroupMapping, GroupMember, PendingRemoval, SyncSnapshot, TeamspeakLink, User } from '../store/entities/index.ts';
+import {
+  GroupMapping,
+  GroupMember,
+  PendingRemoval,
+  SyncSnapshot,
+  TeamspeakLink,
+  User,
+} from '../store/entities/index.ts';
 import type { MappingFacts } from './desired.ts';
 import type { Platform } from './target.ts';
 
@@ -19,12 +26,18 @@ export interface SyncInputs {
 
 export const snapshotId = (platform: Platform, target: string) => `${platform}:${target}`;
 
-export async function loadSyncInputs(em: EntityManager, platform: Platform, target: string): Promise<SyncInputs> {
+export async function loadSyncInputs(
+  em: EntityManager,
+  platform: Platform,
+  target: string,
+): Promise<SyncInputs> {
   const mappingRows = await em.find(GroupMapping, { platform, target }, { orderBy: { id: 'asc' } });
   const groupIds = [...new Set(mappingRows.map((m) => m.groupId))];
   const [dir, members, pending, snapshot, accountOf] = await Promise.all([
     loadDirectory(em),
-    groupIds.length ? em.find(GroupMember, { groupId: { $in: groupIds } }, { fields: ['groupId', 'userId'] }) : [],
+    groupIds.length
+      ? em.find(GroupMember, { groupId: { $in: groupIds } }, { fields: ['groupId', 'userId'] })
+      : [],
     em.find(PendingRemoval, { platform, target }),
     em.findOne(SyncSnapshot, { id: snapshotId(platform, target) }),
     loadAccounts(em, platform, target),
@@ -53,7 +66,11 @@ export async function loadSyncInputs(em: EntityManager, platform: Platform, targ
   };
 }
 
-async function loadAccounts(em: EntityManager, platform: Platform, target: string): Promise<Map<string, string>> {
+async function loadAccounts(
+  em: EntityManager,
+  platform: Platform,
+  target: string,
+): Promise<Map<string, string>> {
   if (platform === 'teamspeak') {
     const links = await em.find(TeamspeakLink, { target }, { fields: ['userId', 'clientDbId'] });
     return new Map(links.map((l) => [l.userId, l.clientDbId]));

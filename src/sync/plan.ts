@@ -35,9 +35,21 @@ export interface PlanInput {
   readonly lastApplied: ReadonlyMap<string, ReadonlySet<string>> | null;
 }
 
-export interface GroupCreation { readonly mappingId: string; readonly name: string }
-export interface GroupAdoption { readonly mappingId: string; readonly platformGroupId: string; readonly name: string }
-export interface GroupRename { readonly mappingId: string; readonly platformGroupId: string; readonly from: string; readonly to: string }
+export interface GroupCreation {
+  readonly mappingId: string;
+  readonly name: string;
+}
+export interface GroupAdoption {
+  readonly mappingId: string;
+  readonly platformGroupId: string;
+  readonly name: string;
+}
+export interface GroupRename {
+  readonly mappingId: string;
+  readonly platformGroupId: string;
+  readonly from: string;
+  readonly to: string;
+}
 
 export interface MembershipDelta {
   readonly mappingId: string;
@@ -62,7 +74,11 @@ export interface Plan {
   readonly adds: readonly MembershipDelta[];
   readonly removes: readonly MembershipDelta[];
   readonly heldRemovals: readonly HeldRemoval[];
-  readonly nicknames: readonly { readonly accountId: string; readonly from: string | null; readonly to: string }[];
+  readonly nicknames: readonly {
+    readonly accountId: string;
+    readonly from: string | null;
+    readonly to: string;
+  }[];
   /** Accounts that should get a group but are not on the platform (e.g. not in the Discord guild). */
   readonly absentAccounts: number;
   /** Changes that undo a hand edit on the platform since Roster's last applied run. */
@@ -82,8 +98,13 @@ export const removalKey = (platformGroupId: string, accountId: string) => `${pla
 export function plan(input: PlanInput): Plan {
   const byId = new Map(input.platformGroups.map((g) => [g.id, g]));
   const byName = new Map<string, PlatformGroup>();
-  for (const g of input.platformGroups) if (g.adoptable !== false && !byName.has(g.name)) byName.set(g.name, g);
-  const claimed = new Set(input.desired.flatMap((d) => (d.platformGroupId && byId.has(d.platformGroupId) ? [d.platformGroupId] : [])));
+  for (const g of input.platformGroups)
+    if (g.adoptable !== false && !byName.has(g.name)) byName.set(g.name, g);
+  const claimed = new Set(
+    input.desired.flatMap((d) =>
+      d.platformGroupId && byId.has(d.platformGroupId) ? [d.platformGroupId] : [],
+    ),
+  );
 
   const creates: GroupCreation[] = [];
   const adopts: GroupAdoption[] = [];
@@ -97,7 +118,8 @@ export function plan(input: PlanInput): Plan {
   const drift = { added: 0, removed: 0 };
 
   for (const group of input.desired) {
-    let platformGroupId = group.platformGroupId && byId.has(group.platformGroupId) ? group.platformGroupId : null;
+    let platformGroupId =
+      group.platformGroupId && byId.has(group.platformGroupId) ? group.platformGroupId : null;
     if (platformGroupId === null) {
       // Adopting by exact name makes creation idempotent across crashes: a group created just
       // before a crash, whose id was never saved, is found again instead of created twice.
@@ -110,10 +132,18 @@ export function plan(input: PlanInput): Plan {
         creates.push({ mappingId: group.mappingId, name: group.displayName });
       }
     } else if (byId.get(platformGroupId)!.name !== group.displayName) {
-      renames.push({ mappingId: group.mappingId, platformGroupId, from: byId.get(platformGroupId)!.name, to: group.displayName });
+      renames.push({
+        mappingId: group.mappingId,
+        platformGroupId,
+        from: byId.get(platformGroupId)!.name,
+        to: group.displayName,
+      });
     }
 
-    const observed = platformGroupId === null ? new Set<string>() : (input.observed.get(platformGroupId) ?? new Set<string>());
+    const observed =
+      platformGroupId === null
+        ? new Set<string>()
+        : (input.observed.get(platformGroupId) ?? new Set<string>());
     const last = platformGroupId === null ? undefined : input.lastApplied?.get(platformGroupId);
     const toAdd: string[] = [];
     for (const account of group.members) {
@@ -140,7 +170,8 @@ export function plan(input: PlanInput): Plan {
       if (dueAt.getTime() <= input.now.getTime()) toRemove.push(account);
       else heldRemovals.push({ mappingId: group.mappingId, platformGroupId, accountId: account, dueAt });
     }
-    if (toRemove.length) removes.push({ mappingId: group.mappingId, platformGroupId, accountIds: toRemove.sort() });
+    if (toRemove.length)
+      removes.push({ mappingId: group.mappingId, platformGroupId, accountIds: toRemove.sort() });
   }
 
   const nicknames: Plan['nicknames'][number][] = [];
@@ -168,4 +199,5 @@ export function plan(input: PlanInput): Plan {
   };
 }
 
-export const countAccounts = (deltas: readonly MembershipDelta[]) => deltas.reduce((n, d) => n + d.accountIds.length, 0);
+export const countAccounts = (deltas: readonly MembershipDelta[]) =>
+  deltas.reduce((n, d) => n + d.accountIds.length, 0);

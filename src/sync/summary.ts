@@ -19,9 +19,22 @@ export interface PlanSummary {
   readonly creates: readonly { mappingId: string; name: string }[];
   readonly adopts: readonly { mappingId: string; platformGroupId: string; name: string }[];
   readonly renames: readonly { mappingId: string; platformGroupId: string; from: string; to: string }[];
-  readonly adds: readonly { mappingId: string; platformGroupId: string | null; accountIds: readonly string[] }[];
-  readonly removes: readonly { mappingId: string; platformGroupId: string | null; accountIds: readonly string[] }[];
-  readonly heldRemovals: readonly { mappingId: string; platformGroupId: string; accountId: string; dueAt: string }[];
+  readonly adds: readonly {
+    mappingId: string;
+    platformGroupId: string | null;
+    accountIds: readonly string[];
+  }[];
+  readonly removes: readonly {
+    mappingId: string;
+    platformGroupId: string | null;
+    accountIds: readonly string[];
+  }[];
+  readonly heldRemovals: readonly {
+    mappingId: string;
+    platformGroupId: string;
+    accountId: string;
+    dueAt: string;
+  }[];
   readonly nicknames: readonly { accountId: string; from: string | null; to: string }[];
 }
 
@@ -52,14 +65,20 @@ export function summarizePlan(plan: Plan): PlanSummary {
 }
 
 /** A dry run as lines a person reads. */
-export function formatPlan(summary: PlanSummary, groupName: (mappingId: string) => string = (id) => id): string[] {
+export function formatPlan(
+  summary: PlanSummary,
+  groupName: (mappingId: string) => string = (id) => id,
+): string[] {
   const lines = [`plan for ${summary.platform} target "${summary.target}":`];
   for (const c of summary.creates) lines.push(`  create group "${c.name}"`);
   for (const a of summary.adopts) lines.push(`  adopt existing group "${a.name}" (id ${a.platformGroupId})`);
   for (const r of summary.renames) lines.push(`  rename "${r.from}" -> "${r.to}"`);
-  for (const a of summary.adds) lines.push(`  add ${a.accountIds.length} to ${groupName(a.mappingId)}: ${a.accountIds.join(', ')}`);
-  for (const r of summary.removes) lines.push(`  remove ${r.accountIds.length} from ${groupName(r.mappingId)}: ${r.accountIds.join(', ')}`);
-  for (const h of summary.heldRemovals) lines.push(`  hold removal of ${h.accountId} from ${groupName(h.mappingId)} until ${h.dueAt}`);
+  for (const a of summary.adds)
+    lines.push(`  add ${a.accountIds.length} to ${groupName(a.mappingId)}: ${a.accountIds.join(', ')}`);
+  for (const r of summary.removes)
+    lines.push(`  remove ${r.accountIds.length} from ${groupName(r.mappingId)}: ${r.accountIds.join(', ')}`);
+  for (const h of summary.heldRemovals)
+    lines.push(`  hold removal of ${h.accountId} from ${groupName(h.mappingId)} until ${h.dueAt}`);
   for (const n of summary.nicknames) lines.push(`  nickname ${n.accountId}: "${n.from ?? ''}" -> "${n.to}"`);
   if (lines.length === 1) lines.push('  nothing to do');
   return lines;

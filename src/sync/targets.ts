@@ -11,7 +11,11 @@ export interface ConfiguredTargets {
 /** One adapter per configured target; none when a platform has no targets (disabled). */
 export function createTargets(config: Config, logger: Logger): ConfiguredTargets {
   return {
-    teamspeak: config.teamspeak.targets.map((t) => createTeamspeakTarget(t, logger.child({ platform: 'teamspeak', target: t.name }))),
-    discord: config.discord.targets.map((t) => createDiscordTarget(t, logger.child({ platform: 'discord', target: t.name }))),
+    teamspeak: config.teamspeak.targets.map((t) =>
+      createTeamspeakTarget(t, logger.child({ platform: 'teamspeak', target: t.name })),
+    ),
+    discord: config.discord.targets.map((t) =>
+      createDiscordTarget(t, logger.child({ platform: 'discord', target: t.name })),
+    ),
   };
 }

@@ -5,7 +5,14 @@ import { GUEST } from '../../src/domain/index.ts';
 import { createToken } from '../../src/services/tokens.ts';
 import { startTestApi, type TestApi } from '../support/api.ts';
 import { MemoryTarget } from '../support/memory-target.ts';
-import { addAlliance, addCoalition, addCorporation, addGroup, addUser, freshCharacterId } from '../support/rows.ts';
+import {
+  addAlliance,
+  addCoalition,
+  addCorporation,
+  addGroup,
+  addUser,
+  freshCharacterId,
+} from '../support/rows.ts';
 
 /**
  * Every procedure of the router, for actors of levels -1, 0, 2, 4, 8, 9 and 10 (and anonymous),
@@ -28,7 +35,17 @@ const CORP_B = 98_700_002; // ALLIANCE_X
 const CORP_C = 98_700_003; // no alliance
 const CORP_D = 98_700_004; // ALLIANCE_Y, its executor
 
-type Relation = 'none' | 'self' | 'sameCorp' | 'sameAlliance' | 'other' | 'owner' | 'nonOwner' | 'root' | 'guests' | 'application';
+type Relation =
+  | 'none'
+  | 'self'
+  | 'sameCorp'
+  | 'sameAlliance'
+  | 'other'
+  | 'owner'
+  | 'nonOwner'
+  | 'root'
+  | 'guests'
+  | 'application';
 type Expect = boolean | 'not-forbidden' | 'NOT_FOUND';
 
 interface Actor {
@@ -51,10 +68,17 @@ interface Entry {
 /** Read distance of each relation: 0 self, 1 corporation, 3 alliance, 7 anyone. */
 const DISTANCE: Partial<Record<Relation, number>> = { self: 0, sameCorp: 1, sameAlliance: 3, other: 7 };
 const anyone = (): Expect => true;
-const min = (n: number) => (level: number): Expect => level >= n;
+const min =
+  (n: number) =>
+  (level: number): Expect =>
+    level >= n;
 const read = (level: number, r: Relation): Expect => level >= 0 && level >= DISTANCE[r]!;
-const write = (level: number, r: Relation): Expect => level >= 0 && (r === 'self' || level >= DISTANCE[r]! + 1);
-const ownerOr = (n: number) => (level: number, r: Relation): Expect => level >= 0 && (r === 'owner' || level >= n);
+const write = (level: number, r: Relation): Expect =>
+  level >= 0 && (r === 'self' || level >= DISTANCE[r]! + 1);
+const ownerOr =
+  (n: number) =>
+  (level: number, r: Relation): Expect =>
+    level >= 0 && (r === 'owner' || level >= n);
 const users: Relation[] = ['self', 'sameCorp', 'sameAlliance', 'other'];
 const corporations: Relation[] = ['sameCorp', 'sameAlliance', 'other'];
 const alliances: Relation[] = ['sameAlliance', 'other'];
@@ -80,7 +104,11 @@ class Fixtures {
   }
 
   /** A fresh level-0 user in the relation to the actor (or the actor itself, or root). */
-  async user(actor: Actor, r: Relation, fields: { clearanceLevel?: number; corporationId?: number } = {}): Promise<string> {
+  async user(
+    actor: Actor,
+    r: Relation,
+    fields: { clearanceLevel?: number; corporationId?: number } = {},
+  ): Promise<string> {
     if (r === 'self') return actor.id;
     if (r === 'root') return this.api.rootId;
     const em = this.api.t.db.fork();
@@ -95,7 +123,9 @@ class Fixtures {
 
   async group(actor: Actor, r: Relation = 'nonOwner', members: string[] = []): Promise<string> {
     const em = this.api.t.db.fork();
-    const group = addGroup(em, `Matrix group ${this.seq()}`, members, { ownerId: r === 'owner' ? actor.id : this.api.rootId });
+    const group = addGroup(em, `Matrix group ${this.seq()}`, members, {
+      ownerId: r === 'owner' ? actor.id : this.api.rootId,
+    });
     await em.flush();
     return group.id;
   }
@@ -108,7 +138,9 @@ class Fixtures {
   }
 
   async token(userId: string): Promise<string> {
-    return (await createToken(this.api.t.db.fork(), { userId, kind: 'user', comment: 'matrix', ttlSeconds: 3600 })).id;
+    return (
+      await createToken(this.api.t.db.fork(), { userId, kind: 'user', comment: 'matrix', ttlSeconds: 3600 })
+    ).id;
   }
 }
 
@@ -125,11 +157,23 @@ const matrix: Record<string, Entry> = {
   'group.list': { allow: min(0), input: () => ({}) },
   'group.get': { allow: min(0), input: async (f, a) => ({ id: await f.group(a) }) },
   'group.create': { allow: min(1), input: (f) => ({ name: `Matrix created ${f.seq()}` }) },
-  'group.update': { on: owners, allow: ownerOr(9), input: async (f, a, r) => ({ id: await f.group(a, r), description: 'changed' }) },
+  'group.update': {
+    on: owners,
+    allow: ownerOr(9),
+    input: async (f, a, r) => ({ id: await f.group(a, r), description: 'changed' }),
+  },
   'group.map': { allow: min(9), input: async (f, a) => ({ id: await f.group(a), ...ts }) },
   'group.unmap': { allow: min(9), input: async (f, a) => ({ id: await f.group(a), ...ts }) },
-  'group.addMembers': { on: owners, allow: ownerOr(9), input: async (f, a, r) => ({ id: await f.group(a, r), userIds: [a.id] }) },
-  'group.removeMembers': { on: owners, allow: ownerOr(9), input: async (f, a, r) => ({ id: await f.group(a, r, [a.id]), userIds: [a.id] }) },
+  'group.addMembers': {
+    on: owners,
+    allow: ownerOr(9),
+    input: async (f, a, r) => ({ id: await f.group(a, r), userIds: [a.id] }),
+  },
+  'group.removeMembers': {
+    on: owners,
+    allow: ownerOr(9),
+    input: async (f, a, r) => ({ id: await f.group(a, r, [a.id]), userIds: [a.id] }),
+  },
   'group.delete': { on: owners, allow: ownerOr(9), input: async (f, a, r) => ({ id: await f.group(a, r) }) },
 
   'sync.plan': { allow: min(9), input: () => ts },
@@ -137,7 +181,11 @@ const matrix: Record<string, Entry> = {
   'sync.force': { allow: min(10), input: () => ts },
   'sync.runs': { allow: min(9), input: () => ({}) },
   'sync.status': { allow: min(9) },
-  'sync.explain': { on: users, allow: read, input: async (f, a, r) => ({ ...ts, userId: await f.user(a, r) }) },
+  'sync.explain': {
+    on: users,
+    allow: read,
+    input: async (f, a, r) => ({ ...ts, userId: await f.user(a, r) }),
+  },
 
   'token.list': { allow: min(0) },
   'token.create': {
@@ -152,60 +200,135 @@ const matrix: Record<string, Entry> = {
     input: async (f, a, r) => ({ id: await f.token(r === 'self' ? a.id : await f.user(a, 'other')) }),
   },
 
-  'user.list': { on: ['none', 'guests'], allow: (l, r) => (r === 'guests' ? l >= 2 : l >= 0), input: (_f, _a, r) => ({ includeGuests: r === 'guests' }) },
+  'user.list': {
+    on: ['none', 'guests'],
+    allow: (l, r) => (r === 'guests' ? l >= 2 : l >= 0),
+    input: (_f, _a, r) => ({ includeGuests: r === 'guests' }),
+  },
   'user.get': { on: users, allow: read, input: async (f, a, r) => ({ id: await f.user(a, r) }) },
-  'user.setClearance': { on: users, allow: (l, r) => r !== 'self' && write(l, r), input: async (f, a, r) => ({ id: await f.user(a, r), level: 1 }) },
-  'user.setAuthorizedToLogin': { on: users, allow: (l, r) => r !== 'self' && write(l, r), input: async (f, a, r) => ({ id: await f.user(a, r), authorizedToLogin: true }) },
-  'user.delete': { on: ['self', 'other', 'root'], allow: (l, r) => r === 'other' && l >= 9, input: async (f, a, r) => ({ id: await f.user(a, r) }) },
-  'user.unlink': { on: users, allow: write, input: async (f, a, r) => ({ id: await f.user(a, r), platform: 'discord' }) },
+  'user.setClearance': {
+    on: users,
+    allow: (l, r) => r !== 'self' && write(l, r),
+    input: async (f, a, r) => ({ id: await f.user(a, r), level: 1 }),
+  },
+  'user.setAuthorizedToLogin': {
+    on: users,
+    allow: (l, r) => r !== 'self' && write(l, r),
+    input: async (f, a, r) => ({ id: await f.user(a, r), authorizedToLogin: true }),
+  },
+  'user.delete': {
+    on: ['self', 'other', 'root'],
+    allow: (l, r) => r === 'other' && l >= 9,
+    input: async (f, a, r) => ({ id: await f.user(a, r) }),
+  },
+  'user.unlink': {
+    on: users,
+    allow: write,
+    input: async (f, a, r) => ({ id: await f.user(a, r), platform: 'discord' }),
+  },
 
   'corporation.list': { allow: min(0), input: () => ({}) },
   'corporation.get': { allow: min(0), input: () => ({ corporationId: CORP_C }) },
-  'corporation.track': { allow: min(9), input: (f) => ({ corporationId: 98_710_000 + f.seq(), name: 'Tracked', ticker: `TR${f.seq()}` }) },
+  'corporation.track': {
+    allow: min(9),
+    input: (f) => ({ corporationId: 98_710_000 + f.seq(), name: 'Tracked', ticker: `TR${f.seq()}` }),
+  },
   'corporation.update': { allow: min(9), input: () => ({ corporationId: CORP_C, mandatoryEsiScopes: [] }) },
-  'corporation.guests.list': { on: corporations, allow: read, input: (f, _a, r) => ({ corporationId: f.corporationOf(r) }) },
+  'corporation.guests.list': {
+    on: corporations,
+    allow: read,
+    input: (f, _a, r) => ({ corporationId: f.corporationOf(r) }),
+  },
   'corporation.guests.invite': {
     on: corporations,
     allow: write,
-    input: (f, _a, r) => ({ corporationId: f.corporationOf(r), characterId: freshCharacterId(), characterName: 'Invited' }),
+    input: (f, _a, r) => ({
+      corporationId: f.corporationOf(r),
+      characterId: freshCharacterId(),
+      characterName: 'Invited',
+    }),
   },
-  'corporation.guests.remove': { on: corporations, allow: write, input: async (f, _a, r) => ({ corporationId: f.corporationOf(r), userId: await f.guest(f.corporationOf(r)) }) },
+  'corporation.guests.remove': {
+    on: corporations,
+    allow: write,
+    input: async (f, _a, r) => ({
+      corporationId: f.corporationOf(r),
+      userId: await f.guest(f.corporationOf(r)),
+    }),
+  },
 
   'alliance.list': { allow: min(0), input: () => ({}) },
   'alliance.get': { allow: min(0), input: () => ({ allianceId: ALLIANCE_Y }) },
-  'alliance.track': { allow: min(9), input: (f) => ({ allianceId: 99_710_000 + f.seq(), name: 'Tracked', ticker: `TA${f.seq()}` }) },
+  'alliance.track': {
+    allow: min(9),
+    input: (f) => ({ allianceId: 99_710_000 + f.seq(), name: 'Tracked', ticker: `TA${f.seq()}` }),
+  },
   'alliance.update': { allow: min(9), input: () => ({ allianceId: ALLIANCE_Y, mandatoryEsiScopes: [] }) },
-  'alliance.guests.list': { on: alliances, allow: read, input: (f, _a, r) => ({ allianceId: f.allianceOf(r) }) },
-  'alliance.guests.invite': { on: alliances, allow: write, input: (f, _a, r) => ({ allianceId: f.allianceOf(r), characterId: freshCharacterId(), characterName: 'Invited' }) },
+  'alliance.guests.list': {
+    on: alliances,
+    allow: read,
+    input: (f, _a, r) => ({ allianceId: f.allianceOf(r) }),
+  },
+  'alliance.guests.invite': {
+    on: alliances,
+    allow: write,
+    input: (f, _a, r) => ({
+      allianceId: f.allianceOf(r),
+      characterId: freshCharacterId(),
+      characterName: 'Invited',
+    }),
+  },
   'alliance.guests.remove': {
     on: alliances,
     allow: write,
-    input: async (f, _a, r) => ({ allianceId: f.allianceOf(r), userId: await f.guest(r === 'sameAlliance' ? CORP_B : CORP_D) }),
+    input: async (f, _a, r) => ({
+      allianceId: f.allianceOf(r),
+      userId: await f.guest(r === 'sameAlliance' ? CORP_B : CORP_D),
+    }),
   },
 
   'coalition.list': { allow: min(0), input: () => ({}) },
   'coalition.get': { allow: min(0), input: async (f) => ({ id: await f.coalition() }) },
-  'coalition.create': { allow: min(9), input: (f) => ({ name: `Created ${f.seq()}`, ticker: `CC${f.seq()}`, alliances: [ALLIANCE_Y] }) },
-  'coalition.update': { allow: min(9), input: async (f) => ({ id: await f.coalition(), addCorporations: [CORP_C] }) },
+  'coalition.create': {
+    allow: min(9),
+    input: (f) => ({ name: `Created ${f.seq()}`, ticker: `CC${f.seq()}`, alliances: [ALLIANCE_Y] }),
+  },
+  'coalition.update': {
+    allow: min(9),
+    input: async (f) => ({ id: await f.coalition(), addCorporations: [CORP_C] }),
+  },
   'coalition.delete': { allow: min(9), input: async (f) => ({ id: await f.coalition() }) },
 
   'audit.list': { allow: min(9), input: () => ({}) },
 
   'auth.loginUrl': { allow: anyone, public: true, input: () => ({}) },
-  'auth.inviteUrl': { on: corporations, allow: write, input: (f, _a, r) => ({ corporationId: f.corporationOf(r) }) },
+  'auth.inviteUrl': {
+    on: corporations,
+    allow: write,
+    input: (f, _a, r) => ({ corporationId: f.corporationOf(r) }),
+  },
 
   'teamspeak.startLink': { allow: min(0), input: () => ({ target: 'main' }) },
-  'teamspeak.completeLink': { allow: (l) => (l >= 0 ? 'not-forbidden' : false), input: () => ({ target: 'main' }) },
+  'teamspeak.completeLink': {
+    allow: (l) => (l >= 0 ? 'not-forbidden' : false),
+    input: () => ({ target: 'main' }),
+  },
   'teamspeak.unlink': { allow: min(0), input: () => ({ target: 'main' }) },
   'teamspeak.status': { allow: min(0) },
   'discord.startLink': { allow: min(0), input: () => ({ target: 'guild' }) },
-  'discord.completeLink': { allow: (l) => (l >= 0 ? 'not-forbidden' : false), input: () => ({ target: 'guild' }) },
+  'discord.completeLink': {
+    allow: (l) => (l >= 0 ? 'not-forbidden' : false),
+    input: () => ({ target: 'guild' }),
+  },
   'discord.unlink': { allow: min(0), input: () => ({}) },
   'discord.status': { allow: min(0) },
 };
 
 // --- running it -----------------------------------------------------------------------------
-const procedures = appRouter._def.procedures as unknown as Record<string, { _def: { type: 'query' | 'mutation' | 'subscription' } }>;
+const procedures = appRouter._def.procedures as unknown as Record<
+  string,
+  { _def: { type: 'query' | 'mutation' | 'subscription' } }
+>;
 
 type Outcome = { ok: true } | { ok: false; code: string; message: string };
 
@@ -228,7 +351,8 @@ function describeOutcome(o: Outcome): string {
 function matches(outcome: Outcome, expected: Expect): boolean {
   if (expected === true) return outcome.ok;
   if (expected === false) return !outcome.ok && outcome.code === 'FORBIDDEN';
-  if (expected === 'not-forbidden') return outcome.ok || !['FORBIDDEN', 'UNAUTHORIZED', 'INTERNAL_SERVER_ERROR'].includes(outcome.code);
+  if (expected === 'not-forbidden')
+    return outcome.ok || !['FORBIDDEN', 'UNAUTHORIZED', 'INTERNAL_SERVER_ERROR'].includes(outcome.code);
   return !outcome.ok && outcome.code === expected;
 }
 
@@ -241,11 +365,23 @@ describe('authorization matrix', () => {
     api = await startTestApi({
       config: {
         teamspeak: { targets: [{ name: 'main', host: '127.0.0.1', username: 'q', password: 'p' }] },
-        discord: { targets: [{ name: 'guild', token: 'bot', guildId: '123456789012345678', oauthClientId: '1', oauthClientSecret: 's' }] },
+        discord: {
+          targets: [
+            {
+              name: 'guild',
+              token: 'bot',
+              guildId: '123456789012345678',
+              oauthClientId: '1',
+              oauthClientSecret: 's',
+            },
+          ],
+        },
         sso: { clientId: 'matrix', clientSecret: 'secret', callbackUrl: 'http://127.0.0.1/auth/callback' },
       },
       targets: [new MemoryTarget('teamspeak', 'main')],
-      links: { discordAuthorizeUrl: (_target, { state }) => `https://discord.test/oauth2/authorize?state=${state}` },
+      links: {
+        discordAuthorizeUrl: (_target, { state }) => `https://discord.test/oauth2/authorize?state=${state}`,
+      },
     });
     f = new Fixtures(api);
     const em = api.t.db.fork();
@@ -256,7 +392,8 @@ describe('authorization matrix', () => {
     addCorporation(em, CORP_C, { ticker: 'MCC' });
     addCorporation(em, CORP_D, { ticker: 'MCD', allianceId: ALLIANCE_Y });
     await em.flush();
-    for (const level of LEVELS) actors.set(level, { ...(await api.user({ clearanceLevel: level, corporationId: CORP_A })), level });
+    for (const level of LEVELS)
+      actors.set(level, { ...(await api.user({ clearanceLevel: level, corporationId: CORP_A })), level });
   });
   afterAll(async () => api?.stop());
 
@@ -266,25 +403,41 @@ describe('authorization matrix', () => {
   });
 
   // Procedures run a few at a time (each builds fresh targets; the actors are only read).
-  it.concurrent.for(Object.keys(matrix).filter((p) => p in procedures))('%s: exactly the expected actors are allowed', async (path, { expect }) => {
-    const entry = matrix[path]!;
-    const cases = LEVELS.flatMap((level) => (entry.on ?? ['none']).map((relation) => ({ actor: actors.get(level)!, relation })));
-    const results = await Promise.all(
-      cases.map(async ({ actor, relation }) => {
-        const input = await entry.input?.(f, actor, relation);
-        const outcome = await call(api, path, actor.token, input);
-        const expected = entry.allow(actor.level, relation);
-        return { level: actor.level, relation, expected, got: describeOutcome(outcome), ok: matches(outcome, expected) };
-      }),
-    );
-    const anonymous = await call(api, path, undefined, await entry.input?.(f, actors.get(10)!, (entry.on ?? ['none'])[0]!));
-    results.push({
-      level: Number.NaN,
-      relation: 'none',
-      expected: entry.public ? true : 'not-forbidden',
-      got: describeOutcome(anonymous),
-      ok: entry.public ? anonymous.ok : !anonymous.ok && anonymous.code === 'UNAUTHORIZED',
-    });
-    expect(results.filter((r) => !r.ok)).toEqual([]);
-  });
+  it.concurrent.for(Object.keys(matrix).filter((p) => p in procedures))(
+    '%s: exactly the expected actors are allowed',
+    async (path, { expect }) => {
+      const entry = matrix[path]!;
+      const cases = LEVELS.flatMap((level) =>
+        (entry.on ?? ['none']).map((relation) => ({ actor: actors.get(level)!, relation })),
+      );
+      const results = await Promise.all(
+        cases.map(async ({ actor, relation }) => {
+          const input = await entry.input?.(f, actor, relation);
+          const outcome = await call(api, path, actor.token, input);
+          const expected = entry.allow(actor.level, relation);
+          return {
+            level: actor.level,
+            relation,
+            expected,
+            got: describeOutcome(outcome),
+            ok: matches(outcome, expected),
+          };
+        }),
+      );
+      const anonymous = await call(
+        api,
+        path,
+        undefined,
+        await entry.input?.(f, actors.get(10)!, (entry.on ?? ['none'])[0]!),
+      );
+      results.push({
+        level: Number.NaN,
+        relation: 'none',
+        expected: entry.public ? true : 'not-forbidden',
+        got: describeOutcome(anonymous),
+        ok: entry.public ? anonymous.ok : !anonymous.ok && anonymous.code === 'UNAUTHORIZED',
+      });
+      expect(results.filter((r) => !r.ok)).toEqual([]);
+    },
+  );
 });

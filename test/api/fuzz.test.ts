@@ -65,14 +65,23 @@ function arbitraries(pool: Pool) {
     '2026-01-01T00:00:00.000Z|x',
     '-271821-04-20T00:00:00.000Z|x',
   );
-  const str = fc.oneof(fc.string({ maxLength: 30 }), fc.string({ unit: 'binary', maxLength: 12 }), tricky, fc.constantFrom(...pool.ids));
+  const str = fc.oneof(
+    fc.string({ maxLength: 30 }),
+    fc.string({ unit: 'binary', maxLength: 12 }),
+    tricky,
+    fc.constantFrom(...pool.ids),
+  );
   const num = fc.oneof(
     fc.integer(),
     fc.integer({ min: -3, max: 12 }),
     fc.constantFrom(0, -1, 2 ** 31, 2 ** 53 - 1, 2 ** 53 + 2, -(2 ** 63), 1e308, 0.5, ...pool.eveIds),
     fc.double(),
   );
-  const mongoOperator = fc.oneof(fc.record({ $gt: str }), fc.record({ $ne: fc.constant(null) }), fc.record({ $in: fc.array(str, { maxLength: 2 }) }));
+  const mongoOperator = fc.oneof(
+    fc.record({ $gt: str }),
+    fc.record({ $ne: fc.constant(null) }),
+    fc.record({ $in: fc.array(str, { maxLength: 2 }) }),
+  );
   const leaf = fc.oneof(str, num, fc.boolean(), fc.constant(null));
   const { value } = fc.letrec<{ value: unknown }>((tie) => ({
     value: fc.oneof(
@@ -87,10 +96,16 @@ function arbitraries(pool: Pool) {
   const good = (key: string): fc.Arbitrary<unknown> => {
     if (/^(id|userId|groupId|actorId)$/.test(key)) return fc.constantFrom(...pool.ids);
     if (key === 'cursor') {
-      const time = fc.date({ min: new Date(-8.64e15), max: new Date(8.64e15), noInvalidDate: true }).map((d) => d.toISOString());
-      return fc.oneof(fc.constantFrom(null, ...pool.ids), fc.tuple(time, fc.constantFrom(...pool.ids)).map(([t, id]) => `${t}|${id}`));
+      const time = fc
+        .date({ min: new Date(-8.64e15), max: new Date(8.64e15), noInvalidDate: true })
+        .map((d) => d.toISOString());
+      return fc.oneof(
+        fc.constantFrom(null, ...pool.ids),
+        fc.tuple(time, fc.constantFrom(...pool.ids)).map(([t, id]) => `${t}|${id}`),
+      );
     }
-    if (/Id$/.test(key)) return fc.oneof(fc.constantFrom(...pool.eveIds), fc.integer({ min: 1, max: 2 ** 31 }));
+    if (/Id$/.test(key))
+      return fc.oneof(fc.constantFrom(...pool.eveIds), fc.integer({ min: 1, max: 2 ** 31 }));
     if (key === 'platform') return fc.constantFrom('teamspeak', 'discord');
     if (key === 'target') return fc.constantFrom('main', 'guild', 'nope');
     if (key === 'kind') return fc.constantFrom('manual', 'auto', 'user', 'application');
@@ -102,17 +117,25 @@ function arbitraries(pool: Pool) {
     if (key === 'ttlSeconds') return fc.oneof(fc.integer({ min: 60, max: 86_400 }), fc.constant(null));
     if (/^(authorizedToLogin|includeGuests|tracked)$/.test(key)) return fc.constantFrom(true, false, null);
     if (key === 'userIds') return fc.array(fc.constantFrom(...pool.ids), { minLength: 1, maxLength: 3 });
-    if (/^(alliances|corporations|addAlliances|removeAlliances|addCorporations|removeCorporations)$/.test(key)) {
-      return fc.array(fc.oneof(fc.constantFrom(...pool.eveIds), fc.constantFrom('FZA', 'FZC', 'NOPE')), { maxLength: 3 });
+    if (
+      /^(alliances|corporations|addAlliances|removeAlliances|addCorporations|removeCorporations)$/.test(key)
+    ) {
+      return fc.array(fc.oneof(fc.constantFrom(...pool.eveIds), fc.constantFrom('FZA', 'FZC', 'NOPE')), {
+        maxLength: 3,
+      });
     }
-    if (key === 'mandatoryEsiScopes') return fc.array(fc.constantFrom('esi-a.v1', 'esi-b.v1'), { maxLength: 2 });
+    if (key === 'mandatoryEsiScopes')
+      return fc.array(fc.constantFrom('esi-a.v1', 'esi-b.v1'), { maxLength: 2 });
     if (key === 'ticker') return fc.stringMatching(/^[A-Z0-9]{1,10}$/);
-    if (key === 'name') return fc.oneof(fc.string({ minLength: 1, maxLength: 20 }), fc.constantFrom('cleanup', 'reconcile'));
-    if (/^(description|comment|characterName|action|subject)$/.test(key)) return fc.string({ minLength: 1, maxLength: 20 });
+    if (key === 'name')
+      return fc.oneof(fc.string({ minLength: 1, maxLength: 20 }), fc.constantFrom('cleanup', 'reconcile'));
+    if (/^(description|comment|characterName|action|subject)$/.test(key))
+      return fc.string({ minLength: 1, maxLength: 20 });
     return value;
   };
   /** Either a likely-valid value or anything at all. */
-  const plausible = (key: string) => fc.oneof({ weight: 3, arbitrary: good(key) }, { weight: 1, arbitrary: value });
+  const plausible = (key: string) =>
+    fc.oneof({ weight: 3, arbitrary: good(key) }, { weight: 1, arbitrary: value });
   const shaped = (keys: readonly string[]) =>
     fc
       .tuple(
@@ -122,7 +145,9 @@ function arbitraries(pool: Pool) {
       .map(([known, extra]) => ({ ...(extra ?? {}), ...known }));
   /** All known keys (some dropped), each with a likely-valid value: these reach the procedures' logic. */
   const nearlyValid = (keys: readonly string[]) =>
-    fc.record(Object.fromEntries(keys.map((k) => [k, good(k)])), { requiredKeys: keys.filter((_, i) => i % 3 === 0) });
+    fc.record(Object.fromEntries(keys.map((k) => [k, good(k)])), {
+      requiredKeys: keys.filter((_, i) => i % 3 === 0),
+    });
   return (keys: readonly string[]) =>
     fc.oneof(
       { weight: 1, arbitrary: value },
@@ -133,7 +158,8 @@ function arbitraries(pool: Pool) {
 }
 
 /** What the server receives: the input after a JSON round trip (undefined members vanish). */
-const overTheWire = (input: unknown): unknown => (input === undefined ? undefined : JSON.parse(JSON.stringify(input)));
+const overTheWire = (input: unknown): unknown =>
+  input === undefined ? undefined : JSON.parse(JSON.stringify(input));
 
 const holdsNul = (v: unknown): boolean => JSON.stringify(v ?? null).includes('\\u0000');
 
@@ -153,7 +179,9 @@ async function call(api: TestApi, path: string, token: string | undefined, input
   } catch (error) {
     if (!(error instanceof TRPCClientError)) throw error;
     // A query's input rides in the URL: Node answers an oversized one with a plain 431, no tRPC body.
-    const status = Number(error.data?.httpStatus ?? (error.meta as { response?: Response } | undefined)?.response?.status ?? 0);
+    const status = Number(
+      error.data?.httpStatus ?? (error.meta as { response?: Response } | undefined)?.response?.status ?? 0,
+    );
     return { ok: false, status, code: String(error.data?.code ?? 'no tRPC body'), message: error.message };
   }
 }
@@ -161,15 +189,23 @@ async function call(api: TestApi, path: string, token: string | undefined, input
 /** One fingerprint of every table's rows (last token use aside: it is advisory and written on use). */
 async function fingerprint(client: pg.Client, tables: readonly string[]): Promise<string> {
   const sql = tables
-    .map((t) => `select '${t}' as t, md5(coalesce(string_agg(x.j, ',' order by x.j), '')) as h from (select (to_jsonb(r) - 'last_used_at')::text as j from "${t}" r) x`)
+    .map(
+      (t) =>
+        `select '${t}' as t, md5(coalesce(string_agg(x.j, ',' order by x.j), '')) as h from (select (to_jsonb(r) - 'last_used_at')::text as j from "${t}" r) x`,
+    )
     .join(' union all ');
   const { rows } = await client.query<{ t: string; h: string }>(sql);
   return rows.map((r) => `${r.t}:${r.h}`).join(' ');
 }
 
-async function inChunks<T, R>(items: readonly T[], size: number, work: (item: T) => Promise<R>): Promise<R[]> {
+async function inChunks<T, R>(
+  items: readonly T[],
+  size: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
   const results: R[] = [];
-  for (let i = 0; i < items.length; i += size) results.push(...(await Promise.all(items.slice(i, i + size).map(work))));
+  for (let i = 0; i < items.length; i += size)
+    results.push(...(await Promise.all(items.slice(i, i + size).map(work))));
   return results;
 }
 
@@ -189,11 +225,23 @@ describe(`fuzzing every procedure (seed ${SEED})`, () => {
     api = await startTestApi({
       config: {
         teamspeak: { targets: [{ name: 'main', host: '127.0.0.1', username: 'q', password: 'p' }] },
-        discord: { targets: [{ name: 'guild', token: 'bot', guildId: '123456789012345678', oauthClientId: '1', oauthClientSecret: 's' }] },
+        discord: {
+          targets: [
+            {
+              name: 'guild',
+              token: 'bot',
+              guildId: '123456789012345678',
+              oauthClientId: '1',
+              oauthClientSecret: 's',
+            },
+          ],
+        },
         sso: { clientId: 'fuzz', clientSecret: 'secret', callbackUrl: 'http://127.0.0.1/auth/callback' },
       },
       targets: [new MemoryTarget('teamspeak', 'main')],
-      links: { discordAuthorizeUrl: (_target, { state }) => `https://discord.test/oauth2/authorize?state=${state}` },
+      links: {
+        discordAuthorizeUrl: (_target, { state }) => `https://discord.test/oauth2/authorize?state=${state}`,
+      },
     });
     superuser = await api.user({ clearanceLevel: 10 });
     const em = api.t.db.fork();
@@ -204,7 +252,10 @@ describe(`fuzzing every procedure (seed ${SEED})`, () => {
     const group = addGroup(em, 'Fuzz Group', [victim.id], { ownerId: superuser.id });
     const coalition = addCoalition(em, 'Fuzz Coalition', { ticker: 'FZCO', allianceIds: [99_800_001] });
     await em.flush();
-    inputsFor = arbitraries({ ids: [api.rootId, victim.id, guest.id, group.id, coalition.id], eveIds: [98_800_001, 99_800_001, 90_000_001] });
+    inputsFor = arbitraries({
+      ids: [api.rootId, victim.id, guest.id, group.id, coalition.id],
+      eveIds: [98_800_001, 99_800_001, 90_000_001],
+    });
     client = new pg.Client({ connectionString: api.t.url });
     await client.connect();
     const { rows } = await client.query<{ table_name: string }>(
@@ -224,16 +275,23 @@ describe(`fuzzing every procedure (seed ${SEED})`, () => {
 
   it.for(Object.keys(procedures))('%s', async (path, { expect }) => {
     const procedure = procedures[path]!;
-    const inputs = fc.sample(inputsFor(keysOf(procedure._def.inputs[0])), { numRuns: RUNS, seed: SEED + path.length }).map(overTheWire);
+    const inputs = fc
+      .sample(inputsFor(keysOf(procedure._def.inputs[0])), { numRuns: RUNS, seed: SEED + path.length })
+      .map(overTheWire);
     const invalid = inputs.filter((i) => failsValidation(procedure, i));
     const valid = inputs.filter((i) => !failsValidation(procedure, i));
     const failures: string[] = [];
-    if (process.env.FUZZ_STATS) console.log(`${path}: ${valid.length} valid, ${invalid.length} invalid inputs`);
+    if (process.env.FUZZ_STATS)
+      console.log(`${path}: ${valid.length} valid, ${invalid.length} invalid inputs`);
     const check = (who: string, input: unknown, outcome: Outcome, expectedCodes?: readonly string[]) => {
-      const typed = outcome.ok || (outcome.status >= 400 && outcome.status < 500 && outcome.code !== 'INTERNAL_SERVER_ERROR');
+      const typed =
+        outcome.ok ||
+        (outcome.status >= 400 && outcome.status < 500 && outcome.code !== 'INTERNAL_SERVER_ERROR');
       const fitting = outcome.ok ? !expectedCodes : !expectedCodes || expectedCodes.includes(outcome.code);
       if (!typed || !fitting) {
-        failures.push(`${who} ${show(input)} -> ${outcome.ok ? 'success' : `${outcome.status} ${outcome.code}: ${outcome.message}`} (seed ${SEED})`);
+        failures.push(
+          `${who} ${show(input)} -> ${outcome.ok ? 'success' : `${outcome.status} ${outcome.code}: ${outcome.message}`} (seed ${SEED})`,
+        );
       }
     };
 
@@ -248,9 +306,11 @@ describe(`fuzzing every procedure (seed ${SEED})`, () => {
       for (const input of invalid) {
         const start = await fingerprint(client, tables);
         await call(api, path, superuser.token, input);
-        if ((await fingerprint(client, tables)) !== start) failures.push(`superuser ${show(input)} failed validation but changed the database (seed ${SEED})`);
+        if ((await fingerprint(client, tables)) !== start)
+          failures.push(`superuser ${show(input)} failed validation but changed the database (seed ${SEED})`);
       }
-      if (!failures.some((f) => f.includes('changed the database'))) failures.push(`a batch of invalid inputs changed the database (seed ${SEED})`);
+      if (!failures.some((f) => f.includes('changed the database')))
+        failures.push(`a batch of invalid inputs changed the database (seed ${SEED})`);
     }
 
     // Inputs that pass validation: success or a typed client error, never a 500.

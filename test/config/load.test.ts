@@ -31,14 +31,25 @@ describe('loadConfig', () => {
   });
 
   it('finds ./roster.yaml and fills target defaults', () => {
-    const cwd = dirWith({ 'roster.yaml': 'teamspeak:\n  targets:\n    - { name: main, host: ts.example, username: q, password: pw }\n' });
+    const cwd = dirWith({
+      'roster.yaml':
+        'teamspeak:\n  targets:\n    - { name: main, host: ts.example, username: q, password: pw }\n',
+    });
     const { config, file } = loadConfig({ cwd, env: {} });
     expect(file).toBe(join(cwd, 'roster.yaml'));
-    expect(config.teamspeak.targets[0]).toMatchObject({ name: 'main', queryPort: 10011, serverId: 1, commandsPerWindow: 10, windowMs: 3000 });
+    expect(config.teamspeak.targets[0]).toMatchObject({
+      name: 'main',
+      queryPort: 10011,
+      serverId: 1,
+      commandsPerWindow: 10,
+      windowMs: 3000,
+    });
   });
 
   it('names the key, the file and what was expected', () => {
-    const cwd = dirWith({ 'bad.yaml': 'controlPlane:\n  port: "eighty"\nsync:\n  maxRemovalShare: 2\nbogus: 1\n' });
+    const cwd = dirWith({
+      'bad.yaml': 'controlPlane:\n  port: "eighty"\nsync:\n  maxRemovalShare: 2\nbogus: 1\n',
+    });
     const error = errorOf(() => loadConfig({ cwd, path: 'bad.yaml', env: {} }));
     expect(error.message).toContain(join(cwd, 'bad.yaml'));
     expect(error.problems).toEqual(
@@ -52,12 +63,19 @@ describe('loadConfig', () => {
 
   it('reports a missing explicit file and broken YAML', () => {
     const cwd = dirWith({ 'broken.yaml': 'a: [1, 2' });
-    expect(errorOf(() => loadConfig({ cwd, path: 'nope.yaml', env: {} })).message).toMatch(/config file not found/);
-    expect(errorOf(() => loadConfig({ cwd, path: 'broken.yaml', env: {} })).message).toMatch(/not valid YAML/);
+    expect(errorOf(() => loadConfig({ cwd, path: 'nope.yaml', env: {} })).message).toMatch(
+      /config file not found/,
+    );
+    expect(errorOf(() => loadConfig({ cwd, path: 'broken.yaml', env: {} })).message).toMatch(
+      /not valid YAML/,
+    );
   });
 
   it('applies ROSTER_ env overrides with coercion, into arrays too', () => {
-    const cwd = dirWith({ 'roster.yaml': 'teamspeak:\n  targets:\n    - { name: main, host: ts.example, username: q, password: from-file }\n' });
+    const cwd = dirWith({
+      'roster.yaml':
+        'teamspeak:\n  targets:\n    - { name: main, host: ts.example, username: q, password: from-file }\n',
+    });
     const { config } = loadConfig({
       cwd,
       env: {

@@ -16,15 +16,29 @@ let api: TestApi;
 let privateKey: KeyObject;
 let nextDiscordId = 300_000_000_000_000_000n;
 
-const rawPublicKeyHex = (key: KeyObject) => Buffer.from(key.export({ format: 'jwk' }).x!, 'base64url').toString('hex');
+const rawPublicKeyHex = (key: KeyObject) =>
+  Buffer.from(key.export({ format: 'jwk' }).x!, 'base64url').toString('hex');
 
 beforeAll(async () => {
   const pair = generateKeyPairSync('ed25519');
   privateKey = pair.privateKey;
   const key = rawPublicKeyHex(pair.publicKey);
-  const guild = (name: string, guildId: string, interactionPublicKey: string) => ({ name, token: 'bot-token', guildId, interactionPublicKey });
+  const guild = (name: string, guildId: string, interactionPublicKey: string) => ({
+    name,
+    token: 'bot-token',
+    guildId,
+    interactionPublicKey,
+  });
   api = await startTestApi({
-    config: { discord: { targets: [guild('guild-a', GUILD_A, key), guild('guild-b', GUILD_B, key.toUpperCase()), { name: 'guild-c', token: 'x', guildId: '100000000000000040' }] } },
+    config: {
+      discord: {
+        targets: [
+          guild('guild-a', GUILD_A, key),
+          guild('guild-b', GUILD_B, key.toUpperCase()),
+          { name: 'guild-c', token: 'x', guildId: '100000000000000040' },
+        ],
+      },
+    },
     routes: (deps) => discordLinkRoutes(deps),
   });
 });
@@ -39,17 +53,37 @@ beforeEach(() => {
 
 const nowSeconds = () => String(Math.floor(Date.now() / 1000));
 
-async function post(payload: unknown, options: { key?: KeyObject; timestamp?: string; tamper?: (body: string) => string; headers?: Record<string, string> } = {}) {
+async function post(
+  payload: unknown,
+  options: {
+    key?: KeyObject;
+    timestamp?: string;
+    tamper?: (body: string) => string;
+    headers?: Record<string, string>;
+  } = {},
+) {
   const body = JSON.stringify(payload);
   const timestamp = options.timestamp ?? nowSeconds();
   const signature = sign(null, Buffer.from(timestamp + body), options.key ?? privateKey).toString('hex');
   const res = await fetch(`${api.url}/discord/interactions`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-signature-ed25519': signature, 'x-signature-timestamp': timestamp, ...options.headers },
+    headers: {
+      'content-type': 'application/json',
+      'x-signature-ed25519': signature,
+      'x-signature-timestamp': timestamp,
+      ...options.headers,
+    },
     body: options.tamper ? options.tamper(body) : body,
   });
   const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : null) as { type?: number; data?: { content: string; flags: number }; error?: string } };
+  return {
+    status: res.status,
+    body: (text ? JSON.parse(text) : null) as {
+      type?: number;
+      data?: { content: string; flags: number };
+      error?: string;
+    },
+  };
 }
 
 const discordId = () => String(nextDiscordId++);
@@ -60,8 +94,15 @@ const linkCommand = (code: unknown, guildId: string | null, userId: string) => (
   type: 2,
   token: 'interaction-token',
   version: 1,
-  ...(guildId ? { guild_id: guildId, member: { user: { id: userId, username: 'pilot' }, roles: [] } } : { user: { id: userId, username: 'pilot' } }),
-  data: { id: '900000000000000003', name: 'link', type: 1, options: code === undefined ? [] : [{ name: 'code', type: 3, value: code }] },
+  ...(guildId
+    ? { guild_id: guildId, member: { user: { id: userId, username: 'pilot' }, roles: [] } }
+    : { user: { id: userId, username: 'pilot' } }),
+  data: {
+    id: '900000000000000003',
+    name: 'link',
+    type: 1,
+    options: code === undefined ? [] : [{ name: 'code', type: 3, value: code }],
+  },
 });
 
 async function codeFor(target = 'guild-a') {
@@ -72,11 +113,15 @@ async function codeFor(target = 'guild-a') {
   return { ...user, trpc, code: started.code, command: started.command };
 }
 
-const discordIdOf = async (userId: string) => (await api.t.db.fork().findOneOrFail(User, { id: userId })).discordUserId ?? null;
+const discordIdOf = async (userId: string) =>
+  (await api.t.db.fork().findOneOrFail(User, { id: userId })).discordUserId ?? null;
 
 describe('POST /discord/interactions: signatures', () => {
   it('answers a signed PING with PONG', async () => {
-    expect(await post({ id: '1', type: 1, application_id: '2', token: 't', version: 1 })).toEqual({ status: 200, body: { type: 1 } });
+    expect(await post({ id: '1', type: 1, application_id: '2', token: 't', version: 1 })).toEqual({
+      status: 200,
+      body: { type: 1 },
+    });
   });
 
   it('refuses with 401 a wrong key, a changed body, a stale timestamp and missing headers', async () => {
@@ -85,7 +130,10 @@ describe('POST /discord/interactions: signatures', () => {
     expect((await post(ping, { tamper: (b) => b.replace('"t"', '"u"') })).status).toBe(401);
     expect((await post(ping, { timestamp: String(Math.floor(Date.now() / 1000) - 3600) })).status).toBe(401);
     expect((await post(ping, { headers: { 'x-signature-ed25519': '' } })).status).toBe(401);
-    const res = await fetch(`${api.url}/discord/interactions`, { method: 'POST', body: JSON.stringify(ping) });
+    const res = await fetch(`${api.url}/discord/interactions`, {
+      method: 'POST',
+      body: JSON.stringify(ping),
+    });
     expect(res.status).toBe(401);
   });
 });
@@ -101,13 +149,23 @@ describe('/link code:', () => {
     const sender = discordId();
     const answer = await post(linkCommand(` ${code.toLowerCase().replace('-', '')} `, GUILD_A, sender));
     expect(answer.status).toBe(200);
-    expect(answer.body).toMatchObject({ type: 4, data: { flags: 64, content: expect.stringMatching(/^Linked: .*Coder/) } });
+    expect(answer.body).toMatchObject({
+      type: 4,
+      data: { flags: 64, content: expect.stringMatching(/^Linked: .*Coder/) },
+    });
     expect(await discordIdOf(id)).toBe(sender);
     expect(api.jobs.syncRequests).toEqual([{ platform: 'discord', target: null, trigger: 'discord.link' }]);
-    expect(await trpc.discord.completeLink.mutate({ target: 'guild-a' })).toEqual({ linked: true, target: 'guild-a', discordUserId: sender });
+    expect(await trpc.discord.completeLink.mutate({ target: 'guild-a' })).toEqual({
+      linked: true,
+      target: 'guild-a',
+      discordUserId: sender,
+    });
 
     const reused = await post(linkCommand(code, GUILD_A, discordId()));
-    expect(reused.body.data).toMatchObject({ flags: 64, content: expect.stringMatching(/^Not linked: .*already used/) });
+    expect(reused.body.data).toMatchObject({
+      flags: 64,
+      content: expect.stringMatching(/^Not linked: .*already used/),
+    });
     expect(await discordIdOf(id)).toBe(sender);
   });
 
@@ -122,9 +180,15 @@ describe('/link code:', () => {
   it('refuses a code made for another guild, which still works in its own', async () => {
     const { id, code } = await codeFor('guild-a');
     const sender = discordId();
-    expect((await post(linkCommand(code, GUILD_B, sender))).body.data?.content).toMatch(/^Not linked: .*another server/);
-    expect((await post(linkCommand(code, GUILD_ELSEWHERE, sender))).body.data?.content).toMatch(/not kept by Roster/);
-    expect((await post(linkCommand(code, null, sender))).body.data?.content).toMatch(/not in a direct message/);
+    expect((await post(linkCommand(code, GUILD_B, sender))).body.data?.content).toMatch(
+      /^Not linked: .*another server/,
+    );
+    expect((await post(linkCommand(code, GUILD_ELSEWHERE, sender))).body.data?.content).toMatch(
+      /not kept by Roster/,
+    );
+    expect((await post(linkCommand(code, null, sender))).body.data?.content).toMatch(
+      /not in a direct message/,
+    );
     expect(await discordIdOf(id)).toBeNull();
     expect((await post(linkCommand(code, GUILD_A, sender))).body.data?.content).toMatch(/^Linked/);
     expect(await discordIdOf(id)).toBe(sender);
@@ -134,17 +198,27 @@ describe('/link code:', () => {
     const owner = discordId();
     await api.user({ discordUserId: owner });
     const { id, code } = await codeFor();
-    expect((await post(linkCommand('ZZZZ-ZZZZ', GUILD_A, discordId()))).body.data?.content).toMatch(/^Not linked: .*not known/);
-    expect((await post(linkCommand('not a code!', GUILD_A, discordId()))).body.data?.content).toMatch(/not known/);
-    expect((await post(linkCommand(undefined, GUILD_A, discordId()))).body.data?.content).toMatch(/Give your code/);
-    expect((await post(linkCommand(code, GUILD_A, owner))).body.data?.content).toMatch(/already linked to another user/);
+    expect((await post(linkCommand('ZZZZ-ZZZZ', GUILD_A, discordId()))).body.data?.content).toMatch(
+      /^Not linked: .*not known/,
+    );
+    expect((await post(linkCommand('not a code!', GUILD_A, discordId()))).body.data?.content).toMatch(
+      /not known/,
+    );
+    expect((await post(linkCommand(undefined, GUILD_A, discordId()))).body.data?.content).toMatch(
+      /Give your code/,
+    );
+    expect((await post(linkCommand(code, GUILD_A, owner))).body.data?.content).toMatch(
+      /already linked to another user/,
+    );
     expect(await discordIdOf(id)).toBeNull();
     expect(api.jobs.syncRequests).toEqual([]);
   });
 
   it('refuses the code method on a guild without an interaction key', async () => {
     const user = await api.user();
-    await expect(api.client(user.token).discord.startLink.mutate({ target: 'guild-c', method: 'code' })).rejects.toMatchObject({
+    await expect(
+      api.client(user.token).discord.startLink.mutate({ target: 'guild-c', method: 'code' }),
+    ).rejects.toMatchObject({
       data: { code: 'PRECONDITION_FAILED' },
       message: expect.stringMatching(/interactionPublicKey/),
     });

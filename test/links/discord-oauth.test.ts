@@ -33,7 +33,9 @@ beforeAll(async () => {
   };
   target = createDiscordTarget({ ...options, backoffBaseMs: 10, backoffMaxMs: 50, rateLimitOffsetMs: 5 });
   api = await startTestApi({
-    config: { discord: { targets: [options, { name: 'no-oauth', token: 'x', guildId: '100000000000000077' }] } },
+    config: {
+      discord: { targets: [options, { name: 'no-oauth', token: 'x', guildId: '100000000000000077' }] },
+    },
     links: createLinkPlatforms({ teamspeak: [], discord: [target] }),
     routes: (deps) => discordLinkRoutes(deps),
   });
@@ -54,8 +56,15 @@ beforeEach(() => {
 });
 
 /** A user who may log in, member of a group mapped to the Pilots role. */
-async function pilot(name: string, fields: { authorizedToLogin?: boolean | null; discordUserId?: string } = {}) {
-  const user = await api.user({ characterName: name, authorizedToLogin: fields.authorizedToLogin === undefined ? true : fields.authorizedToLogin, discordUserId: fields.discordUserId ?? null });
+async function pilot(
+  name: string,
+  fields: { authorizedToLogin?: boolean | null; discordUserId?: string } = {},
+) {
+  const user = await api.user({
+    characterName: name,
+    authorizedToLogin: fields.authorizedToLogin === undefined ? true : fields.authorizedToLogin,
+    discordUserId: fields.discordUserId ?? null,
+  });
   const em = api.t.db.fork();
   const group = addGroup(em, `Pilots of ${name}`, [user.id]);
   addMapping(em, group.id, 'discord', TARGET, { platformGroupId: pilotsRole });
@@ -64,7 +73,10 @@ async function pilot(name: string, fields: { authorizedToLogin?: boolean | null;
 }
 
 /** Starts a link and plays the consent screen as `consentUserId`: returns the callback URL Discord redirects to. */
-async function consent(trpc: Awaited<ReturnType<typeof pilot>>['trpc'], consentUserId: string | null): Promise<URL> {
+async function consent(
+  trpc: Awaited<ReturnType<typeof pilot>>['trpc'],
+  consentUserId: string | null,
+): Promise<URL> {
   const started = await trpc.discord.startLink.mutate({ target: TARGET });
   if (started.method !== 'oauth') throw new Error('expected an OAuth2 link');
   fake.oauth.consentUserId = consentUserId;
@@ -75,10 +87,15 @@ async function consent(trpc: Awaited<ReturnType<typeof pilot>>['trpc'], consentU
 
 const callback = async (url: URL | string, json = true) => {
   const res = await fetch(url, { headers: json ? { accept: 'application/json' } : {} });
-  return { status: res.status, type: res.headers.get('content-type') ?? '', body: json ? ((await res.json()) as Record<string, unknown>) : await res.text() };
+  return {
+    status: res.status,
+    type: res.headers.get('content-type') ?? '',
+    body: json ? ((await res.json()) as Record<string, unknown>) : await res.text(),
+  };
 };
 
-const discordIdOf = async (userId: string) => (await api.t.db.fork().findOneOrFail(User, { id: userId })).discordUserId ?? null;
+const discordIdOf = async (userId: string) =>
+  (await api.t.db.fork().findOneOrFail(User, { id: userId })).discordUserId ?? null;
 
 describe('discord.startLink (oauth)', () => {
   it('gives the consent URL with identify and guilds.join and a single-use state stored hashed', async () => {
@@ -100,8 +117,13 @@ describe('discord.startLink (oauth)', () => {
 
   it('refuses a target without OAuth2 client and unknown targets', async () => {
     const { trpc } = await pilot('Beta Pilot');
-    await expect(trpc.discord.startLink.mutate({ target: 'no-oauth' })).rejects.toMatchObject({ data: { code: 'PRECONDITION_FAILED' }, message: expect.stringMatching(/oauthClientId/) });
-    await expect(trpc.discord.startLink.mutate({ target: 'elsewhere' })).rejects.toMatchObject({ data: { code: 'NOT_FOUND' } });
+    await expect(trpc.discord.startLink.mutate({ target: 'no-oauth' })).rejects.toMatchObject({
+      data: { code: 'PRECONDITION_FAILED' },
+      message: expect.stringMatching(/oauthClientId/),
+    });
+    await expect(trpc.discord.startLink.mutate({ target: 'elsewhere' })).rejects.toMatchObject({
+      data: { code: 'NOT_FOUND' },
+    });
   });
 });
 
@@ -113,13 +135,23 @@ describe('GET /discord/callback', () => {
     expect(back.origin + back.pathname).toBe(`${api.url}/discord/callback`);
 
     const answer = await callback(back);
-    expect(answer).toMatchObject({ status: 200, body: { ok: true, discordUserId: discordUser.id, target: TARGET, guild: 'added' } });
+    expect(answer).toMatchObject({
+      status: 200,
+      body: { ok: true, discordUserId: discordUser.id, target: TARGET, guild: 'added' },
+    });
     expect(await discordIdOf(id)).toBe(discordUser.id);
     expect(fake.count(TOKEN_EXCHANGE)).toBe(1);
     expect(fake.count(PUT_MEMBER)).toBe(1);
-    expect(fake.guild.members.get(discordUser.id)).toMatchObject({ roles: [pilotsRole], nick: 'Gamma Pilot' });
+    expect(fake.guild.members.get(discordUser.id)).toMatchObject({
+      roles: [pilotsRole],
+      nick: 'Gamma Pilot',
+    });
     expect(api.jobs.syncRequests).toEqual([{ platform: 'discord', target: null, trigger: 'discord.link' }]);
-    expect(await trpc.discord.completeLink.mutate({ target: TARGET })).toEqual({ linked: true, target: TARGET, discordUserId: discordUser.id });
+    expect(await trpc.discord.completeLink.mutate({ target: TARGET })).toEqual({
+      linked: true,
+      target: TARGET,
+      discordUserId: discordUser.id,
+    });
     expect(await trpc.discord.status.query()).toMatchObject({ discordUserId: discordUser.id, pending: [] });
 
     // Reused: the state is spent before the code is tried again.
@@ -161,13 +193,25 @@ describe('GET /discord/callback', () => {
 
   it('refuses unknown, missing and expired states without exchanging the code', async () => {
     const { id, trpc } = await pilot('Zeta Pilot');
-    expect(await callback(`${api.url}/discord/callback?code=abc&state=not-a-state`)).toMatchObject({ status: 400, body: { reason: 'no-challenge' } });
-    expect(await callback(`${api.url}/discord/callback?code=abc`)).toMatchObject({ status: 400, body: { reason: 'no-challenge' } });
+    expect(await callback(`${api.url}/discord/callback?code=abc&state=not-a-state`)).toMatchObject({
+      status: 400,
+      body: { reason: 'no-challenge' },
+    });
+    expect(await callback(`${api.url}/discord/callback?code=abc`)).toMatchObject({
+      status: 400,
+      body: { reason: 'no-challenge' },
+    });
 
     const back = await consent(trpc, fake.guild.addUser().id);
     await api.t.db.fork().nativeUpdate(Challenge, { userId: id }, { expiresAt: new Date(Date.now() - 1000) });
-    expect(await callback(back)).toMatchObject({ status: 400, body: { ok: false, reason: 'expired', message: expect.stringMatching(/expired/) } });
-    await expect(trpc.discord.completeLink.mutate({ target: TARGET })).rejects.toMatchObject({ data: { code: 'BAD_REQUEST' }, message: expect.stringMatching(/expired/) });
+    expect(await callback(back)).toMatchObject({
+      status: 400,
+      body: { ok: false, reason: 'expired', message: expect.stringMatching(/expired/) },
+    });
+    await expect(trpc.discord.completeLink.mutate({ target: TARGET })).rejects.toMatchObject({
+      data: { code: 'BAD_REQUEST' },
+      message: expect.stringMatching(/expired/),
+    });
 
     // A forged state of the right shape, and a state from an older start, are unknown too.
     const first = await consent(trpc, fake.guild.addUser().id);
@@ -195,23 +239,37 @@ describe('GET /discord/callback', () => {
 
   it('reports a declined consent and a code Discord refuses', async () => {
     const { id, trpc } = await pilot('Iota Pilot');
-    expect(await callback(await consent(trpc, null))).toMatchObject({ status: 400, body: { reason: 'refused', message: expect.stringMatching(/declined/) } });
+    expect(await callback(await consent(trpc, null))).toMatchObject({
+      status: 400,
+      body: { reason: 'refused', message: expect.stringMatching(/declined/) },
+    });
 
     const back = await consent(trpc, fake.guild.addUser().id);
     back.searchParams.set('code', 'forged-code');
     expect(await callback(back)).toMatchObject({ status: 400, body: { reason: 'refused' } });
     expect(await discordIdOf(id)).toBeNull();
-    await expect(trpc.discord.completeLink.mutate({ target: TARGET })).rejects.toMatchObject({ data: { code: 'BAD_REQUEST' }, message: expect.stringMatching(/did not complete/) });
+    await expect(trpc.discord.completeLink.mutate({ target: TARGET })).rejects.toMatchObject({
+      data: { code: 'BAD_REQUEST' },
+      message: expect.stringMatching(/did not complete/),
+    });
   });
 });
 
 describe('discord.completeLink, unlink', () => {
   it('says what is pending, and unlinking clears the account and requests a sync', async () => {
     const { id, trpc } = await pilot('Kappa Pilot');
-    await expect(trpc.discord.completeLink.mutate({ target: TARGET })).rejects.toMatchObject({ data: { code: 'PRECONDITION_FAILED' }, message: expect.stringMatching(/startLink first/) });
+    await expect(trpc.discord.completeLink.mutate({ target: TARGET })).rejects.toMatchObject({
+      data: { code: 'PRECONDITION_FAILED' },
+      message: expect.stringMatching(/startLink first/),
+    });
     const back = await consent(trpc, fake.guild.addUser().id);
-    await expect(trpc.discord.completeLink.mutate({ target: TARGET })).rejects.toMatchObject({ data: { code: 'PRECONDITION_FAILED' }, message: expect.stringMatching(/open the link URL/) });
-    expect((await trpc.discord.status.query()).pending).toEqual([expect.objectContaining({ target: TARGET, method: 'oauth' })]);
+    await expect(trpc.discord.completeLink.mutate({ target: TARGET })).rejects.toMatchObject({
+      data: { code: 'PRECONDITION_FAILED' },
+      message: expect.stringMatching(/open the link URL/),
+    });
+    expect((await trpc.discord.status.query()).pending).toEqual([
+      expect.objectContaining({ target: TARGET, method: 'oauth' }),
+    ]);
     await callback(back);
     api.jobs.syncRequests.length = 0;
 

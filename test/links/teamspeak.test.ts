@@ -19,10 +19,23 @@ let api: TestApi;
 
 beforeAll(async () => {
   fake = await startFakeTeamspeak({ flood: { commands: 20, windowMs: 500 } });
-  const options = { name: TARGET, host: fake.host, queryPort: fake.port, username: 'serveradmin', password: 'secret' };
-  target = createTeamspeakTarget({ ...options, commandsPerWindow: 20, windowMs: 500, reconnectMinMs: 20, reconnectMaxMs: 200 });
+  const options = {
+    name: TARGET,
+    host: fake.host,
+    queryPort: fake.port,
+    username: 'serveradmin',
+    password: 'secret',
+  };
+  target = createTeamspeakTarget({
+    ...options,
+    commandsPerWindow: 20,
+    windowMs: 500,
+    reconnectMinMs: 20,
+    reconnectMaxMs: 200,
+  });
   await target.start();
-  if (!target.status().connected) throw new Error(`TeamSpeak target did not connect: ${target.status().lastError}`);
+  if (!target.status().connected)
+    throw new Error(`TeamSpeak target did not connect: ${target.status().lastError}`);
   api = await startTestApi({
     config: { teamspeak: { targets: [options] } },
     links: createLinkPlatforms({ teamspeak: [target], discord: [] }),
@@ -45,7 +58,8 @@ async function linker() {
   return { ...user, trpc: api.client(user.token) };
 }
 
-const expire = (userId: string) => api.t.db.fork().nativeUpdate(Challenge, { userId }, { expiresAt: new Date(Date.now() - 1000) });
+const expire = (userId: string) =>
+  api.t.db.fork().nativeUpdate(Challenge, { userId }, { expiresAt: new Date(Date.now() - 1000) });
 
 describe('teamspeak.startLink', () => {
   it('gives a random link nickname within TeamSpeak limits and stores only its hash', async () => {
@@ -66,10 +80,16 @@ describe('teamspeak.startLink', () => {
 
   it('refuses unknown targets and guests', async () => {
     const { trpc } = await linker();
-    await expect(trpc.teamspeak.startLink.mutate({ target: 'nope' })).rejects.toMatchObject({ data: { code: 'NOT_FOUND' } });
+    await expect(trpc.teamspeak.startLink.mutate({ target: 'nope' })).rejects.toMatchObject({
+      data: { code: 'NOT_FOUND' },
+    });
     const guest = await api.user({ clearanceLevel: -1 });
-    await expect(api.client(guest.token).teamspeak.startLink.mutate({ target: TARGET })).rejects.toMatchObject({ data: { code: 'FORBIDDEN' } });
-    await expect(api.client().teamspeak.status.query()).rejects.toMatchObject({ data: { code: 'UNAUTHORIZED' } });
+    await expect(
+      api.client(guest.token).teamspeak.startLink.mutate({ target: TARGET }),
+    ).rejects.toMatchObject({ data: { code: 'FORBIDDEN' } });
+    await expect(api.client().teamspeak.status.query()).rejects.toMatchObject({
+      data: { code: 'UNAUTHORIZED' },
+    });
   });
 });
 
@@ -80,9 +100,13 @@ describe('teamspeak.completeLink', () => {
     const client = fake.connectClient({ nickname });
     const link = await trpc.teamspeak.completeLink.mutate({ target: TARGET });
     expect(link).toMatchObject({ target: TARGET, clientDbId: client.cldbid, uniqueId: client.uid });
-    expect(api.jobs.syncRequests).toEqual([{ platform: 'teamspeak', target: TARGET, trigger: 'teamspeak.link' }]);
+    expect(api.jobs.syncRequests).toEqual([
+      { platform: 'teamspeak', target: TARGET, trigger: 'teamspeak.link' },
+    ]);
     const status = await trpc.teamspeak.status.query();
-    expect(status.links).toEqual([expect.objectContaining({ target: TARGET, clientDbId: client.cldbid, uniqueId: client.uid })]);
+    expect(status.links).toEqual([
+      expect.objectContaining({ target: TARGET, clientDbId: client.cldbid, uniqueId: client.uid }),
+    ]);
     expect(status.pending).toEqual([]);
     expect(await api.t.db.fork().count(TeamspeakLink, { userId: id })).toBe(1);
 
@@ -95,7 +119,10 @@ describe('teamspeak.completeLink', () => {
 
   it('tells the user to connect with the nickname when no client shows it', async () => {
     const { trpc } = await linker();
-    await expect(trpc.teamspeak.completeLink.mutate({ target: TARGET })).rejects.toMatchObject({ data: { code: 'PRECONDITION_FAILED' }, message: expect.stringMatching(/startLink first/) });
+    await expect(trpc.teamspeak.completeLink.mutate({ target: TARGET })).rejects.toMatchObject({
+      data: { code: 'PRECONDITION_FAILED' },
+      message: expect.stringMatching(/startLink first/),
+    });
     const { nickname } = await trpc.teamspeak.startLink.mutate({ target: TARGET });
     fake.connectClient({ nickname: `${nickname}x` });
     await expect(trpc.teamspeak.completeLink.mutate({ target: TARGET })).rejects.toMatchObject({
@@ -134,14 +161,19 @@ describe('teamspeak.completeLink', () => {
       data: { code: 'PRECONDITION_FAILED' },
       message: expect.stringMatching(/2 clients .* nobody was linked/),
     });
-    expect(await completePendingTeamspeakLinks(api.t.db.fork(), api.deps.links)).toEqual({ linked: [], unavailable: [] });
+    expect(await completePendingTeamspeakLinks(api.t.db.fork(), api.deps.links)).toEqual({
+      linked: [],
+      unavailable: [],
+    });
     expect(await api.t.db.fork().count(TeamspeakLink, { userId: id })).toBe(0);
 
     fake.disconnectClient(intruder.clid);
     const again = fake.connectClient({ nickname: 'Second window', cldbid: mine.cldbid });
     forceNickname(again.clid, nickname);
     expect(fake.onlineClients().filter((c) => c.nickname === nickname)).toHaveLength(2);
-    await expect(trpc.teamspeak.completeLink.mutate({ target: TARGET })).resolves.toMatchObject({ clientDbId: mine.cldbid });
+    await expect(trpc.teamspeak.completeLink.mutate({ target: TARGET })).resolves.toMatchObject({
+      clientDbId: mine.cldbid,
+    });
   });
 
   it('refuses an identity linked to another user (CONFLICT) and keeps the challenge usable', async () => {
@@ -162,14 +194,20 @@ describe('teamspeak.completeLink', () => {
     // Bob's own identity still links with the same nickname once the other one is gone.
     fake.disconnectClient(shared.clid);
     const own = fake.connectClient({ nickname: bobNick });
-    await expect(bob.trpc.teamspeak.completeLink.mutate({ target: TARGET })).resolves.toMatchObject({ clientDbId: own.cldbid });
+    await expect(bob.trpc.teamspeak.completeLink.mutate({ target: TARGET })).resolves.toMatchObject({
+      clientDbId: own.cldbid,
+    });
   });
 
   it('replaces the identity when the user links another one', async () => {
     const { id, trpc } = await linker();
-    const first = fake.connectClient({ nickname: (await trpc.teamspeak.startLink.mutate({ target: TARGET })).nickname });
+    const first = fake.connectClient({
+      nickname: (await trpc.teamspeak.startLink.mutate({ target: TARGET })).nickname,
+    });
     await trpc.teamspeak.completeLink.mutate({ target: TARGET });
-    const second = fake.connectClient({ nickname: (await trpc.teamspeak.startLink.mutate({ target: TARGET })).nickname });
+    const second = fake.connectClient({
+      nickname: (await trpc.teamspeak.startLink.mutate({ target: TARGET })).nickname,
+    });
     await trpc.teamspeak.completeLink.mutate({ target: TARGET });
     const links = await api.t.db.fork().find(TeamspeakLink, { userId: id });
     expect(links.map((l) => l.clientDbId)).toEqual([second.cldbid]);
@@ -191,10 +229,15 @@ describe('periodic check', () => {
 
     const done = await completePendingTeamspeakLinks(api.t.db.fork(), api.deps.links);
     expect(done).toEqual({ linked: [{ userId: ready.id, target: TARGET }], unavailable: [] });
-    expect((await ready.trpc.teamspeak.status.query()).links).toEqual([expect.objectContaining({ clientDbId: client.cldbid })]);
+    expect((await ready.trpc.teamspeak.status.query()).links).toEqual([
+      expect.objectContaining({ clientDbId: client.cldbid }),
+    ]);
     expect((await waiting.trpc.teamspeak.status.query()).links).toEqual([]);
     expect((await late.trpc.teamspeak.status.query()).links).toEqual([]);
-    expect(await completePendingTeamspeakLinks(api.t.db.fork(), api.deps.links)).toEqual({ linked: [], unavailable: [] });
+    expect(await completePendingTeamspeakLinks(api.t.db.fork(), api.deps.links)).toEqual({
+      linked: [],
+      unavailable: [],
+    });
   });
 
   it('runs as a poller that requests a sync per link and survives a failing platform', async () => {
@@ -210,11 +253,22 @@ describe('periodic check', () => {
     const { nickname } = await trpc.teamspeak.startLink.mutate({ target: TARGET });
     fake.connectClient({ nickname });
     expect(await poller.tick()).toBe(0);
-    expect(await completePendingTeamspeakLinks(api.t.db.fork(), { ...api.deps.links, listTeamspeakNicknames: async () => Promise.reject(new Error('down')) })).toEqual({
+    expect(
+      await completePendingTeamspeakLinks(api.t.db.fork(), {
+        ...api.deps.links,
+        listTeamspeakNicknames: async () => Promise.reject(new Error('down')),
+      }),
+    ).toEqual({
       linked: [],
       unavailable: [TARGET],
     });
-    const working = createTeamspeakLinkPoller({ db: api.t.db, links: api.deps.links, intervalMs: 0, logger: pino({ level: 'silent' }), onLinked: async (link) => void synced.push(link.target) });
+    const working = createTeamspeakLinkPoller({
+      db: api.t.db,
+      links: api.deps.links,
+      intervalMs: 0,
+      logger: pino({ level: 'silent' }),
+      onLinked: async (link) => void synced.push(link.target),
+    });
     expect(await working.tick()).toBe(1);
     expect(synced).toEqual([TARGET]);
     expect(await api.t.db.fork().count(TeamspeakLink, { userId: id })).toBe(1);
@@ -229,7 +283,9 @@ describe('teamspeak.unlink', () => {
     await trpc.teamspeak.completeLink.mutate({ target: TARGET });
     api.jobs.syncRequests.length = 0;
     expect(await trpc.teamspeak.unlink.mutate({ target: TARGET })).toEqual({ removed: true });
-    expect(api.jobs.syncRequests).toEqual([{ platform: 'teamspeak', target: TARGET, trigger: 'teamspeak.unlink' }]);
+    expect(api.jobs.syncRequests).toEqual([
+      { platform: 'teamspeak', target: TARGET, trigger: 'teamspeak.unlink' },
+    ]);
     expect(await api.t.db.fork().count(TeamspeakLink, { userId: id })).toBe(0);
     expect(await trpc.teamspeak.unlink.mutate({ target: TARGET })).toEqual({ removed: false });
     expect(api.jobs.syncRequests).toHaveLength(1);

@@ -24,11 +24,17 @@ describe('entity model on MongoDB (metadata only: MikroORM connects lazily, noth
   /** Every entity's metadata (getAll() is a Map in MikroORM 7). */
   const all = (): EntityMetadata[] => {
     const metas = orm.getMetadata().getAll() as unknown;
-    return metas instanceof Map ? [...(metas.values() as Iterable<EntityMetadata>)] : Object.values(metas as Record<string, EntityMetadata>);
+    return metas instanceof Map
+      ? [...(metas.values() as Iterable<EntityMetadata>)]
+      : Object.values(metas as Record<string, EntityMetadata>);
   };
 
   it('sees all the entities', () => {
-    expect(all().map((m) => m.className).sort()).toEqual(entities.map((e) => e.meta.className).sort());
+    expect(
+      all()
+        .map((m) => m.className)
+        .sort(),
+    ).toEqual(entities.map((e) => e.meta.className).sort());
   });
 
   it('maps every primary key `id` to `_id`', () => {
@@ -41,14 +47,23 @@ describe('entity model on MongoDB (metadata only: MikroORM connects lazily, noth
   it('never puts a plain unique index on a nullable field (MongoDB would let only one null in)', () => {
     for (const meta of all()) {
       for (const prop of Object.values(meta.properties)) {
-        if (prop.unique) expect([meta.className, prop.name, prop.nullable ?? false]).toEqual([meta.className, prop.name, false]);
+        if (prop.unique)
+          expect([meta.className, prop.name, prop.nullable ?? false]).toEqual([
+            meta.className,
+            prop.name,
+            false,
+          ]);
       }
       for (const unique of meta.uniques) {
         const props = [unique.properties ?? []].flat() as string[];
         const nullable = props.filter((p) => meta.properties[p]?.nullable);
         if (nullable.length) {
-          const filter = (unique.options as { partialFilterExpression?: Record<string, unknown> } | undefined)?.partialFilterExpression;
-          expect([meta.className, Object.keys(filter ?? {}).sort()]).toEqual([meta.className, nullable.sort()]);
+          const filter = (unique.options as { partialFilterExpression?: Record<string, unknown> } | undefined)
+            ?.partialFilterExpression;
+          expect([meta.className, Object.keys(filter ?? {}).sort()]).toEqual([
+            meta.className,
+            nullable.sort(),
+          ]);
         }
       }
     }
@@ -57,8 +72,13 @@ describe('entity model on MongoDB (metadata only: MikroORM connects lazily, noth
   it('keeps the linked Discord account and autogroup keys unique where set', () => {
     const users = orm.getMetadata().get(User);
     expect(users.uniques).toContainEqual(
-      expect.objectContaining({ properties: ['discordUserId'], options: { partialFilterExpression: { discordUserId: { $type: 'string' } } } }),
+      expect.objectContaining({
+        properties: ['discordUserId'],
+        options: { partialFilterExpression: { discordUserId: { $type: 'string' } } },
+      }),
     );
-    expect(orm.getMetadata().get(Group).uniques).toContainEqual(expect.objectContaining({ properties: ['autoKey'] }));
+    expect(orm.getMetadata().get(Group).uniques).toContainEqual(
+      expect.objectContaining({ properties: ['autoKey'] }),
+    );
   });
 });

@@ -13,7 +13,9 @@ import type { PlatformTarget } from '../../src/sync/target.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 
 /** A JobControl that records what the control plane asked for instead of running pg-boss. */
-export function recordingJobs(): JobControl & { syncRequests: { platform: string; target: string | null; trigger: string }[] } {
+export function recordingJobs(): JobControl & {
+  syncRequests: { platform: string; target: string | null; trigger: string }[];
+} {
   const syncRequests: { platform: string; target: string | null; trigger: string }[] = [];
   return {
     syncRequests,
@@ -59,7 +61,19 @@ export interface TestApi {
   /** A typed tRPC client; without a token it is anonymous. */
   client(token?: string): ReturnType<typeof createTRPCClient<AppRouter>>;
   /** Creates a user (defaults: level 0, no corporation) and returns it with a fresh token. */
-  user(fields?: Partial<Pick<User, 'characterId' | 'characterName' | 'corporationId' | 'clearanceLevel' | 'authorizedToLogin' | 'discordUserId'>>): Promise<{ id: string; token: string }>;
+  user(
+    fields?: Partial<
+      Pick<
+        User,
+        | 'characterId'
+        | 'characterName'
+        | 'corporationId'
+        | 'clearanceLevel'
+        | 'authorizedToLogin'
+        | 'discordUserId'
+      >
+    >,
+  ): Promise<{ id: string; token: string }>;
   stop(): Promise<void>;
 }
 
@@ -78,7 +92,10 @@ let nextCharacterId = 90_000_000;
 /** The real control plane over real HTTP on a fresh PostgreSQL database. */
 export async function startTestApi(options: TestApiOptions = {}): Promise<TestApi> {
   const t = await createTestDatabase();
-  const config: Config = configSchema.parse({ ...options.config, controlPlane: { port: 0, ...(options.config?.controlPlane as object) } });
+  const config: Config = configSchema.parse({
+    ...options.config,
+    controlPlane: { port: 0, ...(options.config?.controlPlane as object) },
+  });
   const logger = pino({ level: 'silent' });
   const { rootId } = await bootstrap(t.db.fork());
   const jobs = recordingJobs();
@@ -104,7 +121,12 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
     rootId,
     client: (token?: string) =>
       createTRPCClient<AppRouter>({
-        links: [httpLink({ url: `${url}/trpc`, headers: () => (token ? { authorization: `Bearer ${token}` } : {}) })],
+        links: [
+          httpLink({
+            url: `${url}/trpc`,
+            headers: () => (token ? { authorization: `Bearer ${token}` } : {}),
+          }),
+        ],
       }),
     async user(fields = {}) {
       const em = t.db.fork();
@@ -122,7 +144,12 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
         lastLoginAt: null,
       });
       await em.flush();
-      const token = await createToken(t.db.fork(), { userId: user.id, kind: 'user', comment: 'test', ttlSeconds: 3600 });
+      const token = await createToken(t.db.fork(), {
+        userId: user.id,
+        kind: 'user',
+        comment: 'test',
+        ttlSeconds: 3600,
+      });
       return { id: user.id, token: token.secret };
     },
     async stop() {

@@ -2,7 +2,8 @@ import pg from 'pg';
 import { openDatabase, type Database } from '../../src/store/orm.ts';
 
 /** The PostgreSQL server every development machine and CI runs (trust auth). */
-export const postgresAdminUrl = process.env.ROSTER_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const postgresAdminUrl =
+  process.env.ROSTER_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export interface TestDatabase {
   readonly url: string;
@@ -17,7 +18,9 @@ export function backends(): ('postgresql' | 'mongodb')[] {
 }
 
 /** A database of its own for one test file (or test), migrated and empty. */
-export async function createTestDatabase(kind: 'postgresql' | 'mongodb' = 'postgresql'): Promise<TestDatabase> {
+export async function createTestDatabase(
+  kind: 'postgresql' | 'mongodb' = 'postgresql',
+): Promise<TestDatabase> {
   const name = `roster_test_${crypto.randomUUID().replaceAll('-', '').slice(0, 16)}`;
   if (kind === 'mongodb') {
     const base = new URL(process.env.MONGODB_URL!);

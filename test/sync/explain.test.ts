@@ -15,7 +15,11 @@ const mapping = (id: string, groupId: string, platformGroupId: string | null = n
 function scene(overrides: { corpLogin?: boolean | null } = {}) {
   const dir = directory({
     corporations: [corporation(1, { ticker: 'ABC', authorizedToLogin: overrides.corpLogin ?? true })],
-    users: [user('a', { corporationId: 1 }), user('b', { corporationId: 1, authorizedToLogin: false }), user('c', { corporationId: 1 })],
+    users: [
+      user('a', { corporationId: 1 }),
+      user('b', { corporationId: 1, authorizedToLogin: false }),
+      user('c', { corporationId: 1 }),
+    ],
     groups: [group('fc'), group('logi'), group('scouts')],
     memberships: { a: ['fc', 'logi'], b: ['fc'], c: ['fc'] },
   });
@@ -31,22 +35,38 @@ function scene(overrides: { corpLogin?: boolean | null } = {}) {
   return { dir, mappings, accountOf, membersOf };
 }
 
-const reasons = (groups: ReturnType<typeof explainUser>) => Object.fromEntries(groups.map((g) => [g.groupName, [g.shouldHave, g.reason]]));
+const reasons = (groups: ReturnType<typeof explainUser>) =>
+  Object.fromEntries(groups.map((g) => [g.groupName, [g.shouldHave, g.reason]]));
 
 describe('explain: why does a user (not) have a platform group', () => {
   it('says member for the groups a linked, authorized user should have, and not-a-member for the others', () => {
     const s = scene();
     const result = explainUser('a', 'teamspeak', s.dir, s.mappings, s.accountOf, s.membersOf, new Map(), 0);
-    expect(reasons(result)).toEqual({ fc: [true, 'member'], logi: [true, 'member'], scouts: [false, 'not-a-member'] });
+    expect(reasons(result)).toEqual({
+      fc: [true, 'member'],
+      logi: [true, 'member'],
+      scouts: [false, 'not-a-member'],
+    });
   });
 
   it('names what denies the login', () => {
     const s = scene();
-    const fc = explainUser('b', 'teamspeak', s.dir, s.mappings, s.accountOf, s.membersOf, new Map(), 0).find((g) => g.groupName === 'fc')!;
+    const fc = explainUser('b', 'teamspeak', s.dir, s.mappings, s.accountOf, s.membersOf, new Map(), 0).find(
+      (g) => g.groupName === 'fc',
+    )!;
     expect(fc).toMatchObject({ shouldHave: false, reason: 'login-not-authorized' });
     expect(fc.detail).toBe('login denied by user');
     const denied = scene({ corpLogin: false });
-    const viaCorp = explainUser('a', 'teamspeak', denied.dir, denied.mappings, denied.accountOf, denied.membersOf, new Map(), 0);
+    const viaCorp = explainUser(
+      'a',
+      'teamspeak',
+      denied.dir,
+      denied.mappings,
+      denied.accountOf,
+      denied.membersOf,
+      new Map(),
+      0,
+    );
     expect(viaCorp[0]!.detail).toBe('login denied by corporation ABC');
   });
 
@@ -60,10 +80,28 @@ describe('explain: why does a user (not) have a platform group', () => {
     const s = scene();
     const since = new Date(Date.now() - 5 * 60_000);
     const pending = new Map([['11/102', since]]);
-    const fc = explainUser('b', 'teamspeak', s.dir, s.mappings, s.accountOf, s.membersOf, pending, 60 * 60_000)[0]!;
+    const fc = explainUser(
+      'b',
+      'teamspeak',
+      s.dir,
+      s.mappings,
+      s.accountOf,
+      s.membersOf,
+      pending,
+      60 * 60_000,
+    )[0]!;
     expect(fc.reason).toBe('removal-held');
     expect(fc.detail).toContain(new Date(since.getTime() + 60 * 60_000).toISOString());
-    const elapsed = explainUser('b', 'teamspeak', s.dir, s.mappings, s.accountOf, s.membersOf, pending, 60_000)[0]!;
+    const elapsed = explainUser(
+      'b',
+      'teamspeak',
+      s.dir,
+      s.mappings,
+      s.accountOf,
+      s.membersOf,
+      pending,
+      60_000,
+    )[0]!;
     expect(elapsed.reason).toBe('login-not-authorized');
   });
 });

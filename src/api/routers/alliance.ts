@@ -1,7 +1,14 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { Alliance } from '../../store/entities/index.ts';
-import { allianceDetails, describeAlliance, getAlliance, recordAlliance, updateAlliance, type AllianceEsiFacts } from '../../services/alliances.ts';
+import {
+  allianceDetails,
+  describeAlliance,
+  getAlliance,
+  recordAlliance,
+  updateAlliance,
+  type AllianceEsiFacts,
+} from '../../services/alliances.ts';
 import { audit } from '../../services/audit.ts';
 import { pageInput, toPage } from '../../services/pagination.ts';
 import { askEsi, directoryChanged } from '../effects.ts';
@@ -13,11 +20,16 @@ export const allianceRouter = router({
   list: scoped('directory.read')
     .input(pageInput.extend({ tracked: z.boolean().optional() }).prefault({}))
     .query(async ({ ctx, input }) => {
-      const rows = await ctx.deps.db.fork().find(
-        Alliance,
-        { ...(input.tracked !== undefined ? { tracked: input.tracked } : {}), ...(input.cursor ? { id: { $gt: input.cursor } } : {}) },
-        { orderBy: { id: 'asc' }, limit: input.limit + 1 },
-      );
+      const rows = await ctx.deps.db
+        .fork()
+        .find(
+          Alliance,
+          {
+            ...(input.tracked !== undefined ? { tracked: input.tracked } : {}),
+            ...(input.cursor ? { id: { $gt: input.cursor } } : {}),
+          },
+          { orderBy: { id: 'asc' }, limit: input.limit + 1 },
+        );
       const page = toPage(rows, input.limit);
       return { items: page.items.map(describeAlliance), nextCursor: page.nextCursor };
     }),
@@ -29,7 +41,14 @@ export const allianceRouter = router({
     }),
   /** Tracks an alliance: facts from ESI, or given as input where no ESI is wired (tests, offline). */
   track: scoped('corporation.track')
-    .input(z.strictObject({ allianceId: eveId, name: name.optional(), ticker: ticker.optional(), executorCorporationId: eveId.nullable().optional() }))
+    .input(
+      z.strictObject({
+        allianceId: eveId,
+        name: name.optional(),
+        ticker: ticker.optional(),
+        executorCorporationId: eveId.nullable().optional(),
+      }),
+    )
     .mutation(async ({ ctx, input }) => {
       const em = ctx.deps.db.fork();
       const { allianceId, ...given } = input;
@@ -38,27 +57,51 @@ export const allianceRouter = router({
       const esi = ctx.deps.directoryEsi;
       if (esi) {
         if (Object.values(given).some((v) => v !== undefined)) {
-          throw new TRPCError({ code: 'BAD_REQUEST', message: 'this daemon reads alliances from ESI: give only allianceId' });
+          throw new TRPCError({
+            code: 'BAD_REQUEST',
+            message: 'this daemon reads alliances from ESI: give only allianceId',
+          });
         }
         const fetched = await askEsi(ctx, `alliance ${allianceId}`, () => esi.fetchAlliance(allianceId));
-        if (!fetched) throw new TRPCError({ code: 'NOT_FOUND', message: `EVE knows no alliance ${allianceId}` });
+        if (!fetched)
+          throw new TRPCError({ code: 'NOT_FOUND', message: `EVE knows no alliance ${allianceId}` });
         facts = fetched;
         refreshedAt = new Date();
       }
       const { alliance, before } = await recordAlliance(em, allianceId, facts, { track: true, refreshedAt });
-      audit(em, { actorId: ctx.actor.userId, action: 'alliance.track', subject: `alliance:${allianceId}`, before, after: describeAlliance(alliance), requestId: ctx.requestId });
+      audit(em, {
+        actorId: ctx.actor.userId,
+        action: 'alliance.track',
+        subject: `alliance:${allianceId}`,
+        before,
+        after: describeAlliance(alliance),
+        requestId: ctx.requestId,
+      });
       await em.flush();
       await directoryChanged(ctx, em, 'alliance.track');
       return allianceDetails(em, alliance);
     }),
   update: scoped('corporation.update')
-    .input(z.strictObject({ allianceId: eveId, authorizedToLogin: loginFlag.optional(), mandatoryEsiScopes: esiScopes.optional() }))
+    .input(
+      z.strictObject({
+        allianceId: eveId,
+        authorizedToLogin: loginFlag.optional(),
+        mandatoryEsiScopes: esiScopes.optional(),
+      }),
+    )
     .mutation(async ({ ctx, input }) => {
       const em = ctx.deps.db.fork();
       const { allianceId, ...changes } = input;
       const { alliance, before, after, loginChanged } = await updateAlliance(em, allianceId, changes);
       if (JSON.stringify(before) !== JSON.stringify(after)) {
-        audit(em, { actorId: ctx.actor.userId, action: 'alliance.update', subject: `alliance:${allianceId}`, before, after, requestId: ctx.requestId });
+        audit(em, {
+          actorId: ctx.actor.userId,
+          action: 'alliance.update',
+          subject: `alliance:${allianceId}`,
+          before,
+          after,
+          requestId: ctx.requestId,
+        });
         await em.flush();
       }
       if (loginChanged) await directoryChanged(ctx, em, 'alliance.update');

@@ -23,9 +23,16 @@ const loginStarts = new WeakMap<Config, AuthLimiter>();
 
 function countLoginStart(ctx: Context): void {
   let limiter = loginStarts.get(ctx.deps.config);
-  if (!limiter) loginStarts.set(ctx.deps.config, (limiter = createAuthLimiter(ctx.deps.config.controlPlane.maxLoginStartsPerMinute)));
+  if (!limiter)
+    loginStarts.set(
+      ctx.deps.config,
+      (limiter = createAuthLimiter(ctx.deps.config.controlPlane.maxLoginStartsPerMinute)),
+    );
   if (limiter.blocked(ctx.ip)) {
-    throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: 'too many logins started from this address; wait a minute' });
+    throw new TRPCError({
+      code: 'TOO_MANY_REQUESTS',
+      message: 'too many logins started from this address; wait a minute',
+    });
   }
   limiter.fail(ctx.ip);
 }

@@ -1,7 +1,14 @@
 import { z } from 'zod';
 import { Coalition } from '../../store/entities/index.ts';
 import { audit } from '../../services/audit.ts';
-import { createCoalition, deleteCoalition, describeCoalition, describeCoalitions, getCoalition, updateCoalition } from '../../services/coalitions.ts';
+import {
+  createCoalition,
+  deleteCoalition,
+  describeCoalition,
+  describeCoalitions,
+  getCoalition,
+  updateCoalition,
+} from '../../services/coalitions.ts';
 import { pageInput, toPage } from '../../services/pagination.ts';
 import { directoryChanged } from '../effects.ts';
 import { esiScopes, eveId, id, loginFlag, name, ticker } from '../inputs.ts';
@@ -16,7 +23,10 @@ export const coalitionRouter = router({
     .input(pageInput.prefault({}))
     .query(async ({ ctx, input }) => {
       const em = ctx.deps.db.fork();
-      const rows = await em.find(Coalition, input.cursor ? { id: { $gt: input.cursor } } : {}, { orderBy: { id: 'asc' }, limit: input.limit + 1 });
+      const rows = await em.find(Coalition, input.cursor ? { id: { $gt: input.cursor } } : {}, {
+        orderBy: { id: 'asc' },
+        limit: input.limit + 1,
+      });
       const page = toPage(rows, input.limit);
       return { items: await describeCoalitions(em, page.items), nextCursor: page.nextCursor };
     }),
@@ -46,7 +56,13 @@ export const coalitionRouter = router({
       const em = ctx.deps.db.fork();
       const coalition = await createCoalition(em, input);
       const after = await describeCoalition(em, coalition);
-      audit(em, { actorId: ctx.actor.userId, action: 'coalition.create', subject: `coalition:${coalition.id}`, after, requestId: ctx.requestId });
+      audit(em, {
+        actorId: ctx.actor.userId,
+        action: 'coalition.create',
+        subject: `coalition:${coalition.id}`,
+        after,
+        requestId: ctx.requestId,
+      });
       await em.flush();
       await directoryChanged(ctx, em, 'coalition.create');
       return after;
@@ -74,7 +90,14 @@ export const coalitionRouter = router({
       const { id: coalitionId, ...changes } = input;
       const { before, after } = await updateCoalition(em, coalitionId, changes);
       if (JSON.stringify(before) !== JSON.stringify(after)) {
-        audit(em, { actorId: ctx.actor.userId, action: 'coalition.update', subject: `coalition:${coalitionId}`, before, after, requestId: ctx.requestId });
+        audit(em, {
+          actorId: ctx.actor.userId,
+          action: 'coalition.update',
+          subject: `coalition:${coalitionId}`,
+          before,
+          after,
+          requestId: ctx.requestId,
+        });
         await em.flush();
         await directoryChanged(ctx, em, 'coalition.update');
       }
@@ -85,7 +108,13 @@ export const coalitionRouter = router({
     .mutation(async ({ ctx, input }) => {
       const em = ctx.deps.db.fork();
       const before = await deleteCoalition(em, input.id);
-      audit(em, { actorId: ctx.actor.userId, action: 'coalition.delete', subject: `coalition:${input.id}`, before, requestId: ctx.requestId });
+      audit(em, {
+        actorId: ctx.actor.userId,
+        action: 'coalition.delete',
+        subject: `coalition:${input.id}`,
+        before,
+        requestId: ctx.requestId,
+      });
       await em.flush();
       await directoryChanged(ctx, em, 'coalition.delete');
       return { deleted: true as const };

@@ -3,7 +3,14 @@ import { z } from 'zod';
 import { Alliance, Corporation } from '../../store/entities/index.ts';
 import { recordAlliance } from '../../services/alliances.ts';
 import { audit } from '../../services/audit.ts';
-import { corporationDetails, describeCorporation, getCorporation, trackCorporation, updateCorporation, type CorporationEsiFacts } from '../../services/corporations.ts';
+import {
+  corporationDetails,
+  describeCorporation,
+  getCorporation,
+  trackCorporation,
+  updateCorporation,
+  type CorporationEsiFacts,
+} from '../../services/corporations.ts';
 import { pageInput, toPage } from '../../services/pagination.ts';
 import { askEsi, directoryChanged } from '../effects.ts';
 import { esiScopes, eveId, loginFlag, name, ticker } from '../inputs.ts';
@@ -54,10 +61,16 @@ export const corporationRouter = router({
       const esi = ctx.deps.directoryEsi;
       if (esi) {
         if (Object.values(given).some((v) => v !== undefined)) {
-          throw new TRPCError({ code: 'BAD_REQUEST', message: 'this daemon reads corporations from ESI: give only corporationId' });
+          throw new TRPCError({
+            code: 'BAD_REQUEST',
+            message: 'this daemon reads corporations from ESI: give only corporationId',
+          });
         }
-        const fetched = await askEsi(ctx, `corporation ${corporationId}`, () => esi.fetchCorporation(corporationId));
-        if (!fetched) throw new TRPCError({ code: 'NOT_FOUND', message: `EVE knows no corporation ${corporationId}` });
+        const fetched = await askEsi(ctx, `corporation ${corporationId}`, () =>
+          esi.fetchCorporation(corporationId),
+        );
+        if (!fetched)
+          throw new TRPCError({ code: 'NOT_FOUND', message: `EVE knows no corporation ${corporationId}` });
         refreshedAt = new Date();
         facts = fetched;
         const allianceId = fetched.allianceId;
@@ -65,25 +78,55 @@ export const corporationRouter = router({
           const alliance = await askEsi(ctx, `alliance ${allianceId}`, () => esi.fetchAlliance(allianceId));
           if (alliance) {
             await recordAlliance(em, allianceId, alliance, { track: false, refreshedAt });
-            audit(em, { actorId: ctx.actor.userId, action: 'alliance.record', subject: `alliance:${allianceId}`, after: alliance, requestId: ctx.requestId });
+            audit(em, {
+              actorId: ctx.actor.userId,
+              action: 'alliance.record',
+              subject: `alliance:${allianceId}`,
+              after: alliance,
+              requestId: ctx.requestId,
+            });
           } else facts = { ...fetched, allianceId: null };
         }
       }
       const { corporation, before } = await trackCorporation(em, corporationId, facts, refreshedAt);
       const after = describeCorporation(corporation);
-      audit(em, { actorId: ctx.actor.userId, action: 'corporation.track', subject: `corporation:${corporationId}`, before, after, requestId: ctx.requestId });
+      audit(em, {
+        actorId: ctx.actor.userId,
+        action: 'corporation.track',
+        subject: `corporation:${corporationId}`,
+        before,
+        after,
+        requestId: ctx.requestId,
+      });
       await em.flush();
       await directoryChanged(ctx, em, 'corporation.track');
       return corporationDetails(em, corporation);
     }),
   update: scoped('corporation.update')
-    .input(z.strictObject({ corporationId: eveId, authorizedToLogin: loginFlag.optional(), mandatoryEsiScopes: esiScopes.optional() }))
+    .input(
+      z.strictObject({
+        corporationId: eveId,
+        authorizedToLogin: loginFlag.optional(),
+        mandatoryEsiScopes: esiScopes.optional(),
+      }),
+    )
     .mutation(async ({ ctx, input }) => {
       const em = ctx.deps.db.fork();
       const { corporationId, ...changes } = input;
-      const { corporation, before, after, loginChanged } = await updateCorporation(em, corporationId, changes);
+      const { corporation, before, after, loginChanged } = await updateCorporation(
+        em,
+        corporationId,
+        changes,
+      );
       if (JSON.stringify(before) !== JSON.stringify(after)) {
-        audit(em, { actorId: ctx.actor.userId, action: 'corporation.update', subject: `corporation:${corporationId}`, before, after, requestId: ctx.requestId });
+        audit(em, {
+          actorId: ctx.actor.userId,
+          action: 'corporation.update',
+          subject: `corporation:${corporationId}`,
+          before,
+          after,
+          requestId: ctx.requestId,
+        });
         await em.flush();
       }
       if (loginChanged) await directoryChanged(ctx, em, 'corporation.update');

@@ -14,7 +14,10 @@ function targetNames(ctx: Context, p: 'teamspeak' | 'discord') {
 }
 
 async function syncAll(ctx: Context, trigger: string) {
-  await Promise.all([ctx.deps.jobs.requestSync('teamspeak', null, trigger), ctx.deps.jobs.requestSync('discord', null, trigger)]);
+  await Promise.all([
+    ctx.deps.jobs.requestSync('teamspeak', null, trigger),
+    ctx.deps.jobs.requestSync('discord', null, trigger),
+  ]);
 }
 
 export const groupRouter = router({
@@ -24,7 +27,10 @@ export const groupRouter = router({
       const em = ctx.deps.db.fork();
       const rows = await em.find(
         Group,
-        { ...(input.kind ? { kind: input.kind } : {}), ...(input.cursor ? { id: { $gt: input.cursor } } : {}) },
+        {
+          ...(input.kind ? { kind: input.kind } : {}),
+          ...(input.cursor ? { id: { $gt: input.cursor } } : {}),
+        },
         { orderBy: { id: 'asc' }, limit: input.limit + 1 },
       );
       const page = toPage(rows, input.limit);
@@ -35,9 +41,22 @@ export const groupRouter = router({
     .query(async ({ ctx, input }) => {
       const em = ctx.deps.db.fork();
       const group = await groups.getGroup(em, input.id);
-      const memberIds = (await em.find(GroupMember, { groupId: group.id }, { fields: ['userId'] })).map((m) => m.userId);
-      const members = await em.find(User, { id: { $in: memberIds } }, { fields: ['id', 'characterId', 'characterName'], orderBy: { characterName: 'asc' } });
-      return { ...(await groups.describeGroup(em, group)), members: members.map((u) => ({ id: u.id, characterId: u.characterId, characterName: u.characterName })) };
+      const memberIds = (await em.find(GroupMember, { groupId: group.id }, { fields: ['userId'] })).map(
+        (m) => m.userId,
+      );
+      const members = await em.find(
+        User,
+        { id: { $in: memberIds } },
+        { fields: ['id', 'characterId', 'characterName'], orderBy: { characterName: 'asc' } },
+      );
+      return {
+        ...(await groups.describeGroup(em, group)),
+        members: members.map((u) => ({
+          id: u.id,
+          characterId: u.characterId,
+          characterName: u.characterName,
+        })),
+      };
     }),
   create: scoped('group.create')
     .input(
@@ -51,7 +70,13 @@ export const groupRouter = router({
       const em = ctx.deps.db.fork();
       if (input.authorizedToLogin !== null) requireScope(ctx.actor, 'corporation.update');
       const group = await groups.createGroup(em, { ...input, ownerId: ctx.actor.userId });
-      audit(em, { actorId: ctx.actor.userId, action: 'group.create', subject: `group:${group.id}`, after: group, requestId: ctx.requestId });
+      audit(em, {
+        actorId: ctx.actor.userId,
+        action: 'group.create',
+        subject: `group:${group.id}`,
+        after: group,
+        requestId: ctx.requestId,
+      });
       await em.flush();
       return groups.describeGroup(em, group);
     }),
@@ -72,9 +97,17 @@ export const groupRouter = router({
       if (input.authorizedToLogin !== undefined) requireScope(ctx.actor, 'corporation.update');
       const { id: groupId, ...changes } = input;
       const { before, after } = await groups.updateGroup(em, groupId, changes);
-      audit(em, { actorId: ctx.actor.userId, action: 'group.update', subject: `group:${groupId}`, before, after, requestId: ctx.requestId });
+      audit(em, {
+        actorId: ctx.actor.userId,
+        action: 'group.update',
+        subject: `group:${groupId}`,
+        before,
+        after,
+        requestId: ctx.requestId,
+      });
       await em.flush();
-      if (input.name !== undefined || input.authorizedToLogin !== undefined) await syncAll(ctx, 'group.update');
+      if (input.name !== undefined || input.authorizedToLogin !== undefined)
+        await syncAll(ctx, 'group.update');
       return groups.describeGroup(em, after);
     }),
   map: scoped('group.map')
@@ -90,7 +123,13 @@ export const groupRouter = router({
     .mutation(async ({ ctx, input }) => {
       const em = ctx.deps.db.fork();
       const mapping = await groups.setMapping(em, input.id, input, targetNames(ctx, input.platform));
-      audit(em, { actorId: ctx.actor.userId, action: 'group.map', subject: `group:${input.id}`, after: mapping, requestId: ctx.requestId });
+      audit(em, {
+        actorId: ctx.actor.userId,
+        action: 'group.map',
+        subject: `group:${input.id}`,
+        after: mapping,
+        requestId: ctx.requestId,
+      });
       await em.flush();
       await ctx.deps.jobs.requestSync(input.platform, input.target, 'group.map');
       return groups.describeGroup(em, await groups.getGroup(em, input.id));
@@ -101,7 +140,13 @@ export const groupRouter = router({
       const em = ctx.deps.db.fork();
       await groups.getGroup(em, input.id);
       const removed = await groups.removeMapping(em, input.id, input.platform, input.target);
-      audit(em, { actorId: ctx.actor.userId, action: 'group.unmap', subject: `group:${input.id}`, before: input, requestId: ctx.requestId });
+      audit(em, {
+        actorId: ctx.actor.userId,
+        action: 'group.unmap',
+        subject: `group:${input.id}`,
+        before: input,
+        requestId: ctx.requestId,
+      });
       await em.flush();
       return { removed };
     }),
@@ -112,7 +157,13 @@ export const groupRouter = router({
       const group = await groups.getGroup(em, input.id);
       requireScope(ctx.actor, 'group.members', { ownerId: group.ownerId ?? null });
       const added = await groups.addMembers(em, input.id, input.userIds);
-      audit(em, { actorId: ctx.actor.userId, action: 'group.addMembers', subject: `group:${input.id}`, after: { userIds: input.userIds }, requestId: ctx.requestId });
+      audit(em, {
+        actorId: ctx.actor.userId,
+        action: 'group.addMembers',
+        subject: `group:${input.id}`,
+        after: { userIds: input.userIds },
+        requestId: ctx.requestId,
+      });
       await em.flush();
       if (added) await syncAll(ctx, 'group.addMembers');
       return { added };
@@ -124,7 +175,13 @@ export const groupRouter = router({
       const group = await groups.getGroup(em, input.id);
       requireScope(ctx.actor, 'group.members', { ownerId: group.ownerId ?? null });
       const removed = await groups.removeMembers(em, input.id, input.userIds);
-      audit(em, { actorId: ctx.actor.userId, action: 'group.removeMembers', subject: `group:${input.id}`, before: { userIds: input.userIds }, requestId: ctx.requestId });
+      audit(em, {
+        actorId: ctx.actor.userId,
+        action: 'group.removeMembers',
+        subject: `group:${input.id}`,
+        before: { userIds: input.userIds },
+        requestId: ctx.requestId,
+      });
       await em.flush();
       if (removed) await syncAll(ctx, 'group.removeMembers');
       return { removed };
@@ -134,7 +191,13 @@ export const groupRouter = router({
     const group = await groups.getGroup(em, input.id);
     requireScope(ctx.actor, 'group.delete', { ownerId: group.ownerId ?? null });
     const deleted = await groups.deleteGroup(em, input.id);
-    audit(em, { actorId: ctx.actor.userId, action: 'group.delete', subject: `group:${input.id}`, before: deleted, requestId: ctx.requestId });
+    audit(em, {
+      actorId: ctx.actor.userId,
+      action: 'group.delete',
+      subject: `group:${input.id}`,
+      before: deleted,
+      requestId: ctx.requestId,
+    });
     await em.flush();
     return { deleted: true };
   }),

@@ -22,7 +22,11 @@ async function list(ctx: Ctx, host: Host, page: { cursor?: string | null | undef
   return listGuests(em, host, page);
 }
 
-async function invite(ctx: Ctx, host: Host, input: { characterId: number; characterName?: string | undefined }) {
+async function invite(
+  ctx: Ctx,
+  host: Host,
+  input: { characterId: number; characterName?: string | undefined },
+) {
   const em = ctx.deps.db.fork();
   requireScope(ctx.actor, 'corporation.guests', { affiliation: await hostAffiliation(em, host) });
   const { user, before, createdUser, changed } = await inviteGuest(em, host, input);
@@ -32,20 +36,37 @@ async function invite(ctx: Ctx, host: Host, input: { characterId: number; charac
       action: `${host.kind}.guests.invite`,
       subject: `user:${user.id}`,
       before,
-      after: { corporationId: user.corporationId ?? null, clearanceLevel: user.clearanceLevel, host: `${host.kind}:${host.id}` },
+      after: {
+        corporationId: user.corporationId ?? null,
+        clearanceLevel: user.clearanceLevel,
+        host: `${host.kind}:${host.id}`,
+      },
       requestId: ctx.requestId,
     });
     await em.flush();
     await directoryChanged(ctx, em, `${host.kind}.guests.invite`);
   }
-  return { userId: user.id, characterId: user.characterId, characterName: user.characterName, corporationId: user.corporationId ?? 0, createdUser };
+  return {
+    userId: user.id,
+    characterId: user.characterId,
+    characterName: user.characterName,
+    corporationId: user.corporationId ?? 0,
+    createdUser,
+  };
 }
 
 async function remove(ctx: Ctx, host: Host, userId: string) {
   const em = ctx.deps.db.fork();
   requireScope(ctx.actor, 'corporation.guests', { affiliation: await hostAffiliation(em, host) });
   const { before, after } = await removeGuest(em, host, userId);
-  audit(em, { actorId: ctx.actor.userId, action: `${host.kind}.guests.remove`, subject: `user:${userId}`, before, after, requestId: ctx.requestId });
+  audit(em, {
+    actorId: ctx.actor.userId,
+    action: `${host.kind}.guests.remove`,
+    subject: `user:${userId}`,
+    before,
+    after,
+    requestId: ctx.requestId,
+  });
   await em.flush();
   await directoryChanged(ctx, em, `${host.kind}.guests.remove`);
   return { removed: true as const };
@@ -60,7 +81,9 @@ export const corporationGuestsRouter = router({
     .mutation(({ ctx, input }) => invite(ctx, { kind: 'corporation', id: input.corporationId }, input)),
   remove: authedProcedure
     .input(z.strictObject({ corporationId: eveId, userId: id }))
-    .mutation(({ ctx, input }) => remove(ctx, { kind: 'corporation', id: input.corporationId }, input.userId)),
+    .mutation(({ ctx, input }) =>
+      remove(ctx, { kind: 'corporation', id: input.corporationId }, input.userId),
+    ),
 });
 
 export const allianceGuestsRouter = router({

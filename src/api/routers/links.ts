@@ -30,12 +30,19 @@ export const linkProcedure = scoped('link.own').use(async ({ next }) => {
 export const targetName = z.string().min(1).max(64);
 
 /** The target's config entry, or NOT_FOUND naming what is configured. */
-export function configuredTarget<P extends 'teamspeak' | 'discord'>(ctx: Context, platform: P, name: string): Context['deps']['config'][P]['targets'][number] {
+export function configuredTarget<P extends 'teamspeak' | 'discord'>(
+  ctx: Context,
+  platform: P,
+  name: string,
+): Context['deps']['config'][P]['targets'][number] {
   const targets: Context['deps']['config'][P]['targets'] = ctx.deps.config[platform].targets;
   const found = targets.find((t) => t.name === name);
   if (!found) {
     const known = targets.map((t) => t.name).join(', ') || 'none';
-    throw new TRPCError({ code: 'NOT_FOUND', message: `no ${platform} target named "${name}" is configured (configured: ${known})` });
+    throw new TRPCError({
+      code: 'NOT_FOUND',
+      message: `no ${platform} target named "${name}" is configured (configured: ${known})`,
+    });
   }
   return found;
 }

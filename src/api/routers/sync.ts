@@ -11,7 +11,10 @@ const targetRef = z.strictObject({ platform, target: z.string().min(1).max(64) }
 
 function requireTarget(ctx: Context, input: z.infer<typeof targetRef>) {
   if (!ctx.deps.reconciler.target(input.platform, input.target)) {
-    throw new TRPCError({ code: 'NOT_FOUND', message: `no ${input.platform} target named "${input.target}" is configured` });
+    throw new TRPCError({
+      code: 'NOT_FOUND',
+      message: `no ${input.platform} target named "${input.target}" is configured`,
+    });
   }
 }
 
@@ -20,7 +23,10 @@ export const syncRouter = router({
     .input(targetRef)
     .query(async ({ ctx, input }) => {
       requireTarget(ctx, input);
-      return ctx.deps.reconciler.run(input.platform, input.target, { dryRun: true, trigger: `api:${ctx.actor.userId}` });
+      return ctx.deps.reconciler.run(input.platform, input.target, {
+        dryRun: true,
+        trigger: `api:${ctx.actor.userId}`,
+      });
     }),
   run: scoped('sync.run')
     .input(targetRef)
@@ -32,7 +38,10 @@ export const syncRouter = router({
     .input(targetRef)
     .mutation(async ({ ctx, input }) => {
       requireTarget(ctx, input);
-      return ctx.deps.reconciler.run(input.platform, input.target, { force: true, trigger: `force:${ctx.actor.userId}` });
+      return ctx.deps.reconciler.run(input.platform, input.target, {
+        force: true,
+        trigger: `force:${ctx.actor.userId}`,
+      });
     }),
   runs: scoped('sync.read')
     .input(pageInput.extend({ platform: platform.optional(), target: z.string().max(64).optional() }))
@@ -53,10 +62,24 @@ export const syncRouter = router({
     return Promise.all(
       ctx.deps.reconciler.targets().map(async (t) => {
         const [last, lastApplied] = await Promise.all([
-          em.findOne(SyncRun, { platform: t.platform, target: t.name, dryRun: false }, { orderBy: { startedAt: 'desc' } }),
-          em.findOne(SyncRun, { platform: t.platform, target: t.name, status: 'applied' }, { orderBy: { startedAt: 'desc' } }),
+          em.findOne(
+            SyncRun,
+            { platform: t.platform, target: t.name, dryRun: false },
+            { orderBy: { startedAt: 'desc' } },
+          ),
+          em.findOne(
+            SyncRun,
+            { platform: t.platform, target: t.name, status: 'applied' },
+            { orderBy: { startedAt: 'desc' } },
+          ),
         ]);
-        return { platform: t.platform, target: t.name, ...t.status(), lastRun: last, lastAppliedAt: lastApplied?.finishedAt ?? null };
+        return {
+          platform: t.platform,
+          target: t.name,
+          ...t.status(),
+          lastRun: last,
+          lastAppliedAt: lastApplied?.finishedAt ?? null,
+        };
       }),
     );
   }),

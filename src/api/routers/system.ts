@@ -8,10 +8,20 @@ export const systemRouter = router({
     version: ctx.deps.version,
     uptimeSeconds: Math.round((Date.now() - ctx.deps.startedAt.getTime()) / 1000),
   })),
-  version: scoped('directory.read').query(({ ctx }) => ({ version: ctx.deps.version, node: process.version, database: ctx.deps.db.kind })),
+  version: scoped('directory.read').query(({ ctx }) => ({
+    version: ctx.deps.version,
+    node: process.version,
+    database: ctx.deps.db.kind,
+  })),
   config: scoped('system.read').query(({ ctx }) => redactSecrets(ctx.deps.config)),
   jobs: scoped('system.read').query(({ ctx }) => ctx.deps.jobs.list()),
   triggerJob: scoped('system.jobs')
-    .input(z.strictObject({ name: z.enum(['reconcile', 'esi.affiliations', 'esi.refresh', 'autogroups.rebuild', 'cleanup']) }))
-    .mutation(async ({ ctx, input }) => ({ jobId: await ctx.deps.jobs.trigger(input.name, { trigger: `api:${ctx.actor.userId}` }) })),
+    .input(
+      z.strictObject({
+        name: z.enum(['reconcile', 'esi.affiliations', 'esi.refresh', 'autogroups.rebuild', 'cleanup']),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => ({
+      jobId: await ctx.deps.jobs.trigger(input.name, { trigger: `api:${ctx.actor.userId}` }),
+    })),
 });

@@ -20,13 +20,22 @@ export const teamspeakRouter = router({
   /** Links the one online client showing the nickname; refuses none, several, expired, used, taken. */
   completeLink: linkProcedure.input(targetInput).mutation(async ({ ctx, input }) => {
     configuredTarget(ctx, 'teamspeak', input.target);
-    const link = await links.completeTeamspeakLink(ctx.deps.db.fork(), ctx.deps.links, { userId: ctx.actor.userId, target: input.target, requestId: ctx.requestId });
+    const link = await links.completeTeamspeakLink(ctx.deps.db.fork(), ctx.deps.links, {
+      userId: ctx.actor.userId,
+      target: input.target,
+      requestId: ctx.requestId,
+    });
     await ctx.deps.jobs.requestSync('teamspeak', input.target, 'teamspeak.link');
     return link;
   }),
   /** Forgets the identity on the target; the next run takes every managed server group from it. */
   unlink: linkProcedure.input(targetInput).mutation(async ({ ctx, input }) => {
-    const removed = await links.unlinkTeamspeak(ctx.deps.db.fork(), { userId: ctx.actor.userId, target: input.target, actorId: ctx.actor.userId, requestId: ctx.requestId });
+    const removed = await links.unlinkTeamspeak(ctx.deps.db.fork(), {
+      userId: ctx.actor.userId,
+      target: input.target,
+      actorId: ctx.actor.userId,
+      requestId: ctx.requestId,
+    });
     if (removed) await ctx.deps.jobs.requestSync('teamspeak', input.target, 'teamspeak.unlink');
     return { removed };
   }),

@@ -7,7 +7,9 @@ import { requireScope, router, scoped } from '../trpc.ts';
 
 export const tokenRouter = router({
   list: scoped('token.own').query(async ({ ctx }) => {
-    const rows = await ctx.deps.db.fork().find(ApiToken, { userId: ctx.actor.userId }, { orderBy: { createdAt: 'desc' } });
+    const rows = await ctx.deps.db
+      .fork()
+      .find(ApiToken, { userId: ctx.actor.userId }, { orderBy: { createdAt: 'desc' } });
     return rows.map(describeToken);
   }),
   create: scoped('token.own')
@@ -16,7 +18,13 @@ export const tokenRouter = router({
         kind: z.enum(['application', 'user']).default('user'),
         comment: z.string().max(200).default(''),
         /** Lifetime; application tokens may be unlimited (null). */
-        ttlSeconds: z.number().int().min(60).max(400 * 86_400).nullable().default(30 * 86_400),
+        ttlSeconds: z
+          .number()
+          .int()
+          .min(60)
+          .max(400 * 86_400)
+          .nullable()
+          .default(30 * 86_400),
       }),
     )
     .mutation(async ({ ctx, input }) => {
@@ -26,7 +34,13 @@ export const tokenRouter = router({
       }
       const em = ctx.deps.db.fork();
       const created = await createToken(em, { userId: ctx.actor.userId, ...input });
-      audit(em, { actorId: ctx.actor.userId, action: 'token.create', subject: `token:${created.id}`, after: { kind: input.kind, comment: input.comment }, requestId: ctx.requestId });
+      audit(em, {
+        actorId: ctx.actor.userId,
+        action: 'token.create',
+        subject: `token:${created.id}`,
+        after: { kind: input.kind, comment: input.comment },
+        requestId: ctx.requestId,
+      });
       await em.flush();
       return created;
     }),
@@ -40,7 +54,12 @@ export const tokenRouter = router({
         throw new TRPCError({ code: 'NOT_FOUND', message: `token ${input.id} not found` });
       }
       const revoked = await revokeToken(em, input.id);
-      audit(em, { actorId: ctx.actor.userId, action: 'token.revoke', subject: `token:${input.id}`, requestId: ctx.requestId });
+      audit(em, {
+        actorId: ctx.actor.userId,
+        action: 'token.revoke',
+        subject: `token:${input.id}`,
+        requestId: ctx.requestId,
+      });
       await em.flush();
       return describeToken(revoked);
     }),

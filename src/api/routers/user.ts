@@ -1,6 +1,12 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { clearanceChangeRefusal, GUEST, ROOT_CHARACTER_ID, SUPERUSER, type ClearanceRefusal } from '../../domain/index.ts';
+import {
+  clearanceChangeRefusal,
+  GUEST,
+  ROOT_CHARACTER_ID,
+  SUPERUSER,
+  type ClearanceRefusal,
+} from '../../domain/index.ts';
 import { User } from '../../store/entities/index.ts';
 import { NotFoundError } from '../../store/errors.ts';
 import { audit } from '../../services/audit.ts';
@@ -16,7 +22,8 @@ const refusalMessages = {
   'own-level': 'nobody changes their own clearance level (rule "own-level")',
   'out-of-range': `a clearance level is an integer from ${GUEST} to ${SUPERUSER} (rule "out-of-range")`,
   'above-own-level': 'nobody raises anyone above their own level (rule "above-own-level")',
-  'target-not-below': 'only a superuser changes the level of someone at or above their own level (rule "target-not-below")',
+  'target-not-below':
+    'only a superuser changes the level of someone at or above their own level (rule "target-not-below")',
   'root-is-fixed': 'root always keeps level 10 (rule "root-is-fixed")',
   'not-in-reach': 'this user is beyond the reach of your clearance (rule "not-in-reach")',
 } as const satisfies Record<ClearanceRefusal, string>;
@@ -31,7 +38,12 @@ export const userRouter = router({
   list: scoped('directory.read')
     .input(
       pageInput
-        .extend({ corporationId: eveId.optional(), allianceId: eveId.optional(), groupId: id.optional(), includeGuests: z.boolean().default(false) })
+        .extend({
+          corporationId: eveId.optional(),
+          allianceId: eveId.optional(),
+          groupId: id.optional(),
+          includeGuests: z.boolean().default(false),
+        })
         .prefault({}),
     )
     .query(async ({ ctx, input }) => {
@@ -42,11 +54,17 @@ export const userRouter = router({
     .input(
       z
         .strictObject({ id: id.optional(), characterId: z.number().int().nonnegative().optional() })
-        .refine((x) => (x.id === undefined) !== (x.characterId === undefined), 'give either id or characterId'),
+        .refine(
+          (x) => (x.id === undefined) !== (x.characterId === undefined),
+          'give either id or characterId',
+        ),
     )
     .query(async ({ ctx, input }) => {
       const em = ctx.deps.db.fork();
-      const user = input.id !== undefined ? await getUser(em, input.id) : await em.findOne(User, { characterId: input.characterId! });
+      const user =
+        input.id !== undefined
+          ? await getUser(em, input.id)
+          : await em.findOne(User, { characterId: input.characterId! });
       if (!user) throw new NotFoundError('character', input.characterId!);
       requireScope(ctx.actor, 'user.read', { affiliation: await userAffiliation(em, user) });
       return describeUser(em, user);
@@ -56,12 +74,28 @@ export const userRouter = router({
     .mutation(async ({ ctx, input }) => {
       const em = ctx.deps.db.fork();
       const user = await getUser(em, input.id);
-      const target = { userId: user.id, characterId: user.characterId, clearanceLevel: user.clearanceLevel, affiliation: await userAffiliation(em, user) };
+      const target = {
+        userId: user.id,
+        characterId: user.characterId,
+        clearanceLevel: user.clearanceLevel,
+        affiliation: await userAffiliation(em, user),
+      };
       const refusal = clearanceChangeRefusal(ctx.actor, target, input.level);
-      if (refusal) throw new TRPCError({ code: refusal === 'out-of-range' ? 'BAD_REQUEST' : 'FORBIDDEN', message: refusalMessages[refusal] });
+      if (refusal)
+        throw new TRPCError({
+          code: refusal === 'out-of-range' ? 'BAD_REQUEST' : 'FORBIDDEN',
+          message: refusalMessages[refusal],
+        });
       const change = await setClearanceLevel(em, user, input.level);
       if (change.changed) {
-        audit(em, { actorId: ctx.actor.userId, action: 'user.setClearance', subject: `user:${user.id}`, before: change.before, after: change.after, requestId: ctx.requestId });
+        audit(em, {
+          actorId: ctx.actor.userId,
+          action: 'user.setClearance',
+          subject: `user:${user.id}`,
+          before: change.before,
+          after: change.after,
+          requestId: ctx.requestId,
+        });
         await em.flush();
         await directoryChanged(ctx, em, 'user.setClearance');
       }
@@ -72,11 +106,19 @@ export const userRouter = router({
     .mutation(async ({ ctx, input }) => {
       const em = ctx.deps.db.fork();
       const user = await getUser(em, input.id);
-      if (user.id === ctx.actor.userId) throw new TRPCError({ code: 'FORBIDDEN', message: 'nobody sets their own login flag' });
+      if (user.id === ctx.actor.userId)
+        throw new TRPCError({ code: 'FORBIDDEN', message: 'nobody sets their own login flag' });
       requireScope(ctx.actor, 'user.setAuthorizedToLogin', { affiliation: await userAffiliation(em, user) });
       const change = await setLoginFlag(em, user, input.authorizedToLogin);
       if (change.changed) {
-        audit(em, { actorId: ctx.actor.userId, action: 'user.setAuthorizedToLogin', subject: `user:${user.id}`, before: change.before, after: change.after, requestId: ctx.requestId });
+        audit(em, {
+          actorId: ctx.actor.userId,
+          action: 'user.setAuthorizedToLogin',
+          subject: `user:${user.id}`,
+          before: change.before,
+          after: change.after,
+          requestId: ctx.requestId,
+        });
         await em.flush();
         await directoryChanged(ctx, em, 'user.setAuthorizedToLogin');
       }
@@ -86,14 +128,26 @@ export const userRouter = router({
     const em = ctx.deps.db.fork();
     const user = await getUser(em, input.id);
     requireScope(ctx.actor, 'user.delete');
-    if (user.characterId === ROOT_CHARACTER_ID) throw new TRPCError({ code: 'FORBIDDEN', message: 'root cannot be deleted' });
-    if (user.id === ctx.actor.userId) throw new TRPCError({ code: 'FORBIDDEN', message: 'nobody deletes themselves' });
+    if (user.characterId === ROOT_CHARACTER_ID)
+      throw new TRPCError({ code: 'FORBIDDEN', message: 'root cannot be deleted' });
+    if (user.id === ctx.actor.userId)
+      throw new TRPCError({ code: 'FORBIDDEN', message: 'nobody deletes themselves' });
     if (user.clearanceLevel > ctx.actor.clearanceLevel) {
-      throw new TRPCError({ code: 'FORBIDDEN', message: 'nobody deletes a user of a higher clearance level than their own' });
+      throw new TRPCError({
+        code: 'FORBIDDEN',
+        message: 'nobody deletes a user of a higher clearance level than their own',
+      });
     }
     const before = await describeUser(em, user);
     const removed = await deleteUser(em, user.id);
-    audit(em, { actorId: ctx.actor.userId, action: 'user.delete', subject: `user:${user.id}`, before, after: removed, requestId: ctx.requestId });
+    audit(em, {
+      actorId: ctx.actor.userId,
+      action: 'user.delete',
+      subject: `user:${user.id}`,
+      before,
+      after: removed,
+      requestId: ctx.requestId,
+    });
     await em.flush();
     await requestSyncAll(ctx, 'user.delete');
     return { deleted: true as const, ...removed };
@@ -105,9 +159,20 @@ export const userRouter = router({
     requireScope(ctx.actor, 'user.write', { affiliation: await userAffiliation(em, user) });
     const { removed, before } = await unlinkAccounts(em, user, input);
     if (removed) {
-      audit(em, { actorId: ctx.actor.userId, action: 'user.unlink', subject: `user:${user.id}`, before, after: { platform: input.platform }, requestId: ctx.requestId });
+      audit(em, {
+        actorId: ctx.actor.userId,
+        action: 'user.unlink',
+        subject: `user:${user.id}`,
+        before,
+        after: { platform: input.platform },
+        requestId: ctx.requestId,
+      });
       await em.flush();
-      await ctx.deps.jobs.requestSync(input.platform, input.platform === 'teamspeak' ? (input.target ?? null) : null, 'user.unlink');
+      await ctx.deps.jobs.requestSync(
+        input.platform,
+        input.platform === 'teamspeak' ? (input.target ?? null) : null,
+        'user.unlink',
+      );
     }
     return { removed };
   }),

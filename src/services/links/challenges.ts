@@ -31,11 +31,7 @@ export const newLinkCode = (): string => {
 
 /** What a person typed, in the canonical form: case, spaces and dashes do not matter; O/I/L read as 0/1/1. */
 export function normalizeLinkCode(input: string): string | null {
-  const raw = input
-    .toUpperCase()
-    .replace(/[\s-]/g, '')
-    .replace(/O/g, '0')
-    .replace(/[IL]/g, '1');
+  const raw = input.toUpperCase().replace(/[\s-]/g, '').replace(/O/g, '0').replace(/[IL]/g, '1');
   if (!/^[0-9A-HJKMNP-TV-Z]{8}$/.test(raw)) return null;
   return `${raw.slice(0, 4)}-${raw.slice(4)}`;
 }
@@ -44,7 +40,8 @@ export function normalizeLinkCode(input: string): string | null {
 export const newOAuthState = (): string => randomBytes(32).toString('base64url');
 
 /** The stored hash, namespaced by kind so equal strings of two flows never meet. */
-export const challengeHash = (kind: LinkChallengeKind, secret: string): string => hashSecret(`${kind}:${secret}`);
+export const challengeHash = (kind: LinkChallengeKind, secret: string): string =>
+  hashSecret(`${kind}:${secret}`);
 
 /**
  * Queues a new challenge for the user on the target (flushed by the caller) after deleting the
@@ -52,9 +49,22 @@ export const challengeHash = (kind: LinkChallengeKind, secret: string): string =
  */
 export async function replaceChallenge(
   em: EntityManager,
-  input: { kind: LinkChallengeKind; userId: string; target: string; secret: string; ttlSeconds: number; now: Date; data?: Record<string, unknown> },
+  input: {
+    kind: LinkChallengeKind;
+    userId: string;
+    target: string;
+    secret: string;
+    ttlSeconds: number;
+    now: Date;
+    data?: Record<string, unknown>;
+  },
 ): Promise<Challenge> {
-  await em.nativeDelete(Challenge, { userId: input.userId, kind: input.kind, target: input.target, usedAt: null });
+  await em.nativeDelete(Challenge, {
+    userId: input.userId,
+    kind: input.kind,
+    target: input.target,
+    usedAt: null,
+  });
   return em.create(Challenge, {
     id: newId(),
     kind: input.kind,
@@ -71,7 +81,10 @@ export async function replaceChallenge(
 export function checkUsable(challenge: Challenge, now: Date, what: string): void {
   if (challenge.usedAt) throw new LinkError('used', `this ${what} was already used; start a new link`);
   if (challenge.expiresAt.getTime() <= now.getTime()) {
-    throw new LinkError('expired', `this ${what} expired at ${challenge.expiresAt.toISOString()}; start a new link`);
+    throw new LinkError(
+      'expired',
+      `this ${what} expired at ${challenge.expiresAt.toISOString()}; start a new link`,
+    );
   }
 }
 
@@ -79,7 +92,12 @@ export function checkUsable(challenge: Challenge, now: Date, what: string): void
  * Marks the challenge used with one guarded write (`usedAt` still null), so that of two
  * concurrent completions exactly one wins, on PostgreSQL and MongoDB alike.
  */
-export async function claimChallenge(em: EntityManager, challenge: Challenge, now: Date, what: string): Promise<void> {
+export async function claimChallenge(
+  em: EntityManager,
+  challenge: Challenge,
+  now: Date,
+  what: string,
+): Promise<void> {
   const claimed = await em.nativeUpdate(Challenge, { id: challenge.id, usedAt: null }, { usedAt: now });
   if (claimed !== 1) throw new LinkError('used', `this ${what} was already used; start a new link`);
 }

@@ -6,7 +6,15 @@ import { inTransaction } from '../../store/transaction.ts';
 import { desiredState } from '../../sync/desired.ts';
 import { loadSyncInputs } from '../../sync/inputs.ts';
 import { audit } from '../audit.ts';
-import { challengeHash, checkUsable, claimChallenge, newLinkCode, newOAuthState, normalizeLinkCode, replaceChallenge } from './challenges.ts';
+import {
+  challengeHash,
+  checkUsable,
+  claimChallenge,
+  newLinkCode,
+  newOAuthState,
+  normalizeLinkCode,
+  replaceChallenge,
+} from './challenges.ts';
 import { LinkError } from './errors.ts';
 import { PlatformRefusedError, type DiscordLinkPlatform } from './platforms.ts';
 
@@ -16,24 +24,50 @@ const TAKEN = 'this Discord account is already linked to another user; they must
 
 /** Where Discord sends the browser back: `controlPlane.publicUrl` (else http://host:port) + /discord/callback. */
 export function discordRedirectUri(config: Config): string {
-  const base = config.controlPlane.publicUrl || `http://${config.controlPlane.host}:${config.controlPlane.port}`;
+  const base =
+    config.controlPlane.publicUrl || `http://${config.controlPlane.host}:${config.controlPlane.port}`;
   return `${base.replace(/\/+$/, '')}${DISCORD_CALLBACK_PATH}`;
 }
 
 export type StartedDiscordLink =
   | { readonly method: 'oauth'; readonly target: string; readonly url: string; readonly expiresAt: Date }
-  | { readonly method: 'code'; readonly target: string; readonly code: string; readonly command: string; readonly expiresAt: Date };
+  | {
+      readonly method: 'code';
+      readonly target: string;
+      readonly code: string;
+      readonly command: string;
+      readonly expiresAt: Date;
+    };
 
 export async function startDiscordOAuthLink(
   em: EntityManager,
   links: DiscordLinkPlatform,
-  input: { userId: string; target: string; ttlSeconds: number; redirectUri: string; requestId?: string | null },
+  input: {
+    userId: string;
+    target: string;
+    ttlSeconds: number;
+    redirectUri: string;
+    requestId?: string | null;
+  },
   now = new Date(),
 ): Promise<StartedDiscordLink> {
   const state = newOAuthState();
   const url = links.discordAuthorizeUrl(input.target, { redirectUri: input.redirectUri, state });
-  const challenge = await replaceChallenge(em, { kind: 'discord-oauth', userId: input.userId, target: input.target, secret: state, ttlSeconds: input.ttlSeconds, now });
-  audit(em, { actorId: input.userId, action: 'discord.startLink', subject: `user:${input.userId}`, after: { target: input.target, method: 'oauth', expiresAt: challenge.expiresAt }, requestId: input.requestId ?? null });
+  const challenge = await replaceChallenge(em, {
+    kind: 'discord-oauth',
+    userId: input.userId,
+    target: input.target,
+    secret: state,
+    ttlSeconds: input.ttlSeconds,
+    now,
+  });
+  audit(em, {
+    actorId: input.userId,
+    action: 'discord.startLink',
+    subject: `user:${input.userId}`,
+    after: { target: input.target, method: 'oauth', expiresAt: challenge.expiresAt },
+    requestId: input.requestId ?? null,
+  });
   await em.flush();
   return { method: 'oauth', target: input.target, url, expiresAt: challenge.expiresAt };
 }
@@ -44,21 +78,53 @@ export async function startDiscordCodeLink(
   now = new Date(),
 ): Promise<StartedDiscordLink> {
   const code = newLinkCode();
-  const challenge = await replaceChallenge(em, { kind: 'discord-code', userId: input.userId, target: input.target, secret: code, ttlSeconds: input.ttlSeconds, now });
-  audit(em, { actorId: input.userId, action: 'discord.startLink', subject: `user:${input.userId}`, after: { target: input.target, method: 'code', expiresAt: challenge.expiresAt }, requestId: input.requestId ?? null });
+  const challenge = await replaceChallenge(em, {
+    kind: 'discord-code',
+    userId: input.userId,
+    target: input.target,
+    secret: code,
+    ttlSeconds: input.ttlSeconds,
+    now,
+  });
+  audit(em, {
+    actorId: input.userId,
+    action: 'discord.startLink',
+    subject: `user:${input.userId}`,
+    after: { target: input.target, method: 'code', expiresAt: challenge.expiresAt },
+    requestId: input.requestId ?? null,
+  });
   await em.flush();
-  return { method: 'code', target: input.target, code, command: `/link code:${code}`, expiresAt: challenge.expiresAt };
+  return {
+    method: 'code',
+    target: input.target,
+    code,
+    command: `/link code:${code}`,
+    expiresAt: challenge.expiresAt,
+  };
 }
 
 /** Stores the Discord account on the user (one account, one user), in the caller's unit of work. */
-async function storeAccount(em: EntityManager, userId: string, discordUserId: string, requestId: string | null): Promise<User> {
+async function storeAccount(
+  em: EntityManager,
+  userId: string,
+  discordUserId: string,
+  requestId: string | null,
+): Promise<User> {
   const user = await em.findOne(User, { id: userId });
   if (!user) throw new LinkError('no-challenge', 'the user who started this link no longer exists');
-  if (await em.findOne(User, { discordUserId, id: { $ne: userId } }, { fields: ['id'] })) throw new ConflictError(TAKEN);
+  if (await em.findOne(User, { discordUserId, id: { $ne: userId } }, { fields: ['id'] }))
+    throw new ConflictError(TAKEN);
   const before = user.discordUserId ?? null;
   if (before !== discordUserId) {
     user.discordUserId = discordUserId;
-    audit(em, { actorId: userId, action: 'discord.link', subject: `user:${userId}`, before: { discordUserId: before }, after: { discordUserId }, requestId });
+    audit(em, {
+      actorId: userId,
+      action: 'discord.link',
+      subject: `user:${userId}`,
+      before: { discordUserId: before },
+      after: { discordUserId },
+      requestId,
+    });
   }
   return user;
 }
@@ -82,29 +148,56 @@ export interface DiscordOAuthResult {
 export async function completeDiscordOAuth(
   em: EntityManager,
   links: DiscordLinkPlatform,
-  input: { state: string; code: string | null; error: string | null; redirectUri: string; requestId?: string | null },
+  input: {
+    state: string;
+    code: string | null;
+    error: string | null;
+    redirectUri: string;
+    requestId?: string | null;
+  },
   now = new Date(),
 ): Promise<DiscordOAuthResult> {
-  const challenge = await em.findOne(Challenge, { secretHash: challengeHash('discord-oauth', input.state), kind: 'discord-oauth' });
+  const challenge = await em.findOne(Challenge, {
+    secretHash: challengeHash('discord-oauth', input.state),
+    kind: 'discord-oauth',
+  });
   if (!challenge || !challenge.userId || !challenge.target) {
-    throw new LinkError('no-challenge', 'this link is not known (it may have been replaced by a newer one); start the link again');
+    throw new LinkError(
+      'no-challenge',
+      'this link is not known (it may have been replaced by a newer one); start the link again',
+    );
   }
   checkUsable(challenge, now, 'link');
   await claimChallenge(em, challenge, now, 'link');
   const { userId, target } = challenge;
   if (input.error || !input.code) {
-    throw new LinkError('refused', input.error === 'access_denied' ? 'Discord authorization was declined; start the link again to retry' : 'Discord sent no authorization code; start the link again');
+    throw new LinkError(
+      'refused',
+      input.error === 'access_denied'
+        ? 'Discord authorization was declined; start the link again to retry'
+        : 'Discord sent no authorization code; start the link again',
+    );
   }
 
   let accessToken: string;
   let scopes: readonly string[];
   let discordUser: { id: string; username: string };
   try {
-    ({ accessToken, scopes } = await links.discordExchangeCode(target, { code: input.code, redirectUri: input.redirectUri }));
+    ({ accessToken, scopes } = await links.discordExchangeCode(target, {
+      code: input.code,
+      redirectUri: input.redirectUri,
+    }));
     discordUser = await links.discordCurrentUser(target, accessToken);
   } catch (error) {
-    if (error instanceof PlatformRefusedError) throw new LinkError('refused', 'Discord refused the authorization; start the link again', { cause: error });
-    throw new LinkError('unavailable', 'Discord could not be reached to finish the link; start it again in a moment', { cause: error });
+    if (error instanceof PlatformRefusedError)
+      throw new LinkError('refused', 'Discord refused the authorization; start the link again', {
+        cause: error,
+      });
+    throw new LinkError(
+      'unavailable',
+      'Discord could not be reached to finish the link; start it again in a moment',
+      { cause: error },
+    );
   }
 
   const requestId = input.requestId ?? null;
@@ -120,14 +213,26 @@ export async function completeDiscordOAuth(
   const wanted = await wantedOnGuild(em.fork(), target, userId, discordUser.id);
   if (wanted.allowed && scopes.includes('guilds.join')) {
     try {
-      guild = await links.discordAddMember(target, { userId: discordUser.id, accessToken, roles: wanted.roles, nick: wanted.nick });
+      guild = await links.discordAddMember(target, {
+        userId: discordUser.id,
+        accessToken,
+        roles: wanted.roles,
+        nick: wanted.nick,
+      });
     } catch (error) {
       // The link stands; the member joins by invite and gets roles at the next run.
       guild = 'failed';
       guildProblem = error instanceof Error ? error.message : String(error);
     }
   }
-  return { userId, target, discordUserId: discordUser.id, username: discordUser.username, guild, guildProblem };
+  return {
+    userId,
+    target,
+    discordUserId: discordUser.id,
+    username: discordUser.username,
+    guild,
+    guildProblem,
+  };
 }
 
 /** The roles and nickname the reconciler would give this account on the target right now. */
@@ -136,7 +241,9 @@ async function wantedOnGuild(em: EntityManager, target: string, userId: string, 
   const desired = desiredState('discord', inputs.dir, inputs.mappings, inputs.accountOf, inputs.membersOf);
   return {
     allowed: desired.login.get(userId)?.allowed ?? false,
-    roles: desired.groups.filter((g) => g.platformGroupId !== null && g.members.has(discordUserId)).map((g) => g.platformGroupId!),
+    roles: desired.groups
+      .filter((g) => g.platformGroupId !== null && g.members.has(discordUserId))
+      .map((g) => g.platformGroupId!),
     nick: desired.nicknames.get(discordUserId) ?? null,
   };
 }
@@ -148,12 +255,20 @@ export async function completeDiscordCode(
   now = new Date(),
 ): Promise<{ userId: string; discordUserId: string; characterName: string }> {
   const code = normalizeLinkCode(input.code);
-  const challenge = code ? await em.findOne(Challenge, { secretHash: challengeHash('discord-code', code), kind: 'discord-code' }) : null;
-  if (!challenge || !challenge.userId) throw new LinkError('no-challenge', 'this code is not known; check it, or get a new one');
-  if (challenge.target !== input.target) throw new LinkError('foreign', 'this code was made for another server; use it there, or get a code for this one');
+  const challenge = code
+    ? await em.findOne(Challenge, { secretHash: challengeHash('discord-code', code), kind: 'discord-code' })
+    : null;
+  if (!challenge || !challenge.userId)
+    throw new LinkError('no-challenge', 'this code is not known; check it, or get a new one');
+  if (challenge.target !== input.target)
+    throw new LinkError(
+      'foreign',
+      'this code was made for another server; use it there, or get a code for this one',
+    );
   checkUsable(challenge, now, 'code');
   const userId = challenge.userId;
-  if (await em.findOne(User, { discordUserId: input.discordUserId, id: { $ne: userId } }, { fields: ['id'] })) throw new ConflictError(TAKEN);
+  if (await em.findOne(User, { discordUserId: input.discordUserId, id: { $ne: userId } }, { fields: ['id'] }))
+    throw new ConflictError(TAKEN);
   try {
     const user = await inTransaction(em, async (tx) => {
       await claimChallenge(tx, challenge, now, 'code');
@@ -168,25 +283,51 @@ export async function completeDiscordCode(
 }
 
 /** completeLink for Discord: the link itself completes on Discord's side; this tells how it went. */
-export async function checkDiscordLink(em: EntityManager, input: { userId: string; target: string }, now = new Date()) {
+export async function checkDiscordLink(
+  em: EntityManager,
+  input: { userId: string; target: string },
+  now = new Date(),
+) {
   const latest = await em.findOne(
     Challenge,
     { userId: input.userId, target: input.target, kind: { $in: ['discord-oauth', 'discord-code'] } },
     { orderBy: { createdAt: 'desc' } },
   );
-  if (!latest) throw new LinkError('no-challenge', `no Discord link is pending on "${input.target}"; call discord.startLink first`);
+  if (!latest)
+    throw new LinkError(
+      'no-challenge',
+      `no Discord link is pending on "${input.target}"; call discord.startLink first`,
+    );
   const user = await em.findOne(User, { id: input.userId }, { fields: ['id', 'discordUserId'] });
-  if (latest.usedAt && user?.discordUserId) return { linked: true as const, target: input.target, discordUserId: user.discordUserId };
-  if (latest.usedAt) throw new LinkError('used', 'the last link was used but did not complete (declined, or refused by Discord); start a new one');
-  if (latest.expiresAt.getTime() <= now.getTime()) throw new LinkError('expired', `the link expired at ${latest.expiresAt.toISOString()}; start a new one`);
-  const todo = latest.kind === 'discord-code' ? 'send the /link command with your code in the Discord server' : 'open the link URL in a browser and authorize';
+  if (latest.usedAt && user?.discordUserId)
+    return { linked: true as const, target: input.target, discordUserId: user.discordUserId };
+  if (latest.usedAt)
+    throw new LinkError(
+      'used',
+      'the last link was used but did not complete (declined, or refused by Discord); start a new one',
+    );
+  if (latest.expiresAt.getTime() <= now.getTime())
+    throw new LinkError('expired', `the link expired at ${latest.expiresAt.toISOString()}; start a new one`);
+  const todo =
+    latest.kind === 'discord-code'
+      ? 'send the /link command with your code in the Discord server'
+      : 'open the link URL in a browser and authorize';
   throw new LinkError('pending', `not linked yet: ${todo} before ${latest.expiresAt.toISOString()}`);
 }
 
-export async function unlinkDiscord(em: EntityManager, input: { userId: string; actorId: string; requestId?: string | null }): Promise<boolean> {
+export async function unlinkDiscord(
+  em: EntityManager,
+  input: { userId: string; actorId: string; requestId?: string | null },
+): Promise<boolean> {
   const user = await em.findOne(User, { id: input.userId });
   if (!user?.discordUserId) return false;
-  audit(em, { actorId: input.actorId, action: 'discord.unlink', subject: `user:${input.userId}`, before: { discordUserId: user.discordUserId }, requestId: input.requestId ?? null });
+  audit(em, {
+    actorId: input.actorId,
+    action: 'discord.unlink',
+    subject: `user:${input.userId}`,
+    before: { discordUserId: user.discordUserId },
+    requestId: input.requestId ?? null,
+  });
   user.discordUserId = null;
   await em.flush();
   return true;
@@ -195,10 +336,18 @@ export async function unlinkDiscord(em: EntityManager, input: { userId: string; 
 export async function discordLinkStatus(em: EntityManager, userId: string, now = new Date()) {
   const [user, pending] = await Promise.all([
     em.findOne(User, { id: userId }, { fields: ['id', 'discordUserId'] }),
-    em.find(Challenge, { userId, kind: { $in: ['discord-oauth', 'discord-code'] }, usedAt: null, expiresAt: { $gt: now } }, { orderBy: { target: 'asc' } }),
+    em.find(
+      Challenge,
+      { userId, kind: { $in: ['discord-oauth', 'discord-code'] }, usedAt: null, expiresAt: { $gt: now } },
+      { orderBy: { target: 'asc' } },
+    ),
   ]);
   return {
     discordUserId: user?.discordUserId ?? null,
-    pending: pending.map((c) => ({ target: c.target!, method: c.kind === 'discord-code' ? ('code' as const) : ('oauth' as const), expiresAt: c.expiresAt })),
+    pending: pending.map((c) => ({
+      target: c.target!,
+      method: c.kind === 'discord-code' ? ('code' as const) : ('oauth' as const),
+      expiresAt: c.expiresAt,
+    })),
   };
 }

@@ -31,7 +31,10 @@ export interface DiscordLinkPlatform {
   /** The OAuth2 consent URL (scopes `identify guilds.join`) of the target's application. */
   discordAuthorizeUrl(target: string, input: { redirectUri: string; state: string }): string;
   /** Exchanges a single-use authorization code; throws PlatformRefusedError when Discord refuses it. */
-  discordExchangeCode(target: string, input: { code: string; redirectUri: string }): Promise<{ accessToken: string; scopes: readonly string[] }>;
+  discordExchangeCode(
+    target: string,
+    input: { code: string; redirectUri: string },
+  ): Promise<{ accessToken: string; scopes: readonly string[] }>;
   /** `GET /users/@me` with the user's token. */
   discordCurrentUser(target: string, accessToken: string): Promise<{ id: string; username: string }>;
   /** `PUT /guilds/{guild}/members/{user}`: roles and nickname in one call; `alreadyMember` changes nothing. */

@@ -33,10 +33,21 @@ export function createTeamspeakLinkPoller(options: TeamspeakLinkPollerOptions): 
   async function check(): Promise<number> {
     try {
       const { linked, unavailable } = await completePendingTeamspeakLinks(options.db.fork(), options.links);
-      if (unavailable.length) log.warn({ targets: unavailable }, 'teamspeak: pending links could not be checked; the next check retries');
+      if (unavailable.length)
+        log.warn(
+          { targets: unavailable },
+          'teamspeak: pending links could not be checked; the next check retries',
+        );
       for (const link of linked) {
-        log.info({ userId: link.userId, target: link.target }, 'teamspeak: link completed by the periodic check');
-        await options.onLinked(link).catch((error: unknown) => log.warn({ err: error, target: link.target }, 'teamspeak: could not request a sync after a link'));
+        log.info(
+          { userId: link.userId, target: link.target },
+          'teamspeak: link completed by the periodic check',
+        );
+        await options
+          .onLinked(link)
+          .catch((error: unknown) =>
+            log.warn({ err: error, target: link.target }, 'teamspeak: could not request a sync after a link'),
+          );
       }
       return linked.length;
     } catch (error) {

@@ -3,7 +3,14 @@ import { Challenge, TeamspeakLink } from '../../store/entities/index.ts';
 import { ConflictError, asConflict, newId } from '../../store/errors.ts';
 import { inTransaction } from '../../store/transaction.ts';
 import { audit } from '../audit.ts';
-import { LINK_NICKNAME, challengeHash, checkUsable, claimChallenge, newLinkNickname, replaceChallenge } from './challenges.ts';
+import {
+  LINK_NICKNAME,
+  challengeHash,
+  checkUsable,
+  claimChallenge,
+  newLinkNickname,
+  replaceChallenge,
+} from './challenges.ts';
 import { LinkError } from './errors.ts';
 import type { TeamspeakClientMatch, TeamspeakLinkPlatform } from './platforms.ts';
 
@@ -23,7 +30,12 @@ export interface TeamspeakLinkView {
   readonly linkedAt: Date;
 }
 
-const view = (l: TeamspeakLink): TeamspeakLinkView => ({ target: l.target, clientDbId: l.clientDbId, uniqueId: l.uniqueId, linkedAt: l.createdAt });
+const view = (l: TeamspeakLink): TeamspeakLinkView => ({
+  target: l.target,
+  clientDbId: l.clientDbId,
+  uniqueId: l.uniqueId,
+  linkedAt: l.createdAt,
+});
 
 /** A random, single-use nickname the user takes on TeamSpeak to prove which identity is theirs. */
 export async function startTeamspeakLink(
@@ -32,17 +44,38 @@ export async function startTeamspeakLink(
   now = new Date(),
 ): Promise<StartedTeamspeakLink> {
   const nickname = newLinkNickname();
-  const challenge = await replaceChallenge(em, { kind: KIND, userId: input.userId, target: input.target, secret: nickname, ttlSeconds: input.ttlSeconds, now });
-  audit(em, { actorId: input.userId, action: 'teamspeak.startLink', subject: `user:${input.userId}`, after: { target: input.target, expiresAt: challenge.expiresAt }, requestId: input.requestId ?? null });
+  const challenge = await replaceChallenge(em, {
+    kind: KIND,
+    userId: input.userId,
+    target: input.target,
+    secret: nickname,
+    ttlSeconds: input.ttlSeconds,
+    now,
+  });
+  audit(em, {
+    actorId: input.userId,
+    action: 'teamspeak.startLink',
+    subject: `user:${input.userId}`,
+    after: { target: input.target, expiresAt: challenge.expiresAt },
+    requestId: input.requestId ?? null,
+  });
   await em.flush();
   return { target: input.target, nickname, expiresAt: challenge.expiresAt };
 }
 
-async function findClients(links: TeamspeakLinkPlatform, target: string, nickname: string): Promise<TeamspeakClientMatch[]> {
+async function findClients(
+  links: TeamspeakLinkPlatform,
+  target: string,
+  nickname: string,
+): Promise<TeamspeakClientMatch[]> {
   try {
     return await links.findTeamspeakClients(target, nickname);
   } catch (error) {
-    throw new LinkError('unavailable', `TeamSpeak target "${target}" could not be asked for online clients; try again shortly`, { cause: error });
+    throw new LinkError(
+      'unavailable',
+      `TeamSpeak target "${target}" could not be asked for online clients; try again shortly`,
+      { cause: error },
+    );
   }
 }
 
@@ -50,7 +83,11 @@ async function onlineNicknames(links: TeamspeakLinkPlatform, target: string): Pr
   try {
     return await links.listTeamspeakNicknames(target);
   } catch (error) {
-    throw new LinkError('unavailable', `TeamSpeak target "${target}" could not be asked for online clients; try again shortly`, { cause: error });
+    throw new LinkError(
+      'unavailable',
+      `TeamSpeak target "${target}" could not be asked for online clients; try again shortly`,
+      { cause: error },
+    );
   }
 }
 
@@ -65,10 +102,20 @@ export async function completeTeamspeakLink(
   input: { userId: string; target: string; requestId?: string | null },
   now = new Date(),
 ): Promise<TeamspeakLinkView> {
-  const pending = await em.findOne(Challenge, { userId: input.userId, kind: KIND, target: input.target }, { orderBy: { createdAt: 'desc' } });
-  if (!pending) throw new LinkError('no-challenge', `no link is pending on TeamSpeak target "${input.target}"; call teamspeak.startLink first`);
+  const pending = await em.findOne(
+    Challenge,
+    { userId: input.userId, kind: KIND, target: input.target },
+    { orderBy: { createdAt: 'desc' } },
+  );
+  if (!pending)
+    throw new LinkError(
+      'no-challenge',
+      `no link is pending on TeamSpeak target "${input.target}"; call teamspeak.startLink first`,
+    );
   checkUsable(pending, now, 'link nickname');
-  const nickname = (await onlineNicknames(links, input.target)).find((n) => LINK_NICKNAME.test(n) && challengeHash(KIND, n) === pending.secretHash);
+  const nickname = (await onlineNicknames(links, input.target)).find(
+    (n) => LINK_NICKNAME.test(n) && challengeHash(KIND, n) === pending.secretHash,
+  );
   if (!nickname) {
     throw new LinkError(
       'not-found',
@@ -78,16 +125,33 @@ export async function completeTeamspeakLink(
   return finish(em, links, pending, nickname, input.requestId ?? null, now);
 }
 
-async function finish(em: EntityManager, links: TeamspeakLinkPlatform, challenge: Challenge, nickname: string, requestId: string | null, now: Date): Promise<TeamspeakLinkView> {
+async function finish(
+  em: EntityManager,
+  links: TeamspeakLinkPlatform,
+  challenge: Challenge,
+  nickname: string,
+  requestId: string | null,
+  now: Date,
+): Promise<TeamspeakLinkView> {
   const userId = challenge.userId!;
   const target = challenge.target!;
   // One identity connected twice shows the nickname twice: that is still one identity.
-  const clients = [...new Map((await findClients(links, target, nickname)).map((c) => [`${c.clientDbId}/${c.uniqueId}`, c])).values()];
+  const clients = [
+    ...new Map(
+      (await findClients(links, target, nickname)).map((c) => [`${c.clientDbId}/${c.uniqueId}`, c]),
+    ).values(),
+  ];
   if (clients.length === 0) {
-    throw new LinkError('not-found', `no client on TeamSpeak target "${target}" is online with your link nickname any more; connect with it and complete again`);
+    throw new LinkError(
+      'not-found',
+      `no client on TeamSpeak target "${target}" is online with your link nickname any more; connect with it and complete again`,
+    );
   }
   if (clients.length > 1) {
-    throw new LinkError('ambiguous', `${clients.length} clients on TeamSpeak target "${target}" show your link nickname: nobody was linked; start a new link and keep its nickname to yourself`);
+    throw new LinkError(
+      'ambiguous',
+      `${clients.length} clients on TeamSpeak target "${target}" show your link nickname: nobody was linked; start a new link and keep its nickname to yourself`,
+    );
   }
   const client = clients[0]!;
   const taken = await em.findOne(TeamspeakLink, {
@@ -95,7 +159,10 @@ async function finish(em: EntityManager, links: TeamspeakLinkPlatform, challenge
     userId: { $ne: userId },
     $or: [{ clientDbId: client.clientDbId }, { uniqueId: client.uniqueId }],
   });
-  if (taken) throw new ConflictError(`this TeamSpeak identity is already linked to another user on "${target}"; they must unlink it first`);
+  if (taken)
+    throw new ConflictError(
+      `this TeamSpeak identity is already linked to another user on "${target}"; they must unlink it first`,
+    );
 
   try {
     return await inTransaction(em, async (tx) => {
@@ -106,14 +173,30 @@ async function finish(em: EntityManager, links: TeamspeakLinkPlatform, challenge
         link.clientDbId = client.clientDbId;
         link.uniqueId = client.uniqueId;
       } else {
-        link = tx.create(TeamspeakLink, { id: newId(), userId, target, clientDbId: client.clientDbId, uniqueId: client.uniqueId });
+        link = tx.create(TeamspeakLink, {
+          id: newId(),
+          userId,
+          target,
+          clientDbId: client.clientDbId,
+          uniqueId: client.uniqueId,
+        });
       }
-      audit(tx, { actorId: userId, action: 'teamspeak.link', subject: `user:${userId}`, before, after: { target, clientDbId: client.clientDbId, uniqueId: client.uniqueId }, requestId });
+      audit(tx, {
+        actorId: userId,
+        action: 'teamspeak.link',
+        subject: `user:${userId}`,
+        before,
+        after: { target, clientDbId: client.clientDbId, uniqueId: client.uniqueId },
+        requestId,
+      });
       await tx.flush();
       return view(link);
     });
   } catch (error) {
-    throw asConflict(error, `this TeamSpeak identity is already linked to another user on "${target}"; they must unlink it first`);
+    throw asConflict(
+      error,
+      `this TeamSpeak identity is already linked to another user on "${target}"; they must unlink it first`,
+    );
   }
 }
 
@@ -129,8 +212,14 @@ export async function completePendingTeamspeakLinks(
   links: TeamspeakLinkPlatform,
   now = new Date(),
 ): Promise<{ linked: { userId: string; target: string }[]; unavailable: string[] }> {
-  const pending = await em.find(Challenge, { kind: KIND, usedAt: null, expiresAt: { $gt: now } }, { fields: ['target'] });
-  const targets = [...new Set(pending.map((c) => c.target).filter((t): t is string => t !== null && t !== undefined))];
+  const pending = await em.find(
+    Challenge,
+    { kind: KIND, usedAt: null, expiresAt: { $gt: now } },
+    { fields: ['target'] },
+  );
+  const targets = [
+    ...new Set(pending.map((c) => c.target).filter((t): t is string => t !== null && t !== undefined)),
+  ];
   const linked: { userId: string; target: string }[] = [];
   const unavailable: string[] = [];
   for (const target of targets) {
@@ -148,7 +237,13 @@ export async function completePendingTeamspeakLinks(
     const nicknames = [...new Set(online.filter((n) => LINK_NICKNAME.test(n)))];
     if (nicknames.length === 0) continue;
     const hashes = new Map(nicknames.map((n) => [challengeHash(KIND, n), n]));
-    const found = await em.find(Challenge, { kind: KIND, target, usedAt: null, expiresAt: { $gt: now }, secretHash: { $in: [...hashes.keys()] } });
+    const found = await em.find(Challenge, {
+      kind: KIND,
+      target,
+      usedAt: null,
+      expiresAt: { $gt: now },
+      secretHash: { $in: [...hashes.keys()] },
+    });
     for (const challenge of found) {
       try {
         await finish(em.fork(), links, challenge, hashes.get(challenge.secretHash)!, null, now);
@@ -161,10 +256,19 @@ export async function completePendingTeamspeakLinks(
   return { linked, unavailable };
 }
 
-export async function unlinkTeamspeak(em: EntityManager, input: { userId: string; target: string; actorId: string; requestId?: string | null }): Promise<boolean> {
+export async function unlinkTeamspeak(
+  em: EntityManager,
+  input: { userId: string; target: string; actorId: string; requestId?: string | null },
+): Promise<boolean> {
   const link = await em.findOne(TeamspeakLink, { userId: input.userId, target: input.target });
   if (!link) return false;
-  audit(em, { actorId: input.actorId, action: 'teamspeak.unlink', subject: `user:${input.userId}`, before: view(link), requestId: input.requestId ?? null });
+  audit(em, {
+    actorId: input.actorId,
+    action: 'teamspeak.unlink',
+    subject: `user:${input.userId}`,
+    before: view(link),
+    requestId: input.requestId ?? null,
+  });
   em.remove(link);
   await em.flush();
   return true;
@@ -173,7 +277,14 @@ export async function unlinkTeamspeak(em: EntityManager, input: { userId: string
 export async function teamspeakLinkStatus(em: EntityManager, userId: string, now = new Date()) {
   const [links, pending] = await Promise.all([
     em.find(TeamspeakLink, { userId }, { orderBy: { target: 'asc' } }),
-    em.find(Challenge, { userId, kind: KIND, usedAt: null, expiresAt: { $gt: now } }, { orderBy: { target: 'asc' } }),
+    em.find(
+      Challenge,
+      { userId, kind: KIND, usedAt: null, expiresAt: { $gt: now } },
+      { orderBy: { target: 'asc' } },
+    ),
   ]);
-  return { links: links.map(view), pending: pending.map((c) => ({ target: c.target!, expiresAt: c.expiresAt })) };
+  return {
+    links: links.map(view),
+    pending: pending.map((c) => ({ target: c.target!, expiresAt: c.expiresAt })),
+  };
 }

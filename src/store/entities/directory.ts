@@ -6,7 +6,11 @@ export const User = defineEntity({
   tableName: 'users',
   // Nullable and unique: MongoDB needs a partial index, or every user without Discord would clash on null.
   uniques: [
-    { name: 'users_discord_user_id_unique', properties: ['discordUserId'], options: { partialFilterExpression: { discordUserId: { $type: 'string' } } } },
+    {
+      name: 'users_discord_user_id_unique',
+      properties: ['discordUserId'],
+      options: { partialFilterExpression: { discordUserId: { $type: 'string' } } },
+    },
   ],
   properties: {
     id: idProperty(),

@@ -4,7 +4,13 @@ import { createdAt, idProperty, loginFlag, updatedAt } from './common.ts';
 export const Group = defineEntity({
   name: 'Group',
   tableName: 'groups',
-  uniques: [{ name: 'groups_auto_key_unique', properties: ['autoKey'], options: { partialFilterExpression: { autoKey: { $type: 'string' } } } }],
+  uniques: [
+    {
+      name: 'groups_auto_key_unique',
+      properties: ['autoKey'],
+      options: { partialFilterExpression: { autoKey: { $type: 'string' } } },
+    },
+  ],
   properties: {
     id: idProperty(),
     name: p.string().length(100).unique(),

@@ -32,9 +32,7 @@ export type LinkPlatforms = LinkPlatformFunctions;
  * (name, ticker, ...) as input instead.
  */
 export interface DirectoryEsi {
-  fetchCorporation(
-    corporationId: number,
-  ): Promise<{
+  fetchCorporation(corporationId: number): Promise<{
     name: string;
     ticker: string;
     ceoCharacterId: number | null;

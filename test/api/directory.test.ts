@@ -134,13 +134,11 @@ describe('corporation, alliance, coalition and audit routers over HTTP', () => {
     const pilot = addUser(em, 'Login Pilot', { corporationId: 98_200_100 });
     await em.flush();
     api.jobs.syncRequests.length = 0;
-    const updated = await api
-      .client(admin.token)
-      .corporation.update.mutate({
-        corporationId: 98_200_100,
-        authorizedToLogin: true,
-        mandatoryEsiScopes: ['esi-b.v1', 'esi-a.v1', 'esi-a.v1'],
-      });
+    const updated = await api.client(admin.token).corporation.update.mutate({
+      corporationId: 98_200_100,
+      authorizedToLogin: true,
+      mandatoryEsiScopes: ['esi-b.v1', 'esi-a.v1', 'esi-a.v1'],
+    });
     expect(updated).toMatchObject({ authorizedToLogin: true, mandatoryEsiScopes: ['esi-a.v1', 'esi-b.v1'] });
     expect(await autogroupMembers(api, 'members')).toContain(pilot.id);
     expect(api.jobs.syncRequests.length).toBe(2);
@@ -203,25 +201,21 @@ describe('corporation, alliance, coalition and audit routers over HTTP', () => {
       }),
     ).rejects.toMatchObject({ data: { code: 'FORBIDDEN' } });
     await expect(
-      api
-        .client(member.token)
-        .corporation.guests.invite.mutate({
-          corporationId: 98_400_001,
-          characterId: 90_400_003,
-          characterName: 'X',
-        }),
+      api.client(member.token).corporation.guests.invite.mutate({
+        corporationId: 98_400_001,
+        characterId: 90_400_003,
+        characterName: 'X',
+      }),
     ).rejects.toMatchObject({
       data: { code: 'FORBIDDEN' },
     });
 
     const executive = await api.user({ corporationId: 98_400_001, clearanceLevel: 4 });
-    const viaAlliance = await api
-      .client(executive.token)
-      .alliance.guests.invite.mutate({
-        allianceId: 99_400_001,
-        characterId: 90_400_004,
-        characterName: 'Alliance Guest',
-      });
+    const viaAlliance = await api.client(executive.token).alliance.guests.invite.mutate({
+      allianceId: 99_400_001,
+      characterId: 90_400_004,
+      characterName: 'Alliance Guest',
+    });
     expect(viaAlliance.corporationId).toBe(98_400_001);
     expect(
       (await api.client(executive.token).alliance.guests.list.query({ allianceId: 99_400_001 })).items,

@@ -20,16 +20,14 @@ export const allianceRouter = router({
   list: scoped('directory.read')
     .input(pageInput.extend({ tracked: z.boolean().optional() }).prefault({}))
     .query(async ({ ctx, input }) => {
-      const rows = await ctx.deps.db
-        .fork()
-        .find(
-          Alliance,
-          {
-            ...(input.tracked !== undefined ? { tracked: input.tracked } : {}),
-            ...(input.cursor ? { id: { $gt: input.cursor } } : {}),
-          },
-          { orderBy: { id: 'asc' }, limit: input.limit + 1 },
-        );
+      const rows = await ctx.deps.db.fork().find(
+        Alliance,
+        {
+          ...(input.tracked !== undefined ? { tracked: input.tracked } : {}),
+          ...(input.cursor ? { id: { $gt: input.cursor } } : {}),
+        },
+        { orderBy: { id: 'asc' }, limit: input.limit + 1 },
+      );
       const page = toPage(rows, input.limit);
       return { items: page.items.map(describeAlliance), nextCursor: page.nextCursor };
     }),

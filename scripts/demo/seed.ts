@@ -4,15 +4,9 @@
  */
 import type { EntityManager } from '@mikro-orm/core';
 import { addMembers, createGroup, setMapping } from '../../src/services/groups.ts';
-import {
-  Alliance,
-  Coalition,
-  Corporation,
-  Group,
-  TeamspeakLink,
-  User,
-} from '../../src/store/entities/index.ts';
+import { Coalition, Group, TeamspeakLink } from '../../src/store/entities/index.ts';
 import { newId } from '../../src/store/errors.ts';
+import { newAlliance, newCorporation, newUser } from '../../src/store/records.ts';
 import type { FakeDiscord } from '../../test/fakes/discord/index.ts';
 import type { UniverseSeed } from '../../test/fakes/esi/index.ts';
 import type { FakeTeamspeak } from '../../test/fakes/teamspeak/index.ts';
@@ -132,41 +126,15 @@ export async function seedDemo(
   const handMade = ts.createServerGroup('Fleet Commanders');
   const moderators = discord.guild.addRole({ name: 'Moderators' });
 
-  em.create(Alliance, {
-    id: newId(),
+  newAlliance(em, {
     allianceId: NLA,
     name: 'Northern Light Alliance',
     ticker: 'NLA',
     executorCorporationId: BSUN,
     authorizedToLogin: true,
-    mandatoryEsiScopes: [],
-    tracked: false,
-    refreshedAt: null,
   });
-  em.create(Corporation, {
-    id: newId(),
-    corporationId: BSUN,
-    name: 'Blue Sun Logistics',
-    ticker: 'BSUN',
-    ceoCharacterId: null,
-    allianceId: NLA,
-    authorizedToLogin: null,
-    mandatoryEsiScopes: [],
-    tracked: false,
-    refreshedAt: null,
-  });
-  em.create(Corporation, {
-    id: newId(),
-    corporationId: FROG,
-    name: 'Red Frog Freight',
-    ticker: 'FROG',
-    ceoCharacterId: null,
-    allianceId: null,
-    authorizedToLogin: null,
-    mandatoryEsiScopes: [],
-    tracked: false,
-    refreshedAt: null,
-  });
+  newCorporation(em, { corporationId: BSUN, name: 'Blue Sun Logistics', ticker: 'BSUN', allianceId: NLA });
+  newCorporation(em, { corporationId: FROG, name: 'Red Frog Freight', ticker: 'FROG' });
   em.create(Coalition, {
     id: newId(),
     name: 'Dawn Coalition',
@@ -191,18 +159,13 @@ export async function seedDemo(
       discordUserId = member.user.id;
       discordNames.set(discordUserId, pilot.name);
     }
-    const user = em.create(User, {
-      id: newId(),
+    const user = newUser(em, {
       characterId: FIRST_CHARACTER_ID + i,
       characterName: pilot.name,
       corporationId: pilot.corporationId,
       clearanceLevel: pilot.clearanceLevel,
       authorizedToLogin: pilot.authorizedToLogin ?? null,
       discordUserId,
-      esiScopes: [],
-      refreshToken: null,
-      refreshTokenValid: null,
-      lastLoginAt: null,
     });
     userIds.set(pilot.name, user.id);
     if (pilot.teamspeak) {

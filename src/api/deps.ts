@@ -3,6 +3,7 @@ import type { Logger } from '../logger.ts';
 import type { Database } from '../store/orm.ts';
 import type { Reconciler } from '../sync/engine.ts';
 import type { Platform } from '../sync/target.ts';
+import type { DirectoryEsi } from '../services/directory-esi.ts';
 import type { LinkPlatformFunctions } from '../services/links/platforms.ts';
 
 /** What the control plane asks of the job system; api/ never imports jobs/ itself. */
@@ -26,22 +27,7 @@ export interface JobControl {
 /** What the link flows need from the platform adapters, without api/ importing them (see services/links/platforms.ts). */
 export type LinkPlatforms = LinkPlatformFunctions;
 
-/**
- * EVE facts `corporation.track` and `alliance.track` read (app.ts adapts the ESI client to it).
- * Each returns null when EVE knows no such id. Without it (tests, offline) `track` takes the facts
- * (name, ticker, ...) as input instead.
- */
-export interface DirectoryEsi {
-  fetchCorporation(corporationId: number): Promise<{
-    name: string;
-    ticker: string;
-    ceoCharacterId: number | null;
-    allianceId: number | null;
-  } | null>;
-  fetchAlliance(
-    allianceId: number,
-  ): Promise<{ name: string; ticker: string; executorCorporationId: number | null } | null>;
-}
+export type { DirectoryEsi };
 
 export interface ApiDeps {
   readonly db: Database;

@@ -1,6 +1,8 @@
 import { TRPCError } from '@trpc/server';
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
 import { rebuildAutogroups } from '../store/autogroups.ts';
+import { audit, type AuditRecord } from '../services/audit.ts';
+import type { DirectoryEsi } from '../services/directory-esi.ts';
 import type { Context } from './context.ts';
 
 /** Platform membership may have changed: every target syncs soon (the job system debounces). */
@@ -49,4 +51,37 @@ export async function askEsi<T>(ctx: Context, what: string, call: () => Promise<
       message: `ESI did not answer for ${what}; try again later (request id ${ctx.requestId})`,
     });
   }
+}
+
+/**
+ * The facts `corporation.track` / `alliance.track` record: ESI's when this daemon reads ESI (then
+ * only the id may be given), otherwise the ones given as input (tests, offline).
+ */
+export async function trackedFacts<T>(
+  ctx: Context,
+  what: 'corporation' | 'alliance',
+  id: number,
+  given: Partial<T>,
+  fetch: (esi: DirectoryEsi) => Promise<T | null>,
+): Promise<{ facts: Partial<T>; refreshedAt: Date | null; esi: DirectoryEsi | null }> {
+  const esi = ctx.deps.directoryEsi;
+  if (!esi) return { facts: given, refreshedAt: null, esi: null };
+  if (Object.values(given).some((v) => v !== undefined)) {
+    throw new TRPCError({
+      code: 'BAD_REQUEST',
+      message: `this daemon reads ${what}s from ESI: give only ${what}Id`,
+    });
+  }
+  const fetched = await askEsi(ctx, `${what} ${id}`, () => fetch(esi));
+  if (!fetched) throw new TRPCError({ code: 'NOT_FOUND', message: `EVE knows no ${what} ${id}` });
+  return { facts: fetched, refreshedAt: new Date(), esi };
+}
+
+/** Audits a change made through the control plane: by the calling user, under the request's id. */
+export function auditChange(
+  ctx: { readonly actor: { readonly userId: string }; readonly requestId: string },
+  em: EntityManager,
+  change: Omit<AuditRecord, 'actorId' | 'requestId'>,
+): void {
+  audit(em, { ...change, actorId: ctx.actor.userId, requestId: ctx.requestId });
 }

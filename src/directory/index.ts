@@ -8,6 +8,7 @@ import type { EsiClient } from '../esi/client.ts';
 import { EsiNotFoundError } from '../esi/errors.ts';
 import type { SsoClient } from '../esi/sso.ts';
 import type { Logger } from '../logger.ts';
+import type { DirectoryEsi } from '../services/directory-esi.ts';
 import { rebuildAutogroups } from '../store/autogroups.ts';
 import { esiClientFromConfig, ssoClientFromConfig } from './clients.ts';
 import { createDirectoryJobs, type DirectoryJobs } from './jobs.ts';
@@ -28,17 +29,7 @@ export interface Directory {
   /** Null when EVE SSO is not configured. */
   readonly login: SsoLogin | null;
   /** ESI facts for the control plane's `corporation.track` / `alliance.track` (null: EVE knows no such id). */
-  readonly facts: {
-    fetchCorporation(corporationId: number): Promise<{
-      name: string;
-      ticker: string;
-      ceoCharacterId: number | null;
-      allianceId: number | null;
-    } | null>;
-    fetchAlliance(
-      allianceId: number,
-    ): Promise<{ name: string; ticker: string; executorCorporationId: number | null } | null>;
-  };
+  readonly facts: DirectoryEsi;
 }
 
 const nullIfNotFound = <T>(work: Promise<T>): Promise<T | null> =>

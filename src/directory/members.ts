@@ -9,7 +9,6 @@ import { EsiError } from '../esi/errors.ts';
 import { SsoError } from '../esi/sso-errors.ts';
 import type { Logger } from '../logger.ts';
 import { Alliance, Corporation, User } from '../store/entities/index.ts';
-import { newId } from '../store/errors.ts';
 import { inTransaction } from '../store/transaction.ts';
 import { NoRefreshTokenError, type AccessTokens } from './access-tokens.ts';
 import {
@@ -20,6 +19,7 @@ import {
   noFailures,
   type FailureCounts,
 } from './records.ts';
+import { newUser } from '../store/records.ts';
 
 /** The scope `GET /corporations/{id}/members/` needs (and the Director role in game). */
 export const MEMBERSHIP_SCOPE = 'esi-corporations.read_corporation_membership.v1';
@@ -155,18 +155,11 @@ export async function ensureCorporationMembers(
           character.characterId === corporation.ceoCharacterId,
           isExecutorCeo(character.characterId),
         );
-        tx.create(User, {
-          id: newId(),
+        newUser(tx, {
           characterId: character.characterId,
           characterName: character.name,
           corporationId,
           clearanceLevel: levelAfterOfficeChange(0, 0, floor),
-          authorizedToLogin: null,
-          discordUserId: null,
-          esiScopes: [],
-          refreshToken: null,
-          refreshTokenValid: null,
-          lastLoginAt: null,
         });
         usersCreated += 1;
       }

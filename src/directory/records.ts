@@ -7,8 +7,8 @@ import { mapWithConcurrency } from '../esi/concurrency.ts';
 import { EsiError, EsiNotFoundError } from '../esi/errors.ts';
 import type { EsiAlliance, EsiCorporation } from '../esi/schemas.ts';
 import type { Logger } from '../logger.ts';
-import { Alliance, Corporation } from '../store/entities/index.ts';
-import { newId } from '../store/errors.ts';
+import { type Alliance, type Corporation } from '../store/entities/index.ts';
+import { newAlliance, newCorporation } from '../store/records.ts';
 
 /** What went wrong while reading ESI, counted: transient failures make the job retry. */
 export interface FailureCounts {
@@ -73,29 +73,23 @@ export async function fetchEach<T>(
 }
 
 export function createCorporationRecord(em: EntityManager, c: EsiCorporation, tracked: boolean): Corporation {
-  return em.create(Corporation, {
-    id: newId(),
+  return newCorporation(em, {
     corporationId: c.corporationId,
     name: c.name,
     ticker: c.ticker,
     ceoCharacterId: c.ceoCharacterId,
     allianceId: c.allianceId,
-    authorizedToLogin: null,
-    mandatoryEsiScopes: [],
     tracked,
     refreshedAt: new Date(),
   });
 }
 
 export function createAllianceRecord(em: EntityManager, a: EsiAlliance, tracked: boolean): Alliance {
-  return em.create(Alliance, {
-    id: newId(),
+  return newAlliance(em, {
     allianceId: a.allianceId,
     name: a.name,
     ticker: a.ticker,
     executorCorporationId: a.executorCorporationId,
-    authorizedToLogin: null,
-    mandatoryEsiScopes: [],
     tracked,
     refreshedAt: new Date(),
   });

@@ -35,6 +35,7 @@ import { inTransaction } from '../store/transaction.ts';
 import { encryptRefreshToken } from './access-tokens.ts';
 import { affiliatedFacts, directoryAround, type Affiliated } from './login-facts.ts';
 import { createAllianceRecord, createCorporationRecord } from './records.ts';
+import { newUser } from '../store/records.ts';
 
 export interface LoginSettings {
   /** Asked at every login, besides the mandatory scopes. */
@@ -462,18 +463,12 @@ export function createSsoLogin(options: SsoLoginOptions): SsoLogin {
       const user =
         invited?.user ??
         s.existing ??
-        tx.create(User, {
+        newUser(tx, {
           id: s.facts.id,
           characterId: s.facts.characterId,
           characterName: s.character.name,
           corporationId: s.facts.corporationId,
           clearanceLevel: s.facts.clearanceLevel,
-          authorizedToLogin: null,
-          discordUserId: null,
-          esiScopes: [],
-          refreshToken: null,
-          refreshTokenValid: null,
-          lastLoginAt: null,
         });
       const before = s.existing
         ? { corporationId: s.existing.corporationId ?? null, clearanceLevel: s.existing.clearanceLevel }

@@ -2,8 +2,9 @@ import type { EntityManager } from '@mikro-orm/core';
 import { GUEST } from '../domain/index.ts';
 import { toAllianceFacts } from '../store/directory.ts';
 import { Alliance, Coalition, Corporation, User } from '../store/entities/index.ts';
-import { ConflictError, InvalidReferenceError, NotFoundError, asConflict, newId } from '../store/errors.ts';
+import { ConflictError, InvalidReferenceError, NotFoundError, asConflict } from '../store/errors.ts';
 import { iso } from './format.ts';
+import { newAlliance } from '../store/records.ts';
 
 export interface AllianceEsiFacts {
   readonly name: string;
@@ -84,14 +85,11 @@ export async function recordAlliance(
   );
   if (clash) throw new ConflictError(`alliance ${clash.allianceId} already has the ticker <${ticker}>`);
   if (!alliance) {
-    alliance = em.create(Alliance, {
-      id: newId(),
+    alliance = newAlliance(em, {
       allianceId,
       name,
       ticker,
       executorCorporationId: facts.executorCorporationId ?? null,
-      authorizedToLogin: null,
-      mandatoryEsiScopes: [],
       tracked: options.track,
       refreshedAt: options.refreshedAt,
     });

@@ -2,8 +2,9 @@ import type { EntityManager } from '@mikro-orm/core';
 import { GUEST, coalitionsOf } from '../domain/index.ts';
 import { toCoalitionFacts, toCorporationFacts } from '../store/directory.ts';
 import { Alliance, Coalition, Corporation, User } from '../store/entities/index.ts';
-import { ConflictError, InvalidReferenceError, NotFoundError, asConflict, newId } from '../store/errors.ts';
+import { ConflictError, InvalidReferenceError, NotFoundError, asConflict } from '../store/errors.ts';
 import { iso } from './format.ts';
+import { newCorporation } from '../store/records.ts';
 
 export interface CorporationEsiFacts {
   readonly name: string;
@@ -78,15 +79,12 @@ export async function trackCorporation(
   }
   await refuseTakenTicker(em, ticker, corporationId);
   if (!corporation) {
-    corporation = em.create(Corporation, {
-      id: newId(),
+    corporation = newCorporation(em, {
       corporationId,
       name,
       ticker,
       ceoCharacterId: facts.ceoCharacterId ?? null,
       allianceId,
-      authorizedToLogin: null,
-      mandatoryEsiScopes: [],
       tracked: true,
       refreshedAt,
     });

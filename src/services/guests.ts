@@ -2,9 +2,10 @@ import type { EntityManager } from '@mikro-orm/core';
 import { GUEST, type Affiliation } from '../domain/index.ts';
 import { affiliationFor } from '../store/affiliation.ts';
 import { Alliance, Coalition, Corporation, User } from '../store/entities/index.ts';
-import { NotFoundError, RuleViolationError, asConflict, newId } from '../store/errors.ts';
+import { NotFoundError, RuleViolationError, asConflict } from '../store/errors.ts';
 import { iso } from './format.ts';
 import { toPage, type Page } from './pagination.ts';
+import { newUser } from '../store/records.ts';
 
 /**
  * Guests, as the EVE SSO login knows them: users of clearance -1 whose `corporationId` is the
@@ -130,18 +131,11 @@ export async function inviteGuest(
   if (!user) {
     if (!input.characterName)
       throw new RuleViolationError(`character ${input.characterId} never logged in: give characterName`);
-    user = em.create(User, {
-      id: newId(),
+    user = newUser(em, {
       characterId: input.characterId,
       characterName: input.characterName,
       corporationId,
       clearanceLevel: GUEST,
-      authorizedToLogin: null,
-      discordUserId: null,
-      esiScopes: [],
-      refreshToken: null,
-      refreshTokenValid: null,
-      lastLoginAt: null,
     });
   } else {
     user.corporationId = corporationId;

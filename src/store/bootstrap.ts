@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/core';
 import { BUILTIN_SUPERUSERS, ROOT_CHARACTER_ID, SUPERUSER } from '../domain/index.ts';
 import { Group, GroupMember, User } from './entities/index.ts';
 import { newId } from './errors.ts';
+import { newUser } from './records.ts';
 import { inTransaction } from './transaction.ts';
 
 /**
@@ -12,18 +13,11 @@ export async function bootstrap(em: EntityManager): Promise<{ rootId: string }> 
   return inTransaction(em, async (tx) => {
     let root = await tx.findOne(User, { characterId: ROOT_CHARACTER_ID });
     if (!root) {
-      root = tx.create(User, {
-        id: newId(),
+      root = newUser(tx, {
         characterId: ROOT_CHARACTER_ID,
         characterName: 'root',
-        corporationId: null,
         clearanceLevel: SUPERUSER,
         authorizedToLogin: true,
-        discordUserId: null,
-        esiScopes: [],
-        refreshToken: null,
-        refreshTokenValid: null,
-        lastLoginAt: null,
       });
     } else if (root.clearanceLevel !== SUPERUSER) {
       root.clearanceLevel = SUPERUSER;

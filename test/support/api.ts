@@ -5,12 +5,12 @@ import { createControlPlane, type HttpRoute } from '../../src/api/http.ts';
 import type { AppRouter } from '../../src/api/router.ts';
 import { configSchema, type Config } from '../../src/config/schema.ts';
 import { bootstrap } from '../../src/store/bootstrap.ts';
-import { User } from '../../src/store/entities/index.ts';
-import { newId } from '../../src/store/errors.ts';
+import { type User } from '../../src/store/entities/index.ts';
 import { createToken } from '../../src/services/tokens.ts';
 import { createReconciler } from '../../src/sync/engine.ts';
 import type { PlatformTarget } from '../../src/sync/target.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
+import { newUser } from '../../src/store/records.ts';
 
 /** A JobControl that records what the control plane asked for instead of running pg-boss. */
 export function recordingJobs(): JobControl & {
@@ -130,18 +130,13 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
       }),
     async user(fields = {}) {
       const em = t.db.fork();
-      const user = em.create(User, {
-        id: newId(),
+      const user = newUser(em, {
         characterId: fields.characterId ?? nextCharacterId++,
         characterName: fields.characterName ?? `Pilot ${nextCharacterId}`,
         corporationId: fields.corporationId ?? null,
         clearanceLevel: fields.clearanceLevel ?? 0,
         authorizedToLogin: fields.authorizedToLogin ?? null,
         discordUserId: fields.discordUserId ?? null,
-        esiScopes: [],
-        refreshToken: null,
-        refreshTokenValid: null,
-        lastLoginAt: null,
       });
       await em.flush();
       const token = await createToken(t.db.fork(), {

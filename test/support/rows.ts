@@ -7,9 +7,10 @@ import {
   GroupMapping,
   GroupMember,
   TeamspeakLink,
-  User,
+  type User,
 } from '../../src/store/entities/index.ts';
 import { newId } from '../../src/store/errors.ts';
+import { newUser } from '../../src/store/records.ts';
 
 /** Row builders with every field spelled out; call them on one fork, then flush it. */
 
@@ -60,20 +61,7 @@ export const addCoalition = (em: EntityManager, name: string, fields: Partial<Co
   });
 
 export const addUser = (em: EntityManager, characterName: string, fields: Partial<User> = {}) =>
-  em.create(User, {
-    id: newId(),
-    characterId: freshCharacterId(),
-    characterName,
-    corporationId: null,
-    clearanceLevel: 0,
-    authorizedToLogin: null,
-    discordUserId: null,
-    esiScopes: [],
-    refreshToken: null,
-    refreshTokenValid: null,
-    lastLoginAt: null,
-    ...fields,
-  });
+  newUser(em, { characterId: freshCharacterId(), characterName, ...fields });
 
 export const addGroup = (
   em: EntityManager,

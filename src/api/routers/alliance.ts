@@ -1,4 +1,3 @@
-import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { Alliance } from '../../store/entities/index.ts';
 import {
@@ -9,9 +8,8 @@ import {
   updateAlliance,
   type AllianceEsiFacts,
 } from '../../services/alliances.ts';
-import { audit } from '../../services/audit.ts';
 import { pageInput, toPage } from '../../services/pagination.ts';
-import { askEsi, directoryChanged } from '../effects.ts';
+import { auditChange, directoryChanged, trackedFacts } from '../effects.ts';
 import { esiScopes, eveId, loginFlag, name, ticker } from '../inputs.ts';
 import { allianceGuestsRouter } from './guests.ts';
 import { router, scoped } from '../trpc.ts';
@@ -50,30 +48,19 @@ export const allianceRouter = router({
     .mutation(async ({ ctx, input }) => {
       const em = ctx.deps.db.fork();
       const { allianceId, ...given } = input;
-      let facts: Partial<AllianceEsiFacts> = given;
-      let refreshedAt: Date | null = null;
-      const esi = ctx.deps.directoryEsi;
-      if (esi) {
-        if (Object.values(given).some((v) => v !== undefined)) {
-          throw new TRPCError({
-            code: 'BAD_REQUEST',
-            message: 'this daemon reads alliances from ESI: give only allianceId',
-          });
-        }
-        const fetched = await askEsi(ctx, `alliance ${allianceId}`, () => esi.fetchAlliance(allianceId));
-        if (!fetched)
-          throw new TRPCError({ code: 'NOT_FOUND', message: `EVE knows no alliance ${allianceId}` });
-        facts = fetched;
-        refreshedAt = new Date();
-      }
+      const { facts, refreshedAt } = await trackedFacts<AllianceEsiFacts>(
+        ctx,
+        'alliance',
+        allianceId,
+        given,
+        (esi) => esi.fetchAlliance(allianceId),
+      );
       const { alliance, before } = await recordAlliance(em, allianceId, facts, { track: true, refreshedAt });
-      audit(em, {
-        actorId: ctx.actor.userId,
+      auditChange(ctx, em, {
         action: 'alliance.track',
         subject: `alliance:${allianceId}`,
         before,
         after: describeAlliance(alliance),
-        requestId: ctx.requestId,
       });
       await em.flush();
       await directoryChanged(ctx, em, 'alliance.track');
@@ -92,13 +79,11 @@ export const allianceRouter = router({
       const { allianceId, ...changes } = input;
       const { alliance, before, after, loginChanged } = await updateAlliance(em, allianceId, changes);
       if (JSON.stringify(before) !== JSON.stringify(after)) {
-        audit(em, {
-          actorId: ctx.actor.userId,
+        auditChange(ctx, em, {
           action: 'alliance.update',
           subject: `alliance:${allianceId}`,
           before,
           after,
-          requestId: ctx.requestId,
         });
         await em.flush();
       }

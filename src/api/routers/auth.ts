@@ -4,12 +4,12 @@ import type { Config } from '../../config/schema.ts';
 import { ssoClientFromConfig } from '../../directory/clients.ts';
 import { loginSettingsOf, startLogin } from '../../directory/sso-login.ts';
 import type { SsoClient } from '../../esi/sso.ts';
-import { audit } from '../../services/audit.ts';
 import { hostAffiliation, type Host } from '../../services/guests.ts';
 import type { Context } from '../context.ts';
 import { createAuthLimiter, type AuthLimiter } from '../rate-limit.ts';
 import { eveId } from '../inputs.ts';
 import { authedProcedure, publicProcedure, requireScope, router } from '../trpc.ts';
+import { auditChange } from '../effects.ts';
 
 /**
  * `auth.*`: the start of an EVE SSO login (the callback is the plain route `GET /auth/callback`,
@@ -83,12 +83,10 @@ export const authRouter = router({
       invite,
       invitedBy: ctx.actor.userId,
     });
-    audit(em, {
-      actorId: ctx.actor.userId,
+    auditChange(ctx, em, {
       action: `${invite.kind}.guests.inviteUrl`,
       subject: `${invite.kind}:${invite.id}`,
       after: { expiresAt: start.expiresAt.toISOString() },
-      requestId: ctx.requestId,
     });
     await em.flush();
     return { url: start.url, scopes: start.scopes, expiresAt: start.expiresAt.toISOString() };

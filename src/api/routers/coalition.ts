@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { Coalition } from '../../store/entities/index.ts';
-import { audit } from '../../services/audit.ts';
 import {
   createCoalition,
   deleteCoalition,
@@ -10,7 +9,7 @@ import {
   updateCoalition,
 } from '../../services/coalitions.ts';
 import { pageInput, toPage } from '../../services/pagination.ts';
-import { directoryChanged } from '../effects.ts';
+import { auditChange, directoryChanged } from '../effects.ts';
 import { esiScopes, eveId, id, loginFlag, name, ticker } from '../inputs.ts';
 import { router, scoped } from '../trpc.ts';
 
@@ -56,12 +55,10 @@ export const coalitionRouter = router({
       const em = ctx.deps.db.fork();
       const coalition = await createCoalition(em, input);
       const after = await describeCoalition(em, coalition);
-      audit(em, {
-        actorId: ctx.actor.userId,
+      auditChange(ctx, em, {
         action: 'coalition.create',
         subject: `coalition:${coalition.id}`,
         after,
-        requestId: ctx.requestId,
       });
       await em.flush();
       await directoryChanged(ctx, em, 'coalition.create');
@@ -90,13 +87,11 @@ export const coalitionRouter = router({
       const { id: coalitionId, ...changes } = input;
       const { before, after } = await updateCoalition(em, coalitionId, changes);
       if (JSON.stringify(before) !== JSON.stringify(after)) {
-        audit(em, {
-          actorId: ctx.actor.userId,
+        auditChange(ctx, em, {
           action: 'coalition.update',
           subject: `coalition:${coalitionId}`,
           before,
           after,
-          requestId: ctx.requestId,
         });
         await em.flush();
         await directoryChanged(ctx, em, 'coalition.update');
@@ -108,12 +103,10 @@ export const coalitionRouter = router({
     .mutation(async ({ ctx, input }) => {
       const em = ctx.deps.db.fork();
       const before = await deleteCoalition(em, input.id);
-      audit(em, {
-        actorId: ctx.actor.userId,
+      auditChange(ctx, em, {
         action: 'coalition.delete',
         subject: `coalition:${input.id}`,
         before,
-        requestId: ctx.requestId,
       });
       await em.flush();
       await directoryChanged(ctx, em, 'coalition.delete');

@@ -1,8 +1,6 @@
-import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { Alliance, Corporation } from '../../store/entities/index.ts';
 import { recordAlliance } from '../../services/alliances.ts';
-import { audit } from '../../services/audit.ts';
 import {
   corporationDetails,
   describeCorporation,
@@ -12,7 +10,7 @@ import {
   type CorporationEsiFacts,
 } from '../../services/corporations.ts';
 import { pageInput, toPage } from '../../services/pagination.ts';
-import { askEsi, directoryChanged } from '../effects.ts';
+import { askEsi, auditChange, directoryChanged, trackedFacts } from '../effects.ts';
 import { esiScopes, eveId, loginFlag, name, ticker } from '../inputs.ts';
 import { corporationGuestsRouter } from './guests.ts';
 import { router, scoped } from '../trpc.ts';
@@ -56,47 +54,37 @@ export const corporationRouter = router({
     .mutation(async ({ ctx, input }) => {
       const em = ctx.deps.db.fork();
       const { corporationId, ...given } = input;
-      let facts: Partial<CorporationEsiFacts> = given;
-      let refreshedAt: Date | null = null;
-      const esi = ctx.deps.directoryEsi;
+      const tracked = await trackedFacts<CorporationEsiFacts>(
+        ctx,
+        'corporation',
+        corporationId,
+        given,
+        (esi) => esi.fetchCorporation(corporationId),
+      );
+      const { refreshedAt, esi } = tracked;
+      let facts = tracked.facts;
       if (esi) {
-        if (Object.values(given).some((v) => v !== undefined)) {
-          throw new TRPCError({
-            code: 'BAD_REQUEST',
-            message: 'this daemon reads corporations from ESI: give only corporationId',
-          });
-        }
-        const fetched = await askEsi(ctx, `corporation ${corporationId}`, () =>
-          esi.fetchCorporation(corporationId),
-        );
-        if (!fetched)
-          throw new TRPCError({ code: 'NOT_FOUND', message: `EVE knows no corporation ${corporationId}` });
-        refreshedAt = new Date();
-        facts = fetched;
+        const fetched = facts as CorporationEsiFacts;
         const allianceId = fetched.allianceId;
         if (allianceId !== null && !(await em.findOne(Alliance, { allianceId }, { fields: ['id'] }))) {
           const alliance = await askEsi(ctx, `alliance ${allianceId}`, () => esi.fetchAlliance(allianceId));
           if (alliance) {
             await recordAlliance(em, allianceId, alliance, { track: false, refreshedAt });
-            audit(em, {
-              actorId: ctx.actor.userId,
+            auditChange(ctx, em, {
               action: 'alliance.record',
               subject: `alliance:${allianceId}`,
               after: alliance,
-              requestId: ctx.requestId,
             });
           } else facts = { ...fetched, allianceId: null };
         }
       }
       const { corporation, before } = await trackCorporation(em, corporationId, facts, refreshedAt);
       const after = describeCorporation(corporation);
-      audit(em, {
-        actorId: ctx.actor.userId,
+      auditChange(ctx, em, {
         action: 'corporation.track',
         subject: `corporation:${corporationId}`,
         before,
         after,
-        requestId: ctx.requestId,
       });
       await em.flush();
       await directoryChanged(ctx, em, 'corporation.track');
@@ -119,13 +107,11 @@ export const corporationRouter = router({
         changes,
       );
       if (JSON.stringify(before) !== JSON.stringify(after)) {
-        audit(em, {
-          actorId: ctx.actor.userId,
+        auditChange(ctx, em, {
           action: 'corporation.update',
           subject: `corporation:${corporationId}`,
           before,
           after,
-          requestId: ctx.requestId,
         });
         await em.flush();
       }

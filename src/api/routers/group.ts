@@ -1,23 +1,16 @@
 import { z } from 'zod';
 import { Group, GroupMember, User } from '../../store/entities/index.ts';
-import { audit } from '../../services/audit.ts';
 import * as groups from '../../services/groups.ts';
 import { pageInput, toPage } from '../../services/pagination.ts';
 import { authedProcedure, requireScope, router, scoped } from '../trpc.ts';
 import type { Context } from '../context.ts';
+import { auditChange, requestSyncAll } from '../effects.ts';
 
 const id = z.string().min(1).max(64);
 const platform = z.enum(['teamspeak', 'discord']);
 
 function targetNames(ctx: Context, p: 'teamspeak' | 'discord') {
   return ctx.deps.config[p].targets.map((t) => t.name);
-}
-
-async function syncAll(ctx: Context, trigger: string) {
-  await Promise.all([
-    ctx.deps.jobs.requestSync('teamspeak', null, trigger),
-    ctx.deps.jobs.requestSync('discord', null, trigger),
-  ]);
 }
 
 export const groupRouter = router({
@@ -70,12 +63,10 @@ export const groupRouter = router({
       const em = ctx.deps.db.fork();
       if (input.authorizedToLogin !== null) requireScope(ctx.actor, 'corporation.update');
       const group = await groups.createGroup(em, { ...input, ownerId: ctx.actor.userId });
-      audit(em, {
-        actorId: ctx.actor.userId,
+      auditChange(ctx, em, {
         action: 'group.create',
         subject: `group:${group.id}`,
         after: group,
-        requestId: ctx.requestId,
       });
       await em.flush();
       return groups.describeGroup(em, group);
@@ -97,17 +88,15 @@ export const groupRouter = router({
       if (input.authorizedToLogin !== undefined) requireScope(ctx.actor, 'corporation.update');
       const { id: groupId, ...changes } = input;
       const { before, after } = await groups.updateGroup(em, groupId, changes);
-      audit(em, {
-        actorId: ctx.actor.userId,
+      auditChange(ctx, em, {
         action: 'group.update',
         subject: `group:${groupId}`,
         before,
         after,
-        requestId: ctx.requestId,
       });
       await em.flush();
       if (input.name !== undefined || input.authorizedToLogin !== undefined)
-        await syncAll(ctx, 'group.update');
+        await requestSyncAll(ctx, 'group.update');
       return groups.describeGroup(em, after);
     }),
   map: scoped('group.map')
@@ -123,12 +112,10 @@ export const groupRouter = router({
     .mutation(async ({ ctx, input }) => {
       const em = ctx.deps.db.fork();
       const mapping = await groups.setMapping(em, input.id, input, targetNames(ctx, input.platform));
-      audit(em, {
-        actorId: ctx.actor.userId,
+      auditChange(ctx, em, {
         action: 'group.map',
         subject: `group:${input.id}`,
         after: mapping,
-        requestId: ctx.requestId,
       });
       await em.flush();
       await ctx.deps.jobs.requestSync(input.platform, input.target, 'group.map');
@@ -140,12 +127,10 @@ export const groupRouter = router({
       const em = ctx.deps.db.fork();
       await groups.getGroup(em, input.id);
       const removed = await groups.removeMapping(em, input.id, input.platform, input.target);
-      audit(em, {
-        actorId: ctx.actor.userId,
+      auditChange(ctx, em, {
         action: 'group.unmap',
         subject: `group:${input.id}`,
         before: input,
-        requestId: ctx.requestId,
       });
       await em.flush();
       return { removed };
@@ -157,15 +142,13 @@ export const groupRouter = router({
       const group = await groups.getGroup(em, input.id);
       requireScope(ctx.actor, 'group.members', { ownerId: group.ownerId ?? null });
       const added = await groups.addMembers(em, input.id, input.userIds);
-      audit(em, {
-        actorId: ctx.actor.userId,
+      auditChange(ctx, em, {
         action: 'group.addMembers',
         subject: `group:${input.id}`,
         after: { userIds: input.userIds },
-        requestId: ctx.requestId,
       });
       await em.flush();
-      if (added) await syncAll(ctx, 'group.addMembers');
+      if (added) await requestSyncAll(ctx, 'group.addMembers');
       return { added };
     }),
   removeMembers: authedProcedure
@@ -175,15 +158,13 @@ export const groupRouter = router({
       const group = await groups.getGroup(em, input.id);
       requireScope(ctx.actor, 'group.members', { ownerId: group.ownerId ?? null });
       const removed = await groups.removeMembers(em, input.id, input.userIds);
-      audit(em, {
-        actorId: ctx.actor.userId,
+      auditChange(ctx, em, {
         action: 'group.removeMembers',
         subject: `group:${input.id}`,
         before: { userIds: input.userIds },
-        requestId: ctx.requestId,
       });
       await em.flush();
-      if (removed) await syncAll(ctx, 'group.removeMembers');
+      if (removed) await requestSyncAll(ctx, 'group.removeMembers');
       return { removed };
     }),
   delete: authedProcedure.input(z.strictObject({ id })).mutation(async ({ ctx, input }) => {
@@ -191,12 +172,10 @@ export const groupRouter = router({
     const group = await groups.getGroup(em, input.id);
     requireScope(ctx.actor, 'group.delete', { ownerId: group.ownerId ?? null });
     const deleted = await groups.deleteGroup(em, input.id);
-    audit(em, {
-      actorId: ctx.actor.userId,
+    auditChange(ctx, em, {
       action: 'group.delete',
       subject: `group:${input.id}`,
       before: deleted,
-      requestId: ctx.requestId,
     });
     await em.flush();
     return { deleted: true };

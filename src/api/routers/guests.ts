@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import { audit } from '../../services/audit.ts';
 import { hostAffiliation, inviteGuest, listGuests, removeGuest, type Host } from '../../services/guests.ts';
 import { pageInput } from '../../services/pagination.ts';
 import type { AuthedActor, Context } from '../context.ts';
-import { directoryChanged } from '../effects.ts';
+import { auditChange, directoryChanged } from '../effects.ts';
 import { eveId, id, name } from '../inputs.ts';
 import { authedProcedure, requireScope, router, scoped } from '../trpc.ts';
 
@@ -31,8 +30,7 @@ async function invite(
   requireScope(ctx.actor, 'corporation.guests', { affiliation: await hostAffiliation(em, host) });
   const { user, before, createdUser, changed } = await inviteGuest(em, host, input);
   if (changed) {
-    audit(em, {
-      actorId: ctx.actor.userId,
+    auditChange(ctx, em, {
       action: `${host.kind}.guests.invite`,
       subject: `user:${user.id}`,
       before,
@@ -41,7 +39,6 @@ async function invite(
         clearanceLevel: user.clearanceLevel,
         host: `${host.kind}:${host.id}`,
       },
-      requestId: ctx.requestId,
     });
     await em.flush();
     await directoryChanged(ctx, em, `${host.kind}.guests.invite`);
@@ -59,13 +56,11 @@ async function remove(ctx: Ctx, host: Host, userId: string) {
   const em = ctx.deps.db.fork();
   requireScope(ctx.actor, 'corporation.guests', { affiliation: await hostAffiliation(em, host) });
   const { before, after } = await removeGuest(em, host, userId);
-  audit(em, {
-    actorId: ctx.actor.userId,
+  auditChange(ctx, em, {
     action: `${host.kind}.guests.remove`,
     subject: `user:${userId}`,
     before,
     after,
-    requestId: ctx.requestId,
   });
   await em.flush();
   await directoryChanged(ctx, em, `${host.kind}.guests.remove`);

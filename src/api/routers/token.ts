@@ -1,9 +1,9 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { ApiToken } from '../../store/entities/index.ts';
-import { audit } from '../../services/audit.ts';
 import { createToken, describeToken, revokeToken } from '../../services/tokens.ts';
 import { requireScope, router, scoped } from '../trpc.ts';
+import { auditChange } from '../effects.ts';
 
 export const tokenRouter = router({
   list: scoped('token.own').query(async ({ ctx }) => {
@@ -34,12 +34,10 @@ export const tokenRouter = router({
       }
       const em = ctx.deps.db.fork();
       const created = await createToken(em, { userId: ctx.actor.userId, ...input });
-      audit(em, {
-        actorId: ctx.actor.userId,
+      auditChange(ctx, em, {
         action: 'token.create',
         subject: `token:${created.id}`,
         after: { kind: input.kind, comment: input.comment },
-        requestId: ctx.requestId,
       });
       await em.flush();
       return created;
@@ -54,11 +52,9 @@ export const tokenRouter = router({
         throw new TRPCError({ code: 'NOT_FOUND', message: `token ${input.id} not found` });
       }
       const revoked = await revokeToken(em, input.id);
-      audit(em, {
-        actorId: ctx.actor.userId,
+      auditChange(ctx, em, {
         action: 'token.revoke',
         subject: `token:${input.id}`,
-        requestId: ctx.requestId,
       });
       await em.flush();
       return describeToken(revoked);

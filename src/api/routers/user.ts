@@ -9,11 +9,10 @@ import {
 } from '../../domain/index.ts';
 import { User } from '../../store/entities/index.ts';
 import { NotFoundError } from '../../store/errors.ts';
-import { audit } from '../../services/audit.ts';
 import { pageInput } from '../../services/pagination.ts';
 import { deleteUser, setClearanceLevel, setLoginFlag, unlinkAccounts } from '../../services/user-changes.ts';
 import { describeUser, getUser, listUsers, userAffiliation } from '../../services/users.ts';
-import { directoryChanged, requestSyncAll } from '../effects.ts';
+import { auditChange, directoryChanged, requestSyncAll } from '../effects.ts';
 import { eveId, id, loginFlag } from '../inputs.ts';
 import { authedProcedure, requireScope, router, scoped } from '../trpc.ts';
 
@@ -88,13 +87,11 @@ export const userRouter = router({
         });
       const change = await setClearanceLevel(em, user, input.level);
       if (change.changed) {
-        audit(em, {
-          actorId: ctx.actor.userId,
+        auditChange(ctx, em, {
           action: 'user.setClearance',
           subject: `user:${user.id}`,
           before: change.before,
           after: change.after,
-          requestId: ctx.requestId,
         });
         await em.flush();
         await directoryChanged(ctx, em, 'user.setClearance');
@@ -111,13 +108,11 @@ export const userRouter = router({
       requireScope(ctx.actor, 'user.setAuthorizedToLogin', { affiliation: await userAffiliation(em, user) });
       const change = await setLoginFlag(em, user, input.authorizedToLogin);
       if (change.changed) {
-        audit(em, {
-          actorId: ctx.actor.userId,
+        auditChange(ctx, em, {
           action: 'user.setAuthorizedToLogin',
           subject: `user:${user.id}`,
           before: change.before,
           after: change.after,
-          requestId: ctx.requestId,
         });
         await em.flush();
         await directoryChanged(ctx, em, 'user.setAuthorizedToLogin');
@@ -140,13 +135,11 @@ export const userRouter = router({
     }
     const before = await describeUser(em, user);
     const removed = await deleteUser(em, user.id);
-    audit(em, {
-      actorId: ctx.actor.userId,
+    auditChange(ctx, em, {
       action: 'user.delete',
       subject: `user:${user.id}`,
       before,
       after: removed,
-      requestId: ctx.requestId,
     });
     await em.flush();
     await requestSyncAll(ctx, 'user.delete');
@@ -159,13 +152,11 @@ export const userRouter = router({
     requireScope(ctx.actor, 'user.write', { affiliation: await userAffiliation(em, user) });
     const { removed, before } = await unlinkAccounts(em, user, input);
     if (removed) {
-      audit(em, {
-        actorId: ctx.actor.userId,
+      auditChange(ctx, em, {
         action: 'user.unlink',
         subject: `user:${user.id}`,
         before,
         after: { platform: input.platform },
-        requestId: ctx.requestId,
       });
       await em.flush();
       await ctx.deps.jobs.requestSync(

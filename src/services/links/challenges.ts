@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
 import { Challenge } from '../../store/entities/index.ts';
 import { newId } from '../../store/errors.ts';
+import { audit } from '../audit.ts';
 import { hashSecret } from '../tokens.ts';
 import { LinkError } from './errors.ts';
 
@@ -75,6 +76,36 @@ export async function replaceChallenge(
     expiresAt: new Date(input.now.getTime() + input.ttlSeconds * 1000),
     usedAt: null,
   });
+}
+
+/**
+ * Starts a link: replaces the user's pending challenge with a new one, audits the start (never
+ * the secret) and flushes. Returns the challenge, for its expiry.
+ */
+export async function startChallenge(
+  em: EntityManager,
+  input: {
+    kind: LinkChallengeKind;
+    userId: string;
+    target: string;
+    secret: string;
+    ttlSeconds: number;
+    requestId?: string | null | undefined;
+  },
+  action: string,
+  details: Record<string, unknown>,
+  now: Date,
+): Promise<Challenge> {
+  const challenge = await replaceChallenge(em, { ...input, now });
+  audit(em, {
+    actorId: input.userId,
+    action,
+    subject: `user:${input.userId}`,
+    after: { target: input.target, ...details, expiresAt: challenge.expiresAt },
+    requestId: input.requestId ?? null,
+  });
+  await em.flush();
+  return challenge;
 }
 
 /** Throws the LinkError of a challenge that cannot be used any more (used before expired: "used" is the truer answer). */

@@ -13,7 +13,7 @@ import {
   newLinkCode,
   newOAuthState,
   normalizeLinkCode,
-  replaceChallenge,
+  startChallenge,
 } from './challenges.ts';
 import { LinkError } from './errors.ts';
 import { PlatformRefusedError, type DiscordLinkPlatform } from './platforms.ts';
@@ -53,22 +53,20 @@ export async function startDiscordOAuthLink(
 ): Promise<StartedDiscordLink> {
   const state = newOAuthState();
   const url = links.discordAuthorizeUrl(input.target, { redirectUri: input.redirectUri, state });
-  const challenge = await replaceChallenge(em, {
-    kind: 'discord-oauth',
-    userId: input.userId,
-    target: input.target,
-    secret: state,
-    ttlSeconds: input.ttlSeconds,
+  const challenge = await startChallenge(
+    em,
+    {
+      kind: 'discord-oauth',
+      userId: input.userId,
+      target: input.target,
+      secret: state,
+      ttlSeconds: input.ttlSeconds,
+      requestId: input.requestId,
+    },
+    'discord.startLink',
+    { method: 'oauth' },
     now,
-  });
-  audit(em, {
-    actorId: input.userId,
-    action: 'discord.startLink',
-    subject: `user:${input.userId}`,
-    after: { target: input.target, method: 'oauth', expiresAt: challenge.expiresAt },
-    requestId: input.requestId ?? null,
-  });
-  await em.flush();
+  );
   return { method: 'oauth', target: input.target, url, expiresAt: challenge.expiresAt };
 }
 
@@ -78,22 +76,20 @@ export async function startDiscordCodeLink(
   now = new Date(),
 ): Promise<StartedDiscordLink> {
   const code = newLinkCode();
-  const challenge = await replaceChallenge(em, {
-    kind: 'discord-code',
-    userId: input.userId,
-    target: input.target,
-    secret: code,
-    ttlSeconds: input.ttlSeconds,
+  const challenge = await startChallenge(
+    em,
+    {
+      kind: 'discord-code',
+      userId: input.userId,
+      target: input.target,
+      secret: code,
+      ttlSeconds: input.ttlSeconds,
+      requestId: input.requestId,
+    },
+    'discord.startLink',
+    { method: 'code' },
     now,
-  });
-  audit(em, {
-    actorId: input.userId,
-    action: 'discord.startLink',
-    subject: `user:${input.userId}`,
-    after: { target: input.target, method: 'code', expiresAt: challenge.expiresAt },
-    requestId: input.requestId ?? null,
-  });
-  await em.flush();
+  );
   return {
     method: 'code',
     target: input.target,

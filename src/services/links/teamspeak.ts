@@ -9,7 +9,7 @@ import {
   checkUsable,
   claimChallenge,
   newLinkNickname,
-  replaceChallenge,
+  startChallenge,
 } from './challenges.ts';
 import { LinkError } from './errors.ts';
 import type { TeamspeakClientMatch, TeamspeakLinkPlatform } from './platforms.ts';
@@ -44,22 +44,20 @@ export async function startTeamspeakLink(
   now = new Date(),
 ): Promise<StartedTeamspeakLink> {
   const nickname = newLinkNickname();
-  const challenge = await replaceChallenge(em, {
-    kind: KIND,
-    userId: input.userId,
-    target: input.target,
-    secret: nickname,
-    ttlSeconds: input.ttlSeconds,
+  const challenge = await startChallenge(
+    em,
+    {
+      kind: KIND,
+      userId: input.userId,
+      target: input.target,
+      secret: nickname,
+      ttlSeconds: input.ttlSeconds,
+      requestId: input.requestId,
+    },
+    'teamspeak.startLink',
+    {},
     now,
-  });
-  audit(em, {
-    actorId: input.userId,
-    action: 'teamspeak.startLink',
-    subject: `user:${input.userId}`,
-    after: { target: input.target, expiresAt: challenge.expiresAt },
-    requestId: input.requestId ?? null,
-  });
-  await em.flush();
+  );
   return { target: input.target, nickname, expiresAt: challenge.expiresAt };
 }
 

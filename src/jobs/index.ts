@@ -105,48 +105,29 @@ export function createJobs(boss: PgBoss, config: Config, handlers: JobHandlers, 
     // flood budget, Discord's member-edit limit) must not hold back the syncs of the others. The
     // stately queue still keeps one run per target at a time.
     const syncWorkers = Math.min(4, Math.max(1, handlers.targets().length));
-    await boss.work<SyncJobData>(
-      queues.sync,
-      { ...fast, localConcurrency: syncWorkers },
-      worker(queues.sync, (data: SyncJobData) => handlers.sync(data)),
-    );
-    await boss.work(
-      queues.reconcile,
-      fast,
-      worker(queues.reconcile, async () => {
-        for (const t of handlers.targets()) await enqueueSync({ ...t, trigger: 'schedule' }, 0);
-      }),
-    );
-    await boss.work(
-      queues.affiliations,
-      fast,
-      worker(queues.affiliations, async () => {
-        await handlers.affiliations();
-        await boss.send(queues.autogroups, { trigger: 'after-affiliations' });
-      }),
-    );
-    await boss.work(
-      queues.esiRefresh,
-      fast,
-      worker(queues.esiRefresh, async () => {
-        await handlers.esiRefresh();
-        await boss.send(queues.autogroups, { trigger: 'after-esi-refresh' });
-      }),
-    );
-    await boss.work(
-      queues.autogroups,
-      fast,
-      worker(queues.autogroups, async () => {
-        await handlers.autogroups();
-        for (const t of handlers.targets())
-          await enqueueSync({ ...t, trigger: 'autogroups' }, config.jobs.syncDebounceSeconds);
-      }),
-    );
-    await boss.work(
-      queues.cleanup,
-      fast,
-      worker(queues.cleanup, () => handlers.cleanup()),
-    );
+    const serve = <T>(queue: QueueName, run: (data: T) => Promise<unknown>, options: object = fast) =>
+      boss.work<T>(queue, options, worker(queue, run));
+    await serve<SyncJobData>(queues.sync, (data) => handlers.sync(data), {
+      ...fast,
+      localConcurrency: syncWorkers,
+    });
+    await serve(queues.reconcile, async () => {
+      for (const t of handlers.targets()) await enqueueSync({ ...t, trigger: 'schedule' }, 0);
+    });
+    await serve(queues.affiliations, async () => {
+      await handlers.affiliations();
+      await boss.send(queues.autogroups, { trigger: 'after-affiliations' });
+    });
+    await serve(queues.esiRefresh, async () => {
+      await handlers.esiRefresh();
+      await boss.send(queues.autogroups, { trigger: 'after-esi-refresh' });
+    });
+    await serve(queues.autogroups, async () => {
+      await handlers.autogroups();
+      for (const t of handlers.targets())
+        await enqueueSync({ ...t, trigger: 'autogroups' }, config.jobs.syncDebounceSeconds);
+    });
+    await serve(queues.cleanup, () => handlers.cleanup());
     log.info({ schedules: schedules(config) }, 'jobs started');
   }
 

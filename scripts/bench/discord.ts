@@ -13,23 +13,13 @@
 import { createDiscordTarget } from '../../src/sync/discord/index.ts';
 import type { ApplyBatch, MembershipChange } from '../../src/sync/target.ts';
 import { defaultRateLimits, startFakeDiscord } from '../../test/fakes/discord/index.ts';
+import { prng } from './_random.ts';
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const fast = process.argv.includes('--fast');
 const memberCount = Number(args[0] ?? 10_000);
 const roleCount = Number(args[1] ?? 50);
 const driftPercent = Number(args[2] ?? 1);
-
-/** Deterministic pseudo-random numbers (mulberry32), so runs are comparable. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const memberEdit = fast ? { limit: 10, windowMs: 100 } : defaultRateLimits.memberEdit;
 const fake = await startFakeDiscord({ rateLimits: { ...defaultRateLimits, memberEdit } });

@@ -20,6 +20,7 @@ import type {
 import { desiredState, type MappingFacts } from '../../src/sync/desired.ts';
 import { plan, countAccounts } from '../../src/sync/plan.ts';
 import type { PlatformGroup } from '../../src/sync/target.ts';
+import { prng } from './_random.ts';
 
 const [users = 100_000, groups = 500, groupsPerUser = 10] = process.argv.slice(2).map(Number);
 
@@ -28,16 +29,6 @@ const gc = runInNewContext('gc') as () => void;
 const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
 const heap = () => process.memoryUsage().heapUsed;
 
-/** Deterministic pseudo-random numbers (mulberry32), so runs are comparable. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const random = prng(8);
 const pick = (n: number) => Math.floor(random() * n);
 

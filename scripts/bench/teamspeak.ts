@@ -20,6 +20,7 @@ import { Group, GroupMapping, GroupMember, TeamspeakLink, User } from '../../src
 import { newId } from '../../src/store/errors.ts';
 import { startFakeTeamspeak } from '../../test/fakes/teamspeak/index.ts';
 import { createTestDatabase } from '../../test/support/database.ts';
+import { prng } from './_random.ts';
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const fast = process.argv.includes('--fast');
@@ -30,17 +31,6 @@ const driftPercent = Number(args[2] ?? 1);
 const membershipRate = 0.1;
 const targetName = 'bench';
 const budget = fast ? { commands: 10, windowMs: 100 } : { commands: 10, windowMs: 3000 };
-
-/** Deterministic pseudo-random numbers (mulberry32), so runs are comparable. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function insertInChunks<T extends object>(
   insert: (rows: T[]) => Promise<unknown>,

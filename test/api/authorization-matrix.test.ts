@@ -3,8 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appRouter } from '../../src/api/router.ts';
 import { GUEST } from '../../src/domain/index.ts';
 import { createToken } from '../../src/services/tokens.ts';
-import { startTestApi, type TestApi } from '../support/api.ts';
-import { MemoryTarget } from '../support/memory-target.ts';
+import { everyPlatformOptions, startTestApi, type TestApi } from '../support/api.ts';
 import {
   addAlliance,
   addCoalition,
@@ -362,27 +361,7 @@ describe('authorization matrix', () => {
   const actors = new Map<number, Actor>();
 
   beforeAll(async () => {
-    api = await startTestApi({
-      config: {
-        teamspeak: { targets: [{ name: 'main', host: '127.0.0.1', username: 'q', password: 'p' }] },
-        discord: {
-          targets: [
-            {
-              name: 'guild',
-              token: 'bot',
-              guildId: '123456789012345678',
-              oauthClientId: '1',
-              oauthClientSecret: 's',
-            },
-          ],
-        },
-        sso: { clientId: 'matrix', clientSecret: 'secret', callbackUrl: 'http://127.0.0.1/auth/callback' },
-      },
-      targets: [new MemoryTarget('teamspeak', 'main')],
-      links: {
-        discordAuthorizeUrl: (_target, { state }) => `https://discord.test/oauth2/authorize?state=${state}`,
-      },
-    });
+    api = await startTestApi(everyPlatformOptions('matrix'));
     f = new Fixtures(api);
     const em = api.t.db.fork();
     addAlliance(em, ALLIANCE_X, { ticker: 'MAX', executorCorporationId: CORP_A });

@@ -4,8 +4,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { appRouter } from '../../src/api/router.ts';
-import { startTestApi, type TestApi } from '../support/api.ts';
-import { MemoryTarget } from '../support/memory-target.ts';
+import { everyPlatformOptions, startTestApi, type TestApi } from '../support/api.ts';
 import { addAlliance, addCoalition, addCorporation, addGroup, addUser } from '../support/rows.ts';
 
 /**
@@ -222,27 +221,7 @@ describe(`fuzzing every procedure (seed ${SEED})`, () => {
   let inputsFor: (keys: readonly string[]) => fc.Arbitrary<unknown>;
 
   beforeAll(async () => {
-    api = await startTestApi({
-      config: {
-        teamspeak: { targets: [{ name: 'main', host: '127.0.0.1', username: 'q', password: 'p' }] },
-        discord: {
-          targets: [
-            {
-              name: 'guild',
-              token: 'bot',
-              guildId: '123456789012345678',
-              oauthClientId: '1',
-              oauthClientSecret: 's',
-            },
-          ],
-        },
-        sso: { clientId: 'fuzz', clientSecret: 'secret', callbackUrl: 'http://127.0.0.1/auth/callback' },
-      },
-      targets: [new MemoryTarget('teamspeak', 'main')],
-      links: {
-        discordAuthorizeUrl: (_target, { state }) => `https://discord.test/oauth2/authorize?state=${state}`,
-      },
-    });
+    api = await startTestApi(everyPlatformOptions('fuzz'));
     superuser = await api.user({ clearanceLevel: 10 });
     const em = api.t.db.fork();
     addAlliance(em, 99_800_001, { ticker: 'FZA', executorCorporationId: 98_800_001 });

@@ -11,6 +11,7 @@ import { createReconciler } from '../../src/sync/engine.ts';
 import type { PlatformTarget } from '../../src/sync/target.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 import { newUser } from '../../src/store/records.ts';
+import { MemoryTarget } from './memory-target.ts';
 
 /** A JobControl that records what the control plane asked for instead of running pg-boss. */
 export function recordingJobs(): JobControl & {
@@ -150,6 +151,34 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
     async stop() {
       await plane.stop();
       await t.dispose();
+    },
+  };
+}
+
+/**
+ * A control plane with every platform configured (a TeamSpeak target served in memory, a Discord
+ * guild with OAuth, EVE SSO), so every procedure can be called: the matrix and fuzz tests use it.
+ */
+export function everyPlatformOptions(ssoClientId: string): TestApiOptions {
+  return {
+    config: {
+      teamspeak: { targets: [{ name: 'main', host: '127.0.0.1', username: 'q', password: 'p' }] },
+      discord: {
+        targets: [
+          {
+            name: 'guild',
+            token: 'bot',
+            guildId: '123456789012345678',
+            oauthClientId: '1',
+            oauthClientSecret: 's',
+          },
+        ],
+      },
+      sso: { clientId: ssoClientId, clientSecret: 'secret', callbackUrl: 'http://127.0.0.1/auth/callback' },
+    },
+    targets: [new MemoryTarget('teamspeak', 'main')],
+    links: {
+      discordAuthorizeUrl: (_target, { state }) => `https://discord.test/oauth2/authorize?state=${state}`,
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { Config } from './config/schema.ts';
 import type { Logger } from './logger.ts';
-import { createControlPlane, type ControlPlane, type HttpRoute } from './api/http.ts';
+import { createControlPlane, type ControlPlane } from './api/http.ts';
 import { observabilityRoutes, procedureNames } from './api/observability.ts';
 import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import type { ApiDeps } from './api/deps.ts';
@@ -37,8 +37,6 @@ export interface Roster {
 export interface RosterOptions {
   readonly config: Config;
   readonly logger: Logger;
-  /** Extra HTTP routes (health, metrics, OAuth callbacks) put before tRPC. */
-  readonly routes?: (roster: Omit<Roster, 'start' | 'stop'>) => HttpRoute[];
 }
 
 /**
@@ -101,15 +99,6 @@ export async function createRoster(options: RosterOptions): Promise<Roster> {
     procedures: procedureNames,
     esi: directory.esi,
   });
-  const partial = {
-    db,
-    reconciler,
-    jobs,
-    metrics,
-    targets,
-    url: () => controlPlane.url(),
-    controlPlane: undefined as unknown as ControlPlane,
-  };
   const probes = observabilityRoutes({
     db,
     jobs: jobs.control,
@@ -120,12 +109,7 @@ export async function createRoster(options: RosterOptions): Promise<Roster> {
   });
   const controlPlane = createControlPlane(
     deps,
-    [
-      ...probes,
-      ...discordLinkRoutes(deps),
-      ssoCallbackRoute(directory.login),
-      ...(options.routes?.({ ...partial, controlPlane: undefined as unknown as ControlPlane }) ?? []),
-    ],
+    [...probes, ...discordLinkRoutes(deps), ssoCallbackRoute(directory.login)],
     { onRequest: (info) => metrics.observeRequest(info) },
   );
 

@@ -214,6 +214,8 @@ export function createReconciler(
     const inputs = await loadSyncInputs(db.fork(), platform, name);
     const desired = desiredState(platform, inputs.dir, inputs.mappings, inputs.accountOf, inputs.membersOf);
     const base = { runId, platform, target: name, callsIssued: 0 };
+    // Discord shows it in the guild's audit log for every change of this run.
+    const reason = `Roster sync run ${runId}`;
 
     // Pass 1: the groups themselves (create, adopt, rename), saved one by one so a crash loses nothing.
     const platformGroups = await target.listGroups();
@@ -226,7 +228,7 @@ export function createReconciler(
         await saveGroupId(adoption.mappingId, adoption.platformGroupId);
       for (const creation of groupPlan.creates) {
         try {
-          const created = await target.createGroup(creation.name, `Roster sync run ${runId}`);
+          const created = await target.createGroup(creation.name, reason);
           ids.set(creation.mappingId, created.id);
           await saveGroupId(creation.mappingId, created.id);
           platformGroups.push(created);
@@ -236,7 +238,7 @@ export function createReconciler(
       }
       for (const rename of groupPlan.renames) {
         try {
-          await target.renameGroup(rename.platformGroupId, rename.to, `Roster sync run ${runId}`);
+          await target.renameGroup(rename.platformGroupId, rename.to, reason);
         } catch (error) {
           errors.push(`rename "${rename.from}" to "${rename.to}": ${(error as Error).message}`);
         }
@@ -283,7 +285,7 @@ export function createReconciler(
       ),
       removes: fullPlan.removes.map((d) => ({ groupId: d.platformGroupId!, accountIds: d.accountIds })),
       nicknames: fullPlan.nicknames.map((n) => ({ accountId: n.accountId, nickname: n.to })),
-      reason: `Roster sync run ${runId}`,
+      reason,
     });
     await saveAfterApply(platform, name, fullPlan, observed.members, report, managedIds);
     const allErrors = [...errors, ...report.errors];

@@ -1,6 +1,4 @@
 import { Writable } from 'node:stream';
-import { createTRPCClient, httpLink } from '@trpc/client';
-import type { AppRouter } from '../../src/api/router.ts';
 
 /** One sample of a Prometheus text exposition, e.g. `sample(text, 'roster_sync_runs_total', { status: 'applied' })`. */
 export function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
@@ -15,13 +13,7 @@ export function sample(text: string, name: string, labels: Record<string, string
   return undefined;
 }
 
-export function client(url: string, token?: string) {
-  return createTRPCClient<AppRouter>({
-    links: [
-      httpLink({ url: `${url}/trpc`, headers: () => (token ? { authorization: `Bearer ${token}` } : {}) }),
-    ],
-  });
-}
+export { rosterClient as client } from '../support/client.ts';
 
 /** A pino destination that keeps every line (parsed) and the raw text. */
 export function captureLines() {

@@ -1,8 +1,6 @@
-import { createTRPCClient, httpLink } from '@trpc/client';
 import { pino } from 'pino';
 import type { ApiDeps, DirectoryEsi, JobControl, LinkPlatforms } from '../../src/api/deps.ts';
 import { createControlPlane, type HttpRoute } from '../../src/api/http.ts';
-import type { AppRouter } from '../../src/api/router.ts';
 import { configSchema, type Config } from '../../src/config/schema.ts';
 import { bootstrap } from '../../src/store/bootstrap.ts';
 import { type User } from '../../src/store/entities/index.ts';
@@ -11,6 +9,7 @@ import { createReconciler } from '../../src/sync/engine.ts';
 import type { PlatformTarget } from '../../src/sync/target.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 import { newUser } from '../../src/store/records.ts';
+import { rosterClient, type RosterClient } from './client.ts';
 import { MemoryTarget } from './memory-target.ts';
 
 /** A JobControl that records what the control plane asked for instead of running pg-boss. */
@@ -60,7 +59,7 @@ export interface TestApi {
   readonly jobs: ReturnType<typeof recordingJobs>;
   readonly rootId: string;
   /** A typed tRPC client; without a token it is anonymous. */
-  client(token?: string): ReturnType<typeof createTRPCClient<AppRouter>>;
+  client(token?: string): RosterClient;
   /** Creates a user (defaults: level 0, no corporation) and returns it with a fresh token. */
   user(
     fields?: Partial<
@@ -120,15 +119,7 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
     deps,
     jobs,
     rootId,
-    client: (token?: string) =>
-      createTRPCClient<AppRouter>({
-        links: [
-          httpLink({
-            url: `${url}/trpc`,
-            headers: () => (token ? { authorization: `Bearer ${token}` } : {}),
-          }),
-        ],
-      }),
+    client: (token?: string) => rosterClient(url, token),
     async user(fields = {}) {
       const em = t.db.fork();
       const user = newUser(em, {

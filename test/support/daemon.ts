@@ -8,9 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { createTRPCClient, httpLink } from '@trpc/client';
 import { stringify } from 'yaml';
-import type { AppRouter } from '../../src/api/router.ts';
 import { createToken } from '../../src/services/tokens.ts';
 import { bootstrap } from '../../src/store/bootstrap.ts';
 import {
@@ -102,13 +100,7 @@ export async function killDaemon(daemon: DaemonProcess | undefined): Promise<voi
   await daemon.exited;
 }
 
-export type RosterClient = ReturnType<typeof createTRPCClient<AppRouter>>;
-
-export function rosterClient(url: string, token: string): RosterClient {
-  return createTRPCClient<AppRouter>({
-    links: [httpLink({ url: `${url}/trpc`, headers: () => ({ authorization: `Bearer ${token}` }) })],
-  });
-}
+export { rosterClient, type RosterClient } from './client.ts';
 
 /** A directory user who may log in, linked to a TeamSpeak client and a Discord member. */
 export interface LinkedUser {

@@ -1,8 +1,8 @@
 import type { EntityManager } from '@mikro-orm/core';
 import {
-  Alliance,
+  type Alliance,
   Coalition,
-  Corporation,
+  type Corporation,
   Group,
   GroupMapping,
   GroupMember,
@@ -10,7 +10,7 @@ import {
   type User,
 } from '../../src/store/entities/index.ts';
 import { newId } from '../../src/store/errors.ts';
-import { newUser } from '../../src/store/records.ts';
+import { newAlliance, newCorporation, newUser } from '../../src/store/records.ts';
 
 /** Row builders with every field spelled out; call them on one fork, then flush it. */
 
@@ -19,31 +19,18 @@ let nextCharacterId = 2_100_000_000;
 export const freshCharacterId = () => nextCharacterId++;
 
 export const addCorporation = (em: EntityManager, corporationId: number, fields: Partial<Corporation> = {}) =>
-  em.create(Corporation, {
-    id: newId(),
+  newCorporation(em, {
     corporationId,
     name: `Corporation ${corporationId}`,
     ticker: `C${corporationId % 100_000}`,
-    ceoCharacterId: null,
-    allianceId: null,
-    authorizedToLogin: null,
-    mandatoryEsiScopes: [],
-    tracked: false,
-    refreshedAt: null,
     ...fields,
   });
 
 export const addAlliance = (em: EntityManager, allianceId: number, fields: Partial<Alliance> = {}) =>
-  em.create(Alliance, {
-    id: newId(),
+  newAlliance(em, {
     allianceId,
     name: `Alliance ${allianceId}`,
     ticker: `A${allianceId % 100_000}`,
-    executorCorporationId: null,
-    authorizedToLogin: null,
-    mandatoryEsiScopes: [],
-    tracked: false,
-    refreshedAt: null,
     ...fields,
   });
 

@@ -45,42 +45,9 @@ export const challengeHash = (kind: LinkChallengeKind, secret: string): string =
   hashSecret(`${kind}:${secret}`);
 
 /**
- * Queues a new challenge for the user on the target (flushed by the caller) after deleting the
- * user's pending ones of the same kind there: one pending link per user, kind and target.
- */
-export async function replaceChallenge(
-  em: EntityManager,
-  input: {
-    kind: LinkChallengeKind;
-    userId: string;
-    target: string;
-    secret: string;
-    ttlSeconds: number;
-    now: Date;
-    data?: Record<string, unknown>;
-  },
-): Promise<Challenge> {
-  await em.nativeDelete(Challenge, {
-    userId: input.userId,
-    kind: input.kind,
-    target: input.target,
-    usedAt: null,
-  });
-  return em.create(Challenge, {
-    id: newId(),
-    kind: input.kind,
-    secretHash: challengeHash(input.kind, input.secret),
-    userId: input.userId,
-    target: input.target,
-    data: input.data ?? {},
-    expiresAt: new Date(input.now.getTime() + input.ttlSeconds * 1000),
-    usedAt: null,
-  });
-}
-
-/**
- * Starts a link: replaces the user's pending challenge with a new one, audits the start (never
- * the secret) and flushes. Returns the challenge, for its expiry.
+ * Starts a link: deletes the user's pending challenges of the same kind on the target (one
+ * pending link per user, kind and target), stores the new one (its hash only), audits the start
+ * (never the secret) and flushes. Returns the challenge, for its expiry.
  */
 export async function startChallenge(
   em: EntityManager,
@@ -96,7 +63,22 @@ export async function startChallenge(
   details: Record<string, unknown>,
   now: Date,
 ): Promise<Challenge> {
-  const challenge = await replaceChallenge(em, { ...input, now });
+  await em.nativeDelete(Challenge, {
+    userId: input.userId,
+    kind: input.kind,
+    target: input.target,
+    usedAt: null,
+  });
+  const challenge = em.create(Challenge, {
+    id: newId(),
+    kind: input.kind,
+    secretHash: challengeHash(input.kind, input.secret),
+    userId: input.userId,
+    target: input.target,
+    data: {},
+    expiresAt: new Date(now.getTime() + input.ttlSeconds * 1000),
+    usedAt: null,
+  });
   audit(em, {
     actorId: input.userId,
     action,

@@ -1,5 +1,5 @@
 import { TRPCError } from '@trpc/server';
-import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/core';
 import { rebuildAutogroups } from '../store/autogroups.ts';
 import { audit, type AuditRecord } from '../services/audit.ts';
 import type { DirectoryEsi } from '../services/directory-esi.ts';
@@ -13,30 +13,9 @@ export async function requestSyncAll(ctx: Context, trigger: string): Promise<voi
   ]);
 }
 
-let rebuilding: Promise<unknown> = Promise.resolve();
-
-/**
- * Rebuilds the autogroups, one rebuild at a time in this process. A rebuild elsewhere (the
- * autogroups job, another daemon) can still create the same autogroup first: the unique index
- * refuses ours, and the rebuild, idempotent, runs again on what is now there.
- */
-function rebuildSerially(em: EntityManager): Promise<unknown> {
-  const run = rebuilding.then(async () => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await rebuildAutogroups(em.fork());
-      } catch (error) {
-        if (!(error instanceof UniqueConstraintViolationException) || attempt >= 3) throw error;
-      }
-    }
-  });
-  rebuilding = run.catch(() => undefined);
-  return run;
-}
-
 /** Login flags, levels or affiliations changed: autogroups are rebuilt now, and every target syncs soon. */
 export async function directoryChanged(ctx: Context, em: EntityManager, trigger: string): Promise<void> {
-  await rebuildSerially(em);
+  await rebuildAutogroups(em);
   await requestSyncAll(ctx, trigger);
 }
 

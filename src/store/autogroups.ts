@@ -1,4 +1,4 @@
-import type { EntityManager } from '@mikro-orm/core';
+import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
 import { autogroupKeyId, deriveAutogroups } from '../domain/index.ts';
 import { loadDirectory } from './directory.ts';
 import { Group, GroupMember } from './entities/index.ts';
@@ -19,7 +19,28 @@ export interface AutogroupRebuild {
  * The autogroups are found by their stable key, so a ticker change renames the group in place.
  * Names stay unique: an orphan whose name a living autogroup needs becomes `name (id)`.
  */
-export async function rebuildAutogroups(em: EntityManager): Promise<AutogroupRebuild> {
+export function rebuildAutogroups(em: EntityManager): Promise<AutogroupRebuild> {
+  const run = rebuilding.then(async () => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await rebuildOnce(em.fork());
+      } catch (error) {
+        if (!(error instanceof UniqueConstraintViolationException) || attempt >= 3) throw error;
+      }
+    }
+  });
+  rebuilding = run.catch(() => undefined);
+  return run;
+}
+
+/**
+ * Rebuilds run one at a time in this process (the API, the jobs and logins all ask for them). A
+ * rebuild in another daemon can still create the same autogroup first: the unique index refuses
+ * ours, and the rebuild, idempotent, runs again on what is now there.
+ */
+let rebuilding: Promise<unknown> = Promise.resolve();
+
+async function rebuildOnce(em: EntityManager): Promise<AutogroupRebuild> {
   return inTransaction(em, async (tx) => {
     const dir = await loadDirectory(tx);
     const wanted = deriveAutogroups(dir);

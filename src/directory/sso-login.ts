@@ -27,7 +27,7 @@ import type { VerifiedAccessToken } from '../esi/sso-verify.ts';
 import type { SsoClient, SsoTokens } from '../esi/sso.ts';
 import type { Logger } from '../logger.ts';
 import { audit } from '../services/audit.ts';
-import { inviteGuest, type Host } from '../services/guests.ts';
+import { findHostingCorporation, inviteGuest, type Host } from '../services/guests.ts';
 import { createToken, hashSecret } from '../services/tokens.ts';
 import { Alliance, Challenge, Corporation, User } from '../store/entities/index.ts';
 import { newId } from '../store/errors.ts';
@@ -249,21 +249,6 @@ function refusalFor(error: unknown): LoginOutcome {
   throw error;
 }
 
-/** The corporation a host's guests belong to (an alliance hosts in its executor corporation); null if unknown. */
-async function hostingCorporation(em: EntityManager, host: Host): Promise<number | null> {
-  let corporationId: number | null = host.id;
-  if (host.kind === 'alliance') {
-    const alliance = await em.findOne(
-      Alliance,
-      { allianceId: host.id },
-      { fields: ['executorCorporationId'] },
-    );
-    corporationId = alliance?.executorCorporationId ?? null;
-  }
-  if (corporationId === null) return null;
-  return (await em.findOne(Corporation, { corporationId }, { fields: ['id'] })) ? corporationId : null;
-}
-
 function denialMessage(decision: Extract<LoginDecision, { allowed: false }>): string {
   return decision.reason === 'denied'
     ? `login denied by ${decision.by ?? 'the directory'}`
@@ -357,7 +342,7 @@ export function createSsoLogin(options: SsoLoginOptions): SsoLogin {
     let note = '';
     if (!decision.allowed && invite) {
       // A guest invitation lets in whoever is not a member: it becomes a guest of the host.
-      const hostCorporation = await hostingCorporation(em, invite);
+      const hostCorporation = await findHostingCorporation(em, invite);
       if (existing && existing.clearanceLevel > GUEST) {
         note = `; the guest invitation is for non-members, and you are a member (clearance ${existing.clearanceLevel})`;
       } else if (hostCorporation === null) {

@@ -92,19 +92,25 @@ export async function listGuests(
   };
 }
 
-/** Where the host's guests live: the corporation itself, or the alliance's executor corporation. */
+/**
+ * Where the host's guests live, if the directory has that corporation: the corporation itself,
+ * or the alliance's executor corporation. Null when it is not in the directory.
+ */
+export async function findHostingCorporation(em: EntityManager, host: Host): Promise<number | null> {
+  const corporationId =
+    host.kind === 'corporation'
+      ? host.id
+      : ((await em.findOne(Alliance, { allianceId: host.id }, { fields: ['executorCorporationId'] }))
+          ?.executorCorporationId ?? null);
+  if (corporationId === null) return null;
+  return (await em.findOne(Corporation, { corporationId }, { fields: ['id'] })) ? corporationId : null;
+}
+
+/** Where the host's guests live; an alliance without a known executor corporation cannot host. */
 async function hostingCorporation(em: EntityManager, host: Host): Promise<number> {
   if (host.kind === 'corporation') return host.id;
-  const alliance = await em.findOne(
-    Alliance,
-    { allianceId: host.id },
-    { fields: ['executorCorporationId', 'ticker'] },
-  );
-  const executor = alliance?.executorCorporationId ?? null;
-  if (
-    executor === null ||
-    !(await em.findOne(Corporation, { corporationId: executor }, { fields: ['id'] }))
-  ) {
+  const executor = await findHostingCorporation(em, host);
+  if (executor === null) {
     throw new RuleViolationError(
       `alliance ${host.id} has no executor corporation in the directory to host guests (track it first)`,
     );

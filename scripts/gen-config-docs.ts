@@ -3,7 +3,9 @@
  *   - config/roster.example.yaml: every configuration key with its default, from the zod schema;
  *   - README.md between `<!-- config:start -->` and `<!-- config:end -->`: the same as a table;
  *   - README.md between `<!-- clearance:start -->` and `<!-- clearance:end -->`: the rights table,
- *     from `scopeRules` in src/domain/clearance.ts.
+ *     from `scopeRules` in src/domain/clearance.ts;
+ *   - README.md between `<!-- clearance-changes:start -->` and `<!-- clearance-changes:end -->`:
+ *     who may set which level, computed from `clearanceChangeRefusal`.
  * `npm run docs:config -- --check` changes nothing and exits 1 when a file is out of date
  * (test/ops/docs.test.ts does the same).
  */
@@ -12,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { z } from 'zod';
 import { configSchema, secretKeys } from '../src/config/schema.ts';
-import { ADMIN, scopeRules, SUPERUSER } from '../src/domain/index.ts';
+import { ADMIN, clearanceChangeRefusal, GUEST, scopeRules, SUPERUSER } from '../src/domain/index.ts';
 
 export const root = resolve(import.meta.dirname, '..');
 export const examplePath = join(root, 'config/roster.example.yaml');
@@ -214,6 +216,36 @@ export function clearanceTable(): string {
   return ['| Right | Who holds it | What it allows |', '| --- | --- | --- |', ...rows].join('\n');
 }
 
+const levelRange = (levels: number[]) =>
+  levels.length === 0 ? 'none' : `${levels[0]} to ${levels[levels.length - 1]}`;
+
+/**
+ * Who may set which level, asked of the rule itself for every level (actor and target in one
+ * corporation, so only the level decides the reach).
+ */
+export function clearanceChangeTable(): string {
+  const levels = Array.from({ length: SUPERUSER - GUEST + 1 }, (_, i) => GUEST + i);
+  const at = (userId: string) => ({ userId, corporationId: 1, allianceId: null, coalitionIds: [] });
+  const rows = levels.map((actorLevel) => {
+    const actor = { userId: 'a', characterId: 1, clearanceLevel: actorLevel, affiliation: at('a') };
+    const allowed = (targetLevel: number, level: number) =>
+      clearanceChangeRefusal(
+        actor,
+        { userId: 'b', characterId: 2, clearanceLevel: targetLevel, affiliation: at('b') },
+        level,
+      ) === null;
+    const sets = levels.filter((level) => levels.some((t) => allowed(t, level)));
+    const on = levels.filter((t) => levels.some((level) => allowed(t, level)));
+    const name = actorLevel === GUEST ? ' (guest)' : levelName(actorLevel);
+    return `| ${actorLevel}${name} | ${levelRange(sets)} | ${levelRange(on)} |`;
+  });
+  return [
+    '| Actor’s level | May set the levels | On users whose level is |',
+    '| --- | --- | --- |',
+    ...rows,
+  ].join('\n');
+}
+
 /** `text` with the part between `<!-- name:start -->` and `<!-- name:end -->` replaced. */
 export function replaceBetween(text: string, name: string, body: string): string {
   const start = `<!-- ${name}:start -->`;
@@ -225,7 +257,12 @@ export function replaceBetween(text: string, name: string, body: string): string
 }
 
 export function generatedReadme(readme: string): string {
-  return replaceBetween(replaceBetween(readme, 'config', configTable()), 'clearance', clearanceTable());
+  const sections: [string, string][] = [
+    ['config', configTable()],
+    ['clearance', clearanceTable()],
+    ['clearance-changes', clearanceChangeTable()],
+  ];
+  return sections.reduce((text, [name, body]) => replaceBetween(text, name, body), readme);
 }
 
 function main() {

@@ -99,12 +99,13 @@ export function may(actor: Actor, scope: Scope, target: ScopeTarget = {}): boole
 }
 
 export type ClearanceRefusal =
-  'own-level' | 'out-of-range' | 'above-own-level' | 'target-not-below' | 'root-is-fixed' | 'not-in-reach';
+  'own-level' | 'out-of-range' | 'level-not-below' | 'target-not-below' | 'root-is-fixed' | 'not-in-reach';
 
 /**
- * May `actor` set `target`'s level to `level`? Never one's own; never above one's own level;
- * never a target at or above one's own level unless superuser; root stays 10; and the target must
- * be within the actor's write reach.
+ * May `actor` set `target`'s level to `level`? Never one's own; root stays 10; below superuser,
+ * only levels strictly below one's own and only on users strictly below one's own (the same check
+ * whether raising or lowering, so whatever an officer does it can undo: nobody below superuser
+ * makes a peer); and the target must be within the actor's write reach. A superuser sets any level.
  */
 export function clearanceChangeRefusal(
   actor: Actor,
@@ -114,9 +115,10 @@ export function clearanceChangeRefusal(
   if (!Number.isInteger(level) || level < GUEST || level > SUPERUSER) return 'out-of-range';
   if (actor.userId === target.userId) return 'own-level';
   if (target.characterId === ROOT_CHARACTER_ID) return 'root-is-fixed';
-  if (level > actor.clearanceLevel) return 'above-own-level';
-  if (target.clearanceLevel >= actor.clearanceLevel && actor.clearanceLevel < SUPERUSER)
-    return 'target-not-below';
+  if (actor.clearanceLevel < SUPERUSER) {
+    if (level >= actor.clearanceLevel) return 'level-not-below';
+    if (target.clearanceLevel >= actor.clearanceLevel) return 'target-not-below';
+  }
   if (!may(actor, 'user.setClearance', { affiliation: target.affiliation })) return 'not-in-reach';
   return null;
 }

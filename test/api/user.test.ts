@@ -128,7 +128,12 @@ describe('user router over HTTP', () => {
     });
     const pilot = await api.user({ corporationId: CORP_C });
     await expect(c.user.setClearance.mutate({ id: pilot.id, level: 10 })).rejects.toMatchObject({
-      message: expect.stringContaining('above-own-level'),
+      message: expect.stringContaining('level-not-below'),
+    });
+    // An admin makes no peer it could not undo (rule "level-not-below" both ways).
+    await expect(c.user.setClearance.mutate({ id: pilot.id, level: 9 })).rejects.toMatchObject({
+      data: { code: 'FORBIDDEN' },
+      message: expect.stringContaining('level-not-below'),
     });
     await expect(c.user.setClearance.mutate({ id: pilot.id, level: 11 })).rejects.toMatchObject({
       data: { code: 'BAD_REQUEST' },

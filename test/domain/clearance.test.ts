@@ -151,10 +151,68 @@ describe('clearanceChangeRefusal()', () => {
     expect(clearanceChangeRefusal(actor(5), target(0, 5), 5)).toBe('own-level');
   });
 
-  it('refuses raising anyone above one’s own level', () => {
-    expect(clearanceChangeRefusal(actor(4), target(1, 0), 5)).toBe('above-own-level');
-    expect(clearanceChangeRefusal(actor(9), target(7, 0), 10)).toBe('above-own-level');
-    expect(clearanceChangeRefusal(actor(4), target(1, 0), 4)).toBeNull();
+  it('refuses setting a level at or above one’s own, below superuser', () => {
+    expect(clearanceChangeRefusal(actor(4), target(1, 0), 5)).toBe('level-not-below');
+    expect(clearanceChangeRefusal(actor(9), target(7, 0), 10)).toBe('level-not-below');
+    expect(clearanceChangeRefusal(actor(4), target(1, 0), 4)).toBe('level-not-below');
+    expect(clearanceChangeRefusal(actor(5), target(5, 0), 5)).toBe('level-not-below');
+    expect(clearanceChangeRefusal(actor(4), target(1, 0), 3)).toBeNull();
+  });
+
+  /**
+   * The rule for every level (same corporation, so reach is only what level 2 needs): the highest
+   * level an actor may set, and the highest level of a user it may change. Below superuser both are
+   * strictly below one's own; the superuser sets anything on anyone (root and oneself aside).
+   */
+  const highest: Record<number, { set: number; on: number } | null> = {
+    [-1]: null,
+    0: null,
+    1: null, // writing over one's corporation needs level 2
+    2: { set: 1, on: 1 },
+    3: { set: 2, on: 2 },
+    4: { set: 3, on: 3 },
+    5: { set: 4, on: 4 },
+    6: { set: 5, on: 5 },
+    7: { set: 6, on: 6 },
+    8: { set: 7, on: 7 },
+    9: { set: 8, on: 8 },
+    10: { set: 10, on: 10 },
+  };
+  it.each(levels)('level %i sets only what the table says, on only whom it says', (actorLevel) => {
+    const row = highest[actorLevel];
+    for (const targetLevel of levels) {
+      for (const level of levels) {
+        const allowed = row !== null && level <= row.set && targetLevel <= row.on;
+        expect(
+          clearanceChangeRefusal(actor(actorLevel), target(1, targetLevel), level) === null,
+          `level ${actorLevel} setting ${targetLevel} -> ${level}`,
+        ).toBe(allowed);
+      }
+    }
+  });
+
+  it('checks raising and lowering the same way: whoever may set a -> b may set b -> a', () => {
+    for (const actorLevel of levels) {
+      for (const a of levels) {
+        for (const b of levels) {
+          const up = clearanceChangeRefusal(actor(actorLevel), target(1, a), b) === null;
+          const down = clearanceChangeRefusal(actor(actorLevel), target(1, b), a) === null;
+          expect(up, `level ${actorLevel}: ${a} -> ${b} vs ${b} -> ${a}`).toBe(down);
+        }
+      }
+    }
+  });
+
+  it('lets nobody below superuser make a peer: the user changed stays within reach', () => {
+    for (const actorLevel of levels.filter((l) => l < SUPERUSER)) {
+      for (const targetLevel of levels) {
+        for (const level of levels) {
+          if (clearanceChangeRefusal(actor(actorLevel), target(1, targetLevel), level) !== null) continue;
+          // After the change the same actor can still undo it.
+          expect(clearanceChangeRefusal(actor(actorLevel), target(1, level), targetLevel)).toBeNull();
+        }
+      }
+    }
   });
 
   it('refuses touching a target at or above one’s own level, unless superuser', () => {
@@ -192,7 +250,7 @@ describe('clearanceChangeRefusal()', () => {
     expect(clearanceChangeRefusal(actor(6), target(5, 0), 1)).toBeNull();
     expect(clearanceChangeRefusal(actor(7), target(7, 0), 1)).toBe('not-in-reach');
     expect(clearanceChangeRefusal(actor(8), target(7, 0), 1)).toBeNull();
-    expect(clearanceChangeRefusal(actor(1), target(1, 0), 1)).toBe('not-in-reach');
+    expect(clearanceChangeRefusal(actor(1), target(1, GUEST), 0)).toBe('not-in-reach');
   });
 
   it('allows a change only when every rule holds (property)', () => {
@@ -211,8 +269,7 @@ describe('clearanceChangeRefusal()', () => {
             level <= SUPERUSER &&
             d !== 0 &&
             !isRoot &&
-            level <= actorLevel &&
-            (targetLevel < actorLevel || actorLevel === SUPERUSER) &&
+            ((level < actorLevel && targetLevel < actorLevel) || actorLevel === SUPERUSER) &&
             actorLevel >= minimumLevel.write[d];
           expect(refusal === null).toBe(allowed);
           if (actorLevel === GUEST) expect(refusal).not.toBeNull();

@@ -7,6 +7,7 @@ import { configSchema } from '../../src/config/schema.ts';
 import { scopeRules } from '../../src/domain/index.ts';
 import { requiredPermissions } from '../../src/sync/teamspeak/index.ts';
 import {
+  clearanceChangeTable,
   clearanceTable,
   configKeys,
   configTable,
@@ -53,6 +54,7 @@ describe('generated documentation', () => {
     expect(readme, fix).toBe(generatedReadme(readme));
     expect(readme).toContain(configTable());
     expect(readme).toContain(clearanceTable());
+    expect(readme).toContain(clearanceChangeTable());
   });
 
   it('documents every key of the schema, and every right of scopeRules', () => {

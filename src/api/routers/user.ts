@@ -20,9 +20,10 @@ import { authedProcedure, requireScope, router, scoped } from '../trpc.ts';
 const refusalMessages = {
   'own-level': 'nobody changes their own clearance level (rule "own-level")',
   'out-of-range': `a clearance level is an integer from ${GUEST} to ${SUPERUSER} (rule "out-of-range")`,
-  'above-own-level': 'nobody raises anyone above their own level (rule "above-own-level")',
+  'level-not-below':
+    'below superuser, one sets only levels strictly below one’s own (rule "level-not-below")',
   'target-not-below':
-    'only a superuser changes the level of someone at or above their own level (rule "target-not-below")',
+    'below superuser, one changes only users strictly below one’s own level (rule "target-not-below")',
   'root-is-fixed': 'root always keeps level 10 (rule "root-is-fixed")',
   'not-in-reach': 'this user is beyond the reach of your clearance (rule "not-in-reach")',
 } as const satisfies Record<ClearanceRefusal, string>;

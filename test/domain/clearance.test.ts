@@ -179,7 +179,7 @@ describe('clearanceChangeRefusal()', () => {
     10: { set: 10, on: 10 },
   };
   it.each(levels)('level %i sets only what the table says, on only whom it says', (actorLevel) => {
-    const row = highest[actorLevel];
+    const row = highest[actorLevel] ?? null;
     for (const targetLevel of levels) {
       for (const level of levels) {
         const allowed = row !== null && level <= row.set && targetLevel <= row.on;

@@ -59,7 +59,11 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
   async function refresh(em: EntityManager, user: User): Promise<string> {
     const blob = user.refreshToken;
     if (!blob || user.refreshTokenValid === false) {
-      throw new NoRefreshTokenError(`user ${user.id} has no valid refresh token`);
+      throw new NoRefreshTokenError(
+        blob
+          ? `the refresh token of user ${user.id} was refused by the EVE SSO; the pilot must log in again`
+          : `user ${user.id} has no refresh token: their login granted no ESI scope (the SSO issues one only with a scope)`,
+      );
     }
     let plain: string;
     try {
@@ -89,11 +93,10 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
       throw error;
     }
     let stored = blob;
-    if (tokens.refreshToken !== plain || user.refreshTokenValid !== true) {
-      stored =
-        tokens.refreshToken !== plain
-          ? encryptRefreshToken(tokens.refreshToken, options.encryptionKey, user.characterId)
-          : blob;
+    // A refresh reply without a refresh token keeps the one that was used.
+    const next = tokens.refreshToken ?? plain;
+    if (next !== plain || user.refreshTokenValid !== true) {
+      stored = next !== plain ? encryptRefreshToken(next, options.encryptionKey, user.characterId) : blob;
       user.refreshToken = stored;
       user.refreshTokenValid = true;
       await em.flush();

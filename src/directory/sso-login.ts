@@ -249,6 +249,27 @@ function refusalFor(error: unknown): LoginOutcome {
   throw error;
 }
 
+/**
+ * Logs a refused login with its real cause (the typed error's name and message, which carry
+ * no secret: codes, states and tokens are never put in messages) and returns it.
+ */
+function refused(log: Logger, outcome: LoginOutcome, error?: unknown): LoginOutcome {
+  if (outcome.ok) return outcome;
+  const { refusal } = outcome;
+  log.info(
+    {
+      error: refusal.error,
+      status: outcome.status,
+      ...(refusal.reason ? { reason: refusal.reason } : {}),
+      ...(refusal.by ? { by: refusal.by } : {}),
+      ...(refusal.missingScopes ? { missingScopes: refusal.missingScopes } : {}),
+      ...(error instanceof Error ? { cause: `${error.name}: ${error.message}` } : {}),
+    },
+    'sso:login-refused',
+  );
+  return outcome;
+}
+
 function denialMessage(decision: Extract<LoginDecision, { allowed: false }>): string {
   return decision.reason === 'denied'
     ? `login denied by ${decision.by ?? 'the directory'}`
@@ -289,7 +310,7 @@ export function createSsoLogin(options: SsoLoginOptions): SsoLogin {
   async function complete(params: { code: string; state: string }): Promise<LoginOutcome> {
     const em = db.fork();
     const claim = await claimState(em, params.state);
-    if ('ok' in claim) return claim;
+    if ('ok' in claim) return refused(logger, claim);
     const invite = inviteOf(claim.data);
 
     let tokens: SsoTokens;
@@ -301,13 +322,7 @@ export function createSsoLogin(options: SsoLoginOptions): SsoLogin {
       identity = await sso.verifyAccessToken(tokens.accessToken);
       character = await esi.getCharacter(identity.characterId);
     } catch (error) {
-      const outcome = refusalFor(error);
-      if (!outcome.ok)
-        logger.info(
-          { error: outcome.refusal.error, reason: outcome.refusal.reason ?? null },
-          'sso:login-refused',
-        );
-      return outcome;
+      return refused(logger, refusalFor(error), error);
     }
     const characterId = identity.characterId;
     const log = logger.child({ characterId });
@@ -320,7 +335,7 @@ export function createSsoLogin(options: SsoLoginOptions): SsoLogin {
     try {
       affiliated = await affiliatedFacts(em, wasGuest ? null : esi, corporationId);
     } catch (error) {
-      return refusalFor(error);
+      return refused(log, refusalFor(error), error);
     }
     const corporation = affiliated.corporation;
     const floor = officeFloor(
@@ -357,30 +372,34 @@ export function createSsoLogin(options: SsoLoginOptions): SsoLogin {
       }
     }
     if (!decision.allowed) {
-      log.info({ reason: decision.reason, by: decision.by ?? null }, 'sso:login-denied');
-      return refuse(403, {
-        error: 'login-denied',
-        reason: decision.reason,
-        ...(decision.by ? { by: decision.by } : {}),
-        message: denialMessage(decision) + note,
-      });
+      return refused(
+        log,
+        refuse(403, {
+          error: 'login-denied',
+          reason: decision.reason,
+          ...(decision.by ? { by: decision.by } : {}),
+          message: denialMessage(decision) + note,
+        }),
+      );
     }
 
     const mandatory = mandatoryEsiScopesOfUser(facts, dir);
     const missingScopes = mandatory.filter((s) => !identity.scopes.includes(s));
     if (missingScopes.length > 0) {
-      log.info({ missingScopes }, 'sso:login-missing-scopes');
       const retry = await startLogin(db.fork(), sso, settings, {
         characterId,
         scopes: mandatory,
         ...(invite ? { invite, invitedBy: claim.data.invitedBy } : {}),
       });
-      return refuse(403, {
-        error: 'missing-scopes',
-        missingScopes,
-        loginUrl: retry.url,
-        message: `the login must grant these ESI scopes: ${missingScopes.join(', ')}`,
-      });
+      return refused(
+        log,
+        refuse(403, {
+          error: 'missing-scopes',
+          missingScopes,
+          loginUrl: retry.url,
+          message: `the login must grant these ESI scopes: ${missingScopes.join(', ')}`,
+        }),
+      );
     }
 
     const login = await save(em, {
@@ -416,7 +435,10 @@ export function createSsoLogin(options: SsoLoginOptions): SsoLogin {
     },
   ): Promise<LoginSuccess> {
     let refreshToken: string | null = null;
-    if (settings.encryptionKey) {
+    if (s.tokens.refreshToken === null) {
+      // No scope granted, so the SSO issued no refresh token: there is nothing to store (and a
+      // token stored by an earlier login with scopes stays as it is).
+    } else if (settings.encryptionKey) {
       refreshToken = encryptRefreshToken(s.tokens.refreshToken, settings.encryptionKey, s.facts.characterId);
     } else if (!warnedNoKey) {
       warnedNoKey = true;
@@ -519,7 +541,10 @@ export function createSsoLogin(options: SsoLoginOptions): SsoLogin {
     start: (input) => startLogin(db.fork(), sso, settings, input),
     complete: async (params) => {
       if (!params.code || !params.state || params.code.length > 2048 || params.state.length > 256) {
-        return refuse(400, { error: 'invalid-request', message: 'the callback needs `code` and `state`' });
+        return refused(
+          logger,
+          refuse(400, { error: 'invalid-request', message: 'the callback needs `code` and `state`' }),
+        );
       }
       return complete(params);
     },

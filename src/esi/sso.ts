@@ -33,7 +33,11 @@ export interface SsoClientOptions {
 
 export interface SsoTokens {
   readonly accessToken: string;
-  readonly refreshToken: string;
+  /**
+   * Null when the SSO sent none: EVE returns a refresh token only when the authorization asked
+   * for at least one valid scope, so a plain "who are you" login (no scope) has none.
+   */
+  readonly refreshToken: string | null;
   readonly expiresAt: Date;
   readonly tokenType: string;
 }
@@ -49,7 +53,8 @@ export interface SsoClient {
 
 const tokenReplySchema = z.object({
   access_token: z.string().min(1),
-  refresh_token: z.string().min(1),
+  // Absent when no scope was asked (EVE SSO docs, "Refreshing access tokens").
+  refresh_token: z.string().min(1).optional(),
   expires_in: z.number().positive(),
   token_type: z.string().default('Bearer'),
 });
@@ -120,11 +125,14 @@ export function createSsoClient(options: SsoClientOptions, logger?: Logger): Sso
     const parsed = tokenReplySchema.safeParse(body);
     if (!parsed.success) {
       // A 2xx we cannot read says nothing about the grant: never treat it as invalid_grant.
-      throw new SsoTransientError('token endpoint reply is malformed', status);
+      // Name the fields, never their values (they are tokens).
+      const fields = parsed.error.issues.map((i) => i.path.join('.') || '(body)').join(', ');
+      logger?.warn({ grant, status, fields }, 'sso:token-reply-malformed');
+      throw new SsoTransientError(`token endpoint reply is malformed (${fields})`, status);
     }
     return {
       accessToken: parsed.data.access_token,
-      refreshToken: parsed.data.refresh_token,
+      refreshToken: parsed.data.refresh_token ?? null,
       expiresAt: new Date(now() + parsed.data.expires_in * 1000),
       tokenType: parsed.data.token_type,
     };

@@ -70,11 +70,11 @@ async function withToken(characterId: number, corporationId: number, scopes: str
     characterId,
     corporationId,
     esiScopes: scopes,
-    refreshToken: encryptRefreshToken(tokens.refreshToken, KEY, characterId),
+    refreshToken: encryptRefreshToken(tokens.refreshToken!, KEY, characterId),
     refreshTokenValid: true,
   });
   await em.flush();
-  return { userId: user.id, refreshToken: tokens.refreshToken };
+  return { userId: user.id, refreshToken: tokens.refreshToken! };
 }
 
 const reload = (id: string) => t.db.fork().findOneOrFail(User, { id });

@@ -36,6 +36,8 @@ let sso: FakeSso;
 let fake: FakeEsi;
 let api: TestApi;
 let client: SsoClient;
+/** A login with the default config: no `sso.scopes`. */
+let bare: SsoLogin;
 /** What the man-in-the-middle token endpoint of `/auth/forged` hands back. */
 let forgery: Forgery = 'foreign-key';
 
@@ -58,14 +60,15 @@ beforeAll(async () => {
     config,
     routes: (deps) => {
       client = ssoClientFromConfig(deps.config)!;
-      const login = (sso: SsoClient, encryptionKey = KEY): SsoLogin =>
+      const login = (sso: SsoClient, encryptionKey = KEY, scopes?: string[]): SsoLogin =>
         createSsoLogin({
           db: deps.db,
           sso,
           esi: esiFor(fake),
-          settings: { ...loginSettingsOf(deps.config), encryptionKey },
+          settings: { ...loginSettingsOf(deps.config), encryptionKey, ...(scopes ? { scopes } : {}) },
           logger: memory.logger,
         });
+      bare = login(client, KEY, []);
       // A token endpoint that hands back a forged access token with the real refresh token.
       const forging: SsoClient = {
         ...client,
@@ -78,6 +81,7 @@ beforeAll(async () => {
         ssoCallbackRoute(login(client)),
         ssoCallbackRoute(login(forging), '/auth/forged'),
         ssoCallbackRoute(login(client, ''), '/auth/nokey'),
+        ssoCallbackRoute(bare, '/auth/bare'),
       ];
     },
   });
@@ -348,6 +352,54 @@ describe('EVE SSO login', () => {
     expect(memory.lines.filter((l) => String(l.msg).startsWith('sso.encryptionKey is empty')).length).toBe(
       before + 1,
     );
+  });
+
+  it('logs a pilot in with the default config (no scope asked, so no refresh token) and keeps an earlier one', async () => {
+    const start = await bare.start();
+    expect(start.scopes).toEqual([]);
+    expect(new URL(start.url).searchParams.has('scope')).toBe(false);
+    await em().nativeUpdate(
+      User,
+      { characterId: CAROL },
+      { refreshToken: 'v1.earlier', refreshTokenValid: true },
+    );
+    const login = await visit(start.url, CAROL, '/auth/bare');
+    expect(login).toMatchObject({ status: 200, body: { created: false, user: { characterId: CAROL } } });
+    expect(login.body.token).toMatch(/^rst_/);
+    expect(await em().findOneOrFail(User, { characterId: CAROL })).toMatchObject({
+      esiScopes: [],
+      refreshToken: 'v1.earlier',
+    });
+    // A first login with no scope stores none.
+    await em().nativeDelete(User, { characterId: ALICE });
+    const first = await visit((await bare.start()).url, ALICE, '/auth/bare');
+    expect(first).toMatchObject({ status: 200, body: { created: true } });
+    expect(await em().findOneOrFail(User, { characterId: ALICE })).toMatchObject({
+      refreshToken: null,
+      refreshTokenValid: null,
+    });
+  });
+
+  it('logs the real cause of every refused login', async () => {
+    const refusals = () => memory.lines.filter((l) => l.msg === 'sso:login-refused');
+    const before = refusals().length;
+    await visit((await loginUrl()).url, BOB); // denied by his own record
+    const url = (await loginUrl()).url;
+    sso.loginAs(ALICE);
+    const back = new URL((await fetch(url, { redirect: 'manual' })).headers.get('location')!);
+    sso.failNext(1, 502);
+    await callback('/auth/callback', back.searchParams);
+    await callback('/auth/callback', back.searchParams); // the state is used now
+    expect(refusals().slice(before)).toEqual([
+      expect.objectContaining({ error: 'login-denied', reason: 'denied', by: 'user', status: 403 }),
+      expect.objectContaining({
+        error: 'unavailable',
+        status: 503,
+        cause: expect.stringMatching(/SsoTransientError: .*HTTP 502/),
+      }),
+      expect.objectContaining({ error: 'state-used', status: 400 }),
+    ]);
+    expect(refusals().every((l) => l.reason !== null)).toBe(true);
   });
 
   it('answers 503 when the SSO is down, and keeps nothing half-done', async () => {

@@ -74,6 +74,15 @@ describe('login', () => {
     });
   });
 
+  it('takes a token reply without a refresh token: EVE sends none when no scope was asked', async () => {
+    const eve = client();
+    const bare = await eve.exchangeCode(sso.mintCode(ALICE));
+    expect(bare).toMatchObject({ refreshToken: null, tokenType: 'Bearer' });
+    await expect(eve.verifyAccessToken(bare.accessToken)).resolves.toMatchObject({ scopes: [] });
+    const scoped = await eve.exchangeCode(sso.mintCode(ALICE, SCOPES));
+    expect(scoped.refreshToken).toEqual(expect.any(String));
+  });
+
   it('accepts the bare issuer form EVE also uses', async () => {
     const bare = await startFakeSso({ issuer: 'login.eveonline.com' });
     try {
@@ -103,7 +112,7 @@ describe('refresh', () => {
   it('refreshes into a new valid access token', async () => {
     const eve = client();
     const first = await eve.exchangeCode(sso.mintCode(ALICE, SCOPES));
-    const second = await eve.refresh(first.refreshToken);
+    const second = await eve.refresh(first.refreshToken!);
     expect(second.accessToken).not.toBe(first.accessToken);
     await expect(eve.verifyAccessToken(second.accessToken)).resolves.toMatchObject({
       characterId: ALICE,
@@ -113,9 +122,9 @@ describe('refresh', () => {
 
   it('says invalid_grant for a revoked refresh token: the token is dead', async () => {
     const eve = client();
-    const tokens = await eve.exchangeCode(sso.mintCode(ALICE));
+    const tokens = await eve.exchangeCode(sso.mintCode(ALICE, SCOPES));
     sso.revokeCharacter(ALICE);
-    const error = await eve.refresh(tokens.refreshToken).catch((e: unknown) => e);
+    const error = await eve.refresh(tokens.refreshToken!).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SsoInvalidGrantError);
     expect(error).toMatchObject({ code: 'invalid_grant', status: 400, transient: false });
   });

@@ -103,7 +103,18 @@ export async function startFakeSso(options: FakeSsoOptions = {}) {
       const code = params.get('code') ?? '';
       grant = codes.get(code);
       codes.delete(code); // single use
-      if (grant) refresh = token();
+      if (!grant)
+        return [400, { error: 'invalid_grant', error_description: 'Grant is invalid or expired' }, grantType];
+      // EVE issues a refresh token only when a valid scope was asked; a bare login gets none.
+      if (grant.scopes.length === 0) {
+        const access = await keys.sign(claimsFor(grant));
+        return [
+          200,
+          { access_token: access, expires_in: options.accessTokenSeconds ?? 1199, token_type: 'Bearer' },
+          grantType,
+        ];
+      }
+      refresh = token();
     } else if (grantType === 'refresh_token') {
       const old = params.get('refresh_token') ?? '';
       const stored = refreshTokens.get(old);

@@ -103,8 +103,10 @@ export const configSchema = z.strictObject({
         .int()
         .min(0)
         .max(300)
-        .default(2)
-        .describe('Delay that collapses a burst of edits into one platform sync.'),
+        .default(0)
+        .describe(
+          'Delay before an event-driven platform sync starts. At 0 the first change of a burst starts a run at once and changes made while it runs merge into one follow-up run.',
+        ),
       retryLimit: z.number().int().min(0).default(5).describe('Attempts before a job is dead-lettered.'),
       retryDelaySeconds: z
         .number()

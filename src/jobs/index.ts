@@ -30,8 +30,11 @@ export interface Jobs {
 
 /**
  * pg-boss queues, schedules and workers. Syncs go through one `stately` queue keyed by target:
- * at most one queued and one running per target, so a burst of edits collapses into one run, and
- * two daemons on one database never reconcile the same target at once.
+ * at most one queued and one running per target, and two daemons on one database never reconcile
+ * the same target at once. That is the debounce, on the leading edge: the first change of a burst
+ * is sent with no delay and wakes this daemon's sync worker at once; changes that arrive while it
+ * runs find one job already queued and merge into it (pg-boss drops their sends), so a burst costs
+ * one run now and one follow-up after it.
  */
 export function createJobs(boss: PgBoss, config: Config, handlers: JobHandlers, logger: Logger): Jobs {
   const log = logger.child({ area: 'jobs' });
@@ -44,6 +47,8 @@ export function createJobs(boss: PgBoss, config: Config, handlers: JobHandlers, 
   };
   let starting: Promise<void> | null = null;
   let stopping: Promise<void> | null = null;
+  /** This daemon's sync worker: woken when a sync is asked for, instead of waiting for its next poll. */
+  let syncWorker: string | null = null;
 
   async function deadLetter(queue: string, job: Job<unknown>, error: unknown) {
     await boss.send(queues.deadLetters, {
@@ -74,11 +79,13 @@ export function createJobs(boss: PgBoss, config: Config, handlers: JobHandlers, 
   }
 
   async function enqueueSync(data: SyncJobData, delaySeconds: number) {
-    return boss.send(queues.sync, data, {
+    const id = await boss.send(queues.sync, data, {
       ...retry,
       singletonKey: `${data.platform}:${data.target}`,
       startAfter: delaySeconds,
     });
+    if (delaySeconds === 0 && syncWorker) boss.notifyWorker(syncWorker);
+    return id;
   }
 
   async function start() {
@@ -107,7 +114,7 @@ export function createJobs(boss: PgBoss, config: Config, handlers: JobHandlers, 
     const syncWorkers = Math.min(4, Math.max(1, handlers.targets().length));
     const serve = <T>(queue: QueueName, run: (data: T) => Promise<unknown>, options: object = fast) =>
       boss.work<T>(queue, options, worker(queue, run));
-    await serve<SyncJobData>(queues.sync, (data) => handlers.sync(data), {
+    syncWorker = await serve<SyncJobData>(queues.sync, (data) => handlers.sync(data), {
       ...fast,
       localConcurrency: syncWorkers,
     });

@@ -82,6 +82,40 @@ describe('jobs on pg-boss', () => {
     expect(runs[0]).toEqual({ platform: 'teamspeak', target: 'main', trigger: 'x' });
   });
 
+  it('debounces on the leading edge: the first request runs at once, requests during the run merge into one follow-up', async () => {
+    const runs: string[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let entered!: () => void;
+    const started = new Promise<void>((resolve) => (entered = resolve));
+    const { boss, jobs } = await start(
+      {
+        sync: async (data) => {
+          runs.push(data.trigger);
+          if (runs.length === 1) {
+            entered();
+            await held;
+          }
+        },
+      },
+      { syncDebounceSeconds: 0 },
+    );
+    await jobs.control.requestSync('teamspeak', null, 'first');
+    // Sent with no delay: the job may start as soon as it is created.
+    const [job] = await boss.findJobs(queues.sync);
+    expect(job!.startAfter.getTime()).toBeLessThanOrEqual(job!.createdOn.getTime());
+    await started;
+    for (const n of [1, 2, 3, 4, 5]) await jobs.control.requestSync('teamspeak', null, `during-${n}`);
+    expect(runs).toEqual(['first']);
+    release();
+    await until(async () => {
+      expect(runs).toHaveLength(2);
+      expect(await boss.findJobs(queues.sync, { queued: true })).toEqual([]);
+    });
+    // The follow-up is the first request made during the run; the other four merged into it.
+    expect(runs).toEqual(['first', 'during-1']);
+  });
+
   it('retries a transient failure, then runs what follows (the autogroup rebuild and a sync)', async () => {
     let attempts = 0;
     let rebuilt = 0;

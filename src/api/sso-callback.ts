@@ -52,8 +52,10 @@ export function ssoCallbackRoute(login: SsoLogin | null, path = SSO_CALLBACK_PAT
       code: url.searchParams.get('code') ?? '',
       state: url.searchParams.get('state') ?? '',
     });
-    if (outcome.ok) sendJson(res, 200, outcome.login);
-    else
+    if (outcome.ok) {
+      const { session: _session, ...login } = outcome.login;
+      sendJson(res, 200, login);
+    } else
       sendJson(res, outcome.status, outcome.refusal, outcome.status === 503 ? { 'retry-after': '30' } : {});
     return true;
   };

@@ -222,6 +222,12 @@ export const configSchema = z.strictObject({
         .min(60)
         .default(30 * 86_400)
         .describe('Lifetime of the API token a login issues.'),
+      sessionTtlSeconds: z
+        .number()
+        .int()
+        .min(300)
+        .default(7 * 86_400)
+        .describe('Lifetime of a member portal browser session (log out ends it sooner).'),
     })
     .prefault({}),
   sync: z

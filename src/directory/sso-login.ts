@@ -28,6 +28,7 @@ import type { SsoClient, SsoTokens } from '../esi/sso.ts';
 import type { Logger } from '../logger.ts';
 import { audit } from '../services/audit.ts';
 import { findHostingCorporation, inviteGuest, type Host } from '../services/guests.ts';
+import { createSession, type StartedSession } from '../services/sessions.ts';
 import { createToken, hashSecret } from '../services/tokens.ts';
 import { Alliance, Challenge, Corporation, User } from '../store/entities/index.ts';
 import { newId } from '../store/errors.ts';
@@ -43,6 +44,7 @@ export interface LoginSettings {
   readonly stateTtlSeconds: number;
   readonly inviteTtlSeconds: number;
   readonly apiTokenTtlSeconds: number;
+  readonly sessionTtlSeconds: number;
   /** Empty: refresh tokens are not stored. */
   readonly encryptionKey: string;
 }
@@ -52,6 +54,7 @@ export const loginSettingsOf = (config: Config): LoginSettings => ({
   stateTtlSeconds: config.sso.stateTtlSeconds,
   inviteTtlSeconds: config.sso.inviteTtlSeconds,
   apiTokenTtlSeconds: config.sso.apiTokenTtlSeconds,
+  sessionTtlSeconds: config.sso.sessionTtlSeconds,
   encryptionKey: config.sso.encryptionKey,
 });
 
@@ -169,11 +172,16 @@ export interface LoginRefusal {
   readonly loginUrl?: string;
 }
 
+/** What a successful login hands out: an API token (API clients) or a browser session (the portal). */
+export type LoginCredential = 'api-token' | 'session';
+
 export interface LoginSuccess {
-  /** The API token, shown once: `Authorization: Bearer <token>`. */
-  readonly token: string;
-  readonly tokenId: string;
+  /** The API token, shown once: `Authorization: Bearer <token>`; null when a session was asked. */
+  readonly token: string | null;
+  readonly tokenId: string | null;
   readonly expiresAt: Date | null;
+  /** The browser session, when one was asked (its secret goes into the cookie only). */
+  readonly session: StartedSession | null;
   readonly created: boolean;
   /** Set when the login made the character a guest of this corporation or alliance. */
   readonly guestOf: Host | null;
@@ -193,7 +201,7 @@ export type LoginOutcome =
 export interface SsoLogin {
   start(input?: LoginStartInput): Promise<LoginStart>;
   /** The callback: never throws for anything a browser or the SSO can cause. */
-  complete(params: { code: string; state: string }): Promise<LoginOutcome>;
+  complete(params: { code: string; state: string }, credential?: LoginCredential): Promise<LoginOutcome>;
 }
 
 export interface SsoLoginOptions {
@@ -307,7 +315,10 @@ export function createSsoLogin(options: SsoLoginOptions): SsoLogin {
     return { data: challenge.data as StateData };
   }
 
-  async function complete(params: { code: string; state: string }): Promise<LoginOutcome> {
+  async function complete(
+    params: { code: string; state: string },
+    credential: LoginCredential,
+  ): Promise<LoginOutcome> {
     const em = db.fork();
     const claim = await claimState(em, params.state);
     if ('ok' in claim) return refused(logger, claim);
@@ -411,6 +422,7 @@ export function createSsoLogin(options: SsoLoginOptions): SsoLogin {
       affiliated,
       guestOf,
       invitedBy: claim.data.invitedBy ?? null,
+      credential,
     });
     log.info({ userId: login.user.id, created: login.created, guestOf, tokenId: login.tokenId }, 'sso:login');
     try {
@@ -432,6 +444,7 @@ export function createSsoLogin(options: SsoLoginOptions): SsoLogin {
       affiliated: Affiliated;
       guestOf: Host | null;
       invitedBy: string | null;
+      credential: LoginCredential;
     },
   ): Promise<LoginSuccess> {
     let refreshToken: string | null = null;
@@ -503,12 +516,18 @@ export function createSsoLogin(options: SsoLoginOptions): SsoLogin {
           },
         });
       }
-      const token = await createToken(tx, {
-        userId: user.id,
-        kind: 'user',
-        comment: 'EVE SSO login',
-        ttlSeconds: settings.apiTokenTtlSeconds,
-      });
+      const session =
+        s.credential === 'session'
+          ? createSession(tx, { userId: user.id, ttlSeconds: settings.sessionTtlSeconds }, now())
+          : null;
+      const token = session
+        ? null
+        : await createToken(tx, {
+            userId: user.id,
+            kind: 'user',
+            comment: 'EVE SSO login',
+            ttlSeconds: settings.apiTokenTtlSeconds,
+          });
       audit(tx, {
         actorId: user.id,
         action: 'auth.login',
@@ -517,13 +536,15 @@ export function createSsoLogin(options: SsoLoginOptions): SsoLogin {
         after: {
           corporationId: user.corporationId ?? null,
           clearanceLevel: user.clearanceLevel,
-          tokenId: token.id,
+          ...(token ? { tokenId: token.id } : { sessionId: session!.id }),
         },
       });
+      await tx.flush();
       return {
-        token: token.secret,
-        tokenId: token.id,
-        expiresAt: token.expiresAt,
+        token: token?.secret ?? null,
+        tokenId: token?.id ?? null,
+        expiresAt: token ? token.expiresAt : session!.expiresAt,
+        session,
         created: s.existing === null,
         guestOf: s.guestOf,
         user: {
@@ -539,14 +560,14 @@ export function createSsoLogin(options: SsoLoginOptions): SsoLogin {
 
   return {
     start: (input) => startLogin(db.fork(), sso, settings, input),
-    complete: async (params) => {
+    complete: async (params, credential = 'api-token') => {
       if (!params.code || !params.state || params.code.length > 2048 || params.state.length > 256) {
         return refused(
           logger,
           refuse(400, { error: 'invalid-request', message: 'the callback needs `code` and `state`' }),
         );
       }
-      return complete(params);
+      return complete(params, credential);
     },
   };
 }

@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
-import { ApiToken, User } from '../store/entities/index.ts';
+import { ApiToken, BrowserSession, User } from '../store/entities/index.ts';
 import { NotFoundError, newId } from '../store/errors.ts';
+import { credentialRefusal, revokeAllAccess } from './access.ts';
 
 const PREFIX = 'rst_';
 
@@ -50,7 +51,16 @@ export async function verifyToken(em: EntityManager, secret: string, now = new D
   if (token.expiresAt && token.expiresAt.getTime() <= now.getTime())
     return { ok: false, reason: 'token expired' };
   const user = await em.findOne(User, { id: token.userId });
-  if (!user) return { ok: false, reason: 'token owner no longer exists' };
+  if (!user) {
+    await revokeAllAccess(em, token.userId, now);
+    return { ok: false, reason: 'token owner no longer exists' };
+  }
+  // A user who may no longer log in loses every token and session here, at once.
+  const refusal = await credentialRefusal(em, user);
+  if (refusal) {
+    await revokeAllAccess(em, user.id, now);
+    return { ok: false, reason: refusal };
+  }
   // Last use is advisory: one write a minute at most per token.
   if (!token.lastUsedAt || now.getTime() - token.lastUsedAt.getTime() > 60_000) {
     await em.nativeUpdate(ApiToken, { id: token.id }, { lastUsedAt: now });
@@ -66,6 +76,56 @@ export async function revokeToken(em: EntityManager, id: string): Promise<ApiTok
     await em.flush();
   }
   return token;
+}
+
+/**
+ * `token revoke <id>`: an API token or a browser session of the actor (any one's for a
+ * superuser). Null when there is none the actor may see: ids are not to be probed.
+ */
+export async function revokeCredential(
+  em: EntityManager,
+  actor: { userId: string; clearanceLevel: number },
+  id: string,
+  now = new Date(),
+): Promise<CredentialView | null> {
+  const mine = (userId: string) => userId === actor.userId || actor.clearanceLevel >= 10;
+  const token = await em.findOne(ApiToken, { id });
+  if (token) return mine(token.userId) ? describeToken(await revokeToken(em, id)) : null;
+  const session = await em.findOne(BrowserSession, { id });
+  if (!session || !mine(session.userId)) return null;
+  session.revokedAt ??= now;
+  await em.flush();
+  return describeSession(session);
+}
+
+/** One's API tokens and live browser sessions, newest first. */
+export async function listCredentials(em: EntityManager, userId: string, now = new Date()) {
+  const [tokens, sessions] = await Promise.all([
+    em.find(ApiToken, { userId }, { orderBy: { createdAt: 'desc' } }),
+    em.find(
+      BrowserSession,
+      { userId, revokedAt: null, expiresAt: { $gt: now } },
+      { orderBy: { createdAt: 'desc' } },
+    ),
+  ]);
+  return [...tokens.map(describeToken), ...sessions.map(describeSession)].sort(
+    (a, b) => b.createdAt.getTime() - a.createdAt.getTime(),
+  );
+}
+
+export type CredentialView = ReturnType<typeof describeToken> | ReturnType<typeof describeSession>;
+
+function describeSession(s: BrowserSession) {
+  return {
+    id: s.id,
+    userId: s.userId,
+    kind: 'session' as const,
+    comment: 'browser session',
+    expiresAt: s.expiresAt as Date | null,
+    lastUsedAt: s.lastSeenAt ?? null,
+    revokedAt: s.revokedAt ?? null,
+    createdAt: s.createdAt,
+  };
 }
 
 export function describeToken(t: ApiToken) {

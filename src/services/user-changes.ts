@@ -1,5 +1,13 @@
 import type { EntityManager } from '@mikro-orm/core';
-import { ApiToken, Challenge, Group, GroupMember, TeamspeakLink, User } from '../store/entities/index.ts';
+import {
+  ApiToken,
+  BrowserSession,
+  Challenge,
+  Group,
+  GroupMember,
+  TeamspeakLink,
+  User,
+} from '../store/entities/index.ts';
 import { inTransaction } from '../store/transaction.ts';
 
 /**
@@ -22,7 +30,7 @@ export async function setLoginFlag(em: EntityManager, user: User, authorizedToLo
 }
 
 /**
- * Deletes a user with what hangs on them: memberships, TeamSpeak links, tokens, challenges.
+ * Deletes a user with what hangs on them: memberships, TeamSpeak links, tokens, sessions, challenges.
  * Groups they owned stay, without an owner.
  */
 export async function deleteUser(em: EntityManager, userId: string) {
@@ -30,6 +38,7 @@ export async function deleteUser(em: EntityManager, userId: string) {
     const memberships = await tx.nativeDelete(GroupMember, { userId });
     const teamspeakLinks = await tx.nativeDelete(TeamspeakLink, { userId });
     const tokens = await tx.nativeDelete(ApiToken, { userId });
+    await tx.nativeDelete(BrowserSession, { userId });
     await tx.nativeDelete(Challenge, { userId });
     const ownedGroups = await tx.nativeUpdate(Group, { ownerId: userId }, { ownerId: null });
     await tx.nativeDelete(User, { id: userId });

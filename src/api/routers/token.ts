@@ -1,17 +1,12 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { ApiToken } from '../../store/entities/index.ts';
-import { createToken, describeToken, revokeToken } from '../../services/tokens.ts';
+import { createToken, listCredentials, revokeCredential } from '../../services/tokens.ts';
 import { requireScope, router, scoped } from '../trpc.ts';
 import { auditChange } from '../effects.ts';
 
 export const tokenRouter = router({
-  list: scoped('token.own').query(async ({ ctx }) => {
-    const rows = await ctx.deps.db
-      .fork()
-      .find(ApiToken, { userId: ctx.actor.userId }, { orderBy: { createdAt: 'desc' } });
-    return rows.map(describeToken);
-  }),
+  /** One's API tokens and live browser sessions (kind `session`). */
+  list: scoped('token.own').query(async ({ ctx }) => listCredentials(ctx.deps.db.fork(), ctx.actor.userId)),
   create: scoped('token.own')
     .input(
       z.strictObject({
@@ -46,17 +41,14 @@ export const tokenRouter = router({
     .input(z.strictObject({ id: z.string().min(1).max(64) }))
     .mutation(async ({ ctx, input }) => {
       const em = ctx.deps.db.fork();
-      const token = await em.findOne(ApiToken, { id: input.id });
-      // Someone else's token is reported as missing, not forbidden: ids are not to be probed.
-      if (!token || (token.userId !== ctx.actor.userId && ctx.actor.clearanceLevel < 10)) {
-        throw new TRPCError({ code: 'NOT_FOUND', message: `token ${input.id} not found` });
-      }
-      const revoked = await revokeToken(em, input.id);
+      // An API token or a browser session; someone else's is reported as missing, not forbidden.
+      const revoked = await revokeCredential(em, ctx.actor, input.id);
+      if (!revoked) throw new TRPCError({ code: 'NOT_FOUND', message: `token ${input.id} not found` });
       auditChange(ctx, em, {
         action: 'token.revoke',
         subject: `token:${input.id}`,
       });
       await em.flush();
-      return describeToken(revoked);
+      return revoked;
     }),
 });

@@ -35,3 +35,23 @@ export const AuditEntry = defineEntity({
   },
 });
 export type AuditEntry = InferEntity<typeof AuditEntry>;
+
+/**
+ * A browser session of the member portal: the cookie holds a random secret, the row only its
+ * SHA-256. Ends at `expiresAt`, on log out, on `token revoke <id>`, or when its user may no
+ * longer log in.
+ */
+export const BrowserSession = defineEntity({
+  name: 'BrowserSession',
+  tableName: 'browser_sessions',
+  properties: {
+    id: idProperty(),
+    secretHash: p.string().length(64).unique(),
+    userId: p.string().length(64).index(),
+    expiresAt: p.datetime(),
+    lastSeenAt: p.datetime().nullable(),
+    revokedAt: p.datetime().nullable(),
+    createdAt: createdAt(),
+  },
+});
+export type BrowserSession = InferEntity<typeof BrowserSession>;

@@ -1,4 +1,4 @@
-import { ApiToken, AuditEntry } from './auth.ts';
+import { ApiToken, AuditEntry, BrowserSession } from './auth.ts';
 import { Alliance, Coalition, Corporation, User } from './directory.ts';
 import { Group, GroupMapping, GroupMember } from './groups.ts';
 import { Challenge, TeamspeakLink } from './links.ts';
@@ -26,4 +26,5 @@ export const entities = [
   Lease,
   ApiToken,
   AuditEntry,
+  BrowserSession,
 ];

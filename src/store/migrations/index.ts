@@ -1,7 +1,11 @@
 import { Migration20261123_init } from './Migration20261123_init.ts';
+import { Migration20261201_i12_browser_sessions } from './Migration20261201_i12_browser_sessions.ts';
 
 /**
  * Every PostgreSQL migration, in order. A schema change adds a new class here (never edits an
  * old one); `npm run migrate` and every start apply what is pending, inside one transaction.
  */
-export const sqlMigrations = [{ name: 'Migration20261123_init', class: Migration20261123_init }];
+export const sqlMigrations = [
+  { name: 'Migration20261123_init', class: Migration20261123_init },
+  { name: 'Migration20261201_i12_browser_sessions', class: Migration20261201_i12_browser_sessions },
+];

@@ -33,6 +33,24 @@ export async function askEsi<T>(ctx: Context, what: string, call: () => Promise<
 }
 
 /**
+ * The daemon's ESI for a use case that cannot do without it (adding users by id or name), each
+ * call's failure a BAD_GATEWAY; PRECONDITION_FAILED when this daemon does not read ESI.
+ */
+export function requireEsi(ctx: Context): DirectoryEsi {
+  const esi = ctx.deps.directoryEsi;
+  if (!esi)
+    throw new TRPCError({
+      code: 'PRECONDITION_FAILED',
+      message: 'this daemon does not read ESI, so it cannot look characters up',
+    });
+  return {
+    fetchCorporation: (id) => askEsi(ctx, `corporation ${id}`, () => esi.fetchCorporation(id)),
+    fetchAlliance: (id) => askEsi(ctx, `alliance ${id}`, () => esi.fetchAlliance(id)),
+    resolveCharacters: (input) => askEsi(ctx, 'characters', () => esi.resolveCharacters(input)),
+  };
+}
+
+/**
  * The facts `corporation.track` / `alliance.track` record: ESI's when this daemon reads ESI (then
  * only the id may be given), otherwise the ones given as input (tests, offline).
  */

@@ -13,6 +13,8 @@ export interface CliIo {
   readonly stdout: Output;
   readonly stderr: Output;
   readonly cwd: string;
+  /** All of stdin as text (`user import` without --file); absent where there is none. */
+  readonly readStdin?: () => Promise<string>;
   /** The clock for relative times ("3m ago") and elapsed times. */
   readonly now?: () => Date;
 }

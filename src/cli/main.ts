@@ -10,6 +10,7 @@ import { rootTokenCommand, rootTokenValueFlags } from './root-token.ts';
 import { defaultSettingsFile, resolveSettings } from './settings.ts';
 import { statusCommand } from './status.ts';
 import { syncCommand, type TargetInput } from './sync.ts';
+import { userImportCommand } from './user-import.ts';
 
 /**
  * rosterctl: every procedure of the control plane as `rosterctl <router> <action> [flags]`, read
@@ -51,7 +52,9 @@ async function run(io: CliIo, catalog: Catalog): Promise<ExitCode> {
     command.kind === 'status'
       ? name === 'runs'
       : command.kind === 'call'
-        ? takesValue(command.procedure.fields, name) || isRootFlag(command, name)
+        ? takesValue(command.procedure.fields, name) ||
+          isRootFlag(command, name) ||
+          (command.procedure.path === 'user.import' && name === 'file')
         : false;
   const { globals, rest } = splitGlobals(io.argv, valueFlags);
 
@@ -150,7 +153,15 @@ function printHelp(io: CliIo, catalog: Catalog, topic: readonly string[]): ExitC
             '  loading the daemon config as the daemon does; prints the secret once on stdout. With the embedded',
             '  database the daemon must be stopped first. --ttlSeconds defaults to none (no expiry).',
           ]
-        : [];
+        : command.procedure.path === 'user.import'
+          ? [
+              '',
+              'rosterctl user import --file PATH   (or the list on stdin, or --file -)',
+              '  one character id or exact character name a line (blank lines and # comments skipped); sent in',
+              '  parts of 1,000 with a progress bar on a terminal. Prints what was created, already a user,',
+              '  unknown to EVE or refused; exits 1 when something was unknown or refused.',
+            ]
+          : [];
     printLines(io.stdout, [...actionHelp(command.procedure), ...extra]);
     return EXIT.ok;
   }
@@ -177,6 +188,7 @@ async function call(
       `${procedure.path} is a subscription; rosterctl calls queries and mutations only`,
       topic,
     );
+  if (procedure.path === 'user.import') return userImportCommand(io, clients, tokens, json);
   const input = buildInput(procedure, tokens, io.cwd);
 
   if (procedure.path === 'sync.run' || procedure.path === 'sync.force' || procedure.path === 'sync.plan') {
@@ -206,6 +218,11 @@ if (import.meta.main) {
     stdout: process.stdout,
     stderr: process.stderr,
     cwd: process.cwd(),
+    async readStdin() {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks).toString('utf8');
+    },
   });
   process.exitCode = code;
   // Exit even if a keep-alive socket or a database handle lingers.

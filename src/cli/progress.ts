@@ -30,3 +30,23 @@ export async function withProgress<T>(
     out.write(CLEAR_LINE);
   }
 }
+
+/**
+ * A bar for work done in parts (`[#####.....] 5,000/10,000 label`), on a terminal only (stderr);
+ * `done()` clears it.
+ */
+export function progressBar(out: Output, total: number, label: string) {
+  const width = 30;
+  const draw = (count: number) => {
+    if (!out.isTTY) return;
+    const filled = total ? Math.round((count / total) * width) : width;
+    out.write(
+      `${CLEAR_LINE}[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${count.toLocaleString('en')}/${total.toLocaleString('en')} ${label}`,
+    );
+  };
+  draw(0);
+  return {
+    update: draw,
+    done: () => void (out.isTTY && out.write(CLEAR_LINE)),
+  };
+}

@@ -10,6 +10,7 @@ import type { SsoClient } from '../esi/sso.ts';
 import type { Logger } from '../logger.ts';
 import type { DirectoryEsi } from '../services/directory-esi.ts';
 import { rebuildAutogroups } from '../store/autogroups.ts';
+import { resolveCharacters } from './characters.ts';
 import { esiClientFromConfig, ssoClientFromConfig } from './clients.ts';
 import { createDirectoryJobs, type DirectoryJobs } from './jobs.ts';
 import { createSsoLogin, loginSettingsOf, type SsoLogin } from './sso-login.ts';
@@ -66,17 +67,23 @@ export function createDirectory(options: DirectoryOptions): Directory {
     sso,
     jobs,
     login,
-    facts: {
-      async fetchCorporation(corporationId) {
-        const c = await nullIfNotFound(esi.getCorporation(corporationId));
-        return (
-          c && { name: c.name, ticker: c.ticker, ceoCharacterId: c.ceoCharacterId, allianceId: c.allianceId }
-        );
-      },
-      async fetchAlliance(allianceId) {
-        const a = await nullIfNotFound(esi.getAlliance(allianceId));
-        return a && { name: a.name, ticker: a.ticker, executorCorporationId: a.executorCorporationId };
-      },
+    facts: directoryEsiOf(esi),
+  };
+}
+
+/** The control plane's view of ESI (see DirectoryEsi), over one client. */
+export function directoryEsiOf(esi: EsiClient): DirectoryEsi {
+  return {
+    async fetchCorporation(corporationId) {
+      const c = await nullIfNotFound(esi.getCorporation(corporationId));
+      return (
+        c && { name: c.name, ticker: c.ticker, ceoCharacterId: c.ceoCharacterId, allianceId: c.allianceId }
+      );
     },
+    async fetchAlliance(allianceId) {
+      const a = await nullIfNotFound(esi.getAlliance(allianceId));
+      return a && { name: a.name, ticker: a.ticker, executorCorporationId: a.executorCorporationId };
+    },
+    resolveCharacters: (input) => resolveCharacters(esi, input),
   };
 }

@@ -11,6 +11,8 @@ import type { Logger } from '../logger.ts';
 import { Alliance, Corporation, User } from '../store/entities/index.ts';
 import { inTransaction } from '../store/transaction.ts';
 import { NoRefreshTokenError, type AccessTokens } from './access-tokens.ts';
+import type { ResolvedCharacter } from '../services/directory-esi.ts';
+import { resolveCharacters } from './characters.ts';
 import {
   addFailures,
   countFailure,
@@ -126,13 +128,16 @@ export async function ensureCorporationMembers(
     const existing = members.length ? await em.find(User, { characterId: { $in: members } }) : [];
     const existingIds = new Set(existing.map((u) => u.characterId));
     const moving = existing.filter((u) => u.clearanceLevel > GUEST && u.corporationId !== corporationId);
-    const names = await fetchEach(
-      members.filter((id) => !existingIds.has(id)),
-      (id) => esi.getCharacter(id),
-      log,
-      'character',
-    );
-    addFailures(failures, names.failures);
+    const newMembers = members.filter((id) => !existingIds.has(id));
+    let found: readonly ResolvedCharacter[] = [];
+    try {
+      // Names and current corporations in ESI's bulk calls: 1,000 new members cost 2 calls.
+      const lookup = newMembers.length ? await resolveCharacters(esi, { ids: newMembers }) : null;
+      found = lookup?.characters ?? [];
+      failures.notFound += lookup?.unknownIds.length ?? 0;
+    } catch (error) {
+      countFailure(failures, error, log, { corporationId });
+    }
     const isExecutorCeo = (characterId: number) =>
       characterId === corporation.ceoCharacterId &&
       alliances.some((a) => a.executorCorporationId === corporationId);
@@ -149,7 +154,7 @@ export async function ensureCorporationMembers(
         );
         user.corporationId = corporationId;
       }
-      for (const character of names.found.values()) {
+      for (const character of found) {
         if (character.corporationId !== corporationId) continue; // left between the two calls
         const floor = officeFloor(
           character.characterId === corporation.ceoCharacterId,

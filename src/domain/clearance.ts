@@ -25,6 +25,16 @@ export const scopeRules = {
     access: 'write',
     doc: 'Change a clearance level (see the rules below).',
   },
+  'user.add': {
+    kind: 'relative',
+    access: 'write',
+    doc: "Add users by character id or exact name (read from ESI); relative to the character's corporation.",
+  },
+  'user.link': {
+    kind: 'absolute',
+    min: ADMIN,
+    doc: "Set or clear a user's Discord account and TeamSpeak identities on their behalf.",
+  },
   'user.listGuests': { kind: 'absolute', min: 2, doc: 'See guests in user listings.' },
   'user.delete': { kind: 'absolute', min: ADMIN, doc: 'Delete a user.' },
   'directory.read': { kind: 'absolute', min: 0, doc: 'List corporations, alliances, coalitions and groups.' },

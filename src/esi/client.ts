@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { chunk, mapWithConcurrency } from './concurrency.ts';
 import { createErrorLimitGovernor } from './error-limit.ts';
-import { EsiMalformedResponseError } from './errors.ts';
+import { EsiMalformedResponseError, EsiNotFoundError } from './errors.ts';
 import { createResponseCache } from './response-cache.ts';
 import {
   affiliationListSchema,
@@ -16,10 +16,14 @@ import {
   corporationSchema,
   describeIssues,
   idListSchema,
+  universeIdsSchema,
+  universeNameListSchema,
   type EsiAffiliation,
   type EsiAlliance,
   type EsiCharacter,
   type EsiCorporation,
+  type EsiUniverseIds,
+  type EsiUniverseName,
 } from './schemas.ts';
 import { createTransport, type EsiRequest, type TransportCounters } from './transport.ts';
 
@@ -47,6 +51,10 @@ export interface EsiClientOptions {
   readonly concurrency?: number;
   /** Ids per `POST /characters/affiliation/` call; ESI accepts at most 1,000. Default 1,000. */
   readonly affiliationBatchSize?: number;
+  /** Ids per `POST /universe/names/` call; ESI accepts at most 1,000. Default 1,000. */
+  readonly namesBatchSize?: number;
+  /** Names per `POST /universe/ids/` call; ESI accepts at most 500. Default 500. */
+  readonly idsBatchSize?: number;
   /** Cached GET replies kept in memory. Default 20,000. */
   readonly cacheMaxEntries?: number;
   /** Injectable for tests. */
@@ -66,6 +74,8 @@ const defaults = {
   errorLimitPauseMarginMs: 500,
   concurrency: 4,
   affiliationBatchSize: 1_000,
+  namesBatchSize: 1_000,
+  idsBatchSize: 500,
   cacheMaxEntries: 20_000,
   sleep: (ms: number) => sleep(ms),
   now: () => Date.now(),
@@ -84,6 +94,17 @@ export interface EsiClient {
   getAllianceCorporations(allianceId: number): Promise<number[]>;
   /** Current corporation and alliance of each character ESI knows, in batches of 1,000. */
   getAffiliations(characterIds: readonly number[]): Promise<EsiAffiliation[]>;
+  /**
+   * `POST /universe/ids/`, 500 names a call: exact (case-insensitive) matches of characters,
+   * corporations and alliances, with the names as EVE spells them. Unmatched names are absent.
+   */
+  resolveIds(names: readonly string[]): Promise<EsiUniverseIds>;
+  /**
+   * `POST /universe/names/`, 1,000 ids a call. ESI refuses a whole call (404) when one id is
+   * unknown; such a call is split in halves until the unknown ids stand alone, and those are
+   * left out of the result.
+   */
+  getNames(ids: readonly number[]): Promise<EsiUniverseName[]>;
   /** Character ids of the corporation's members; needs a director's token with
    * `esi-corporations.read_corporation_membership.v1`. */
   getCorporationMembers(corporationId: number, accessToken: string): Promise<number[]>;
@@ -100,8 +121,12 @@ function assertId(kind: string, id: number): void {
 export function createEsiClient(options: EsiClientOptions, logger?: Logger): EsiClient {
   if (!options.userAgent?.trim()) throw new TypeError('esi: userAgent is required (with contact info)');
   const o = { ...defaults, ...stripUndefined(options), userAgent: options.userAgent };
-  if (o.affiliationBatchSize < 1 || o.affiliationBatchSize > 1000) {
-    throw new RangeError('esi: affiliationBatchSize must be between 1 and 1000');
+  for (const [key, max] of [
+    ['affiliationBatchSize', 1000],
+    ['namesBatchSize', 1000],
+    ['idsBatchSize', 500],
+  ] as const) {
+    if (o[key] < 1 || o[key] > max) throw new RangeError(`esi: ${key} must be between 1 and ${max}`);
   }
   const counters: TransportCounters = {
     calls: 0,
@@ -185,6 +210,45 @@ export function createEsiClient(options: EsiClientOptions, logger?: Logger): Esi
           path: '/characters/affiliation/',
           body: ids,
         }),
+      );
+      return batches.flat();
+    },
+    async resolveIds(names) {
+      const unique = [...new Map(names.map((n) => [n.trim().toLowerCase(), n.trim()])).values()].filter(
+        (n) => n.length > 0,
+      );
+      const route = '/universe/ids/';
+      const batches = await mapWithConcurrency(chunk(unique, o.idsBatchSize), o.concurrency, (batch) =>
+        fetchParsed(universeIdsSchema, { method: 'POST', route, path: route, body: batch }),
+      );
+      return {
+        characters: batches.flatMap((b) => b.characters),
+        corporations: batches.flatMap((b) => b.corporations),
+        alliances: batches.flatMap((b) => b.alliances),
+      };
+    },
+    async getNames(ids) {
+      for (const id of ids) assertId('entity', id);
+      const route = '/universe/names/';
+      const fetchBatch = async (batch: number[]): Promise<EsiUniverseName[]> => {
+        try {
+          return await fetchParsed(universeNameListSchema, {
+            method: 'POST',
+            route,
+            path: route,
+            body: batch,
+          });
+        } catch (error) {
+          if (!(error instanceof EsiNotFoundError)) throw error;
+          if (batch.length === 1) return [];
+          const half = Math.ceil(batch.length / 2);
+          return [...(await fetchBatch(batch.slice(0, half))), ...(await fetchBatch(batch.slice(half)))];
+        }
+      };
+      const batches = await mapWithConcurrency(
+        chunk([...new Set(ids)], o.namesBatchSize),
+        o.concurrency,
+        fetchBatch,
       );
       return batches.flat();
     },

@@ -1,6 +1,13 @@
 export { createEsiClient, type EsiClient, type EsiClientOptions, type EsiClientStats } from './client.ts';
 export { EsiError, EsiMalformedResponseError, EsiNotFoundError, isEsiError } from './errors.ts';
-export type { EsiAffiliation, EsiAlliance, EsiCharacter, EsiCorporation } from './schemas.ts';
+export type {
+  EsiAffiliation,
+  EsiAlliance,
+  EsiCharacter,
+  EsiCorporation,
+  EsiUniverseIds,
+  EsiUniverseName,
+} from './schemas.ts';
 export {
   createSsoClient,
   EVE_SSO_ISSUERS,

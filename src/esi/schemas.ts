@@ -74,6 +74,27 @@ export const affiliationListSchema = z.array(
 );
 export type EsiAffiliation = z.output<typeof affiliationListSchema>[number];
 
+/** `POST /universe/names/`: every id with its name and category. */
+export const universeNameListSchema = z.array(
+  z.object({ id, name: z.string().min(1), category: z.string().min(1) }),
+);
+export type EsiUniverseName = z.output<typeof universeNameListSchema>[number];
+
+const namedIds = z.array(z.object({ id, name: z.string().min(1) })).optional();
+
+/**
+ * `POST /universe/ids/`: the exact matches, by category; a category without a match is left out.
+ * Only the categories Roster reads are kept.
+ */
+export const universeIdsSchema = z
+  .object({ characters: namedIds, corporations: namedIds, alliances: namedIds })
+  .transform((r) => ({
+    characters: r.characters ?? [],
+    corporations: r.corporations ?? [],
+    alliances: r.alliances ?? [],
+  }));
+export type EsiUniverseIds = z.output<typeof universeIdsSchema>;
+
 /** ESI's error body: `{ "error": "..." }`. */
 export const errorBodySchema = z.object({ error: z.string() });
 

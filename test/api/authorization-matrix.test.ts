@@ -2,6 +2,7 @@ import { TRPCClientError } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appRouter } from '../../src/api/router.ts';
 import { GUEST } from '../../src/domain/index.ts';
+import type { DirectoryEsi } from '../../src/services/directory-esi.ts';
 import { createToken } from '../../src/services/tokens.ts';
 import { everyPlatformOptions, startTestApi, type TestApi } from '../support/api.ts';
 import {
@@ -83,6 +84,32 @@ const corporations: Relation[] = ['sameCorp', 'sameAlliance', 'other'];
 const alliances: Relation[] = ['sameAlliance', 'other'];
 const owners: Relation[] = ['owner', 'nonOwner'];
 
+/** The ESI the matrix's daemon reads: any corporation or alliance, and the characters Fixtures.character made. */
+const esiCharacters = new Map<number, number>();
+const esi: DirectoryEsi = {
+  fetchCorporation: async (id) => ({
+    name: `Tracked ${id}`,
+    ticker: `TR${id % 100_000}`,
+    ceoCharacterId: null,
+    allianceId: null,
+  }),
+  fetchAlliance: async (id) => ({
+    name: `Tracked ${id}`,
+    ticker: `TA${id % 100_000}`,
+    executorCorporationId: null,
+  }),
+  resolveCharacters: async ({ ids = [] }) => ({
+    characters: ids.flatMap((characterId) => {
+      const corporationId = esiCharacters.get(characterId);
+      if (corporationId === undefined) return [];
+      const allianceId = corporationId === CORP_C ? null : corporationId === CORP_D ? ALLIANCE_Y : ALLIANCE_X;
+      return [{ characterId, name: `Esi ${characterId}`, corporationId, allianceId }];
+    }),
+    unknownIds: ids.filter((id) => !esiCharacters.has(id)),
+    unknownNames: [],
+  }),
+};
+
 class Fixtures {
   private n = 0;
   private readonly api: TestApi;
@@ -96,6 +123,13 @@ class Fixtures {
 
   corporationOf(r: Relation): number {
     return r === 'sameCorp' ? CORP_A : r === 'sameAlliance' ? CORP_B : CORP_C;
+  }
+
+  /** A character ESI knows (see `esi` below) and Roster does not, in the relation's corporation. */
+  character(r: Relation): number {
+    const characterId = freshCharacterId();
+    esiCharacters.set(characterId, this.corporationOf(r));
+    return characterId;
   }
 
   allianceOf(r: Relation): number {
@@ -226,11 +260,23 @@ const matrix: Record<string, Entry> = {
     input: async (f, a, r) => ({ id: await f.user(a, r), platform: 'discord' }),
   },
 
+  'user.add': {
+    on: corporations,
+    allow: write,
+    input: (f, _a, r) => ({ characterId: f.character(r) }),
+  },
+  // A list is refused whole only when the caller may add nobody; otherwise who is beyond reach is reported.
+  'user.import': {
+    on: corporations,
+    allow: (l) => l >= 2,
+    input: (f, _a, r) => ({ entries: [String(f.character(r))] }),
+  },
+
   'corporation.list': { allow: min(0), input: () => ({}) },
   'corporation.get': { allow: min(0), input: () => ({ corporationId: CORP_C }) },
   'corporation.track': {
     allow: min(9),
-    input: (f) => ({ corporationId: 98_710_000 + f.seq(), name: 'Tracked', ticker: `TR${f.seq()}` }),
+    input: (f) => ({ corporationId: 98_710_000 + f.seq() }),
   },
   'corporation.update': { allow: min(9), input: () => ({ corporationId: CORP_C, mandatoryEsiScopes: [] }) },
   'corporation.guests.list': {
@@ -260,7 +306,7 @@ const matrix: Record<string, Entry> = {
   'alliance.get': { allow: min(0), input: () => ({ allianceId: ALLIANCE_Y }) },
   'alliance.track': {
     allow: min(9),
-    input: (f) => ({ allianceId: 99_710_000 + f.seq(), name: 'Tracked', ticker: `TA${f.seq()}` }),
+    input: (f) => ({ allianceId: 99_710_000 + f.seq() }),
   },
   'alliance.update': { allow: min(9), input: () => ({ allianceId: ALLIANCE_Y, mandatoryEsiScopes: [] }) },
   'alliance.guests.list': {
@@ -361,7 +407,7 @@ describe('authorization matrix', () => {
   const actors = new Map<number, Actor>();
 
   beforeAll(async () => {
-    api = await startTestApi(everyPlatformOptions('matrix'));
+    api = await startTestApi({ ...everyPlatformOptions('matrix'), directoryEsi: esi });
     f = new Fixtures(api);
     const em = api.t.db.fork();
     addAlliance(em, ALLIANCE_X, { ticker: 'MAX', executorCorporationId: CORP_A });

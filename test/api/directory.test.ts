@@ -102,6 +102,7 @@ describe('corporation, alliance, coalition and audit routers over HTTP', () => {
         id === 99_300_001
           ? { name: 'Esi Alliance', ticker: 'ESIA', executorCorporationId: 98_300_001 }
           : null,
+      resolveCharacters: async () => ({ characters: [], unknownIds: [], unknownNames: [] }),
     };
     const withEsi = await startTestApi({ directoryEsi: esi });
     try {

@@ -16,6 +16,8 @@ export interface RunOptions {
   readonly tty?: boolean;
   readonly cwd?: string;
   readonly now?: () => Date;
+  /** What stdin holds. */
+  readonly stdin?: string;
 }
 
 /** A HOME of its own, so no developer's ~/.config/roster/cli.json leaks into a test. */
@@ -32,6 +34,7 @@ export async function rosterctl(argv: readonly string[], options: RunOptions = {
     stderr: { write: (text: string) => (stderr += text), isTTY: options.tty ?? false },
     cwd: options.cwd ?? process.cwd(),
     ...(options.now ? { now: options.now } : {}),
+    ...(options.stdin !== undefined ? { readStdin: async () => options.stdin! } : {}),
   };
   const code = await main(io);
   return { code, stdout, stderr };

@@ -184,6 +184,9 @@ describe('ensureCorporationMembers', () => {
         .map((r) => r.status)
         .sort(),
     ).toEqual([200, 403]);
+    // New members are named in ESI's bulk calls, not one GET /characters/{id}/ each.
+    expect(fake.counts().byRoute).toMatchObject({ '/characters/affiliation/': 1, '/universe/names/': 1 });
+    expect(fake.counts().byRoute['/characters/{character_id}/']).toBeUndefined();
   });
 
   it('skips every corporation without SSO, and counts an SSO outage as transient without invalidating', async () => {

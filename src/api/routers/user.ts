@@ -12,8 +12,10 @@ import { NotFoundError } from '../../store/errors.ts';
 import { pageInput } from '../../services/pagination.ts';
 import { deleteUser, setClearanceLevel, setLoginFlag, unlinkAccounts } from '../../services/user-changes.ts';
 import { describeUser, getUser, listUsers, userAffiliation } from '../../services/users.ts';
-import { auditChange, directoryChanged, requestSyncAll } from '../effects.ts';
+import { addUsers, MAX_ADD_ENTRIES } from '../../services/user-add.ts';
+import { auditChange, directoryChanged, requestSyncAll, requireEsi } from '../effects.ts';
 import { eveId, id, loginFlag } from '../inputs.ts';
+import type { AuthedActor } from '../context.ts';
 import { authedProcedure, requireScope, router, scoped } from '../trpc.ts';
 
 /** Why a clearance change is refused, naming the rule (the domain's `clearanceChangeRefusal`). */
@@ -33,7 +35,55 @@ const unlinkInput = z.discriminatedUnion('platform', [
   z.strictObject({ id, platform: z.literal('discord') }),
 ]);
 
+/** `user.add` over the nearest character there can be (one of the actor's own corporation), or FORBIDDEN. */
+function requireAnyUserAdd(actor: AuthedActor): void {
+  requireScope(actor, 'user.add', { affiliation: { ...actor.affiliation, userId: null } });
+}
+
+/** One line of `user.import`: a character id or an exact character name. */
+const entry = z.string().trim().min(1).max(40);
+
 export const userRouter = router({
+  /**
+   * Adds one character (by id or exact name) as a user, read from ESI; `user.add` over its
+   * corporation. Adding an existing user changes nothing (`outcome: "unchanged"`).
+   */
+  add: authedProcedure
+    .input(
+      z
+        .strictObject({ characterId: eveId.optional(), name: entry.optional() })
+        .refine(
+          (x) => (x.characterId === undefined) !== (x.name === undefined),
+          'give either characterId or name',
+        ),
+    )
+    .mutation(async ({ ctx, input }) => {
+      requireAnyUserAdd(ctx.actor);
+      const em = ctx.deps.db.fork();
+      const wanted = input.name ?? String(input.characterId);
+      const report = await addUsers(em, requireEsi(ctx), ctx.actor, [wanted], ctx.requestId);
+      if (report.refused[0]) throw new TRPCError({ code: 'FORBIDDEN', message: report.refused[0].reason });
+      if (report.unknown.length)
+        throw new TRPCError({ code: 'NOT_FOUND', message: `EVE knows no character "${wanted}"` });
+      if (report.created.length) await directoryChanged(ctx, em, 'user.add');
+      const [created] = report.created;
+      return created
+        ? { outcome: 'created' as const, user: created }
+        : { outcome: 'unchanged' as const, user: report.unchanged[0]! };
+    }),
+  /**
+   * Adds many characters (ids or exact names, up to 1,000 a call) in ESI's bulk
+   * calls; says which were created, already users, unknown to EVE, or beyond the caller's reach.
+   */
+  import: authedProcedure
+    .input(z.strictObject({ entries: z.array(entry).min(1).max(MAX_ADD_ENTRIES) }))
+    .mutation(async ({ ctx, input }) => {
+      requireAnyUserAdd(ctx.actor);
+      const em = ctx.deps.db.fork();
+      const report = await addUsers(em, requireEsi(ctx), ctx.actor, input.entries, ctx.requestId);
+      if (report.created.length) await directoryChanged(ctx, em, 'user.import');
+      return report;
+    }),
   /** Users the actor may read (`user.read`), by id; guests only when asked and allowed. */
   list: scoped('directory.read')
     .input(

@@ -30,7 +30,7 @@ export interface FakeEsiRequest {
   readonly status: number;
   readonly ifNoneMatch: boolean;
   readonly userAgent: string | undefined;
-  /** For POST /characters/affiliation/: how many ids the body held. */
+  /** For the bulk POST routes (affiliation, universe names and ids): how many items the body held. */
   readonly idCount?: number;
 }
 
@@ -127,7 +127,7 @@ export async function startFakeEsi(options: FakeEsiOptions = {}) {
       },
       pageSize,
     );
-    const idCount = reply.route === '/characters/affiliation/' ? safeLength(body) : undefined;
+    const idCount = req.method === 'POST' ? safeLength(body) : undefined;
     if (reply.status >= 400) {
       remain -= 1;
       log(reply.route, reply.status, { idCount });

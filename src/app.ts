@@ -37,6 +37,8 @@ export interface Roster {
 export interface RosterOptions {
   readonly config: Config;
   readonly logger: Logger;
+  /** This daemon's name in leases and sync runs (main.ts: host and pid); default a random id. */
+  readonly instanceId?: string;
 }
 
 /**
@@ -48,7 +50,16 @@ export async function createRoster(options: RosterOptions): Promise<Roster> {
   const db = await openDatabase({ url: config.database.url, dataDir: config.database.dataDir, logger });
   const configured = createTargets(config, logger);
   const targets: PlatformTarget[] = [...configured.teamspeak, ...configured.discord];
-  const reconciler = createReconciler(db, targets, { ...config.sync }, logger.child({ area: 'sync' }));
+  const reconciler = createReconciler(
+    db,
+    targets,
+    {
+      ...config.sync,
+      leaseTtlMs: config.sync.leaseTtlSeconds * 1000,
+      ...(options.instanceId ? { instanceId: options.instanceId } : {}),
+    },
+    logger.child({ area: 'sync' }),
+  );
   const jobsUrl = config.jobs.databaseUrl || (db.kind === 'postgresql' ? config.database.url : '');
   let jobsPglite = db.pglite;
   if (!jobsUrl && !jobsPglite) {
@@ -56,7 +67,13 @@ export async function createRoster(options: RosterOptions): Promise<Roster> {
     const { PGlite } = await import('@electric-sql/pglite');
     jobsPglite = new PGlite(`${config.database.dataDir}/jobs-pglite`);
   }
-  const boss = createBoss({ connectionString: jobsUrl, pglite: jobsPglite, schema: config.jobs.schema });
+  const boss = createBoss({
+    connectionString: jobsUrl,
+    pglite: jobsPglite,
+    schema: config.jobs.schema,
+    // The supervisor fails a dead worker's jobs (no heartbeat for heartbeatSeconds) on its next pass.
+    superviseSeconds: Math.max(5, Math.floor(config.jobs.heartbeatSeconds / 2)),
+  });
   // ESI refresh jobs, EVE SSO login, ESI facts for the control plane; a login asks for a sync.
   const directory = createDirectory({
     db,
@@ -137,6 +154,9 @@ export async function createRoster(options: RosterOptions): Promise<Roster> {
         if (applied.length) logger.info({ migrations: applied }, 'database migrated');
         await bootstrap(db.fork());
         await rebuildAutogroups(db.fork());
+        // Runs a killed daemon left `running` are closed now if its leases have lapsed, else by the
+        // run that takes its target over.
+        await reconciler.closeAbandoned();
         await Promise.all(targets.map((t) => t.start()));
         await jobs.start();
         await controlPlane.start();

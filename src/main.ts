@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ConfigError, defaultConfigPaths, loadConfig } from './config/load.ts';
 import { createLogger } from './logger.ts';
@@ -24,7 +25,9 @@ async function main() {
     config.log.pretty === 'always' || (config.log.pretty === 'auto' && process.stdout.isTTY === true);
   const logger = createLogger({ level: config.log.level, pretty });
 
-  const roster = await createRoster({ config, logger });
+  // Names this daemon in leases and runs, so `busy` and abandoned runs say which process it was.
+  const instanceId = `${hostname().slice(0, 40)}:${process.pid}:${crypto.randomUUID().slice(0, 8)}`;
+  const roster = await createRoster({ config, logger, instanceId });
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

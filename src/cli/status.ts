@@ -35,7 +35,7 @@ export const painter = (color: boolean): Paint =>
 const toneOf = (status: string) =>
   status === 'applied' || status === 'planned'
     ? 'good'
-    : status === 'failed' || status === 'refused'
+    : status === 'failed' || status === 'refused' || status === 'abandoned'
       ? 'bad'
       : 'warn';
 
@@ -87,8 +87,8 @@ export function formatStatus(view: StatusView, now: Date, paint: Paint): string[
       const run = t.lastRun;
       if (run?.refusedReason)
         lines.push(paint(`  ! ${where}: last run refused: ${run.refusedReason}`, 'warn'));
-      else if (run?.status === 'failed' && run.errors.length)
-        lines.push(paint(`  ! ${where}: last run failed: ${run.errors[0]}`, 'bad'));
+      else if ((run?.status === 'failed' || run?.status === 'abandoned') && run.errors.length)
+        lines.push(paint(`  ! ${where}: last run ${run.status}: ${run.errors[0]}`, 'bad'));
     }
   }
   lines.push('', 'recent runs');

@@ -7,7 +7,10 @@ import { withProgress } from './progress.ts';
 export type RunResult = Awaited<ReturnType<TypedClient['sync']['run']['mutate']>>;
 export type TargetInput = Parameters<TypedClient['sync']['run']['mutate']>[0];
 
-/** Refused and failed runs exit 1, so scripts notice; a busy target means another run does the work. */
+/**
+ * Refused and failed runs exit 1, so scripts notice; on a busy target the daemon queued a sync that
+ * runs once the holder is done (or its lease lapsed), so that is not a failure.
+ */
 export function runExitCode(result: RunResult): ExitCode {
   return result.status === 'refused' || result.status === 'failed' ? EXIT.failed : EXIT.ok;
 }
@@ -18,7 +21,9 @@ export function formatRun(result: RunResult, seconds: number): string[] {
   const lines = [`${result.status}: ${where} in ${duration(seconds)} (run ${result.runId})`];
   const counts = result.plan?.counts;
   if (result.status === 'busy')
-    return [`busy: ${where}: ${result.reason ?? 'another run is in progress'}; it will do the work`];
+    return [
+      `busy: ${where}: ${result.reason ?? 'another run is in progress'}; a sync is queued to run after it`,
+    ];
   if (counts) {
     const added = result.report?.added ?? counts.adds;
     const removed = result.report?.removed ?? counts.removes;

@@ -114,6 +114,15 @@ export const configSchema = z.strictObject({
         .min(1)
         .default(5)
         .describe('First delay before a failed job is retried; doubles on each retry (at most 5 minutes).'),
+      heartbeatSeconds: z
+        .number()
+        .int()
+        .min(10)
+        .max(3600)
+        .default(10)
+        .describe(
+          "A running job's worker proves it is alive this often (pg-boss heartbeat); the job of a dead worker is failed and retried within twice this time.",
+        ),
       shutdownTimeoutMs: z
         .number()
         .int()
@@ -249,6 +258,15 @@ export const configSchema = z.strictObject({
         .min(0)
         .default(0)
         .describe('A removal applies only once planned continuously this long.'),
+      leaseTtlSeconds: z
+        .number()
+        .int()
+        .min(3)
+        .max(600)
+        .default(30)
+        .describe(
+          "Life of a target's lease without a heartbeat (renewed every third of it): a dead daemon's target is free again this long after it died.",
+        ),
     })
     .prefault({}),
   log: z

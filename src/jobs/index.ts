@@ -11,9 +11,15 @@ export interface SyncJobData {
   readonly trigger: string;
 }
 
+/** What a sync job needs to know of its run: whether it is done, or must be tried again. */
+export interface SyncJobOutcome {
+  readonly status: string;
+  readonly reason: string | null;
+}
+
 /** The work behind each queue; main.ts wires them to the services. */
 export interface JobHandlers {
-  sync(data: SyncJobData): Promise<unknown>;
+  sync(data: SyncJobData): Promise<SyncJobOutcome>;
   /** Enqueue a sync of every target (the scheduled full reconcile). */
   targets(): { platform: Platform; target: string }[];
   affiliations(): Promise<unknown>;
@@ -44,6 +50,9 @@ export function createJobs(boss: PgBoss, config: Config, handlers: JobHandlers, 
     retryBackoff: true,
     retryDelayMax: 300,
     deadLetter: queues.deadLetters,
+    // A worker that dies (kill -9, a lost machine) stops its job's heartbeat: pg-boss's supervisor
+    // fails the job and it is retried within a minute, not when it expires (15 minutes).
+    heartbeatSeconds: config.jobs.heartbeatSeconds,
   };
   let starting: Promise<void> | null = null;
   let stopping: Promise<void> | null = null;
@@ -76,6 +85,20 @@ export function createJobs(boss: PgBoss, config: Config, handlers: JobHandlers, 
         }
       }
     };
+  }
+
+  /**
+   * A failed run (a dropped connection, a platform error) and a busy target (another run, maybe a
+   * dead daemon's until its lease lapses, holds it) fail the job, so pg-boss retries it with
+   * backoff until the run applies. A refused run is a decision, not a failure: it waits for an operator.
+   */
+  async function syncUntilDone(data: SyncJobData) {
+    const outcome = await handlers.sync(data);
+    if (outcome.status === 'failed' || outcome.status === 'busy')
+      throw new Error(
+        `sync of ${data.platform}/${data.target} ${outcome.status}: ${outcome.reason ?? 'no reason given'}`,
+      );
+    return outcome;
   }
 
   async function enqueueSync(data: SyncJobData, delaySeconds: number) {
@@ -114,7 +137,7 @@ export function createJobs(boss: PgBoss, config: Config, handlers: JobHandlers, 
     const syncWorkers = Math.min(4, Math.max(1, handlers.targets().length));
     const serve = <T>(queue: QueueName, run: (data: T) => Promise<unknown>, options: object = fast) =>
       boss.work<T>(queue, options, worker(queue, run));
-    syncWorker = await serve<SyncJobData>(queues.sync, (data) => handlers.sync(data), {
+    syncWorker = await serve<SyncJobData>(queues.sync, (data) => syncUntilDone(data), {
       ...fast,
       localConcurrency: syncWorkers,
     });
@@ -146,7 +169,7 @@ export function createJobs(boss: PgBoss, config: Config, handlers: JobHandlers, 
       for (const t of list) await enqueueSync({ ...t, trigger }, config.jobs.syncDebounceSeconds);
     },
     /**
-     * Queued, active and failed counts are pg-boss's, as of its last monitor pass (about a minute);
+     * Queued, active and failed counts are pg-boss's, as of its last monitor pass (every few seconds);
      * dead letters are counted now, per queue they came from (the dead-letter row has them all).
      */
     async list() {

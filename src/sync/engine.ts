@@ -2,22 +2,32 @@ import { EventEmitter } from 'node:events';
 import { withLogContext, type Logger } from '../logger.ts';
 import type { Database } from '../store/orm.ts';
 import { GroupMapping, PendingRemoval, SyncRun, SyncSnapshot } from '../store/entities/index.ts';
-import { acquireLease, releaseLease } from '../store/lease.ts';
+import { closeAbandonedRuns, presenceLeaseId, type AbandonedRun } from '../store/abandoned-runs.ts';
+import type { LeaseHolding } from '../store/lease.ts';
 import { newId } from '../store/errors.ts';
 import { desiredState } from './desired.ts';
 import { guard, type GuardOptions } from './guard.ts';
 import { loadSyncInputs, snapshotId, type SyncInputs } from './inputs.ts';
+import { createLeaseKeeper, type LeaseTimers } from './lease-keeper.ts';
 import { plan as computePlan, type DesiredGroup, type Plan } from './plan.ts';
 import { summarizePlan, type PlanSummary } from './summary.ts';
 import type { ApplyReport, Platform, PlatformGroup, PlatformTarget } from './target.ts';
 
 export interface ReconcilerOptions extends GuardOptions {
   readonly removalGraceMinutes: number;
-  /** Identifies this daemon in leases. */
+  /** Identifies this daemon in leases and in the runs it records (at most 64 characters). */
   readonly instanceId?: string;
+  /** How long a lease lives without a heartbeat: a dead daemon's lease is gone this long after it died. */
   readonly leaseTtlMs?: number;
+  /** How often a daemon renews the leases it holds (default a third of the TTL). */
+  readonly leaseHeartbeatMs?: number;
   readonly now?: () => Date;
+  /** The heartbeat's timers (tests pass fake ones). */
+  readonly timers?: LeaseTimers;
 }
+
+/** Defaults of the lease: a dead holder's lease lapses within 30 s, renewed every 10 s while alive. */
+export const leaseDefaults = { ttlMs: 30_000, heartbeatMs: 10_000 } as const;
 
 export interface RunOptions {
   readonly dryRun?: boolean;
@@ -39,11 +49,16 @@ export interface RunResult {
   readonly callsIssued: number;
   readonly reason: string | null;
   readonly errors: readonly string[];
+  /** On `busy`: the daemon whose run holds the target, and since when (ISO time). */
+  readonly heldBy?: { readonly holder: string; readonly since: string };
 }
 
 export interface ReconcilerEvents {
   'sync:started': [{ runId: string; platform: Platform; target: string; dryRun: boolean }];
+  /** Also for `busy` answers (no run started; seconds 0). */
   'sync:finished': [RunResult & { seconds: number; plan: PlanSummary | null }];
+  /** Runs a dead daemon left `running`, closed by this one. */
+  'sync:abandoned': [AbandonedRun];
 }
 
 export interface Reconciler extends EventEmitter<ReconcilerEvents> {
@@ -54,6 +69,13 @@ export interface Reconciler extends EventEmitter<ReconcilerEvents> {
    * fails fast, records itself and gives up its lease before the database closes.
    */
   idle(timeoutMs: number): Promise<void>;
+  /**
+   * Closes as `abandoned` the runs left `running` by daemons that are gone (the daemon calls it at
+   * start; a run calls it whenever it takes a target's lease, a takeover included).
+   */
+  closeAbandoned(): Promise<AbandonedRun[]>;
+  /** This daemon's name in leases and runs. */
+  readonly instanceId: string;
   targets(): readonly PlatformTarget[];
   target(platform: Platform, name: string): PlatformTarget | undefined;
 }
@@ -71,13 +93,58 @@ export function createReconciler(
   const events = new EventEmitter<ReconcilerEvents>();
   const instanceId = options.instanceId ?? newId();
   const now = options.now ?? (() => new Date());
-  const leaseTtlMs = options.leaseTtlMs ?? 15 * 60_000;
+  const ttlMs = options.leaseTtlMs ?? leaseDefaults.ttlMs;
+  const lost = new Set<string>();
+  const leases = createLeaseKeeper(
+    db,
+    {
+      holder: instanceId,
+      ttlMs,
+      heartbeatMs: options.leaseHeartbeatMs ?? Math.max(1, Math.floor(ttlMs / 3)),
+      now,
+      timers: options.timers,
+      onLost: (id) => lost.add(id),
+    },
+    logger,
+  );
   const find = (platform: Platform, name: string) =>
     targets.find((t) => t.platform === platform && t.name === name);
   // The database lease keeps two daemons apart, but it is held per daemon (instanceId), so it
-  // would let two runs of one daemon through; these are the leases this daemon's runs hold now.
-  const running = new Set<string>();
+  // would let two runs of one daemon through; these are the leases this daemon's runs hold now,
+  // with when each was taken.
+  const running = new Map<string, Date>();
   const inProgress = new Set<Promise<RunResult>>();
+  // While any run of this daemon is in progress, its presence lease says the daemon is alive: the
+  // runs it recorded `running` are not abandoned. Held from the first run to the last.
+  const presence = presenceLeaseId(instanceId);
+  let runsInProgress = 0;
+  let entering: Promise<unknown> | null = null;
+
+  async function enter() {
+    runsInProgress += 1;
+    entering ??= leases.hold(presence);
+    await entering;
+  }
+
+  async function leave() {
+    runsInProgress -= 1;
+    if (runsInProgress > 0) return;
+    entering = null;
+    // Not released: it lapses on its own, and until then says nothing wrong (no run of ours is running).
+    await leases.drop(presence, false);
+  }
+
+  async function closeAbandoned(): Promise<AbandonedRun[]> {
+    const closed = await closeAbandonedRuns(db.fork(), now(), instanceId);
+    for (const run of closed) {
+      logger.warn(
+        { runId: run.id, platform: run.platform, target: run.target, holder: run.holder },
+        run.reason,
+      );
+      events.emit('sync:abandoned', run);
+    }
+    return closed;
+  }
 
   function tracked(platform: Platform, name: string, runOptions: RunOptions = {}): Promise<RunResult> {
     const promise = run(platform, name, runOptions);
@@ -119,27 +186,58 @@ export function createReconciler(
       ...fields,
     });
 
+    const busy = (heldBy: LeaseHolding | null): RunResult => {
+      const by = heldBy ?? { holder: 'unknown', since: startedAt };
+      const outcome = result('busy', {
+        reason: `another run of this target is in progress (daemon ${by.holder}, since ${by.since.toISOString()})`,
+        heldBy: { holder: by.holder, since: by.since.toISOString() },
+      });
+      log.info(
+        { holder: by.holder, since: by.since },
+        'another run of this target holds the lease; skipping',
+      );
+      events.emit('sync:finished', { ...outcome, seconds: 0 });
+      return outcome;
+    };
+
     if (!dryRun) {
       // Claimed before the first await, so two concurrent calls cannot both pass.
-      let acquired = !running.has(leaseId);
-      if (acquired) {
-        running.add(leaseId);
-        try {
-          acquired = await acquireLease(db.fork(), leaseId, instanceId, leaseTtlMs);
-        } finally {
-          if (!acquired) running.delete(leaseId);
-        }
+      const local = running.get(leaseId);
+      if (local) return busy({ holder: instanceId, since: local, until: local });
+      running.set(leaseId, startedAt);
+      let attempt;
+      try {
+        await enter();
+        attempt = await leases.hold(leaseId);
+      } catch (error) {
+        running.delete(leaseId);
+        await leave();
+        throw error;
       }
-      if (!acquired) {
-        log.info('another run of this target holds the lease; skipping');
-        return result('busy', { reason: 'another run of this target is in progress' });
+      if (!attempt.acquired) {
+        running.delete(leaseId);
+        await leave();
+        return busy(attempt.heldBy);
       }
+      lost.delete(leaseId);
+      if (attempt.takenOver)
+        log.warn(
+          { previousHolder: attempt.takenOver.holder, lapsedAt: attempt.takenOver.until },
+          'took over the lease of a daemon that stopped renewing it',
+        );
+      // Whoever ran this target before us, if its run is still `running`, is gone: close it now.
+      await closeAbandoned().catch((error: unknown) =>
+        log.error({ err: error }, 'could not close abandoned runs'),
+      );
+    } else {
+      await enter();
     }
     events.emit('sync:started', { runId, platform, target: name, dryRun });
     const run = db.fork().create(SyncRun, {
       id: runId,
       platform,
       target: name,
+      holder: instanceId,
       status: 'running',
       dryRun,
       forced: runOptions.force ?? false,
@@ -160,14 +258,6 @@ export function createReconciler(
       managedMemberships: 0,
     });
     const callsBefore = target.callsIssued();
-    // A long run (a big guild at Discord's member-edit pace) renews its lease so it never lapses mid-run.
-    const renewal = dryRun
-      ? null
-      : setInterval(
-          () => void acquireLease(db.fork(), leaseId, instanceId, leaseTtlMs).catch(() => undefined),
-          leaseTtlMs / 3,
-        );
-    renewal?.unref();
     let outcome: RunResult;
     try {
       await db.fork().persist(run).flush();
@@ -180,16 +270,29 @@ export function createReconciler(
       log.error({ err: error }, 'sync run failed');
       outcome = result('failed', { reason: message, errors: [message] });
     } finally {
-      if (renewal) clearInterval(renewal);
       if (!dryRun) {
-        await releaseLease(db.fork(), leaseId, instanceId).catch(() => undefined);
+        // Released with a write guarded on being ours: a lease another daemon took meanwhile is lost.
+        if (!(await leases.drop(leaseId, true).catch(() => true))) lost.add(leaseId);
         running.delete(leaseId);
       }
+    }
+    if (lost.delete(leaseId)) {
+      // Our heartbeat failed long enough for another daemon to take the target: its run may have
+      // overlapped ours, so this one does not count as applied (the job retries it).
+      const message =
+        'lost the lease of this target during the run (heartbeats failed); another daemon took it';
+      outcome = {
+        ...outcome,
+        status: outcome.status === 'applied' ? 'failed' : outcome.status,
+        errors: [...outcome.errors, message],
+        reason: outcome.reason ?? message,
+      };
     }
     outcome = { ...outcome, runId, callsIssued: target.callsIssued() - callsBefore };
     await recordRun(outcome, dryRun).catch((error: unknown) =>
       log.error({ err: error }, 'could not record the run'),
     );
+    await leave().catch(() => undefined);
     events.emit('sync:finished', { ...outcome, seconds: (now().getTime() - startedAt.getTime()) / 1000 });
     log.info(
       {
@@ -409,6 +512,8 @@ export function createReconciler(
   return Object.assign(events, {
     run: tracked,
     idle,
+    closeAbandoned,
+    instanceId,
     targets: () => targets,
     target: find,
   });

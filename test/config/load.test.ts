@@ -27,7 +27,12 @@ describe('loadConfig', () => {
     expect(config.database.url).toBe('');
     expect(config.controlPlane).toMatchObject({ host: '127.0.0.1', port: 8380 });
     expect(config.teamspeak.targets).toEqual([]);
-    expect(config.sync).toEqual({ maxRemovalShare: 0.25, maxRemovals: 1000, removalGraceMinutes: 0 });
+    expect(config.sync).toEqual({
+      maxRemovalShare: 0.25,
+      maxRemovals: 1000,
+      removalGraceMinutes: 0,
+      leaseTtlSeconds: 30,
+    });
   });
 
   it('finds ./roster.yaml and fills target defaults', () => {

@@ -37,7 +37,7 @@ async function start(handlers: Partial<JobHandlers>, jobsConfig: Record<string, 
     boss,
     config(jobsConfig),
     {
-      sync: async () => undefined,
+      sync: async () => applied,
       targets: () => [{ platform: 'teamspeak', target: 'main' }],
       affiliations: async () => undefined,
       esiRefresh: async () => undefined,
@@ -51,6 +51,9 @@ async function start(handlers: Partial<JobHandlers>, jobsConfig: Record<string, 
   await jobs.start();
   return { boss, jobs };
 }
+
+/** What a sync handler answers when its run applied. */
+const applied = { status: 'applied', reason: null } as const;
 
 const until = (check: () => void | Promise<void>) => vi.waitFor(check, { timeout: 20_000, interval: 100 });
 
@@ -72,7 +75,7 @@ describe('jobs on pg-boss', () => {
 
   it('collapses a burst of 20 sync requests into at most 2 runs', async () => {
     const runs: SyncJobData[] = [];
-    const { boss, jobs } = await start({ sync: async (data) => void runs.push(data) });
+    const { boss, jobs } = await start({ sync: async (data) => (runs.push(data), applied) });
     await Promise.all(Array.from({ length: 20 }, () => jobs.control.requestSync('teamspeak', null, 'x')));
     await until(async () => {
       expect(runs.length).toBeGreaterThanOrEqual(1);
@@ -126,7 +129,7 @@ describe('jobs on pg-boss', () => {
         if (attempts === 1) throw new Error('ESI is down (transient)');
       },
       autogroups: async () => void (rebuilt += 1),
-      sync: async (data) => void synced.push(data.trigger),
+      sync: async (data) => (synced.push(data.trigger), applied),
     });
     await jobs.control.trigger(queues.affiliations);
     await until(() => {
@@ -180,6 +183,7 @@ describe('jobs on pg-boss', () => {
         entered();
         await held;
         finished = true;
+        return applied;
       },
     });
     await jobs.control.requestSync('teamspeak', 'main', 'x');
@@ -194,4 +198,84 @@ describe('jobs on pg-boss', () => {
     await stopping;
     expect(finished).toBe(true);
   });
+
+  it('retries a failed or busy sync with backoff until its run applies; a refused one is not retried', async () => {
+    const answers = [
+      { status: 'failed', reason: 'not connected to TeamSpeak: connection lost; reconnecting' },
+      { status: 'busy', reason: 'another run of this target is in progress' },
+      applied,
+    ];
+    const seen: string[] = [];
+    const { boss, jobs } = await start(
+      {
+        sync: async () => {
+          const answer = answers.shift() ?? { status: 'refused', reason: 'guard' };
+          seen.push(answer.status);
+          return answer;
+        },
+      },
+      { retryLimit: 5 },
+    );
+    await jobs.control.requestSync('teamspeak', 'main', 'x');
+    await until(async () => {
+      expect(seen).toEqual(['failed', 'busy', 'applied']);
+      expect(await boss.findJobs(queues.sync, { queued: true })).toEqual([]);
+    });
+    // A refusal waits for an operator: the job completes, nothing is retried or dead-lettered.
+    await jobs.control.requestSync('teamspeak', 'main', 'y');
+    await until(async () => {
+      expect(seen).toEqual(['failed', 'busy', 'applied', 'refused']);
+      expect(await boss.findJobs(queues.sync, { queued: true })).toEqual([]);
+    });
+    expect(await boss.findJobs(queues.deadLetters, { queued: true })).toEqual([]);
+  });
+
+  it('fails and retries the job of a worker that died mid-job (no heartbeat), within a minute', async () => {
+    const schema = `pgboss_${crypto.randomUUID().replaceAll('-', '').slice(0, 12)}`;
+    const runs: string[] = [];
+    const daemon = (superviseSeconds?: number) =>
+      createJobs(
+        createBoss({ connectionString: t.url, pglite: null, schema, superviseSeconds }),
+        config({ retryLimit: 3 }),
+        {
+          sync: async (data) => (runs.push(data.trigger), applied),
+          targets: () => [{ platform: 'teamspeak', target: 'main' }],
+          affiliations: async () => undefined,
+          esiRefresh: async () => undefined,
+          autogroups: async () => undefined,
+          cleanup: async () => undefined,
+        },
+        logger,
+      );
+    // A first daemon sets the queues up (their heartbeat is the configuration's), then stops.
+    const first = daemon();
+    await first.start();
+    await first.stop();
+    // The dead daemon: it claims the sync job (pg-boss marks it active) and then dies (SIGKILL):
+    // nothing heartbeats nor settles the job.
+    const dying = createBoss({ connectionString: t.url, pglite: null, schema });
+    dying.on('error', () => undefined);
+    await dying.start();
+    await dying.send(
+      queues.sync,
+      { platform: 'teamspeak', target: 'main', trigger: 'x' },
+      { singletonKey: 'teamspeak:main' },
+    );
+    const [claimed] = await dying.fetch(queues.sync);
+    expect(claimed).toMatchObject({ heartbeatSeconds: 10 });
+    await dying.stop({ graceful: false, close: true });
+
+    // The survivor, on the same schema, supervising every 5 s.
+    const jobs = daemon(5);
+    running.push(jobs);
+    const boss = createBoss({ connectionString: t.url, pglite: null, schema });
+    await boss.start();
+    const began = Date.now();
+    await jobs.start();
+    await vi.waitFor(() => expect(runs).toEqual(['x']), { timeout: 40_000, interval: 200 });
+    expect(Date.now() - began).toBeLessThan(60_000);
+    const job = await boss.getJobById(queues.sync, claimed!.id);
+    await boss.stop({ close: true });
+    expect(job).toMatchObject({ state: 'completed', retryCount: 1 });
+  }, 60_000);
 });

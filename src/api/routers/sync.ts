@@ -18,6 +18,21 @@ function requireTarget(ctx: Context, input: z.infer<typeof targetRef>) {
   }
 }
 
+/**
+ * Runs now; when another run holds the target (which may have read the directory before this
+ * request), a sync is queued: the job retries until the holder is done or its lease lapsed.
+ */
+async function runOrQueue(
+  ctx: Context,
+  input: z.infer<typeof targetRef>,
+  options: { trigger: string; force?: boolean },
+) {
+  const result = await ctx.deps.reconciler.run(input.platform, input.target, options);
+  if (result.status === 'busy')
+    await ctx.deps.jobs.requestSync(input.platform, input.target, options.trigger);
+  return result;
+}
+
 export const syncRouter = router({
   plan: scoped('sync.read')
     .input(targetRef)
@@ -32,16 +47,13 @@ export const syncRouter = router({
     .input(targetRef)
     .mutation(async ({ ctx, input }) => {
       requireTarget(ctx, input);
-      return ctx.deps.reconciler.run(input.platform, input.target, { trigger: `api:${ctx.actor.userId}` });
+      return runOrQueue(ctx, input, { trigger: `api:${ctx.actor.userId}` });
     }),
   force: scoped('sync.force')
     .input(targetRef)
     .mutation(async ({ ctx, input }) => {
       requireTarget(ctx, input);
-      return ctx.deps.reconciler.run(input.platform, input.target, {
-        force: true,
-        trigger: `force:${ctx.actor.userId}`,
-      });
+      return runOrQueue(ctx, input, { force: true, trigger: `force:${ctx.actor.userId}` });
     }),
   runs: scoped('sync.read')
     .input(pageInput.extend({ platform: platform.optional(), target: z.string().max(64).optional() }))

@@ -9,7 +9,9 @@ export const SyncRun = defineEntity({
     id: idProperty(),
     platform: p.enum(['teamspeak', 'discord'] as const),
     target: p.string().length(64),
-    status: p.enum(['running', 'applied', 'planned', 'refused', 'failed'] as const),
+    status: p.enum(['running', 'applied', 'planned', 'refused', 'failed', 'abandoned'] as const),
+    /** The daemon that ran it (its lease holder name); a run whose daemon is gone is closed as abandoned. */
+    holder: p.string().length(64).nullable(),
     dryRun: p.boolean(),
     forced: p.boolean(),
     trigger: p.string().length(64),
@@ -69,6 +71,8 @@ export const Lease = defineEntity({
   properties: {
     id: idProperty(),
     holder: p.string().length(64),
+    /** When the current holder took it (renewals keep it). */
+    since: p.datetime().nullable(),
     until: p.datetime(),
   },
 });

@@ -1,5 +1,6 @@
 import { Migration20261123_init } from './Migration20261123_init.ts';
 import { Migration20261201_i12_browser_sessions } from './Migration20261201_i12_browser_sessions.ts';
+import { Migration20261201_i14_leases } from './Migration20261201_i14_leases.ts';
 
 /**
  * Every PostgreSQL migration, in order. A schema change adds a new class here (never edits an
@@ -8,4 +9,5 @@ import { Migration20261201_i12_browser_sessions } from './Migration20261201_i12_
 export const sqlMigrations = [
   { name: 'Migration20261123_init', class: Migration20261123_init },
   { name: 'Migration20261201_i12_browser_sessions', class: Migration20261201_i12_browser_sessions },
+  { name: 'Migration20261201_i14_leases', class: Migration20261201_i14_leases },
 ];

@@ -99,6 +99,7 @@ describe('jobs on pg-boss', () => {
             entered();
             await held;
           }
+          return applied;
         },
       },
       { syncDebounceSeconds: 0 },

@@ -88,7 +88,8 @@ export async function createRoster(options: RosterOptions): Promise<Roster> {
     boss,
     config,
     {
-      sync: ({ platform, target, trigger }) => reconciler.run(platform, target, { trigger }),
+      sync: ({ platform, target, trigger }, scope) =>
+        reconciler.run(platform, target, { trigger, ...(scope ? { scope } : {}) }),
       targets: () => targets.map((t) => ({ platform: t.platform, target: t.name })),
       affiliations: () => directory.jobs.affiliations(),
       esiRefresh: () => directory.jobs.esiRefresh(),

@@ -3,13 +3,17 @@ import type { EntityManager } from '@mikro-orm/core';
 import { rebuildAutogroups } from '../store/autogroups.ts';
 import { audit, type AuditRecord } from '../services/audit.ts';
 import type { DirectoryEsi } from '../services/directory-esi.ts';
+import type { DirectoryScope } from '../sync/scope.ts';
 import type { Context } from './context.ts';
 
-/** Platform membership may have changed: every target syncs soon (the job system debounces). */
-export async function requestSyncAll(ctx: Context, trigger: string): Promise<void> {
+/**
+ * Platform membership may have changed: every target syncs now or right after its run in
+ * progress; with a scope, only what the change touched.
+ */
+export async function requestSyncAll(ctx: Context, trigger: string, scope?: DirectoryScope): Promise<void> {
   await Promise.all([
-    ctx.deps.jobs.requestSync('teamspeak', null, trigger),
-    ctx.deps.jobs.requestSync('discord', null, trigger),
+    ctx.deps.jobs.requestSync('teamspeak', null, trigger, scope),
+    ctx.deps.jobs.requestSync('discord', null, trigger, scope),
   ]);
 }
 

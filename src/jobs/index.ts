@@ -2,13 +2,17 @@ import type { PgBoss, Job } from 'pg-boss';
 import type { JobControl } from '../api/deps.ts';
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../logger.ts';
+import type { DirectoryScope } from '../sync/scope.ts';
 import type { Platform } from '../sync/target.ts';
+import { createPendingScopes } from './pending-scopes.ts';
 import { PermanentJobError, queues, schedules, type QueueName } from './queues.ts';
 
 export interface SyncJobData {
   readonly platform: Platform;
   readonly target: string;
   readonly trigger: string;
+  /** The daemon that asked for the run; the scope it owes waits in that daemon (see pending-scopes.ts). */
+  readonly origin?: string;
 }
 
 /** What a sync job needs to know of its run: whether it is done, or must be tried again. */
@@ -19,7 +23,8 @@ export interface SyncJobOutcome {
 
 /** The work behind each queue; main.ts wires them to the services. */
 export interface JobHandlers {
-  sync(data: SyncJobData): Promise<SyncJobOutcome>;
+  /** One run of a target: scoped to what the merged changes touched, or full (scope null). */
+  sync(data: SyncJobData, scope: DirectoryScope | null): Promise<SyncJobOutcome>;
   /** Enqueue a sync of every target (the scheduled full reconcile). */
   targets(): { platform: Platform; target: string }[];
   affiliations(): Promise<unknown>;
@@ -58,6 +63,9 @@ export function createJobs(boss: PgBoss, config: Config, handlers: JobHandlers, 
   let stopping: Promise<void> | null = null;
   /** This daemon's sync worker: woken when a sync is asked for, instead of waiting for its next poll. */
   let syncWorker: string | null = null;
+  const origin = crypto.randomUUID();
+  const pending = createPendingScopes();
+  const keyOf = (t: { platform: Platform; target: string }) => `${t.platform}:${t.target}`;
 
   async function deadLetter(queue: string, job: Job<unknown>, error: unknown) {
     await boss.send(queues.deadLetters, {
@@ -87,28 +95,52 @@ export function createJobs(boss: PgBoss, config: Config, handlers: JobHandlers, 
     };
   }
 
+  /** Owes the target a run (of this scope, or full) and makes sure a job will come to take it. */
+  async function enqueueSync(data: SyncJobData, delaySeconds: number, scope: DirectoryScope | null = null) {
+    pending.add(keyOf(data), scope ?? 'full');
+    const id = await boss.send(
+      queues.sync,
+      { ...data, origin },
+      {
+        ...retry,
+        singletonKey: keyOf(data),
+        startAfter: delaySeconds,
+      },
+    );
+    if (delaySeconds === 0 && syncWorker) boss.notifyWorker(syncWorker);
+    return id;
+  }
+
   /**
-   * A failed run (a dropped connection, a platform error) and a busy target (another run, maybe a
-   * dead daemon's until its lease lapses, holds it) fail the job, so pg-boss retries it with
-   * backoff until the run applies. A refused run is a decision, not a failure: it waits for an operator.
+   * Runs what the target is owed. A job this daemon sent whose debt an earlier run already took
+   * has nothing left to do; one from elsewhere runs full. A failed run (a dropped connection, a
+   * platform error) and a busy target (another run, maybe a dead daemon's until its lease lapses,
+   * holds it) owe their scope again and fail the job, so pg-boss retries it with backoff until the
+   * run applies. A refused run is a decision, not a failure: it waits for an operator.
    */
-  async function syncUntilDone(data: SyncJobData) {
-    const outcome = await handlers.sync(data);
-    if (outcome.status === 'failed' || outcome.status === 'busy')
+  async function runSync(data: SyncJobData): Promise<SyncJobOutcome | undefined> {
+    const key = keyOf(data);
+    const owed = pending.take(key);
+    if (data.origin === origin && owed === undefined) {
+      log.debug({ target: key, trigger: data.trigger }, 'sync: an earlier run covered this request');
+      return undefined;
+    }
+    const mine = data.origin === origin ? owed : 'full';
+    const scope = mine === undefined || mine === 'full' ? null : mine;
+    let outcome: SyncJobOutcome;
+    try {
+      outcome = await handlers.sync(data, scope);
+    } catch (error) {
+      if (owed !== undefined) pending.restore(key, owed);
+      throw error;
+    }
+    if (outcome.status === 'failed' || outcome.status === 'busy') {
+      if (owed !== undefined) pending.restore(key, owed);
       throw new Error(
         `sync of ${data.platform}/${data.target} ${outcome.status}: ${outcome.reason ?? 'no reason given'}`,
       );
+    }
     return outcome;
-  }
-
-  async function enqueueSync(data: SyncJobData, delaySeconds: number) {
-    const id = await boss.send(queues.sync, data, {
-      ...retry,
-      singletonKey: `${data.platform}:${data.target}`,
-      startAfter: delaySeconds,
-    });
-    if (delaySeconds === 0 && syncWorker) boss.notifyWorker(syncWorker);
-    return id;
   }
 
   async function start() {
@@ -137,7 +169,7 @@ export function createJobs(boss: PgBoss, config: Config, handlers: JobHandlers, 
     const syncWorkers = Math.min(4, Math.max(1, handlers.targets().length));
     const serve = <T>(queue: QueueName, run: (data: T) => Promise<unknown>, options: object = fast) =>
       boss.work<T>(queue, options, worker(queue, run));
-    syncWorker = await serve<SyncJobData>(queues.sync, (data) => syncUntilDone(data), {
+    syncWorker = await serve<SyncJobData>(queues.sync, runSync, {
       ...fast,
       localConcurrency: syncWorkers,
     });
@@ -162,11 +194,12 @@ export function createJobs(boss: PgBoss, config: Config, handlers: JobHandlers, 
   }
 
   const control: JobControl = {
-    async requestSync(platform, target, trigger) {
+    async requestSync(platform, target, trigger, scope) {
       const list = handlers
         .targets()
         .filter((t) => t.platform === platform && (target === null || t.target === target));
-      for (const t of list) await enqueueSync({ ...t, trigger }, config.jobs.syncDebounceSeconds);
+      for (const t of list)
+        await enqueueSync({ ...t, trigger }, config.jobs.syncDebounceSeconds, scope ?? null);
     },
     /**
      * Queued, active and failed counts are pg-boss's, as of its last monitor pass (every few seconds);

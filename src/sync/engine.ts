@@ -9,7 +9,16 @@ import { desiredState } from './desired.ts';
 import { guard, type GuardOptions } from './guard.ts';
 import { loadSyncInputs, snapshotId, type SyncInputs } from './inputs.ts';
 import { createLeaseKeeper, type LeaseTimers } from './lease-keeper.ts';
-import { plan as computePlan, type DesiredGroup, type Plan } from './plan.ts';
+import { plan as computePlan, type DesiredGroup, type Plan, type PlanInput } from './plan.ts';
+import {
+  isEmptyScope,
+  scopePlanInput,
+  scopePredicate,
+  targetScope,
+  wholeGroupIds,
+  type DirectoryScope,
+  type TargetScope,
+} from './scope.ts';
 import { summarizePlan, type PlanSummary } from './summary.ts';
 import type { ApplyReport, Platform, PlatformGroup, PlatformTarget } from './target.ts';
 
@@ -35,6 +44,11 @@ export interface RunOptions {
   readonly force?: boolean;
   /** What asked for the run: `schedule`, `api:<userId>`, `debounce`, ... */
   readonly trigger?: string;
+  /**
+   * Observe and fix only what these directory changes touched (an event-driven run). A target
+   * that has never had a full run gets one instead.
+   */
+  readonly scope?: DirectoryScope;
 }
 
 export type RunStatus = 'applied' | 'planned' | 'refused' | 'failed' | 'busy';
@@ -51,6 +65,8 @@ export interface RunResult {
   readonly errors: readonly string[];
   /** On `busy`: the daemon whose run holds the target, and since when (ISO time). */
   readonly heldBy?: { readonly holder: string; readonly since: string };
+  /** What a scoped run covered on this target (mapped groups whole, accounts); null for a full run. */
+  readonly scope?: { readonly groups: number; readonly accounts: number } | null;
 }
 
 export interface ReconcilerEvents {
@@ -263,7 +279,7 @@ export function createReconciler(
       await db.fork().persist(run).flush();
       // The adapters log with loggers of their own: the context gives their lines the runId too.
       outcome = await withLogContext({ runId }, () =>
-        reconcile(target, runId, dryRun, runOptions.force ?? false, log),
+        reconcile(target, runId, dryRun, runOptions.force ?? false, log, runOptions.scope ?? null),
       );
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -312,16 +328,46 @@ export function createReconciler(
     dryRun: boolean,
     force: boolean,
     log: Logger,
+    directoryScope: DirectoryScope | null,
   ): Promise<RunResult> {
     const { platform, name } = target;
     const inputs = await loadSyncInputs(db.fork(), platform, name);
     const desired = desiredState(platform, inputs.dir, inputs.mappings, inputs.accountOf, inputs.membersOf);
-    const base = { runId, platform, target: name, callsIssued: 0 };
+    // Without a last applied run there is nothing to keep outside a scope: the first run is full.
+    let scope: TargetScope | null =
+      directoryScope && inputs.lastApplied
+        ? targetScope(directoryScope, platform, name, inputs.mappings, inputs.accountOf)
+        : null;
+    const base = {
+      runId,
+      platform,
+      target: name,
+      callsIssued: 0,
+      scope: scope ? { groups: scope.mappingIds.size, accounts: scope.accounts.size } : null,
+    };
+    if (scope && isEmptyScope(scope)) {
+      log.info('the changes touch nothing on this target');
+      const nothing = summarizePlan(computePlan(planInput(inputs, [], [], new Map(), null, platform, name)));
+      return {
+        ...base,
+        status: dryRun ? 'planned' : 'applied',
+        plan: nothing,
+        report: null,
+        reason: null,
+        errors: [],
+      };
+    }
     // Discord shows it in the guild's audit log for every change of this run.
     const reason = `Roster sync run ${runId}`;
 
     // Pass 1: the groups themselves (create, adopt, rename), saved one by one so a crash loses nothing.
-    const platformGroups = await target.listGroups();
+    // A run scoped to accounts in groups that all have a platform group trusts the tracked ids (a
+    // group deleted by hand fails its writes; the next full run recreates it) and skips the list.
+    const trustIds =
+      scope !== null && scope.mappingIds.size === 0 && desired.groups.every((g) => g.platformGroupId);
+    const platformGroups = trustIds
+      ? desired.groups.map((g) => ({ id: g.platformGroupId!, name: g.displayName }))
+      : await target.listGroups();
     const groupPlan = planWith(inputs, desired.groups, platformGroups, new Map(), null, platform, name);
     const errors: string[] = [];
     const ids = new Map(desired.groups.map((g) => [g.mappingId, g.platformGroupId]));
@@ -354,7 +400,14 @@ export function createReconciler(
       platformGroupId: ids.get(g.mappingId) ?? null,
     }));
     const managedIds = resolved.flatMap((g) => (g.platformGroupId ? [g.platformGroupId] : []));
-    const observed = await target.observe(managedIds);
+    // A group made in this run is new to the target's view of the guild: read it all.
+    if (groupPlan.creates.length > 0) scope = null;
+    const observed = await target.observe(
+      managedIds,
+      scope
+        ? { wholeGroupIds: [...wholeGroupIds(scope, resolved)], accountIds: [...scope.accounts] }
+        : undefined,
+    );
     const fullPlan = planWith(
       inputs,
       resolved,
@@ -364,6 +417,7 @@ export function createReconciler(
       platform,
       name,
       desired.nicknames,
+      scope,
     );
     // The group phase is reported as pass 1 planned it (in a real run it is already applied).
     const summary = summarizePlan({
@@ -374,7 +428,12 @@ export function createReconciler(
     });
     if (dryRun) return { ...base, status: 'planned', plan: summary, report: null, reason: null, errors };
 
-    const verdict = guard(fullPlan, options);
+    // A scoped plan sees a slice of the target: its removals are weighed against every managed
+    // membership Roster left there (the last applied snapshot), as in a full run.
+    const verdict = guard(
+      scope ? { ...fullPlan, managedMemberships: managedBase(inputs, resolved, fullPlan) } : fullPlan,
+      options,
+    );
     if (!verdict.allowed && !force) {
       log.warn({ reason: verdict.reason }, 'blast-radius guard refused the run; an operator can force it');
       return { ...base, status: 'refused', plan: summary, report: null, reason: verdict.reason, errors };
@@ -390,7 +449,15 @@ export function createReconciler(
       nicknames: fullPlan.nicknames.map((n) => ({ accountId: n.accountId, nickname: n.to })),
       reason,
     });
-    await saveAfterApply(platform, name, fullPlan, observed.members, report, managedIds);
+    await saveAfterApply(
+      platform,
+      name,
+      fullPlan,
+      observed.members,
+      report,
+      managedIds,
+      scope ? { inScope: scopePredicate(scope, resolved), inputs } : null,
+    );
     const allErrors = [...errors, ...report.errors];
     if (fullPlan.drift.added + fullPlan.drift.removed > 0) {
       log.warn({ drift: fullPlan.drift }, 'reverted changes made by hand on the platform');
@@ -414,8 +481,32 @@ export function createReconciler(
     platform: Platform,
     name: string,
     desiredNicknames: ReadonlyMap<string, string> = new Map(),
+    scope: TargetScope | null = null,
   ): Plan {
-    return computePlan({
+    const input = planInput(
+      inputs,
+      desired,
+      platformGroups,
+      observed,
+      observedNicknames,
+      platform,
+      name,
+      desiredNicknames,
+    );
+    return computePlan(scope ? scopePlanInput(input, scope) : input);
+  }
+
+  function planInput(
+    inputs: SyncInputs,
+    desired: DesiredGroup[],
+    platformGroups: readonly PlatformGroup[],
+    observed: ReadonlyMap<string, ReadonlySet<string>>,
+    observedNicknames: ReadonlyMap<string, string | null> | null,
+    platform: Platform,
+    name: string,
+    desiredNicknames: ReadonlyMap<string, string> = new Map(),
+  ): PlanInput {
+    return {
       platform,
       target: name,
       desired,
@@ -428,7 +519,16 @@ export function createReconciler(
       now: now(),
       removalGraceMs: options.removalGraceMinutes * 60_000,
       lastApplied: inputs.lastApplied,
-    });
+    };
+  }
+
+  /** Managed memberships of the whole target for the guard of a scoped run. */
+  function managedBase(inputs: SyncInputs, desired: readonly DesiredGroup[], scoped: Plan): number {
+    let total = 0;
+    for (const g of desired)
+      if (g.mode === 'managed' && g.platformGroupId)
+        total += inputs.lastApplied?.get(g.platformGroupId)?.size ?? 0;
+    return Math.max(total, scoped.managedMemberships);
   }
 
   async function saveGroupId(mappingId: string, platformGroupId: string) {
@@ -442,6 +542,10 @@ export function createReconciler(
     observed: ReadonlyMap<string, ReadonlySet<string>>,
     report: ApplyReport,
     managedIds: string[],
+    scoped: {
+      readonly inScope: (platformGroupId: string, accountId: string) => boolean;
+      readonly inputs: SyncInputs;
+    } | null,
   ) {
     const em = db.fork();
     // An apply that reported errors may have stopped part way (a dropped connection): which of its
@@ -450,7 +554,14 @@ export function createReconciler(
     // (false drift) nor restarts the grace period of a removal that never happened.
     const complete = report.errors.length === 0;
     await em.nativeDelete(PendingRemoval, { platform, target: name });
-    const pending = [...plan.pendingRemovals].flatMap(([key, since]) => {
+    // A scoped run replaces the removal clocks inside its scope and keeps the others.
+    const kept = scoped
+      ? [...scoped.inputs.pendingRemovals].filter(([key]) => {
+          const [platformGroupId, accountId] = key.split('/') as [string, string];
+          return !scoped.inScope(platformGroupId, accountId);
+        })
+      : [];
+    const pending = [...kept, ...plan.pendingRemovals].flatMap(([key, since]) => {
       const [platformGroupId, accountId] = key.split('/') as [string, string];
       const applied =
         complete &&
@@ -467,7 +578,15 @@ export function createReconciler(
     );
     const members: Record<string, string[]> = {};
     for (const groupId of managedIds) {
-      const set = new Set(observed.get(groupId) ?? []);
+      // Outside its scope a scoped run saw nothing: what the last run left there stays as it was.
+      const set = scoped
+        ? new Set([
+            ...[...(scoped.inputs.lastApplied?.get(groupId) ?? [])].filter(
+              (a) => !scoped.inScope(groupId, a),
+            ),
+            ...[...(observed.get(groupId) ?? [])].filter((a) => scoped.inScope(groupId, a)),
+          ])
+        : new Set(observed.get(groupId) ?? []);
       if (complete) {
         for (const add of plan.adds.filter((a) => a.platformGroupId === groupId)) {
           for (const account of add.accountIds) if (!skipped.has(`${groupId}/${account}`)) set.add(account);

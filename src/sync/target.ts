@@ -27,6 +27,15 @@ export interface ObservedMembers {
   readonly nicknames: Map<string, string | null>;
 }
 
+/**
+ * What a scoped run asks to see: these groups whole, and these accounts in every requested group.
+ * A target may show more (when reading whole groups costs fewer calls); the engine cuts it down.
+ */
+export interface ObserveScope {
+  readonly wholeGroupIds: readonly string[];
+  readonly accountIds: readonly string[];
+}
+
 export interface MembershipChange {
   /** Platform group id. */
   readonly groupId: string;
@@ -93,8 +102,11 @@ export interface PlatformTarget {
   /** Only ever called on an operator's explicit request. */
   deleteGroup(groupId: string): Promise<void>;
 
-  /** One observation of the members of the given (managed) groups and of nicknames. */
-  observe(groupIds: readonly string[]): Promise<ObservedMembers>;
+  /**
+   * One observation of the members of the given (managed) groups and of nicknames; with a scope,
+   * only as much as the scope needs, in as few calls as the platform allows.
+   */
+  observe(groupIds: readonly string[], scope?: ObserveScope): Promise<ObservedMembers>;
   /** Applies a batch with the fewest calls the platform allows, within its rate limits. */
   apply(batch: ApplyBatch): Promise<ApplyReport>;
 

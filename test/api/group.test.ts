@@ -70,6 +70,9 @@ describe('group router over HTTP', () => {
       added: 1,
     });
     expect(api.jobs.syncRequests.map((r) => r.platform).sort()).toEqual(['discord', 'teamspeak']);
+    // Scoped to the member: the next runs read and fix that account only.
+    for (const r of api.jobs.syncRequests)
+      expect(r.scope).toEqual({ groups: [], users: [member.id], accounts: [] });
     await expect(c.group.addMembers.mutate({ id: g.id, userIds: ['nobody'] })).rejects.toMatchObject({
       data: { code: 'BAD_REQUEST' },
     });

@@ -20,6 +20,7 @@ import {
   type DiscordTargetOptions,
 } from '../../src/sync/discord/index.ts';
 import { createReconciler, type ReconcilerOptions, type RunResult } from '../../src/sync/engine.ts';
+import { usersScope } from '../../src/sync/scope.ts';
 import {
   snowflake,
   startFakeDiscord,
@@ -905,5 +906,54 @@ describe('Discord end to end: engine + adapter + fake Discord + PostgreSQL', () 
     });
     expect(rolesOf(g, people[0]!)).toEqual([pilotsId]);
     for (const u of people.slice(1)) expect(rolesOf(g, u)).toEqual([]);
+  });
+});
+
+describe('Discord scoped runs: only the members a change touched, read from Discord first', () => {
+  const GET_MEMBER = 'GET /guilds/:guild/members/:user';
+
+  it('a scoped run GETs and PATCHes only the affected member; hand-made drift outside waits for the full run', async () => {
+    const g = await startGuild();
+    const corp = await corporation();
+    const [alice, bob, carol, erin] = (await users(corp, ['Alice', 'Bob', 'Carol', 'Erin'])) as [
+      User,
+      User,
+      User,
+      User,
+    ];
+    for (const u of [alice, bob, carol, erin])
+      g.fake.guild.addMember({ id: account(u), nick: `[CORP] ${u.characterName}` });
+    const pilots = await mappedGroup(g.name, 'Pilots', [alice, bob, carol]);
+    const fcs = await mappedGroup(g.name, 'FCs', [alice]);
+    const r = reconcilerFor([g.target]);
+    expectApplied(await r.run('discord', g.name));
+    const [pilotsId, fcsId] = [await platformIdOf(pilots.mapping.id), await platformIdOf(fcs.mapping.id)];
+
+    const member = (u: User) => g.fake.guild.members.get(account(u))!;
+    member(erin).roles.push(pilotsId); // added by hand
+    member(alice).roles = member(alice).roles.filter((id) => id !== fcsId); // removed by hand
+    await removeFromGroup(pilots.group, bob); // the change
+    const from = g.fake.requests.length;
+
+    const scoped = await r.run('discord', g.name, { trigger: 'test', scope: usersScope([bob.id]) });
+
+    expectApplied(scoped);
+    expect(scoped.scope).toEqual({ groups: 0, accounts: 1 });
+    expect(scoped.plan?.counts).toMatchObject({ adds: 0, removes: 1 });
+    expect(g.fake.requests.slice(from).map((q) => `${q.route} ${q.path.split('/').at(-1)}`)).toEqual([
+      `${GET_MEMBER} ${account(bob)}`,
+      `${PATCH_MEMBER} ${account(bob)}`,
+    ]);
+    expect(scoped.callsIssued).toBe(2);
+    expect(rolesOf(g, bob)).toEqual([]);
+    expect(rolesOf(g, erin)).toEqual([pilotsId]);
+    expect(rolesOf(g, alice)).toEqual([pilotsId]);
+
+    const full = await r.run('discord', g.name);
+    expectApplied(full);
+    expect(full.plan?.counts).toMatchObject({ adds: 1, removes: 1, driftAdded: 1, driftRemoved: 1 });
+    expect(rolesOf(g, erin)).toEqual([]);
+    expect(rolesOf(g, alice)).toEqual(sorted(pilotsId, fcsId));
+    expect(g.fake.requests.slice(from).some((q) => q.route === LIST_MEMBERS)).toBe(true);
   });
 });

@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeTeamspeak } from '../fakes/teamspeak/index.ts';
 import { createReconciler } from '../../src/sync/engine.ts';
+import { usersScope } from '../../src/sync/scope.ts';
 import { GroupMapping, GroupMember, SyncRun, User } from '../../src/store/entities/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { addGroup, addMapping, addTeamspeakLink, addUser } from '../support/rows.ts';
@@ -529,5 +530,94 @@ describe('TeamSpeak end to end: the reconciler with the real adapter against the
     expect(w.fake.commandLog().filter((e) => e.errorId === 524)).toEqual([]);
     expect(w.fake.bans()).toEqual([]);
     expect(w.target.status().connected).toBe(true);
+  });
+});
+
+describe('TeamSpeak scoped runs: only what a change touched, read from the server first', () => {
+  it('a scoped run reads only the affected clients and fixes only them; hand-made drift outside waits for the full run', async () => {
+    const w = await world();
+    const [u0, u1, u2, u3, u4, u5] = (await w.users(6)) as [Member, Member, Member, Member, Member, Member];
+    const alpha = await w.mappedGroup('Alpha', [u0, u1, u2, u3]);
+    const beta = await w.mappedGroup('Beta', [u2, u3, u4, u5]);
+    const gamma = await w.mappedGroup('Gamma', [u0, u5]);
+    expect((await w.run()).status).toBe('applied');
+    const [alphaId, betaId, gammaId] = (await Promise.all(
+      [alpha, beta, gamma].map((g) => savedId(g.mappingId)),
+    )) as [string, string, string];
+
+    // By hand on the server: u4 put into Alpha, u5 taken out of Gamma.
+    w.fake.addGroupMembers(alphaId, [u4.cldbid]);
+    w.fake.server().group(gammaId).members.delete(u5.cldbid);
+    // In the directory: u1 leaves Alpha and joins Gamma.
+    await removeMember(alpha.groupId, u1);
+    await addMembers(gamma.groupId, [u1]);
+    w.fake.clearCommandLog();
+
+    const scoped = await w.reconciler.run('teamspeak', w.name, {
+      trigger: 'e2e',
+      scope: usersScope([u1.userId]),
+    });
+
+    expect(scoped.status).toBe('applied');
+    expect(scoped.scope).toEqual({ groups: 0, accounts: 1 });
+    expect(scoped.plan?.counts).toMatchObject({ adds: 1, removes: 1 });
+    expect(w.fake.commandLog().map((e) => e.line)).toEqual([
+      `servergroupsbyclientid cldbid=${u1.cldbid}`,
+      'clientlist',
+      `servergroupaddclient sgid=${gammaId} cldbid=${u1.cldbid}`,
+      `servergroupdelclient sgid=${alphaId} cldbid=${u1.cldbid}`,
+    ]);
+    expect(scoped.callsIssued).toBe(4);
+    // Outside the scope nothing moved, the hand edits included.
+    expect(w.fake.groupMembers(alphaId)).toEqual(ids([u0, u2, u3, u4]));
+    expect(w.fake.groupMembers(betaId)).toEqual(ids([u2, u3, u4, u5]));
+    expect(w.fake.groupMembers(gammaId)).toEqual(ids([u0, u1]));
+
+    // The scheduled full run repairs the hand edits, and knows them for drift (the scoped run kept the snapshot whole).
+    const full = await w.run();
+    expect(full.status).toBe('applied');
+    expect(full.scope).toBeNull();
+    expect(full.plan?.counts).toMatchObject({ adds: 1, removes: 1, driftAdded: 1, driftRemoved: 1 });
+    expect(w.fake.groupMembers(alphaId)).toEqual(ids([u0, u2, u3]));
+    expect(w.fake.groupMembers(gammaId)).toEqual(ids([u0, u1, u5]));
+  });
+
+  it('a change to one member costs at most 3 commands; a change that touches nothing here costs none; a whole group is listed once', async () => {
+    const w = await world();
+    const members = await w.users(8);
+    const groups = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => w.mappedGroup(`Many${i}`, members.slice(i, i + 4))),
+    );
+    expect((await w.run()).status).toBe('applied');
+    const sgids = await Promise.all(groups.map((g) => savedId(g.mappingId)));
+
+    await removeMember(groups[2]!.groupId, members[3]!);
+    w.fake.clearCommandLog();
+    const one = await w.reconciler.run('teamspeak', w.name, { scope: usersScope([members[3]!.userId]) });
+    expect(one.status).toBe('applied');
+    expect(one.callsIssued).toBeLessThanOrEqual(3);
+    expect(w.fake.commandCount()).toBe(one.callsIssued);
+    expect(w.fake.groupMembers(sgids[2]!)).toEqual(ids([members[2]!, members[4]!, members[5]!]));
+
+    w.fake.clearCommandLog();
+    const none = await w.reconciler.run('teamspeak', w.name, { scope: usersScope(['not-a-user']) });
+    expect(none.status).toBe('applied');
+    expect(none.callsIssued).toBe(0);
+    expect(w.fake.commandCount()).toBe(0);
+
+    await addMembers(groups[0]!.groupId, members.slice(5, 8));
+    w.fake.clearCommandLog();
+    const whole = await w.reconciler.run('teamspeak', w.name, {
+      scope: { groups: [groups[0]!.groupId], users: [], accounts: [] },
+    });
+    expect(whole.status).toBe('applied');
+    expect(whole.plan?.counts).toMatchObject({ adds: 3, removes: 0 });
+    expect(
+      w.fake
+        .commandLog()
+        .map((e) => e.name)
+        .sort(),
+    ).toEqual(['clientlist', 'servergroupaddclient', 'servergroupclientlist', 'servergrouplist']);
+    expect(linesNaming(w.fake, sgids[0]!)[0]).toBe(`servergroupclientlist sgid=${sgids[0]}`);
   });
 });

@@ -4,6 +4,7 @@ import { createBoss } from '../../src/jobs/boss.ts';
 import { createJobs, type JobHandlers, type Jobs, type SyncJobData } from '../../src/jobs/index.ts';
 import { PermanentJobError, queues } from '../../src/jobs/queues.ts';
 import { createLogger } from '../../src/logger.ts';
+import { usersScope, type DirectoryScope } from '../../src/sync/scope.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 
 /**
@@ -82,7 +83,7 @@ describe('jobs on pg-boss', () => {
       expect(await boss.findJobs(queues.sync, { queued: true })).toEqual([]);
     });
     expect(runs.length).toBeLessThanOrEqual(2);
-    expect(runs[0]).toEqual({ platform: 'teamspeak', target: 'main', trigger: 'x' });
+    expect(runs[0]).toMatchObject({ platform: 'teamspeak', target: 'main', trigger: 'x' });
   });
 
   it('debounces on the leading edge: the first request runs at once, requests during the run merge into one follow-up', async () => {
@@ -118,6 +119,49 @@ describe('jobs on pg-boss', () => {
     });
     // The follow-up is the first request made during the run; the other four merged into it.
     expect(runs).toEqual(['first', 'during-1']);
+  });
+
+  it('merges the scopes of the requests made during a run into its follow-up; one request without a scope makes it full', async () => {
+    const scopes: (DirectoryScope | null)[] = [];
+    let release!: () => void;
+    let entered!: () => void;
+    const { boss, jobs } = await start(
+      {
+        sync: async (_data, scope) => {
+          scopes.push(scope);
+          if (scopes.length <= 2) {
+            entered();
+            await new Promise<void>((resolve) => (release = resolve));
+          }
+          return applied;
+        },
+      },
+      { syncDebounceSeconds: 0 },
+    );
+    const held = () => new Promise<void>((resolve) => (entered = resolve));
+    let running = held();
+    await jobs.control.requestSync('teamspeak', null, 'edit', usersScope(['u1']));
+    await running;
+    await jobs.control.requestSync('teamspeak', null, 'edit', usersScope(['u2']));
+    await jobs.control.requestSync('teamspeak', null, 'edit', {
+      groups: ['g1'],
+      users: ['u3'],
+      accounts: [],
+    });
+    running = held();
+    release();
+    await running;
+    // The second run is held too: during it, a scoped request and one for everything.
+    await jobs.control.requestSync('teamspeak', null, 'edit', usersScope(['u4']));
+    await jobs.control.requestSync('teamspeak', null, 'schedule');
+    release();
+    await until(async () => {
+      expect(scopes).toHaveLength(3);
+      expect(await boss.findJobs(queues.sync, { queued: true })).toEqual([]);
+    });
+    expect(scopes[0]).toEqual(usersScope(['u1']));
+    expect(scopes[1]).toEqual({ groups: ['g1'], users: ['u2', 'u3'], accounts: [] });
+    expect(scopes[2]).toBeNull();
   });
 
   it('retries a transient failure, then runs what follows (the autogroup rebuild and a sync)', async () => {

@@ -6,21 +6,29 @@ import { bootstrap } from '../../src/store/bootstrap.ts';
 import { type User } from '../../src/store/entities/index.ts';
 import { createToken } from '../../src/services/tokens.ts';
 import { createReconciler } from '../../src/sync/engine.ts';
+import type { DirectoryScope } from '../../src/sync/scope.ts';
 import type { PlatformTarget } from '../../src/sync/target.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 import { newUser } from '../../src/store/records.ts';
 import { rosterClient, type RosterClient } from './client.ts';
 import { MemoryTarget } from './memory-target.ts';
 
+interface SyncRequest {
+  platform: string;
+  target: string | null;
+  trigger: string;
+  scope?: DirectoryScope;
+}
+
 /** A JobControl that records what the control plane asked for instead of running pg-boss. */
 export function recordingJobs(): JobControl & {
-  syncRequests: { platform: string; target: string | null; trigger: string }[];
+  syncRequests: SyncRequest[];
 } {
-  const syncRequests: { platform: string; target: string | null; trigger: string }[] = [];
+  const syncRequests: SyncRequest[] = [];
   return {
     syncRequests,
-    async requestSync(platform, target, trigger) {
-      syncRequests.push({ platform, target, trigger });
+    async requestSync(platform, target, trigger, scope) {
+      syncRequests.push({ platform, target, trigger, ...(scope ? { scope } : {}) });
     },
     async list() {
       return [];

@@ -4,6 +4,7 @@ import * as groups from '../../services/groups.ts';
 import { pageInput, toPage } from '../../services/pagination.ts';
 import { authedProcedure, requireScope, router, scoped } from '../trpc.ts';
 import type { Context } from '../context.ts';
+import { membershipScope } from '../../sync/scope.ts';
 import { auditChange, requestSyncAll } from '../effects.ts';
 
 const id = z.string().min(1).max(64);
@@ -148,7 +149,7 @@ export const groupRouter = router({
         after: { userIds: input.userIds },
       });
       await em.flush();
-      if (added) await requestSyncAll(ctx, 'group.addMembers');
+      if (added) await requestSyncAll(ctx, 'group.addMembers', membershipScope(input.id, input.userIds));
       return { added };
     }),
   removeMembers: authedProcedure
@@ -164,7 +165,7 @@ export const groupRouter = router({
         before: { userIds: input.userIds },
       });
       await em.flush();
-      if (removed) await requestSyncAll(ctx, 'group.removeMembers');
+      if (removed) await requestSyncAll(ctx, 'group.removeMembers', membershipScope(input.id, input.userIds));
       return { removed };
     }),
   delete: authedProcedure.input(z.strictObject({ id })).mutation(async ({ ctx, input }) => {

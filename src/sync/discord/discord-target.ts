@@ -1,6 +1,13 @@
-import { Routes, type APIUser } from 'discord.js';
+import { RESTJSONErrorCodes, Routes, type APIGuildMember, type APIUser } from 'discord.js';
 import type { Logger } from 'pino';
-import type { ApplyBatch, ApplyReport, ObservedMembers, PlatformTarget, TargetStatus } from '../target.ts';
+import type {
+  ApplyBatch,
+  ApplyReport,
+  ObservedMembers,
+  ObserveScope,
+  PlatformTarget,
+  TargetStatus,
+} from '../target.ts';
 import { applyMemberEdits } from './apply-edits.ts';
 import * as roles from './guild-roles.ts';
 import {
@@ -11,6 +18,7 @@ import {
   readGuildSnapshot,
   topPosition,
   type GuildSnapshot,
+  type MemberState,
 } from './guild-snapshot.ts';
 import { planMemberEdits } from './member-edits.ts';
 import * as oauth from './oauth.ts';
@@ -20,7 +28,7 @@ import {
   type DiscordTargetOptions,
   type ResolvedDiscordOptions,
 } from './options.ts';
-import { describeError, DiscordRest, isRetryable, type RateLimitStats } from './rest-client.ts';
+import { describeError, discordCode, DiscordRest, isRetryable, type RateLimitStats } from './rest-client.ts';
 
 /** An OAuth2 input whose client id and secret default to the target's options. */
 export type WithClient<T> = Omit<T, 'clientId' | 'clientSecret'> & {
@@ -40,6 +48,13 @@ export class DiscordTarget implements PlatformTarget {
   #starting: Promise<void> | null = null;
   #botUserId: string | null = null;
   #snapshot: GuildSnapshot | null = null;
+  /**
+   * The guild's roles, owner and the bot's place in the hierarchy as of the last full read (or the
+   * start-up check): what a scoped observation reuses so that it costs one GET per member only.
+   */
+  #header: Omit<GuildSnapshot, 'members' | 'pages'> | null = null;
+  /** Member-list pages the last full read took: a scoped read of more members than this lists instead. */
+  #pages = 1;
   readonly #status = {
     connected: false,
     lastError: null as string | null,
@@ -108,13 +123,21 @@ export class DiscordTarget implements PlatformTarget {
     return this.#track(() => roles.deleteRole(this.#roleOps(), groupId));
   }
 
-  /** Reads every guild member once (1000 per page) and keeps their full role lists for apply. */
-  async observe(groupIds: readonly string[]): Promise<ObservedMembers> {
+  /**
+   * Reads every guild member once (1000 per page) and keeps their full role lists for apply. A
+   * scope of members only (no whole role: Discord has no route listing one role's members) is read
+   * with one `GET /guilds/{id}/members/{user}` each, when that is fewer requests than the list.
+   */
+  async observe(groupIds: readonly string[], scope?: ObserveScope): Promise<ObservedMembers> {
+    const scoped =
+      scope !== undefined &&
+      scope.wholeGroupIds.length === 0 &&
+      this.#header !== null &&
+      scope.accountIds.length <= this.#pages;
     const snapshot = await this.#track(async () =>
-      readGuildSnapshot(this.#api, this.guildId, await this.#botId(), this.#abort.signal),
+      scoped ? this.#readMembers(scope.accountIds) : this.#readGuild(),
     );
     this.#snapshot = snapshot;
-    this.#status.missingPermissions = missingPermissions(snapshot.botPermissions, this.#options.setNicknames);
     const members = new Map(groupIds.map((id) => [id, new Set<string>()] as const));
     const nicknames = new Map<string, string | null>();
     for (const [userId, member] of snapshot.members) {
@@ -123,6 +146,40 @@ export class DiscordTarget implements PlatformTarget {
     }
     this.#logger?.debug({ members: snapshot.members.size, pages: snapshot.pages }, 'discord: observed guild');
     return { members, nicknames };
+  }
+
+  async #readGuild(): Promise<GuildSnapshot> {
+    const snapshot = await readGuildSnapshot(
+      this.#api,
+      this.guildId,
+      await this.#botId(),
+      this.#abort.signal,
+    );
+    this.#status.missingPermissions = missingPermissions(snapshot.botPermissions, this.#options.setNicknames);
+    const { members: _members, pages, ...header } = snapshot;
+    this.#header = header;
+    this.#pages = Math.max(1, pages);
+    return snapshot;
+  }
+
+  /** The given members (absent ones left out), against the header of the last full read. */
+  async #readMembers(userIds: readonly string[]): Promise<GuildSnapshot> {
+    const header = this.#header!;
+    const signal = this.#abort.signal;
+    const members = new Map<string, MemberState>();
+    for (const userId of new Set(userIds)) {
+      const route = Routes.guildMember(this.guildId, userId);
+      try {
+        const member = (await this.#api.withBackoff(
+          () => this.#api.rest.get(route, { signal }),
+          signal,
+        )) as APIGuildMember;
+        members.set(userId, { roles: member.roles, nick: member.nick ?? null });
+      } catch (error) {
+        if (discordCode(error) !== RESTJSONErrorCodes.UnknownMember) throw error;
+      }
+    }
+    return { ...header, members, pages: 0 };
   }
 
   /** One PATCH per changed member with its full new role list (and nickname), within Discord's limits. */
@@ -194,6 +251,14 @@ export class DiscordTarget implements PlatformTarget {
       const header = await readGuildHeader(this.#api, this.guildId, await this.#botId(), this.#abort.signal);
       const perms = permissionsOf(header.roles, this.guildId, header.botRoles);
       this.#status.missingPermissions = missingPermissions(perms, this.#options.setNicknames);
+      this.#header ??= {
+        guildId: this.guildId,
+        ownerId: header.ownerId,
+        botUserId: await this.#botId(),
+        roles: header.roles,
+        botTopPosition: topPosition(header.roles, header.botRoles),
+        botPermissions: perms,
+      };
       this.#status.connected = true;
       this.#status.lastError = null;
       if (this.#status.missingPermissions.length > 0) {

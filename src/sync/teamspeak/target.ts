@@ -1,13 +1,15 @@
 /**
  * The TeamSpeak target: one virtual server reached through one paced ServerQuery connection.
- * Reads cost one `servergroupclientlist` per managed group plus one `clientlist`; writes one
- * batched add and one batched remove per changed group.
+ * A full read costs one `servergroupclientlist` per managed group plus one `clientlist`; a scoped
+ * read as few as one `servergroupsbyclientid` per affected client; writes one batched add and one
+ * batched remove per changed group.
  */
 import type { Logger } from 'pino';
 import type {
   ApplyBatch,
   ApplyReport,
   ObservedMembers,
+  ObserveScope,
   PlatformGroup,
   PlatformTarget,
   SkippedChange,
@@ -120,28 +122,60 @@ export class TeamspeakTarget implements PlatformTarget {
     await this.exec('servergroupdel', { sgid: groupId, force: 1 });
   }
 
-  /** A group id the server does not know is left out of `members` (and logged), not an error. */
-  async observe(groupIds: readonly string[]): Promise<ObservedMembers> {
+  /**
+   * A group id the server does not know is left out of `members` (and logged), not an error. With
+   * a scope, the groups it names are listed whole; its accounts are read one
+   * `servergroupsbyclientid` each when that is fewer commands than listing the other groups.
+   */
+  async observe(groupIds: readonly string[], scope?: ObserveScope): Promise<ObservedMembers> {
+    const ids = [...new Set(groupIds)];
+    const whole = scope ? new Set(scope.wholeGroupIds) : null;
+    const rest = whole ? ids.filter((id) => !whole.has(id)) : [];
+    const clients = scope ? [...new Set(scope.accountIds)].filter((id) => /^\d+$/.test(id)) : [];
+    const byClient = scope !== undefined && clients.length < rest.length;
     const members = new Map<string, Set<string>>();
-    for (const sgid of new Set(groupIds)) {
-      try {
-        const entries = await this.exec('servergroupclientlist', { sgid });
-        members.set(
-          sgid,
-          new Set(entries.filter((e) => e['cldbid'] !== undefined).map((e) => String(e['cldbid']))),
-        );
-      } catch (err) {
-        const id = errorId(err);
-        if (id === QueryErrorId.emptyResult) members.set(sgid, new Set());
-        else if (id === QueryErrorId.invalidGroupId)
-          this.logger?.warn({ sgid }, 'managed server group no longer exists');
-        else throw err;
-      }
+    for (const sgid of byClient ? ids.filter((id) => whole!.has(id)) : ids) {
+      const list = await this.groupMembers(sgid);
+      if (list) members.set(sgid, list);
+    }
+    if (byClient) {
+      for (const sgid of rest) members.set(sgid, new Set());
+      for (const cldbid of clients)
+        for (const sgid of await this.groupsOfClient(cldbid)) members.get(sgid)?.add(cldbid);
     }
     const nicknames = new Map<string, string | null>();
-    for (const client of await listOnlineClients(this.exec.bind(this)))
-      nicknames.set(client.clientDbId, client.nickname);
+    // A scoped run reads nicknames only when it may act on them (messages about a wrong nickname).
+    if (!scope || this.#options.messageNicknames) {
+      for (const client of await listOnlineClients(this.exec.bind(this)))
+        nicknames.set(client.clientDbId, client.nickname);
+    }
     return { members, nicknames };
+  }
+
+  /** Members of one server group; null when the group no longer exists. */
+  private async groupMembers(sgid: string): Promise<Set<string> | null> {
+    try {
+      const entries = await this.exec('servergroupclientlist', { sgid });
+      return new Set(entries.filter((e) => e['cldbid'] !== undefined).map((e) => String(e['cldbid'])));
+    } catch (err) {
+      const id = errorId(err);
+      if (id === QueryErrorId.emptyResult) return new Set();
+      if (id !== QueryErrorId.invalidGroupId) throw err;
+      this.logger?.warn({ sgid }, 'managed server group no longer exists');
+      return null;
+    }
+  }
+
+  /** Server group ids of one client; none for a client with no groups or not in the database. */
+  private async groupsOfClient(cldbid: string): Promise<string[]> {
+    try {
+      const entries = await this.exec('servergroupsbyclientid', { cldbid });
+      return entries.filter((e) => e['sgid'] !== undefined).map((e) => String(e['sgid']));
+    } catch (err) {
+      const id = errorId(err);
+      if (id === QueryErrorId.emptyResult || id === QueryErrorId.invalidClientId) return [];
+      throw err;
+    }
   }
 
   async apply(batch: ApplyBatch): Promise<ApplyReport> {

@@ -204,6 +204,9 @@ export function clearanceTable(): string {
       case 'owner':
         who = `the group's owner, or level ≥ ${rule.min}${levelName(rule.min)}`;
         break;
+      case 'leader':
+        who = `the group's owner or leaders, or level ≥ ${rule.min}${levelName(rule.min)}`;
+        break;
       case 'relative':
         who =
           rule.access === 'read'

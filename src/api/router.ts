@@ -5,6 +5,7 @@ import { coalitionRouter } from './routers/coalition.ts';
 import { corporationRouter } from './routers/corporation.ts';
 import { discordRouter } from './routers/discord.ts';
 import { groupRouter } from './routers/group.ts';
+import { membershipRouter } from './routers/membership.ts';
 import { syncRouter } from './routers/sync.ts';
 import { systemRouter } from './routers/system.ts';
 import { teamspeakRouter } from './routers/teamspeak.ts';
@@ -15,6 +16,7 @@ import { router } from './trpc.ts';
 export const appRouter = router({
   system: systemRouter,
   group: groupRouter,
+  membership: membershipRouter,
   sync: syncRouter,
   token: tokenRouter,
   user: userRouter,

@@ -2,7 +2,13 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { ZodError } from 'zod';
 import { may, type Scope, type ScopeTarget } from '../domain/index.ts';
-import { ConflictError, InvalidReferenceError, NotFoundError, RuleViolationError } from '../store/errors.ts';
+import {
+  ConflictError,
+  ForbiddenError,
+  InvalidReferenceError,
+  NotFoundError,
+  RuleViolationError,
+} from '../store/errors.ts';
 import type { AuthedActor, Context } from './context.ts';
 
 const t = initTRPC.context<Context>().create({
@@ -41,9 +47,11 @@ const mapErrors = t.middleware(async ({ next }) => {
         ? 'NOT_FOUND'
         : cause instanceof ConflictError
           ? 'CONFLICT'
-          : cause instanceof InvalidReferenceError || cause instanceof RuleViolationError
-            ? 'BAD_REQUEST'
-            : null;
+          : cause instanceof ForbiddenError
+            ? 'FORBIDDEN'
+            : cause instanceof InvalidReferenceError || cause instanceof RuleViolationError
+              ? 'BAD_REQUEST'
+              : null;
     if (code) throw new TRPCError({ code, message: (cause as Error).message, cause });
     // A unique index caught a race the service's own check missed: still the client's conflict, not ours.
     if (cause instanceof UniqueConstraintViolationException) {

@@ -55,6 +55,21 @@ export const scopeRules = {
   'group.update': { kind: 'owner', min: ADMIN, doc: "Edit a manual group's description and owner." },
   'group.map': { kind: 'absolute', min: ADMIN, doc: 'Map a group to a platform target, or unmap it.' },
   'group.delete': { kind: 'owner', min: ADMIN, doc: 'Delete a manual group.' },
+  'group.join': {
+    kind: 'absolute',
+    min: 0,
+    doc: 'Join, ask for or leave a manual group by its join policy (open, request, hidden by link) and eligibility; see the groups one may join.',
+  },
+  'group.lead': {
+    kind: 'leader',
+    min: ADMIN,
+    doc: "Run a manual group: answer its join requests, add and remove members (with an end date), see its members' end dates, share its join link.",
+  },
+  'group.configure': {
+    kind: 'owner',
+    min: ADMIN,
+    doc: "Set a manual group's join policy, eligibility and leaders.",
+  },
   'token.own': { kind: 'absolute', min: 0, doc: 'List, create and revoke one’s own tokens.' },
   'token.application': { kind: 'absolute', min: SUPERUSER, doc: 'Create long-lived application tokens.' },
   'link.own': { kind: 'absolute', min: 0, doc: 'Link and unlink one’s own TeamSpeak and Discord accounts.' },
@@ -74,7 +89,8 @@ export const scopeRules = {
 type ScopeRule =
   | { kind: 'relative'; access: 'read' | 'write'; doc: string }
   | { kind: 'absolute'; min: ClearanceLevel; doc: string }
-  | { kind: 'owner'; min: ClearanceLevel; doc: string };
+  | { kind: 'owner'; min: ClearanceLevel; doc: string }
+  | { kind: 'leader'; min: ClearanceLevel; doc: string };
 
 export type Scope = keyof typeof scopeRules;
 
@@ -85,10 +101,14 @@ export interface Actor {
   readonly affiliation: Affiliation;
 }
 
-/** What a scope is checked against; relative scopes need `affiliation`, owner scopes `ownerId`. */
+/**
+ * What a scope is checked against; relative scopes need `affiliation`, owner scopes `ownerId`,
+ * leader scopes `leads` (whether the actor leads the group: domain/group-membership.ts).
+ */
 export interface ScopeTarget {
   readonly affiliation?: Affiliation;
   readonly ownerId?: string | null;
+  readonly leads?: boolean;
 }
 
 export function may(actor: Actor, scope: Scope, target: ScopeTarget = {}): boolean {
@@ -99,6 +119,12 @@ export function may(actor: Actor, scope: Scope, target: ScopeTarget = {}): boole
       return actor.clearanceLevel >= rule.min;
     case 'owner':
       return (target.ownerId != null && target.ownerId === actor.userId) || actor.clearanceLevel >= rule.min;
+    case 'leader':
+      return (
+        target.leads === true ||
+        (target.ownerId != null && target.ownerId === actor.userId) ||
+        actor.clearanceLevel >= rule.min
+      );
     case 'relative': {
       if (!target.affiliation) return actor.clearanceLevel >= (rule.access === 'read' ? 7 : 8);
       const d = distance(actor.affiliation, target.affiliation);

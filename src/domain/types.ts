@@ -18,6 +18,8 @@ export interface UserFacts {
   readonly corporationId: number | null;
   readonly clearanceLevel: ClearanceLevel;
   readonly authorizedToLogin: boolean | null;
+  /** Since when the user is in their corporation, where known (rules on time in corporation). */
+  readonly corporationSince?: Date | null;
 }
 
 export interface CorporationFacts {
@@ -50,7 +52,8 @@ export interface CoalitionFacts {
   readonly mandatoryEsiScopes: readonly string[];
 }
 
-export type GroupKind = 'manual' | 'auto';
+/** manual: edited by people; auto: derived per corporation/alliance/coalition; rule: rebuilt from a rule. */
+export type GroupKind = 'manual' | 'auto' | 'rule';
 
 export interface GroupFacts {
   readonly id: string;

@@ -1,6 +1,13 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { manualGroupNameProblem } from '../domain/index.ts';
-import { Group, GroupMapping, GroupMember, User } from '../store/entities/index.ts';
+import {
+  Group,
+  GroupLeader,
+  GroupMapping,
+  GroupMember,
+  GroupRequest,
+  User,
+} from '../store/entities/index.ts';
 import {
   ConflictError,
   InvalidReferenceError,
@@ -165,6 +172,8 @@ export async function deleteGroup(em: EntityManager, id: string): Promise<Group>
   await inTransaction(em, async (tx) => {
     await tx.nativeDelete(GroupMember, { groupId: id });
     await tx.nativeDelete(GroupMapping, { groupId: id });
+    await tx.nativeDelete(GroupLeader, { $or: [{ groupId: id }, { leaderKind: 'group', leaderId: id }] });
+    await tx.nativeDelete(GroupRequest, { groupId: id });
     await tx.nativeDelete(Group, { id });
   });
   return group;

@@ -4,7 +4,9 @@ import {
   BrowserSession,
   Challenge,
   Group,
+  GroupLeader,
   GroupMember,
+  GroupRequest,
   TeamspeakLink,
   User,
 } from '../store/entities/index.ts';
@@ -40,6 +42,8 @@ export async function deleteUser(em: EntityManager, userId: string) {
     const tokens = await tx.nativeDelete(ApiToken, { userId });
     await tx.nativeDelete(BrowserSession, { userId });
     await tx.nativeDelete(Challenge, { userId });
+    await tx.nativeDelete(GroupLeader, { leaderKind: 'user', leaderId: userId });
+    await tx.nativeDelete(GroupRequest, { userId });
     const ownedGroups = await tx.nativeUpdate(Group, { ownerId: userId }, { ownerId: null });
     await tx.nativeDelete(User, { id: userId });
     return { memberships, teamspeakLinks, tokens, ownedGroups };

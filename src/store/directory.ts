@@ -26,6 +26,7 @@ export async function loadDirectory(em: EntityManager): Promise<Directory> {
           'corporationId',
           'clearanceLevel',
           'authorizedToLogin',
+          'corporationSince',
         ],
       },
     ),
@@ -33,7 +34,12 @@ export async function loadDirectory(em: EntityManager): Promise<Directory> {
     em.find(Alliance, {}),
     em.find(Coalition, {}),
     em.find(Group, {}),
-    em.find(GroupMember, {}, { fields: ['groupId', 'userId'] }),
+    // A membership past its end date counts for nothing, even before the rebuild deletes it.
+    em.find(
+      GroupMember,
+      { $or: [{ expiresAt: null }, { expiresAt: { $gt: new Date() } }] },
+      { fields: ['groupId', 'userId'] },
+    ),
   ]);
   const groupsOfUser = new Map<string, Set<string>>();
   for (const m of members) {
@@ -55,9 +61,11 @@ export function toUserFacts(
   u: Pick<
     User,
     'id' | 'characterId' | 'characterName' | 'corporationId' | 'clearanceLevel' | 'authorizedToLogin'
-  >,
+  > &
+    Partial<Pick<User, 'corporationSince'>>,
 ): UserFacts {
   return {
+    corporationSince: u.corporationSince ?? null,
     id: u.id,
     characterId: u.characterId,
     characterName: u.characterName,

@@ -27,6 +27,11 @@ export class RuleViolationError extends StoreError {
   override readonly name = 'RuleViolationError';
 }
 
+/** The caller may not do this here (a use case that checks its own rights, e.g. a group's leaders). */
+export class ForbiddenError extends StoreError {
+  override readonly name = 'ForbiddenError';
+}
+
 /** Turns a driver's unique violation (PostgreSQL 23505, MongoDB 11000) into a ConflictError. */
 export function asConflict(error: unknown, message: string): unknown {
   if (error instanceof UniqueConstraintViolationException)

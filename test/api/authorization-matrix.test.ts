@@ -3,13 +3,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appRouter } from '../../src/api/router.ts';
 import { GUEST } from '../../src/domain/index.ts';
 import type { DirectoryEsi } from '../../src/services/directory-esi.ts';
+import { newJoinLink } from '../../src/services/group-membership.ts';
 import { createToken } from '../../src/services/tokens.ts';
+import { type Group, GroupRequest } from '../../src/store/entities/index.ts';
+import { newId } from '../../src/store/errors.ts';
 import { everyPlatformOptions, startTestApi, type TestApi } from '../support/api.ts';
 import {
   addAlliance,
   addCoalition,
   addCorporation,
   addGroup,
+  addLeader,
   addUser,
   freshCharacterId,
 } from '../support/rows.ts';
@@ -43,6 +47,7 @@ type Relation =
   | 'other'
   | 'owner'
   | 'nonOwner'
+  | 'leader'
   | 'root'
   | 'guests'
   | 'application';
@@ -83,6 +88,12 @@ const users: Relation[] = ['self', 'sameCorp', 'sameAlliance', 'other'];
 const corporations: Relation[] = ['sameCorp', 'sameAlliance', 'other'];
 const alliances: Relation[] = ['sameAlliance', 'other'];
 const owners: Relation[] = ['owner', 'nonOwner'];
+/** Groups one owns, leads (named as a leader) or has nothing to do with. */
+const leaders: Relation[] = ['owner', 'leader', 'nonOwner'];
+const leaderOr =
+  (n: number) =>
+  (level: number, r: Relation): Expect =>
+    level >= 0 && (r === 'owner' || r === 'leader' || level >= n);
 
 /** The ESI the matrix's daemon reads: any corporation or alliance, and the characters Fixtures.character made. */
 const esiCharacters = new Map<number, number>();
@@ -154,13 +165,50 @@ class Fixtures {
     return this.user({ id: '', token: '', level: 0 }, 'other', { clearanceLevel: GUEST, corporationId });
   }
 
-  async group(actor: Actor, r: Relation = 'nonOwner', members: string[] = []): Promise<string> {
+  async group(
+    actor: Actor,
+    r: Relation = 'nonOwner',
+    members: string[] = [],
+    fields: Partial<Group> = {},
+  ): Promise<string> {
     const em = this.api.t.db.fork();
     const group = addGroup(em, `Matrix group ${this.seq()}`, members, {
       ownerId: r === 'owner' ? actor.id : this.api.rootId,
+      ...fields,
     });
+    if (r === 'leader') addLeader(em, group.id, actor.id);
     await em.flush();
     return group.id;
+  }
+
+  /** A pending request to join a fresh request group (of the actor's relation), by `userId`. */
+  async request(actor: Actor, r: Relation, userId: string): Promise<string> {
+    const groupId = await this.group(actor, r, [], { joinPolicy: 'request' });
+    const em = this.api.t.db.fork();
+    const request = em.create(GroupRequest, {
+      id: newId(),
+      groupId,
+      userId,
+      status: 'pending',
+      message: '',
+      decidedBy: null,
+      decisionReason: null,
+      decidedAt: null,
+    });
+    await em.flush();
+    return request.id;
+  }
+
+  /** The current join link of a fresh hidden group. */
+  async joinLink(actor: Actor): Promise<string> {
+    const id = await this.group(actor, 'nonOwner', [], { joinPolicy: 'hidden' });
+    const root = { userId: this.api.rootId, characterId: 0, clearanceLevel: 10, requestId: null };
+    const affiliation = { userId: this.api.rootId, corporationId: null, allianceId: null, coalitionIds: [] };
+    return (await newJoinLink(this.api.t.db.fork(), { ...root, affiliation }, id)).link;
+  }
+
+  db() {
+    return this.api.t.db;
   }
 
   async coalition(): Promise<string> {
@@ -208,6 +256,83 @@ const matrix: Record<string, Entry> = {
     input: async (f, a, r) => ({ id: await f.group(a, r, [a.id]), userIds: [a.id] }),
   },
   'group.delete': { on: owners, allow: ownerOr(9), input: async (f, a, r) => ({ id: await f.group(a, r) }) },
+
+  'membership.joinable': { allow: min(0) },
+  'membership.mine': { allow: min(0) },
+  'membership.settings': { allow: min(0), input: async (f, a) => ({ id: await f.group(a) }) },
+  'membership.join': {
+    allow: min(0),
+    input: async (f, a) => ({ id: await f.group(a, 'nonOwner', [], { joinPolicy: 'open' }) }),
+  },
+  'membership.joinByLink': { allow: min(0), input: async (f, a) => ({ link: await f.joinLink(a) }) },
+  'membership.leave': {
+    allow: min(0),
+    input: async (f, a) => ({ id: await f.group(a, 'nonOwner', [a.id], { joinPolicy: 'open' }) }),
+  },
+  'membership.request': {
+    allow: min(0),
+    input: async (f, a) => ({ id: await f.group(a, 'nonOwner', [], { joinPolicy: 'request' }) }),
+  },
+  'membership.withdraw': {
+    on: ['self', 'other'],
+    // Someone else's request is NOT_FOUND: request ids are not to be probed.
+    allow: (l, r) => (l < 0 ? false : r === 'self' ? true : 'NOT_FOUND'),
+    input: async (f, a, r) => ({
+      requestId: await f.request(a, 'nonOwner', r === 'self' ? a.id : await f.user(a, 'other')),
+    }),
+  },
+  'membership.requests': {
+    on: ['none', ...leaders],
+    allow: (l, r) => (r === 'none' ? l >= 0 : leaderOr(9)(l, r)),
+    input: async (f, a, r) => (r === 'none' ? {} : { id: await f.group(a, r) }),
+  },
+  'membership.decide': {
+    on: leaders,
+    allow: leaderOr(9),
+    input: async (f, a, r) => ({ requestId: await f.request(a, r, await f.user(a, 'other')), approve: true }),
+  },
+  'membership.members': {
+    on: leaders,
+    allow: leaderOr(9),
+    input: async (f, a, r) => ({ id: await f.group(a, r) }),
+  },
+  'membership.add': {
+    on: leaders,
+    allow: leaderOr(9),
+    input: async (f, a, r) => ({ id: await f.group(a, r), userIds: [a.id] }),
+  },
+  'membership.remove': {
+    on: leaders,
+    allow: leaderOr(9),
+    input: async (f, a, r) => ({ id: await f.group(a, r, [a.id]), userIds: [a.id] }),
+  },
+  'membership.newJoinLink': {
+    on: leaders,
+    allow: leaderOr(9),
+    input: async (f, a, r) => ({ id: await f.group(a, r, [], { joinPolicy: 'hidden' }) }),
+  },
+  'membership.configure': {
+    on: leaders,
+    allow: ownerOr(9),
+    input: async (f, a, r) => ({ id: await f.group(a, r), joinPolicy: 'open' }),
+  },
+  'membership.addLeader': {
+    on: leaders,
+    allow: ownerOr(9),
+    input: async (f, a, r) => ({ id: await f.group(a, r), userId: await f.user(a, 'other') }),
+  },
+  'membership.removeLeader': {
+    on: owners,
+    allow: ownerOr(9),
+    input: async (f, a, r) => {
+      const id = await f.group(a, r);
+      const em = f.db().fork();
+      const leader = await f.user(a, 'other');
+      addLeader(em, id, leader);
+      await em.flush();
+      return { id, userId: leader };
+    },
+  },
 
   'sync.plan': { allow: min(9), input: () => ts },
   'sync.run': { allow: min(9), input: () => ts },

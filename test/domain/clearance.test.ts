@@ -51,9 +51,9 @@ const actor = (clearanceLevel: number, affiliation: Affiliation = actorAffiliati
 const scopes = Object.keys(scopeRules) as Scope[];
 
 describe('may()', () => {
-  it('knows the kind of every scope (the table covers relative, absolute and owner scopes)', () => {
+  it('knows the kind of every scope (the table covers relative, absolute, owner and leader scopes)', () => {
     const kinds = new Set(scopes.map((s) => scopeRules[s].kind));
-    expect(kinds).toEqual(new Set(['relative', 'absolute', 'owner']));
+    expect(kinds).toEqual(new Set(['relative', 'absolute', 'owner', 'leader']));
   });
 
   describe.each(scopes.filter((s) => scopeRules[s].kind === 'relative'))('relative scope %s', (scope) => {
@@ -98,13 +98,29 @@ describe('may()', () => {
     });
   });
 
+  describe.each(scopes.filter((s) => scopeRules[s].kind === 'leader'))('leader scope %s', (scope) => {
+    const min = (scopeRules[scope] as { min: number }).min;
+    it("allows the group's owner and leaders at any non-guest level, others from the minimum level", () => {
+      for (const level of levels) {
+        const a = actor(level);
+        expect(may(a, scope, { leads: true }), `leader at ${level}`).toBe(level !== GUEST);
+        expect(may(a, scope, { ownerId: 'actor', leads: false }), `owner at ${level}`).toBe(level !== GUEST);
+        expect(may(a, scope, { ownerId: 'someone-else', leads: false }), `other at ${level}`).toBe(
+          level >= min,
+        );
+        expect(may(a, scope), `no target at ${level}`).toBe(level >= min);
+      }
+    });
+  });
+
   it('gives guests no right at all, not even over their own data or a group they own', () => {
     const guest = actor(GUEST);
     for (const scope of scopes) {
       for (const d of distances) {
-        expect(may(guest, scope, { affiliation: targetAt[d], ownerId: 'actor' }), `${scope} at ${d}`).toBe(
-          false,
-        );
+        expect(
+          may(guest, scope, { affiliation: targetAt[d], ownerId: 'actor', leads: true }),
+          `${scope} at ${d}`,
+        ).toBe(false);
       }
       expect(may(guest, scope), scope).toBe(false);
     }

@@ -4,6 +4,7 @@ import {
   Coalition,
   type Corporation,
   Group,
+  GroupLeader,
   GroupMapping,
   GroupMember,
   TeamspeakLink,
@@ -70,8 +71,20 @@ export const addGroup = (
   return group;
 };
 
-export const addMember = (em: EntityManager, groupId: string, userId: string) =>
-  em.create(GroupMember, { id: newId(), groupId, userId });
+export const addMember = (
+  em: EntityManager,
+  groupId: string,
+  userId: string,
+  fields: Partial<GroupMember> = {},
+) => em.create(GroupMember, { id: newId(), groupId, userId, ...fields });
+
+/** A leader of the group: a user, or (kind 'group') every member of another group. */
+export const addLeader = (
+  em: EntityManager,
+  groupId: string,
+  leaderId: string,
+  leaderKind: 'user' | 'group' = 'user',
+) => em.create(GroupLeader, { id: newId(), groupId, leaderKind, leaderId });
 
 export const addMapping = (
   em: EntityManager,

@@ -17,6 +17,8 @@ export const User = defineEntity({
     characterId: eveId().unique(),
     characterName: p.string().length(100),
     corporationId: eveId().nullable().index(),
+    /** When the user was first seen in their current corporation (null: not known). */
+    corporationSince: p.datetime().nullable().default(null),
     clearanceLevel: p.integer(),
     authorizedToLogin: loginFlag(),
     discordUserId: p.string().length(32).nullable(),

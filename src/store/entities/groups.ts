@@ -16,10 +16,18 @@ export const Group = defineEntity({
     name: p.string().length(100).unique(),
     description: p.text(),
     ownerId: p.string().length(64).nullable(),
-    kind: p.enum(['manual', 'auto'] as const),
+    kind: p.enum(['manual', 'auto', 'rule'] as const),
     /** Identity of an autogroup (`corporation:<id>`, `builtin:superusers`, ...); null for manual groups. */
     autoKey: p.string().length(100).nullable(),
     authorizedToLogin: loginFlag(),
+    /** How people get in (closed, open, request, hidden); see domain/group-membership.ts. */
+    joinPolicy: p.enum(['closed', 'open', 'request', 'hidden'] as const).onCreate(() => 'closed' as const),
+    /** Who may join or ask (a GroupRule); null: everyone who is not a guest. */
+    eligibility: p.json<Record<string, unknown>>().nullable().default(null),
+    /** The membership rule of a rule-built group (a GroupRule); null for other kinds. */
+    rule: p.json<Record<string, unknown>>().nullable().default(null),
+    /** SHA-256 of the join link's secret of a hidden group; a new link replaces the old one. */
+    joinLinkHash: p.string().length(64).nullable().default(null).hidden(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -34,10 +42,50 @@ export const GroupMember = defineEntity({
     id: idProperty(),
     groupId: p.string().length(64),
     userId: p.string().length(64).index(),
+    /** The membership ends then (a trial, an event); the rebuild removes it once passed. */
+    expiresAt: p.datetime().nullable().default(null),
     createdAt: createdAt(),
   },
 });
 export type GroupMember = InferEntity<typeof GroupMember>;
+
+/** A leader of a group besides its owner: one user, or every member of another group. */
+export const GroupLeader = defineEntity({
+  name: 'GroupLeader',
+  tableName: 'group_leaders',
+  uniques: [{ properties: ['groupId', 'leaderKind', 'leaderId'] }],
+  indexes: [{ properties: ['leaderId'] }],
+  properties: {
+    id: idProperty(),
+    groupId: p.string().length(64),
+    leaderKind: p.enum(['user', 'group'] as const),
+    leaderId: p.string().length(64),
+    createdAt: createdAt(),
+  },
+});
+export type GroupLeader = InferEntity<typeof GroupLeader>;
+
+/** A request to join a `request` group, and the leader's answer. */
+export const GroupRequest = defineEntity({
+  name: 'GroupRequest',
+  tableName: 'group_requests',
+  indexes: [{ properties: ['groupId', 'status'] }, { properties: ['userId'] }],
+  properties: {
+    id: idProperty(),
+    groupId: p.string().length(64),
+    userId: p.string().length(64),
+    status: p.enum(['pending', 'approved', 'denied', 'withdrawn'] as const),
+    /** What the member wrote with the request. */
+    message: p.text(),
+    decidedBy: p.string().length(64).nullable(),
+    /** The leader's reason, shown to the member. */
+    decisionReason: p.text().nullable(),
+    decidedAt: p.datetime().nullable(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+});
+export type GroupRequest = InferEntity<typeof GroupRequest>;
 
 /**
  * A group mapped onto one platform target. The platform group is tracked by id once known;

@@ -1,6 +1,6 @@
 import { ApiToken, AuditEntry, BrowserSession } from './auth.ts';
 import { Alliance, Coalition, Corporation, User } from './directory.ts';
-import { Group, GroupMapping, GroupMember } from './groups.ts';
+import { Group, GroupLeader, GroupMapping, GroupMember, GroupRequest } from './groups.ts';
 import { Challenge, TeamspeakLink } from './links.ts';
 import { Lease, PendingRemoval, SyncRun, SyncSnapshot } from './sync.ts';
 
@@ -18,6 +18,8 @@ export const entities = [
   Group,
   GroupMember,
   GroupMapping,
+  GroupLeader,
+  GroupRequest,
   TeamspeakLink,
   Challenge,
   SyncRun,

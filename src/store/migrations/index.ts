@@ -1,6 +1,7 @@
 import { Migration20261123_init } from './Migration20261123_init.ts';
 import { Migration20261201_i12_browser_sessions } from './Migration20261201_i12_browser_sessions.ts';
 import { Migration20261201_i14_leases } from './Migration20261201_i14_leases.ts';
+import { Migration20261201_i17_group_policies } from './Migration20261201_i17_group_policies.ts';
 
 /**
  * Every PostgreSQL migration, in order. A schema change adds a new class here (never edits an
@@ -10,4 +11,5 @@ export const sqlMigrations = [
   { name: 'Migration20261123_init', class: Migration20261123_init },
   { name: 'Migration20261201_i12_browser_sessions', class: Migration20261201_i12_browser_sessions },
   { name: 'Migration20261201_i14_leases', class: Migration20261201_i14_leases },
+  { name: 'Migration20261201_i17_group_policies', class: Migration20261201_i17_group_policies },
 ];

@@ -25,12 +25,8 @@ export function createLinkPlatforms(configured: ConfiguredTargets): LinkPlatform
     }
   };
   return {
-    findTeamspeakClients: (target, nickname) => teamspeak(target).findOnlineClientsByNickname(nickname),
-    async listTeamspeakNicknames(target) {
-      // An observation of no groups is one `clientlist`: the nicknames of the online clients.
-      const { nicknames } = await teamspeak(target).observe([]);
-      return [...nicknames.values()].filter((n): n is string => typeof n === 'string');
-    },
+    listTeamspeakClients: (target) => teamspeak(target).listOnlineClientIds(),
+    findKnownTeamspeakClients: (target, query) => teamspeak(target).findKnownClients(query),
     discordAuthorizeUrl: (target, input) => discord(target).authorizeUrl(input),
     discordExchangeCode: (target, input) => refusals(() => discord(target).exchangeCode(input)),
     discordCurrentUser: (target, accessToken) =>

@@ -397,6 +397,17 @@ const matrix: Record<string, Entry> = {
     input: (f, _a, r) => ({ entries: [String(f.character(r))] }),
   },
 
+  'user.linkDiscord': {
+    on: ['other'],
+    allow: min(9),
+    input: async (f, a, r) => ({ id: await f.user(a, r), discordUserId: null }),
+  },
+  'user.linkTeamspeak': {
+    on: ['other'],
+    allow: min(9),
+    input: async (f, a, r) => ({ target: 'main', links: [{ id: await f.user(a, r) }] }),
+  },
+
   'corporation.list': { allow: min(0), input: () => ({}) },
   'corporation.get': { allow: min(0), input: () => ({ corporationId: CORP_C }) },
   'corporation.track': {

@@ -5,9 +5,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { createLinkPlatforms } from '../../src/link-platforms.ts';
-import { completePendingTeamspeakLinks } from '../../src/services/links/teamspeak.ts';
+import { completePendingTeamspeakLinks, startTeamspeakLink } from '../../src/services/links/teamspeak.ts';
+import { newUser } from '../../src/store/records.ts';
+import { freshCharacterId } from '../support/rows.ts';
 import { createTeamspeakLinkPoller } from '../../src/services/links/teamspeak-poller.ts';
-import { Challenge, TeamspeakLink } from '../../src/store/entities/index.ts';
+import { AuditEntry, Challenge, TeamspeakLink, User } from '../../src/store/entities/index.ts';
 import { createTeamspeakTarget, type TeamspeakTarget } from '../../src/sync/teamspeak/index.ts';
 import { startFakeTeamspeak, type FakeTeamspeak } from '../fakes/teamspeak/index.ts';
 import { startTestApi, type TestApi } from '../support/api.ts';
@@ -245,7 +247,7 @@ describe('periodic check', () => {
     const synced: string[] = [];
     const poller = createTeamspeakLinkPoller({
       db: api.t.db,
-      links: { ...api.deps.links, listTeamspeakNicknames: async () => Promise.reject(new Error('down')) },
+      links: { ...api.deps.links, listTeamspeakClients: async () => Promise.reject(new Error('down')) },
       intervalMs: 0,
       logger: pino({ level: 'silent' }),
       onLinked: async (link) => void synced.push(link.target),
@@ -256,7 +258,7 @@ describe('periodic check', () => {
     expect(
       await completePendingTeamspeakLinks(api.t.db.fork(), {
         ...api.deps.links,
-        listTeamspeakNicknames: async () => Promise.reject(new Error('down')),
+        listTeamspeakClients: async () => Promise.reject(new Error('down')),
       }),
     ).toEqual({
       linked: [],
@@ -289,5 +291,115 @@ describe('teamspeak.unlink', () => {
     expect(await api.t.db.fork().count(TeamspeakLink, { userId: id })).toBe(0);
     expect(await trpc.teamspeak.unlink.mutate({ target: TARGET })).toEqual({ removed: false });
     expect(api.jobs.syncRequests).toHaveLength(1);
+  });
+});
+
+describe('the periodic check at scale', () => {
+  it('completes 1,000 pending links in one poll with one clientlist', { timeout: 120_000 }, async () => {
+    const em = api.t.db.fork();
+    const users = Array.from({ length: 1_000 }, (_, i) =>
+      newUser(em, { characterId: freshCharacterId(), characterName: `Bulk Linker ${i}` }),
+    );
+    await em.flush();
+    for (let i = 0; i < users.length; i += 25) {
+      const started = await Promise.all(
+        users
+          .slice(i, i + 25)
+          .map((user) =>
+            startTeamspeakLink(api.t.db.fork(), { userId: user.id, target: TARGET, ttlSeconds: 600 }),
+          ),
+      );
+      for (const { nickname } of started) fake.connectClient({ nickname });
+    }
+    fake.clearCommandLog();
+    const poller = createTeamspeakLinkPoller({
+      db: api.t.db,
+      links: api.deps.links,
+      intervalMs: 0,
+      logger: pino({ level: 'silent' }),
+      onLinked: async () => undefined,
+    });
+    expect(await poller.tick()).toBe(1_000);
+    expect(fake.commandCount('clientlist')).toBe(1);
+    expect(fake.commandLog().map((e) => e.name)).toEqual(['clientlist']);
+    expect(await api.t.db.fork().count(TeamspeakLink, { userId: { $in: users.map((u) => u.id) } })).toBe(
+      1_000,
+    );
+    await poller.stop();
+  });
+});
+
+describe('admin links (user.linkDiscord, user.linkTeamspeak)', () => {
+  it('records identities by unique id or database id, completed by the target, and reports the rest', async () => {
+    const admin = await api.user({ clearanceLevel: 9 });
+    const [a, b, c, d] = await Promise.all([api.user(), api.user(), api.user(), api.user()]);
+    // Known to the server but offline: what an importer or an admin has.
+    const x = fake.connectClient({ nickname: 'Xavier', uid: 'adminX=' });
+    const y = fake.connectClient({ nickname: 'Yvonne', uid: 'adminY=' });
+    fake.disconnectClient(x.clid);
+    fake.disconnectClient(y.clid);
+    const trpc = api.client(admin.token);
+    const { results } = await trpc.user.linkTeamspeak.mutate({
+      target: TARGET,
+      links: [
+        { id: a!.id, uniqueId: 'adminX=' },
+        { id: b!.id, clientDbId: y.cldbid },
+        { id: c!.id, uniqueId: 'nobody=' },
+        { id: d!.id, uniqueId: 'adminX=' },
+        { id: 'no-such-user', uniqueId: 'adminY=' },
+      ],
+    });
+    expect(results.map((r) => [r.outcome, r.clientDbId, r.uniqueId])).toEqual([
+      ['linked', x.cldbid, 'adminX='],
+      ['linked', y.cldbid, 'adminY='],
+      ['unknown-on-target', null, 'nobody='],
+      ['taken', x.cldbid, 'adminX='],
+      ['unknown-user', null, null],
+    ]);
+    expect(api.jobs.syncRequests).toEqual([
+      { platform: 'teamspeak', target: TARGET, trigger: 'user.linkTeamspeak' },
+    ]);
+    const audits = await api.t.db.fork().find(AuditEntry, { action: 'user.linkTeamspeak' });
+    expect(audits.map((e) => e.subject).sort()).toEqual([`user:${a!.id}`, `user:${b!.id}`].sort());
+    expect(audits.every((e) => e.actorId === admin.id)).toBe(true);
+
+    // Again: unchanged; empty entry clears.
+    const again = await trpc.user.linkTeamspeak.mutate({
+      target: TARGET,
+      links: [{ id: a!.id, uniqueId: 'adminX=', clientDbId: x.cldbid }, { id: b!.id }],
+    });
+    expect(again.results.map((r) => r.outcome)).toEqual(['unchanged', 'cleared']);
+    expect(await api.t.db.fork().count(TeamspeakLink, { userId: b!.id })).toBe(0);
+  });
+
+  it('sets and clears a Discord account, refuses one linked to someone else, and needs user.link', async () => {
+    const admin = await api.user({ clearanceLevel: 9 });
+    const [a, b] = await Promise.all([api.user(), api.user()]);
+    const trpc = api.client(admin.token);
+    expect(await trpc.user.linkDiscord.mutate({ id: a!.id, discordUserId: '123456789012345678' })).toEqual({
+      changed: true,
+      discordUserId: '123456789012345678',
+    });
+    expect(
+      await trpc.user.linkDiscord.mutate({ id: a!.id, discordUserId: '123456789012345678' }),
+    ).toMatchObject({
+      changed: false,
+    });
+    await expect(
+      trpc.user.linkDiscord.mutate({ id: b!.id, discordUserId: '123456789012345678' }),
+    ).rejects.toMatchObject({ data: { code: 'CONFLICT' } });
+    await trpc.user.linkDiscord.mutate({ id: a!.id, discordUserId: null });
+    expect((await api.t.db.fork().findOneOrFail(User, { id: a!.id })).discordUserId).toBeNull();
+    const audits = await api.t.db
+      .fork()
+      .find(AuditEntry, { action: 'user.linkDiscord', subject: `user:${a!.id}` });
+    expect(audits).toHaveLength(2);
+    const eight = await api.user({ clearanceLevel: 8 });
+    await expect(
+      api.client(eight.token).user.linkDiscord.mutate({ id: b!.id, discordUserId: '223456789012345678' }),
+    ).rejects.toMatchObject({ data: { code: 'FORBIDDEN' } });
+    await expect(
+      trpc.user.linkTeamspeak.mutate({ target: 'nope', links: [{ id: b!.id, uniqueId: 'u=' }] }),
+    ).rejects.toMatchObject({ data: { code: 'NOT_FOUND' } });
   });
 });

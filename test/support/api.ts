@@ -44,8 +44,8 @@ export function recordingJobs(): JobControl & {
 
 /** Link platforms that answer as if no target were reachable; tests give the ones they use. */
 const unconfiguredLinks: LinkPlatforms = {
-  findTeamspeakClients: async () => [],
-  listTeamspeakNicknames: async () => [],
+  listTeamspeakClients: async () => [],
+  findKnownTeamspeakClients: async () => [],
   discordAuthorizeUrl: () => {
     throw new Error('no Discord link platform in this test');
   },

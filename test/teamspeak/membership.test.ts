@@ -187,14 +187,58 @@ describe('TeamSpeak target: nicknames and linking', () => {
     expect(fake.messages()).toHaveLength(2);
   });
 
-  it('finds online clients by exact nickname', async () => {
+  it('lists online voice clients with their ids in one clientlist, query clients left out', async () => {
     const fake = await fakeServer();
     const x = fake.connectClient({ nickname: 'link-7f3a9c', uid: 'uidX=' });
-    fake.connectClient({ nickname: 'link-7f3a9c2', uid: 'uidY=' });
+    const y = fake.connectClient({ nickname: 'link-7f3a9c2', uid: 'uidY=' });
     const t = await connectedTarget(fake);
-    expect(await t.findOnlineClientsByNickname('link-7f3a9c')).toEqual([
+    const before = fake.commandLog().length;
+    expect(await t.listOnlineClientIds()).toEqual([
       { clientDbId: x.cldbid, uniqueId: 'uidX=', nickname: 'link-7f3a9c' },
+      { clientDbId: y.cldbid, uniqueId: 'uidY=', nickname: 'link-7f3a9c2' },
     ]);
-    expect(await t.findOnlineClientsByNickname('Roster')).toEqual([]);
+    expect(
+      fake
+        .commandLog()
+        .slice(before)
+        .map((e) => e.name),
+    ).toEqual(['clientlist']);
+  });
+
+  it('finds known clients by unique id (one lookup each, or paging clientdblist for many) and by database id', async () => {
+    const fake = await fakeServer();
+    const known = Array.from({ length: 40 }, (_, i) =>
+      fake.connectClient({ nickname: `P${i}`, uid: `uid${i}=` }),
+    );
+    for (const c of known) fake.disconnectClient(c.clid);
+    const t = await connectedTarget(fake, { uidLookupsBeforeList: 3 });
+    let mark = fake.commandLog().length;
+    const few = await t.findKnownClients({ uniqueIds: ['uid1=', 'uid2=', 'nobody='], clientDbIds: [] });
+    expect(few.map((c) => [c.uniqueId, c.clientDbId])).toEqual([
+      ['uid1=', known[1]!.cldbid],
+      ['uid2=', known[2]!.cldbid],
+    ]);
+    expect(
+      fake
+        .commandLog()
+        .slice(mark)
+        .map((e) => e.name),
+    ).toEqual(Array(3).fill('clientgetdbidfromuid'));
+    mark = fake.commandLog().length;
+    const many = await t.findKnownClients({
+      uniqueIds: known
+        .slice(0, 35)
+        .map((c) => c.uid)
+        .concat('nobody='),
+      clientDbIds: [known[39]!.cldbid, '999999'],
+    });
+    expect(many).toHaveLength(36);
+    expect(many[0]).toEqual({ clientDbId: known[39]!.cldbid, uniqueId: 'uid39=', nickname: 'P39' });
+    const commands = fake
+      .commandLog()
+      .slice(mark)
+      .map((e) => e.name);
+    expect(commands.filter((c) => c === 'clientdblist').length).toBeLessThanOrEqual(2);
+    expect(commands).not.toContain('clientgetdbidfromuid');
   });
 });

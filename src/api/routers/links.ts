@@ -2,7 +2,7 @@ import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { LinkError, type LinkFailure } from '../../services/links/errors.ts';
 import type { Context } from '../context.ts';
-import { scoped } from '../trpc.ts';
+import { middleware, scoped } from '../trpc.ts';
 
 const codes = {
   'no-challenge': 'PRECONDITION_FAILED',
@@ -17,8 +17,8 @@ const codes = {
   unavailable: 'SERVICE_UNAVAILABLE',
 } as const satisfies Record<LinkFailure, TRPCError['code']>;
 
-/** One's own links (scope `link.own`); a refused link step becomes a tRPC error with its message. */
-export const linkProcedure = scoped('link.own').use(async ({ next }) => {
+/** A refused link step becomes a tRPC error with its message. */
+const mapLinkErrors = middleware(async ({ next }) => {
   const result = await next();
   if (!result.ok && result.error.cause instanceof LinkError) {
     const cause = result.error.cause;
@@ -26,6 +26,12 @@ export const linkProcedure = scoped('link.own').use(async ({ next }) => {
   }
   return result;
 });
+
+/** One's own links (scope `link.own`). */
+export const linkProcedure = scoped('link.own').use(mapLinkErrors);
+
+/** Links an admin records on a user's behalf (scope `user.link`). */
+export const adminLinkProcedure = scoped('user.link').use(mapLinkErrors);
 
 export const targetName = z.string().min(1).max(64);
 

@@ -16,6 +16,8 @@ import { addUsers, MAX_ADD_ENTRIES } from '../../services/user-add.ts';
 import { auditChange, directoryChanged, requestSyncAll, requireEsi } from '../effects.ts';
 import { eveId, id, loginFlag } from '../inputs.ts';
 import type { AuthedActor } from '../context.ts';
+import { setDiscordLink, setTeamspeakLinks } from '../../services/links/admin.ts';
+import { adminLinkProcedure, configuredTarget, targetName } from './links.ts';
 import { authedProcedure, requireScope, router, scoped } from '../trpc.ts';
 
 /** Why a clearance change is refused, naming the rule (the domain's `clearanceChangeRefusal`). */
@@ -196,6 +198,64 @@ export const userRouter = router({
     await requestSyncAll(ctx, 'user.delete');
     return { deleted: true as const, ...removed };
   }),
+  /** Sets (or, with null, clears) a user's Discord account on their behalf; audited. */
+  linkDiscord: adminLinkProcedure
+    .input(
+      z.strictObject({
+        id,
+        discordUserId: z
+          .string()
+          .regex(/^\d{15,21}$/, 'a Discord user id (snowflake)')
+          .nullable(),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const result = await setDiscordLink(ctx.deps.db.fork(), {
+        userId: input.id,
+        discordUserId: input.discordUserId,
+        actorId: ctx.actor.userId,
+        requestId: ctx.requestId,
+      });
+      if (result.changed) await ctx.deps.jobs.requestSync('discord', null, 'user.linkDiscord');
+      return result;
+    }),
+  /**
+   * Records TeamSpeak identities on one target for up to 1,000 users: a unique id or a client
+   * database id (the target completes the other), neither to clear; audited. Each entry says
+   * linked, unchanged, cleared, or why not (unknown user, unknown on the target, taken).
+   */
+  linkTeamspeak: adminLinkProcedure
+    .input(
+      z.strictObject({
+        target: targetName,
+        links: z
+          .array(
+            z.strictObject({
+              id,
+              uniqueId: z.string().min(1).max(64).nullable().optional(),
+              clientDbId: z
+                .string()
+                .regex(/^\d{1,20}$/, 'a client database id')
+                .nullable()
+                .optional(),
+            }),
+          )
+          .min(1)
+          .max(1_000),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      configuredTarget(ctx, 'teamspeak', input.target);
+      const results = await setTeamspeakLinks(ctx.deps.db.fork(), ctx.deps.links, {
+        target: input.target,
+        entries: input.links.map((l) => ({ userId: l.id, uniqueId: l.uniqueId, clientDbId: l.clientDbId })),
+        actorId: ctx.actor.userId,
+        requestId: ctx.requestId,
+      });
+      if (results.some((r) => r.outcome === 'linked' || r.outcome === 'cleared'))
+        await ctx.deps.jobs.requestSync('teamspeak', input.target, 'user.linkTeamspeak');
+      return { results };
+    }),
   /** Removes a user's TeamSpeak identities (one target or all) or Discord account; idempotent. */
   unlink: authedProcedure.input(unlinkInput).mutation(async ({ ctx, input }) => {
     const em = ctx.deps.db.fork();

@@ -11,13 +11,19 @@ export interface TeamspeakClientMatch {
 }
 
 export interface TeamspeakLinkPlatform {
-  /** Online voice clients of the target with exactly this nickname. */
-  findTeamspeakClients(target: string, nickname: string): Promise<TeamspeakClientMatch[]>;
   /**
-   * Nicknames of the target's online voice clients (one `clientlist`): the periodic check looks
-   * for link nicknames among them, since only their hashes are stored.
+   * The target's online voice clients with their ids (one `clientlist -uid`): a link nickname is
+   * looked for among them (only its hash is stored), one listing for every pending link.
    */
-  listTeamspeakNicknames(target: string): Promise<string[]>;
+  listTeamspeakClients(target: string): Promise<TeamspeakClientMatch[]>;
+  /**
+   * Clients the target knows (online or not) by unique id or database id, for links an admin
+   * records; unknown ones are absent.
+   */
+  findKnownTeamspeakClients(
+    target: string,
+    query: { readonly uniqueIds: readonly string[]; readonly clientDbIds: readonly string[] },
+  ): Promise<TeamspeakClientMatch[]>;
 }
 
 export interface DiscordAddMemberInput {

@@ -61,25 +61,10 @@ export async function startTeamspeakLink(
   return { target: input.target, nickname, expiresAt: challenge.expiresAt };
 }
 
-async function findClients(
-  links: TeamspeakLinkPlatform,
-  target: string,
-  nickname: string,
-): Promise<TeamspeakClientMatch[]> {
+/** The target's online clients (one `clientlist`); a target that does not answer is a LinkError. */
+async function onlineClients(links: TeamspeakLinkPlatform, target: string): Promise<TeamspeakClientMatch[]> {
   try {
-    return await links.findTeamspeakClients(target, nickname);
-  } catch (error) {
-    throw new LinkError(
-      'unavailable',
-      `TeamSpeak target "${target}" could not be asked for online clients; try again shortly`,
-      { cause: error },
-    );
-  }
-}
-
-async function onlineNicknames(links: TeamspeakLinkPlatform, target: string): Promise<string[]> {
-  try {
-    return await links.listTeamspeakNicknames(target);
+    return await links.listTeamspeakClients(target);
   } catch (error) {
     throw new LinkError(
       'unavailable',
@@ -111,22 +96,24 @@ export async function completeTeamspeakLink(
       `no link is pending on TeamSpeak target "${input.target}"; call teamspeak.startLink first`,
     );
   checkUsable(pending, now, 'link nickname');
-  const nickname = (await onlineNicknames(links, input.target)).find(
-    (n) => LINK_NICKNAME.test(n) && challengeHash(KIND, n) === pending.secretHash,
-  );
+  const online = await onlineClients(links, input.target);
+  const nickname = online
+    .map((c) => c.nickname)
+    .find((n) => LINK_NICKNAME.test(n) && challengeHash(KIND, n) === pending.secretHash);
   if (!nickname) {
     throw new LinkError(
       'not-found',
       `no client on TeamSpeak target "${input.target}" is online with your link nickname: connect (or rename yourself) with exactly the nickname teamspeak.startLink gave you before ${pending.expiresAt.toISOString()}, then complete again`,
     );
   }
-  return finish(em, links, pending, nickname, input.requestId ?? null, now);
+  return finish(em, pending, online, nickname, input.requestId ?? null, now);
 }
 
+/** Links the one identity among `online` (one listing of the target) that shows the nickname. */
 async function finish(
   em: EntityManager,
-  links: TeamspeakLinkPlatform,
   challenge: Challenge,
+  online: readonly TeamspeakClientMatch[],
   nickname: string,
   requestId: string | null,
   now: Date,
@@ -136,15 +123,9 @@ async function finish(
   // One identity connected twice shows the nickname twice: that is still one identity.
   const clients = [
     ...new Map(
-      (await findClients(links, target, nickname)).map((c) => [`${c.clientDbId}/${c.uniqueId}`, c]),
+      online.filter((c) => c.nickname === nickname).map((c) => [`${c.clientDbId}/${c.uniqueId}`, c]),
     ).values(),
   ];
-  if (clients.length === 0) {
-    throw new LinkError(
-      'not-found',
-      `no client on TeamSpeak target "${target}" is online with your link nickname any more; connect with it and complete again`,
-    );
-  }
   if (clients.length > 1) {
     throw new LinkError(
       'ambiguous',
@@ -199,11 +180,11 @@ async function finish(
 }
 
 /**
- * The periodic check: for every target with pending links, looks for their nicknames among the
- * online clients and completes those that show up exactly once. Returns the links made and the
- * targets that could not be asked; a
- * challenge that cannot complete (ambiguous, identity taken) is left for the user's
- * completeLink, which names the problem.
+ * The periodic check: for every target with pending links, reads the online clients once and
+ * completes every pending link whose nickname shows up exactly once (1,000 pending links cost one
+ * `clientlist`). Returns the links made and the targets that could not be asked; a challenge that
+ * cannot complete (ambiguous, identity taken) is left for the user's completeLink, which names the
+ * problem.
  */
 export async function completePendingTeamspeakLinks(
   em: EntityManager,
@@ -221,9 +202,9 @@ export async function completePendingTeamspeakLinks(
   const linked: { userId: string; target: string }[] = [];
   const unavailable: string[] = [];
   for (const target of targets) {
-    let online: string[];
+    let online: TeamspeakClientMatch[];
     try {
-      online = await onlineNicknames(links, target);
+      online = await onlineClients(links, target);
     } catch (error) {
       // This target is down; the others still get their check.
       if (error instanceof LinkError) {
@@ -232,7 +213,7 @@ export async function completePendingTeamspeakLinks(
       }
       throw error;
     }
-    const nicknames = [...new Set(online.filter((n) => LINK_NICKNAME.test(n)))];
+    const nicknames = [...new Set(online.map((c) => c.nickname).filter((n) => LINK_NICKNAME.test(n)))];
     if (nicknames.length === 0) continue;
     const hashes = new Map(nicknames.map((n) => [challengeHash(KIND, n), n]));
     const found = await em.find(Challenge, {
@@ -242,9 +223,14 @@ export async function completePendingTeamspeakLinks(
       expiresAt: { $gt: now },
       secretHash: { $in: [...hashes.keys()] },
     });
+    const batch = await finishAll(em.fork(), target, found, online, hashes, now);
+    linked.push(...batch.map((userId) => ({ userId, target })));
+    if (batch.length) continue;
+    // The batch could not be written as one (a race with completeLink, an identity just taken):
+    // each link on its own, so the others still complete.
     for (const challenge of found) {
       try {
-        await finish(em.fork(), links, challenge, hashes.get(challenge.secretHash)!, null, now);
+        await finish(em.fork(), challenge, online, hashes.get(challenge.secretHash)!, null, now);
         linked.push({ userId: challenge.userId!, target });
       } catch (error) {
         if (!(error instanceof LinkError || error instanceof ConflictError)) throw error;
@@ -253,6 +239,92 @@ export async function completePendingTeamspeakLinks(
   }
   return { linked, unavailable };
 }
+
+/** Thrown inside the batch's transaction to roll it back. */
+class BatchRaced extends Error {}
+
+/**
+ * The periodic check's fast path: every challenge whose nickname exactly one identity shows, and
+ * whose identity nobody else holds, is claimed and linked in one transaction (with its audit
+ * entry). Returns the users linked; [] when there was nothing to do or the batch had to be rolled
+ * back (then the caller completes them one by one, which names each problem).
+ */
+async function finishAll(
+  em: EntityManager,
+  target: string,
+  challenges: readonly Challenge[],
+  online: readonly TeamspeakClientMatch[],
+  hashes: ReadonlyMap<string, string>,
+  now: Date,
+): Promise<string[]> {
+  const byNickname = new Map<string, Map<string, TeamspeakClientMatch>>();
+  for (const c of online) {
+    const same = byNickname.get(c.nickname) ?? new Map<string, TeamspeakClientMatch>();
+    same.set(`${c.clientDbId}/${c.uniqueId}`, c);
+    byNickname.set(c.nickname, same);
+  }
+  const ready = challenges.flatMap((challenge) => {
+    const clients = [...(byNickname.get(hashes.get(challenge.secretHash)!)?.values() ?? [])];
+    return clients.length === 1 ? [{ challenge, client: clients[0]!, userId: challenge.userId! }] : [];
+  });
+  if (ready.length === 0) return [];
+  const taken = await em.find(TeamspeakLink, {
+    target,
+    $or: [
+      { clientDbId: { $in: ready.map((r) => r.client.clientDbId) } },
+      { uniqueId: { $in: ready.map((r) => r.client.uniqueId) } },
+    ],
+  });
+  const userIds = new Set(ready.map((r) => r.userId));
+  const claimer = new Map<string, string>();
+  for (const r of ready) {
+    claimer.set(`db:${r.client.clientDbId}`, r.userId);
+    claimer.set(`uid:${r.client.uniqueId}`, r.userId);
+  }
+  const heldByOther = (l: TeamspeakLink) =>
+    [claimer.get(`db:${l.clientDbId}`), claimer.get(`uid:${l.uniqueId}`)].some(
+      (u) => u !== undefined && u !== l.userId,
+    );
+  if (taken.some(heldByOther)) return [];
+  try {
+    return await inTransaction(em, async (tx) => {
+      const claimed = await tx.nativeUpdate(
+        Challenge,
+        { id: { $in: ready.map((r) => r.challenge.id) }, usedAt: null },
+        { usedAt: now },
+      );
+      if (claimed !== ready.length) throw new BatchRaced();
+      const existing = new Map(
+        (await tx.find(TeamspeakLink, { target, userId: { $in: [...userIds] } })).map((l) => [l.userId, l]),
+      );
+      for (const { userId, client } of ready) {
+        let link = existing.get(userId);
+        const before = link ? view(link) : undefined;
+        if (link) {
+          link.clientDbId = client.clientDbId;
+          link.uniqueId = client.uniqueId;
+        } else {
+          link = tx.create(TeamspeakLink, { id: newId(), userId, target, ...pick(client) });
+        }
+        audit(tx, {
+          actorId: userId,
+          action: 'teamspeak.link',
+          subject: `user:${userId}`,
+          before,
+          after: { target, ...pick(client) },
+          requestId: null,
+        });
+      }
+      await tx.flush();
+      return ready.map((r) => r.userId);
+    });
+  } catch (error) {
+    if (error instanceof BatchRaced || asConflict(error, '') instanceof ConflictError) return [];
+    throw error;
+  }
+}
+
+const pick = (c: TeamspeakClientMatch) => ({ clientDbId: c.clientDbId, uniqueId: c.uniqueId });
 
 export async function unlinkTeamspeak(
   em: EntityManager,

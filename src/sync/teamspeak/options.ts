@@ -35,6 +35,11 @@ export interface TeamspeakTargetOptions {
   readonly commandTimeoutMs?: number;
   /** Most client database ids in one `servergroupaddclient`/`servergroupdelclient` line (default 500). */
   readonly maxIdsPerCommand?: number;
+  /**
+   * Unique ids an admin link resolves one `clientgetdbidfromuid` each; more are found by paging
+   * `clientdblist` instead (default 30).
+   */
+  readonly uidLookupsBeforeList?: number;
 }
 
 export type ResolvedTeamspeakOptions = Required<TeamspeakTargetOptions>;
@@ -55,6 +60,7 @@ export const teamspeakDefaults = {
   connectTimeoutMs: 10_000,
   commandTimeoutMs: 30_000,
   maxIdsPerCommand: 500,
+  uidLookupsBeforeList: 30,
 } as const satisfies Omit<ResolvedTeamspeakOptions, 'name' | 'host' | 'username' | 'password'>;
 
 /** TeamSpeak's limit for server group names and nicknames. */

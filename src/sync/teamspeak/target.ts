@@ -219,12 +219,84 @@ export class TeamspeakTarget implements PlatformTarget {
     return { added, removed, nicknamesChanged, skipped, errors };
   }
 
-  /** Online voice clients with exactly this nickname (for linking an identity to a user). */
-  async findOnlineClientsByNickname(nickname: string): Promise<OnlineClientMatch[]> {
+  /** Online voice clients with their database and unique ids, from one `clientlist -uid` (for linking). */
+  async listOnlineClientIds(): Promise<OnlineClientMatch[]> {
     const clients = await listOnlineClients(this.exec.bind(this), true);
-    return clients
-      .filter((c) => c.nickname === nickname)
-      .map((c) => ({ clientDbId: c.clientDbId, uniqueId: c.uniqueId, nickname: c.nickname }));
+    return clients.map((c) => ({ clientDbId: c.clientDbId, uniqueId: c.uniqueId, nickname: c.nickname }));
+  }
+
+  /**
+   * Known clients (online or not) by unique id or by client database id, for links an admin
+   * records: database ids in one piped `clientdbinfo` per 100, unique ids one
+   * `clientgetdbidfromuid` each (the command takes one), or, for more than `uidLookupsBeforeList`
+   * of them, by paging `clientdblist` (200 a page) until all are found. Unknown ones are absent.
+   */
+  async findKnownClients(query: {
+    readonly uniqueIds: readonly string[];
+    readonly clientDbIds: readonly string[];
+  }): Promise<OnlineClientMatch[]> {
+    const found: OnlineClientMatch[] = [];
+    const dbIds = [...new Set(query.clientDbIds)].filter((id) => /^\d+$/.test(id));
+    const describe = (entry: QueryEntry | undefined, cldbid: string) => {
+      if (entry?.['clientUniqueIdentifier'] === undefined) return;
+      found.push({
+        clientDbId: String(entry['clientDatabaseId'] ?? cldbid),
+        uniqueId: String(entry['clientUniqueIdentifier']),
+        nickname: String(entry['clientNickname'] ?? ''),
+      });
+    };
+    for (let i = 0; i < dbIds.length; i += 100) {
+      const chunk = dbIds.slice(i, i + 100);
+      try {
+        const entries = await this.exec('clientdbinfo', { cldbid: chunk });
+        chunk.forEach((cldbid, k) => describe(entries[k], cldbid));
+        continue;
+      } catch (err) {
+        if (!isUnknownClient(err)) throw err;
+      }
+      // One unknown id refuses the whole piped call: ask each of this chunk alone.
+      for (const cldbid of chunk) {
+        try {
+          describe((await this.exec('clientdbinfo', { cldbid }))[0], cldbid);
+        } catch (err) {
+          if (!isUnknownClient(err)) throw err;
+        }
+      }
+    }
+    const uids = new Set(query.uniqueIds);
+    if (uids.size <= this.#options.uidLookupsBeforeList) {
+      for (const cluid of uids) {
+        try {
+          const [entry] = await this.exec('clientgetdbidfromuid', { cluid });
+          if (entry?.['cldbid'] !== undefined)
+            found.push({ clientDbId: String(entry['cldbid']), uniqueId: cluid, nickname: '' });
+        } catch (err) {
+          if (!isUnknownClient(err)) throw err;
+        }
+      }
+      return found;
+    }
+    for (let start = 0; uids.size > 0; start += 200) {
+      let page: QueryEntry[];
+      try {
+        page = await this.exec('clientdblist', { start, duration: 200 });
+      } catch (err) {
+        if (isUnknownClient(err)) break; // past the last page
+        throw err;
+      }
+      if (page.length === 0) break;
+      for (const entry of page) {
+        const uid = String(entry['clientUniqueIdentifier'] ?? '');
+        if (!uids.delete(uid)) continue;
+        found.push({
+          clientDbId: String(entry['cldbid']),
+          uniqueId: uid,
+          nickname: String(entry['clientNickname'] ?? ''),
+        });
+      }
+      if (page.length < 200) break;
+    }
+    return found;
   }
 
   private exec(command: string, options?: QueryOptions, flags?: string[]): Promise<QueryEntry[]> {
@@ -247,6 +319,16 @@ export class TeamspeakTarget implements PlatformTarget {
       this.logger?.warn({ error: describeError(err) }, 'TeamSpeak permission check failed');
     }
   }
+}
+
+/** The server's answers for a client it does not know. */
+function isUnknownClient(err: unknown): boolean {
+  const id = errorId(err);
+  return (
+    id === QueryErrorId.invalidClientId ||
+    id === QueryErrorId.emptyResult ||
+    id === QueryErrorId.emptyResultSet
+  );
 }
 
 function checkName(name: string): void {

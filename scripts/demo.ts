@@ -6,7 +6,10 @@
  *
  *   npm run demo [-- --port 8380] [-- --verbose]
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -21,9 +24,17 @@ import type { RunResult } from '../src/sync/engine.ts';
 import type { Platform } from '../src/sync/target.ts';
 import { startFakeDiscord, type FakeDiscord } from '../test/fakes/discord/index.ts';
 import { startFakeEsi, type FakeEsi } from '../test/fakes/esi/index.ts';
+import { startFakeSso, type FakeSso } from '../test/fakes/sso/index.ts';
 import { startFakeTeamspeak, type FakeTeamspeak } from '../test/fakes/teamspeak/index.ts';
 import { formatLanded, landed, type Landed } from './demo/report.ts';
-import { demoEve, demoTargets, mapAutogroups, seedDemo, type DemoDirectory } from './demo/seed.ts';
+import {
+  demoEve,
+  demoPortalPilot,
+  demoTargets,
+  mapAutogroups,
+  seedDemo,
+  type DemoDirectory,
+} from './demo/seed.ts';
 
 export interface DemoOptions {
   /** Where the embedded database lives; ':memory:' keeps it in memory. */
@@ -36,6 +47,8 @@ export interface DemoOptions {
   /** Secrets of the fake platforms (tests set recognisable ones). */
   readonly teamspeakPassword?: string;
   readonly discordToken?: string;
+  /** How often pending TeamSpeak link nicknames are looked for (default 2 s). */
+  readonly linkPollSeconds?: number;
 }
 
 export interface Demo {
@@ -44,8 +57,12 @@ export interface Demo {
   readonly discord: FakeDiscord;
   /** ESI as the daemon's ESI jobs see it: the demo's corporations, alliance and pilots. */
   readonly esi: FakeEsi;
-  /** The control plane's URL. */
+  /** The fake EVE SSO the member portal logs pilots in with (it shows a character picker). */
+  readonly sso: FakeSso;
+  /** The control plane's URL, which is also the member portal's. */
   readonly url: string;
+  /** The Discord user who "clicks Authorize" on the fake Discord consent: the portal pilot's account. */
+  readonly discordUserId: string;
   /** A superuser (root) API token, valid for a day. */
   readonly token: string;
   /** The first reconcile: one run per target. */
@@ -69,17 +86,33 @@ export async function setupDemo(options: DemoOptions): Promise<Demo> {
   });
   const esi = await startFakeEsi();
   esi.seed(demoEve);
+  // The portal's address must be known before start: EVE SSO and Discord send the browser back to it.
+  const port = options.port || (await freePort());
+  const publicUrl = `http://127.0.0.1:${port}`;
+  const sso = await startFakeSso({ callbackUrl: `${publicUrl}/auth/callback` });
+  for (const c of demoEve.characters ?? []) sso.addCharacter({ id: c.id, name: c.name });
+  // The portal pilot's Discord account: known to Discord, not yet on the guild.
+  const discordUser = discord.guild.addUser({ username: demoPortalPilot.toLowerCase().replace(' ', '.') });
+  discord.oauth.consentUserId = discordUser.id;
   let roster: Roster | null = null;
   const stop = async () => {
     await roster?.stop();
-    await Promise.all([teamspeak.close(), discord.close(), esi.close()]);
+    await Promise.all([teamspeak.close(), discord.close(), esi.close(), sso.close()]);
   };
   try {
     const config = configSchema.parse({
       database: { url: options.databaseUrl ?? '', dataDir: options.dataDir },
-      controlPlane: { host: '127.0.0.1', port: options.port ?? 0 },
+      controlPlane: { host: '127.0.0.1', port, publicUrl },
       esi: { baseUrl: esi.url, contact: 'roster-demo@localhost' },
+      sso: {
+        loginBaseUrl: sso.url,
+        clientId: sso.clientId,
+        clientSecret: sso.clientSecret,
+        callbackUrl: `${publicUrl}/auth/callback`,
+        encryptionKey: randomBytes(32).toString('base64'),
+      },
       teamspeak: {
+        linkPollSeconds: options.linkPollSeconds ?? 2,
         targets: [
           {
             name: demoTargets.teamspeak,
@@ -99,6 +132,8 @@ export async function setupDemo(options: DemoOptions): Promise<Demo> {
             token: discord.botToken,
             guildId: discord.guild.id,
             apiBaseUrl: discord.url,
+            oauthClientId: discord.oauth.clientId,
+            oauthClientSecret: discord.oauth.clientSecret,
           },
         ],
       },
@@ -123,7 +158,9 @@ export async function setupDemo(options: DemoOptions): Promise<Demo> {
       teamspeak,
       discord,
       esi,
+      sso,
       url: roster.url(),
+      discordUserId: discordUser.id,
       token: token.secret,
       runs,
       directory,
@@ -137,6 +174,15 @@ export async function setupDemo(options: DemoOptions): Promise<Demo> {
   }
 }
 
+/** A port free right now on loopback (the demo's portal URL must be known before the daemon starts). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
 /** One run now; a scheduled run that holds the target's lease only delays it. */
 async function firstRun(roster: Roster, platform: Platform, target: string): Promise<RunResult> {
   for (let attempt = 0; ; attempt++) {
@@ -144,6 +190,17 @@ async function firstRun(roster: Roster, platform: Platform, target: string): Pro
     if (run.status !== 'busy' || attempt >= 30) return run;
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
+}
+
+function portalLines(demo: Demo): string[] {
+  return [
+    `Member portal: ${demo.url}/`,
+    `    Open it, "Log in with EVE Online", pick ${demoPortalPilot} on the fake EVE login page.`,
+    '    Link TeamSpeak: the page shows a nickname; paste it here and press Enter, and the demo',
+    '    connects a fake TeamSpeak client with it (the page updates by itself).',
+    '    Link Discord: "Link with Discord" goes through the fake Discord consent and back.',
+    `    Then ${demoPortalPilot}'s groups arrive on both fakes (watch the lines below).`,
+  ];
 }
 
 function tryLines(demo: Demo): string[] {
@@ -182,11 +239,16 @@ async function main() {
       '',
       `Control plane: ${demo.url} (superuser token below, valid 24 h)`,
       '',
+      ...portalLines(demo),
+      '',
       ...tryLines(demo),
       '',
       'Ctrl-C stops the demo.',
     ].join('\n'),
   );
+  const portalClients = new Set<string>();
+  offerTeamspeakClients(demo, portalClients);
+  watchPortalPilot(demo, portalClients);
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
@@ -198,6 +260,45 @@ async function main() {
   };
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
+}
+
+/** Each line typed that looks like a link nickname connects a fake TeamSpeak client with it. */
+function offerTeamspeakClients(demo: Demo, connected: Set<string>): void {
+  const lines = createInterface({ input: process.stdin });
+  lines.on('line', (line) => {
+    const nickname = line.trim();
+    if (!/^roster-[a-z2-7]{10}$/.test(nickname)) {
+      if (nickname) console.log(`(not a link nickname: paste the roster-... nickname the portal shows)`);
+      return;
+    }
+    const client = demo.teamspeak.connectClient({ nickname });
+    connected.add(client.cldbid);
+    console.log(`fake TeamSpeak: client ${client.cldbid} connected as ${nickname}`);
+  });
+}
+
+/** Prints what the portal pilot holds on both fakes whenever it changes. */
+function watchPortalPilot(demo: Demo, clients: ReadonlySet<string>): void {
+  let last = '';
+  const timer = setInterval(() => {
+    const held = portalPilotHolds(demo, clients);
+    if (held !== last && (last || held !== 'TeamSpeak: nothing · Discord: nothing')) {
+      console.log(`${demoPortalPilot} now holds: ${held}`);
+    }
+    last = held;
+  }, 1000);
+  timer.unref();
+}
+
+/** The server groups and roles the portal pilot's linked accounts hold on the fakes, in words. */
+export function portalPilotHolds(demo: Demo, clients: ReadonlySet<string>): string {
+  const member = demo.discord.guild.members.get(demo.discordUserId);
+  const roles = (member?.roles ?? []).map((id) => demo.discord.guild.roles.get(id)?.name ?? id);
+  const groups = demo.teamspeak
+    .serverGroups()
+    .filter((g) => g.members.some((m) => clients.has(m)))
+    .map((g) => g.name);
+  return `TeamSpeak: ${groups.join(', ') || 'nothing'} · Discord: ${roles.join(', ') || 'nothing'}`;
 }
 
 if (import.meta.main) {

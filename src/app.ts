@@ -18,6 +18,8 @@ import { discordLinkRoutes } from './api/discord-routes.ts';
 import { createLinkPlatforms } from './link-platforms.ts';
 import { createDirectory } from './directory/index.ts';
 import { ssoCallbackRoute } from './api/sso-callback.ts';
+import { createAuthLimiter } from './api/rate-limit.ts';
+import { portalRoutes } from './web/routes.ts';
 import { version } from './version.ts';
 
 export interface Roster {
@@ -125,9 +127,19 @@ export async function createRoster(options: RosterOptions): Promise<Roster> {
     startedAt: deps.startedAt,
     metrics,
   });
+  // The member portal answers browsers; the API routes behind it keep JSON for API clients.
+  const [portal, portalNotFound] = portalRoutes({
+    db,
+    config,
+    logger,
+    links: deps.links,
+    login: directory.login,
+    requestSync: (platform, target, trigger) => jobs.control.requestSync(platform, target, trigger),
+    loginStarts: createAuthLimiter(config.controlPlane.maxLoginStartsPerMinute),
+  });
   const controlPlane = createControlPlane(
     deps,
-    [...probes, ...discordLinkRoutes(deps), ssoCallbackRoute(directory.login)],
+    [...probes, portal!, ...discordLinkRoutes(deps), ssoCallbackRoute(directory.login), portalNotFound!],
     { onRequest: (info) => metrics.observeRequest(info) },
   );
 

@@ -13,6 +13,9 @@ import type { FakeTeamspeak } from '../../test/fakes/teamspeak/index.ts';
 
 export const demoTargets = { teamspeak: 'main', discord: 'guild' } as const;
 
+/** The pilot a person plays in the member portal: in the directory and its groups, nothing linked yet. */
+export const demoPortalPilot = 'Gale Rhys';
+
 interface Pilot {
   readonly name: string;
   readonly corporationId: number | null;
@@ -69,6 +72,8 @@ const pilots: readonly Pilot[] = [
     discord: { nickname: null },
     note: 'a guest in no corporation: not authorized',
   },
+  // Logs in through the member portal and links TeamSpeak and Discord there.
+  { name: demoPortalPilot, corporationId: BSUN, clearanceLevel: 0 },
 ];
 
 /** The same world as ESI tells it (the demo's fake ESI serves it), so the ESI jobs change nothing. */
@@ -93,7 +98,7 @@ const manualGroups = [
   {
     name: 'Logistics',
     description: 'Haulers and logistics pilots',
-    members: ['Borin Kael', 'Cyra Holt', 'Dax Mercer', 'Eli Sorn'],
+    members: ['Borin Kael', 'Cyra Holt', 'Dax Mercer', 'Eli Sorn', demoPortalPilot],
   },
   { name: 'Directors', description: 'Corporation directors', members: ['Aria Vex'] },
 ] as const;

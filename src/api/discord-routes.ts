@@ -3,6 +3,7 @@ import { z } from 'zod';
 import {
   completeDiscordCode,
   completeDiscordOAuth,
+  describeDiscordGuildOutcome,
   discordRedirectUri,
   DISCORD_CALLBACK_PATH,
   DISCORD_INTERACTIONS_PATH,
@@ -94,13 +95,7 @@ export function discordLinkRoutes(deps: ApiDeps, options: DiscordRouteOptions = 
         'discord: account linked by OAuth2',
       );
       await requestSync(deps, requestId);
-      const guild = {
-        added: 'You were added to the Discord server with your roles.',
-        alreadyMember: 'You are already on the Discord server; your roles follow shortly.',
-        notAuthorized: 'You were not added to the Discord server: your login is not authorized.',
-        failed:
-          'Roster could not add you to the Discord server; join it with an invitation, your roles follow.',
-      }[result.guild];
+      const guild = describeDiscordGuildOutcome(result.guild);
       reply(res, 200, json, {
         ok: true,
         message: `Discord account ${result.username} is linked. ${guild}`,

@@ -131,7 +131,7 @@ export interface DiscordOAuthResult {
   readonly discordUserId: string;
   readonly username: string;
   /** What became of the guild membership: added with roles, already there, or why not. */
-  readonly guild: 'added' | 'alreadyMember' | 'notAuthorized' | 'failed';
+  readonly guild: 'added' | 'alreadyMember' | 'notAuthorized' | 'noGuildsJoin' | 'failed';
   /** Why adding to the guild failed (Discord's message; never a token). */
   readonly guildProblem: string | null;
 }
@@ -207,7 +207,8 @@ export async function completeDiscordOAuth(
   let guild: DiscordOAuthResult['guild'] = 'notAuthorized';
   let guildProblem: string | null = null;
   const wanted = await wantedOnGuild(em.fork(), target, userId, discordUser.id);
-  if (wanted.allowed && scopes.includes('guilds.join')) {
+  if (wanted.allowed && !scopes.includes('guilds.join')) guild = 'noGuildsJoin';
+  else if (wanted.allowed) {
     try {
       guild = await links.discordAddMember(target, {
         userId: discordUser.id,
@@ -229,6 +230,22 @@ export async function completeDiscordOAuth(
     guild,
     guildProblem,
   };
+}
+
+/** What became of the guild membership after an OAuth2 link, in words for the pilot. */
+export function describeDiscordGuildOutcome(guild: DiscordOAuthResult['guild']): string {
+  switch (guild) {
+    case 'added':
+      return 'You were added to the Discord server with your roles.';
+    case 'alreadyMember':
+      return 'You are already on the Discord server; your roles follow shortly.';
+    case 'notAuthorized':
+      return 'You were not added to the Discord server: your login is not authorized.';
+    case 'noGuildsJoin':
+      return 'You were not added to the Discord server: the authorization did not grant "guilds.join" (join servers for you). Join it with an invitation; your roles follow.';
+    case 'failed':
+      return 'Roster could not add you to the Discord server; join it with an invitation, your roles follow.';
+  }
 }
 
 /** The roles and nickname the reconciler would give this account on the target right now. */

@@ -52,6 +52,37 @@ function send(
   res.end(JSON.stringify(body));
 }
 
+const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** EVE's login page, reduced: pick a character, untick scopes, authorize (a GET back to /authorize). */
+function consentPage(url: URL, characters: readonly FakeSsoCharacter[]): string {
+  const keep = [...url.searchParams].filter(([k]) => !['character_id', 'granted', 'consented'].includes(k));
+  const hidden = keep
+    .map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(v)}">`)
+    .join('');
+  const scopes = (url.searchParams.get('scope') ?? '').split(' ').filter(Boolean);
+  const pick = characters
+    .map(
+      (c, i) =>
+        `<label><input type="radio" name="character_id" value="${c.id}"${i === 0 ? ' checked' : ''}> ${escapeHtml(c.name)}</label><br>`,
+    )
+    .join('');
+  const asked = scopes.length
+    ? scopes
+        .map(
+          (s) =>
+            `<label><input type="checkbox" name="granted" value="${escapeHtml(s)}" checked> ${escapeHtml(s)}</label><br>`,
+        )
+        .join('')
+    : '<p>No ESI scope is asked: the application only learns who you are.</p>';
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>EVE Online login (fake)</title></head>
+<body><h1>EVE Online login (fake SSO)</h1>
+<form method="get" action="/v2/oauth/authorize">${hidden}<input type="hidden" name="consented" value="1">
+<fieldset><legend>Log in as</legend>${pick}</fieldset>
+<fieldset><legend>Scopes asked</legend>${asked}</fieldset>
+<button type="submit">Authorize</button></form></body></html>`;
+}
+
 async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
@@ -180,14 +211,24 @@ export async function startFakeSso(options: FakeSsoOptions = {}) {
             : !redirect || (options.callbackUrl !== undefined && redirect !== options.callbackUrl)
               ? 'redirect_uri mismatch'
               : undefined;
-      // Test extension: `character_id` picks who logs in; else the one set with `loginAs`.
+      // Test extension: `character_id` picks who logs in; else the one set with `loginAs`; else,
+      // as EVE does, a page where the person picks a character and sees the scopes asked.
       const asked = q.get('character_id');
       const who = asked ? { characterId: Number(asked), scopes: [] } : nextLogin;
+      if (!bad && !who && characters.size > 0) {
+        log(200);
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+        return void res.end(consentPage(url, [...characters.values()]));
+      }
       if (bad || !who) {
         log(400);
         return send(res, 400, { error: 'invalid_request', error_description: bad ?? 'nobody to log in' });
       }
-      const scopes = (q.get('scope') ?? '').split(' ').filter(Boolean);
+      // The consent page sends the scopes the person left ticked (`granted`); else all asked.
+      const requested = (q.get('scope') ?? '').split(' ').filter(Boolean);
+      const scopes = q.has('consented')
+        ? requested.filter((s) => q.getAll('granted').includes(s))
+        : requested;
       const location = new URL(redirect);
       location.searchParams.set('code', mintCode(who.characterId, scopes));
       if (q.has('state')) location.searchParams.set('state', q.get('state') ?? '');

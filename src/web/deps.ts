@@ -1,0 +1,19 @@
+import type { Config } from '../config/schema.ts';
+import type { SsoLogin } from '../directory/sso-login.ts';
+import type { Logger } from '../logger.ts';
+import type { LinkPlatformFunctions } from '../services/links/platforms.ts';
+import type { Database } from '../store/orm.ts';
+
+/** What the member portal needs; main wiring builds it (web/ never imports api/). */
+export interface WebDeps {
+  readonly db: Database;
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly links: LinkPlatformFunctions;
+  /** The EVE SSO login; null when sso.clientId/clientSecret/callbackUrl are not set. */
+  readonly login: SsoLogin | null;
+  /** Asks for a sync after a link changed (the same call the tRPC procedures make). */
+  requestSync(platform: 'teamspeak' | 'discord', target: string | null, trigger: string): Promise<void>;
+  /** Counts EVE SSO logins started per address (each writes a state row until it expires). */
+  readonly loginStarts: { blocked(ip: string): boolean; fail(ip: string): void };
+}

@@ -176,6 +176,23 @@ describe('GET /discord/callback', () => {
     expect(fake.count(PUT_MEMBER)).toBe(0);
   });
 
+  it('links but says exactly why it did not add a user whose grant lacks guilds.join', async () => {
+    const { id, trpc } = await pilot('Omicron Pilot');
+    const discordUser = fake.guild.addUser({ username: 'omicron' });
+    fake.oauth.consentScopes = ['identify'];
+    try {
+      const answer = await callback(await consent(trpc, discordUser.id));
+      expect(answer).toMatchObject({ status: 200, body: { guild: 'noGuildsJoin' } });
+      const message = String((answer.body as Record<string, unknown>).message);
+      expect(message).toMatch(/did not grant "guilds\.join"/);
+      expect(message).not.toMatch(/not authorized/);
+      expect(await discordIdOf(id)).toBe(discordUser.id);
+      expect(fake.count(PUT_MEMBER)).toBe(0);
+    } finally {
+      fake.oauth.consentScopes = null;
+    }
+  });
+
   it('keeps the link when Discord refuses the guild add (a role above the bot)', async () => {
     const { id, trpc } = await pilot('Lambda Pilot');
     const botRole = fake.guild.roles.get(fake.guild.botRoleId)!;

@@ -40,6 +40,8 @@ export class OAuthStore {
   readonly #tokens = new Map<string, { userId: string; scopes: readonly string[] }>();
   /** The user who "clicks Authorize" when GET /oauth2/authorize is visited. */
   consentUserId: string | null = null;
+  /** The scopes that user grants; null grants all those asked (a test can grant fewer). */
+  consentScopes: readonly string[] | null = null;
 
   constructor(options: OAuthOptions = {}) {
     this.clientId = options.clientId ?? '100000000000000001';
@@ -147,7 +149,8 @@ export class OAuthStore {
     if (!this.consentUserId) {
       target.searchParams.set('error', 'access_denied');
     } else {
-      const scopes = (req.query.get('scope') ?? '').split(/[ +]/).filter(Boolean);
+      const asked = (req.query.get('scope') ?? '').split(/[ +]/).filter(Boolean);
+      const scopes = this.consentScopes ? asked.filter((s) => this.consentScopes!.includes(s)) : asked;
       target.searchParams.set('code', this.issueCode({ userId: this.consentUserId, redirectUri, scopes }));
     }
     const state = req.query.get('state');

@@ -1,5 +1,5 @@
 /**
- * `node scripts/portal-screenshots.ts`: the README's member portal screenshots (docs/), taken in
+ * `npm run screenshots`: the README's member portal screenshots (docs/), taken in
  * headless Chromium against the demo: the demo pilot logged in, TeamSpeak linked, Discord linked.
  */
 import { chromium } from 'playwright-core';

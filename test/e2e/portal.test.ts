@@ -290,6 +290,17 @@ describe('the member portal in Chromium', () => {
     expect(cspViolations).toEqual([]);
   });
 
+  it('keeps JSON for API clients: the callback and unknown addresses answer JSON unless a browser asks', async () => {
+    const callback = await fetch(`${demo.url}/auth/callback?code=x&state=nope`, {
+      headers: { accept: 'application/json' },
+    });
+    expect(callback.status).toBe(400);
+    expect(await callback.json()).toMatchObject({ error: 'invalid-state' });
+    const missing = await fetch(`${demo.url}/no/such/page`);
+    expect(missing.headers.get('content-type')).toMatch(/application\/json/);
+    expect(missing.status).toBe(404);
+  });
+
   it('reads well at phone width', async () => {
     const ctx = await browser.newContext({ viewport: { width: 375, height: 800 }, isMobile: true });
     await ctx.route('https://images.evetech.net/**', (route) => route.fulfill({ status: 404, body: '' }));

@@ -5,7 +5,9 @@
  *   - README.md between `<!-- clearance:start -->` and `<!-- clearance:end -->`: the rights table,
  *     from `scopeRules` in src/domain/clearance.ts;
  *   - README.md between `<!-- clearance-changes:start -->` and `<!-- clearance-changes:end -->`:
- *     who may set which level, computed from `clearanceChangeRefusal`.
+ *     who may set which level, computed from `clearanceChangeRefusal`;
+ *   - README.md between `<!-- guests:start -->` and `<!-- guests:end -->`: how a guest differs
+ *     from a member, computed from the autogroup, name and scope rules.
  * `npm run docs:config -- --check` changes nothing and exits 1 when a file is out of date
  * (test/ops/docs.test.ts does the same).
  */
@@ -14,7 +16,18 @@ import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { z } from 'zod';
 import { configSchema, secretKeys } from '../src/config/schema.ts';
-import { ADMIN, clearanceChangeRefusal, GUEST, scopeRules, SUPERUSER } from '../src/domain/index.ts';
+import {
+  ADMIN,
+  clearanceChangeRefusal,
+  deriveAutogroups,
+  GUEST,
+  mandatoryEsiScopesOfUser,
+  scopeRules,
+  SUPERUSER,
+  tickeredName,
+  type Directory,
+  type UserFacts,
+} from '../src/domain/index.ts';
 
 export const root = resolve(import.meta.dirname, '..');
 export const examplePath = join(root, 'config/roster.example.yaml');
@@ -249,6 +262,65 @@ export function clearanceChangeTable(): string {
   ].join('\n');
 }
 
+/**
+ * A member and a guest of the same corporation (in an alliance and a coalition, each with a
+ * mandatory scope), both allowed to log in, run through the rules that treat them apart.
+ */
+export function guestTable(): string {
+  const mandatory = (scope: string) => ({ authorizedToLogin: true, mandatoryEsiScopes: [scope] });
+  const person = (id: string, clearanceLevel: number): UserFacts => ({
+    id,
+    characterId: id === 'member' ? 1 : 2,
+    characterName: 'Name',
+    corporationId: 1,
+    clearanceLevel,
+    authorizedToLogin: null,
+  });
+  const users = [person('member', 0), person('guest', GUEST)];
+  const corporation = { corporationId: 1, name: 'Host', ticker: 'CORP', ceoCharacterId: null, allianceId: 2 };
+  const alliance = { allianceId: 2, name: 'Alliance', ticker: 'ALLY', executorCorporationId: 1 };
+  const dir: Directory = {
+    users: new Map(users.map((u) => [u.id, u])),
+    corporations: new Map([[1, { ...corporation, ...mandatory('corporation-scope') }]]),
+    alliances: new Map([[2, { ...alliance, ...mandatory('alliance-scope') }]]),
+    coalitions: [
+      {
+        id: 'c',
+        name: 'C',
+        ticker: 'COAL',
+        allianceIds: [2],
+        corporationIds: [],
+        ...mandatory('coalition-scope'),
+      },
+    ],
+    groups: new Map(),
+    groupsOfUser: new Map(),
+  };
+  const groups = deriveAutogroups(dir);
+  const groupsOf = (id: string) =>
+    groups
+      .filter((g) => g.memberIds.has(id))
+      .map((g) => `\`${g.name}\``)
+      .join(', ');
+  const scopes = (u: UserFacts) => {
+    const owed = mandatoryEsiScopesOfUser(u, dir, ['guest-scope']);
+    if (owed.includes('guest-scope')) return '`sso.guestScopes` only';
+    return owed.length
+      ? '`sso.scopes` and the mandatory scopes of corporation, alliance and coalitions'
+      : 'none';
+  };
+  const name = (u: UserFacts) => `\`${tickeredName(u, dir.corporations.get(1), dir.alliances.get(2))}\``;
+  const [member, guest] = users as [UserFacts, UserFacts];
+  return [
+    '| | A member (level ≥ 0) | A guest (level -1) of corporation CORP |',
+    '| --- | --- | --- |',
+    `| Autogroups (may log in) | ${groupsOf('member')} | ${groupsOf('guest')} |`,
+    `| Tickered name (platform nickname) | ${name(member)} | ${name(guest)} |`,
+    `| ESI scopes asked at login | ${scopes(member)} | ${scopes(guest)} |`,
+    `| Rights | by clearance (above) | none |`,
+  ].join('\n');
+}
+
 /** `text` with the part between `<!-- name:start -->` and `<!-- name:end -->` replaced. */
 export function replaceBetween(text: string, name: string, body: string): string {
   const start = `<!-- ${name}:start -->`;
@@ -264,6 +336,7 @@ export function generatedReadme(readme: string): string {
     ['config', configTable()],
     ['clearance', clearanceTable()],
     ['clearance-changes', clearanceChangeTable()],
+    ['guests', guestTable()],
   ];
   return sections.reduce((text, [name, body]) => replaceBetween(text, name, body), readme);
 }

@@ -7,7 +7,7 @@ import type { ApiDeps } from './api/deps.ts';
 import { createBoss } from './jobs/boss.ts';
 import { createJobs, type Jobs } from './jobs/index.ts';
 import { bootstrap } from './store/bootstrap.ts';
-import { rebuildAutogroups } from './store/autogroups.ts';
+import { LEFT_IN_PLACE, rebuildAutogroups } from './store/autogroups.ts';
 import { openDatabase, type Database } from './store/orm.ts';
 import { createReconciler, type Reconciler } from './sync/engine.ts';
 import { createTargets } from './sync/targets.ts';
@@ -95,7 +95,15 @@ export async function createRoster(options: RosterOptions): Promise<Roster> {
       targets: () => targets.map((t) => ({ platform: t.platform, target: t.name })),
       affiliations: () => directory.jobs.affiliations(),
       esiRefresh: () => directory.jobs.esiRefresh(),
-      autogroups: () => rebuildAutogroups(db.fork()),
+      autogroups: async () => {
+        const rebuilt = await rebuildAutogroups(db.fork());
+        for (const gone of rebuilt.deleted) {
+          logger.warn(
+            { autogroup: gone.name, key: gone.key, endedMappings: gone.endedMappings },
+            `autogroup ${gone.name} removed (its source is gone) and its mappings ended; ${LEFT_IN_PLACE}`,
+          );
+        }
+      },
       cleanup: () => cleanupExpired(db.fork()),
     },
     logger,

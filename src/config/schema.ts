@@ -210,7 +210,13 @@ export const configSchema = z.strictObject({
         .array(z.string().min(1))
         .default([])
         .describe(
-          "ESI scopes asked at every login, besides the user's mandatory ones (corporation, alliance, coalitions).",
+          "ESI scopes asked at every member's login, besides the user's mandatory ones (corporation, alliance, coalitions).",
+        ),
+      guestScopes: z
+        .array(z.string().min(1))
+        .default([])
+        .describe(
+          "ESI scopes asked at a guest's login (and required of guests), instead of sso.scopes and the host's mandatory ones.",
         ),
       stateTtlSeconds: z
         .number()

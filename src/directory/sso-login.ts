@@ -39,8 +39,10 @@ import { createAllianceRecord, createCorporationRecord } from './records.ts';
 import { newUser } from '../store/records.ts';
 
 export interface LoginSettings {
-  /** Asked at every login, besides the mandatory scopes. */
+  /** Asked at every member's login, besides the mandatory scopes. */
   readonly scopes: readonly string[];
+  /** Asked of guests (and required of them) instead of `scopes` and the host's mandatory scopes. */
+  readonly guestScopes: readonly string[];
   readonly stateTtlSeconds: number;
   readonly inviteTtlSeconds: number;
   readonly apiTokenTtlSeconds: number;
@@ -51,6 +53,7 @@ export interface LoginSettings {
 
 export const loginSettingsOf = (config: Config): LoginSettings => ({
   scopes: config.sso.scopes,
+  guestScopes: config.sso.guestScopes,
   stateTtlSeconds: config.sso.stateTtlSeconds,
   inviteTtlSeconds: config.sso.inviteTtlSeconds,
   apiTokenTtlSeconds: config.sso.apiTokenTtlSeconds,
@@ -91,13 +94,18 @@ export interface LoginStartInput {
   readonly scopes?: readonly string[] | undefined;
 }
 
-/** Scopes to ask of a character: the configured ones, and its mandatory ones if the store knows it (no ESI call). */
+/**
+ * Scopes to ask of a character: the configured ones and its mandatory ones if the store knows it
+ * (no ESI call); a known guest, or whoever follows a guest invitation, only the guests' scopes.
+ */
 async function scopesFor(
   em: EntityManager,
   settings: LoginSettings,
   characterId: number | undefined,
+  invited: boolean,
 ): Promise<string[]> {
   const user = characterId === undefined ? null : await em.findOne(User, { characterId });
+  if (user ? user.clearanceLevel <= GUEST : invited) return [...new Set(settings.guestScopes)].sort();
   let mandatory: string[] = [];
   if (user) {
     const facts: UserFacts = {
@@ -123,7 +131,10 @@ export async function startLogin(
   input: LoginStartInput = {},
 ): Promise<LoginStart> {
   const scopes = [
-    ...new Set([...(await scopesFor(em, settings, input.characterId)), ...(input.scopes ?? [])]),
+    ...new Set([
+      ...(await scopesFor(em, settings, input.characterId, input.invite !== undefined)),
+      ...(input.scopes ?? []),
+    ]),
   ].sort();
   const state = randomToken();
   const ttl = input.invite ? settings.inviteTtlSeconds : settings.stateTtlSeconds;
@@ -394,7 +405,7 @@ export function createSsoLogin(options: SsoLoginOptions): SsoLogin {
       );
     }
 
-    const mandatory = mandatoryEsiScopesOfUser(facts, dir);
+    const mandatory = mandatoryEsiScopesOfUser(facts, dir, settings.guestScopes);
     const missingScopes = mandatory.filter((s) => !identity.scopes.includes(s));
     if (missingScopes.length > 0) {
       const retry = await startLogin(db.fork(), sso, settings, {

@@ -1,4 +1,11 @@
-import type { AllianceFacts, CoalitionFacts, CorporationFacts, Directory, UserFacts } from './types.ts';
+import {
+  GUEST,
+  type AllianceFacts,
+  type CoalitionFacts,
+  type CorporationFacts,
+  type Directory,
+  type UserFacts,
+} from './types.ts';
 
 /** Where someone stands in EVE: the chain user -> corporation -> alliance -> coalitions. */
 export interface Affiliation {
@@ -74,7 +81,16 @@ export function mandatoryEsiScopes(
   return [...scopes].sort();
 }
 
-export function mandatoryEsiScopesOfUser(user: UserFacts, dir: Directory): string[] {
+/**
+ * The scopes a user must grant. A guest's corporation is the host's, whose mandatory scopes are
+ * for its members: a guest owes only `guestScopes` (`sso.guestScopes`).
+ */
+export function mandatoryEsiScopesOfUser(
+  user: UserFacts,
+  dir: Directory,
+  guestScopes: readonly string[] = [],
+): string[] {
+  if (user.clearanceLevel <= GUEST) return [...new Set(guestScopes)].sort();
   const corporation = user.corporationId === null ? undefined : dir.corporations.get(user.corporationId);
   const allianceId = corporation?.allianceId ?? null;
   const alliance = allianceId === null ? undefined : dir.alliances.get(allianceId);

@@ -4,13 +4,15 @@ import { GUEST, SUPERUSER, type Directory } from './types.ts';
 
 /**
  * Autogroups are derived, never edited: one per corporation, alliance and coalition (their
- * non-guest users) and two built-ins. Each has a stable key (what the store tracks it by) and a
+ * non-guest users) and three built-ins: superusers, members (non-guests who may log in) and guests
+ * (guests who may log in), so that a "Member" role mapped to `members` never reaches a guest. Each has a stable key (what the store tracks it by) and a
  * name. Names of autogroups contain a colon or are one of the built-in names; manual group names
  * may contain neither, so the two can never collide.
  */
 export const BUILTIN_SUPERUSERS = 'superusers';
 export const BUILTIN_MEMBERS = 'members';
-export const reservedGroupNames: readonly string[] = [BUILTIN_SUPERUSERS, BUILTIN_MEMBERS];
+export const BUILTIN_GUESTS = 'guests';
+export const reservedGroupNames: readonly string[] = [BUILTIN_SUPERUSERS, BUILTIN_MEMBERS, BUILTIN_GUESTS];
 
 export interface AutogroupSpec {
   /** Stable identity: `corporation:<id>`, `alliance:<id>`, `coalition:<uuid>`, `builtin:<name>`. */
@@ -49,11 +51,16 @@ export function deriveAutogroups(dir: Directory): AutogroupSpec[] {
     ensure(`coalition:${coalition.id}`, `coalition:${coalition.ticker}`, `Members of ${coalition.name}`);
   }
   const superusers = ensure(`builtin:${BUILTIN_SUPERUSERS}`, BUILTIN_SUPERUSERS, 'Users of clearance 10');
-  const members = ensure(`builtin:${BUILTIN_MEMBERS}`, BUILTIN_MEMBERS, 'Everyone who may log in');
+  const members = ensure(
+    `builtin:${BUILTIN_MEMBERS}`,
+    BUILTIN_MEMBERS,
+    'Every member who may log in (no guests)',
+  );
+  const guests = ensure(`builtin:${BUILTIN_GUESTS}`, BUILTIN_GUESTS, 'Every guest who may log in');
 
   for (const user of dir.users.values()) {
     if (user.clearanceLevel >= SUPERUSER) superusers.memberIds.add(user.id);
-    if (mayLogin(user, dir)) members.memberIds.add(user.id);
+    if (mayLogin(user, dir)) (user.clearanceLevel <= GUEST ? guests : members).memberIds.add(user.id);
     if (user.clearanceLevel <= GUEST || user.corporationId === null) continue;
     byKey.get(`corporation:${user.corporationId}`)?.memberIds.add(user.id);
     const allianceId = allianceIdOf(user.corporationId, dir);

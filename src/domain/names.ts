@@ -1,11 +1,19 @@
-import type { AllianceFacts, CorporationFacts } from './types.ts';
+import { GUEST, type AllianceFacts, type CorporationFacts, type UserFacts } from './types.ts';
 
-/** `[ALLIANCE] Name`, else `[CORP] Name`, else `Name`. */
+/** What marks a guest's name (first, so that a platform's length limit never cuts it off). */
+export const GUEST_NAME_MARK = '(guest)';
+
+/**
+ * `[ALLIANCE] Name`, else `[CORP] Name`, else `Name`. A guest's corporation is the host's, whose
+ * ticker would pass for membership: a guest is `(guest) Name` instead.
+ */
 export function tickeredName(
-  characterName: string,
+  user: Pick<UserFacts, 'characterName' | 'clearanceLevel'>,
   corporation: Pick<CorporationFacts, 'ticker'> | undefined,
   alliance: Pick<AllianceFacts, 'ticker'> | undefined,
 ): string {
+  const { characterName } = user;
+  if (user.clearanceLevel <= GUEST) return `${GUEST_NAME_MARK} ${characterName}`;
   const ticker = alliance?.ticker ?? corporation?.ticker;
   return ticker ? `[${ticker}] ${characterName}` : characterName;
 }

@@ -1,23 +1,38 @@
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
-import { autogroupKeyId, deriveAutogroups } from '../domain/index.ts';
+import { deriveAutogroups, type AutogroupSpec } from '../domain/index.ts';
 import { loadDirectory } from './directory.ts';
-import { Group, GroupMember } from './entities/index.ts';
+import { Group, GroupMapping, GroupMember } from './entities/index.ts';
 import { newId } from './errors.ts';
+import { newAuditEntry } from './records.ts';
 import { inTransaction } from './transaction.ts';
+
+/** An autogroup whose source (corporation, alliance, coalition) is gone, removed by a rebuild. */
+export interface DeletedAutogroup {
+  readonly name: string;
+  readonly key: string;
+  /** Memberships removed with it. */
+  readonly members: number;
+  /** Its mappings, ended: Roster no longer manages these platform groups, and left them in place. */
+  readonly endedMappings: readonly { platform: string; target: string; platformGroupId: string | null }[];
+}
 
 export interface AutogroupRebuild {
   readonly created: number;
   readonly renamed: number;
   readonly added: number;
   readonly removed: number;
-  /** Autogroups whose source (corporation, alliance, coalition) is gone; they are emptied, not deleted, so mappings survive. */
-  readonly orphaned: number;
+  readonly deleted: readonly DeletedAutogroup[];
 }
+
+/** What the audit entry of a removed autogroup says about the platform groups it was mapped to. */
+export const LEFT_IN_PLACE =
+  'the platform groups it was mapped to are left in place, no longer managed: delete them on the platform if they should go';
 
 /**
  * Rebuilds every autogroup from the directory (not patched): members who left are removed.
  * The autogroups are found by their stable key, so a ticker change renames the group in place.
- * Names stay unique: an orphan whose name a living autogroup needs becomes `name (id)`.
+ * An autogroup whose source is gone is removed with its members and mappings (audited), so that a
+ * re-created coalition or a new corporation with the same ticker starts afresh under the name.
  */
 export function rebuildAutogroups(em: EntityManager): Promise<AutogroupRebuild> {
   const run = rebuilding.then(async () => {
@@ -40,14 +55,36 @@ export function rebuildAutogroups(em: EntityManager): Promise<AutogroupRebuild> 
  */
 let rebuilding: Promise<unknown> = Promise.resolve();
 
+/**
+ * A built-in name a manual group already holds (it predates the built-in: manual groups may no
+ * longer take these names) goes to the built-in as `name (built-in)`; the manual group keeps it.
+ */
+async function withFreeNames(tx: EntityManager, specs: AutogroupSpec[]): Promise<AutogroupSpec[]> {
+  const builtins = specs.filter((s) => s.key.startsWith('builtin:')).map((s) => s.name);
+  const taken = new Set(
+    (await tx.find(Group, { kind: 'manual', name: { $in: builtins } }, { fields: ['name'] })).map(
+      (g) => g.name,
+    ),
+  );
+  return taken.size
+    ? specs.map((s) =>
+        taken.has(s.name) && s.key.startsWith('builtin:') ? { ...s, name: `${s.name} (built-in)` } : s,
+      )
+    : specs;
+}
+
 async function rebuildOnce(em: EntityManager): Promise<AutogroupRebuild> {
   return inTransaction(em, async (tx) => {
     const dir = await loadDirectory(tx);
-    const wanted = deriveAutogroups(dir);
-    const existing = await tx.find(Group, { kind: 'auto' });
-    const byKey = new Map(existing.map((g) => [g.autoKey ?? '', g]));
+    const wanted = await withFreeNames(tx, deriveAutogroups(dir));
     const wantedKeys = new Set(wanted.map((s) => s.key));
-    const wantedNames = new Set(wanted.map((s) => s.name));
+    const all = await tx.find(Group, { kind: 'auto' });
+    const deleted = await deleteOrphans(
+      tx,
+      all.filter((g) => !wantedKeys.has(g.autoKey ?? '')),
+    );
+    const existing = all.filter((g) => wantedKeys.has(g.autoKey ?? ''));
+    const byKey = new Map(existing.map((g) => [g.autoKey ?? '', g]));
     // Renames first (a name may move from one group to another), then creations.
     const renames: { group: Group; name: string; description: string }[] = [];
     for (const spec of wanted) {
@@ -55,13 +92,6 @@ async function rebuildOnce(em: EntityManager): Promise<AutogroupRebuild> {
       if (group && (group.name !== spec.name || group.description !== spec.description)) {
         renames.push({ group, name: spec.name, description: spec.description });
       }
-    }
-    for (const group of existing) {
-      // An orphan keeps its name (and its mappings) unless a living autogroup needs the name.
-      const base = group.name.replace(/^~/, '');
-      if (wantedKeys.has(group.autoKey ?? '') || (!wantedNames.has(base) && base === group.name)) continue;
-      const name = wantedNames.has(base) ? `${base} (${autogroupKeyId(group.autoKey ?? group.id)})` : base;
-      renames.push({ group, name, description: group.description });
     }
     const moving = renames.filter((r) => r.group.name !== r.name);
     if (moving.length > 1) {
@@ -119,7 +149,39 @@ async function rebuildOnce(em: EntityManager): Promise<AutogroupRebuild> {
     const stale = current.filter((m) => !wantedPairs.has(`${m.groupId}/${m.userId}`)).map((m) => m.id);
     if (stale.length) await tx.nativeDelete(GroupMember, { id: { $in: stale } });
     await tx.flush();
-    const orphaned = existing.filter((g) => !wantedKeys.has(g.autoKey ?? '')).length;
-    return { created, renamed, added, removed: stale.length, orphaned };
+    return { created, renamed, added, removed: stale.length, deleted };
   });
+}
+
+/** Removes autogroups whose source is gone, with their members and mappings, each audited. */
+async function deleteOrphans(tx: EntityManager, orphans: Group[]): Promise<DeletedAutogroup[]> {
+  if (orphans.length === 0) return [];
+  const ids = orphans.map((g) => g.id);
+  const mappings = await tx.find(GroupMapping, { groupId: { $in: ids } }, { orderBy: { id: 'asc' } });
+  const members = await tx.find(GroupMember, { groupId: { $in: ids } }, { fields: ['id', 'groupId'] });
+  const deleted = orphans.map((group) => ({
+    id: group.id,
+    removal: {
+      name: group.name,
+      key: group.autoKey ?? '',
+      members: members.filter((m) => m.groupId === group.id).length,
+      endedMappings: mappings
+        .filter((m) => m.groupId === group.id)
+        .map((m) => ({ platform: m.platform, target: m.target, platformGroupId: m.platformGroupId ?? null })),
+    },
+  }));
+  await tx.nativeDelete(GroupMember, { groupId: { $in: ids } });
+  await tx.nativeDelete(GroupMapping, { groupId: { $in: ids } });
+  await tx.nativeDelete(Group, { id: { $in: ids } });
+  for (const { id, removal } of deleted) {
+    newAuditEntry(tx, {
+      actorId: null,
+      action: 'autogroup.delete',
+      subject: `group:${id}`,
+      before: removal,
+      after: { reason: `its source (${removal.key}) is gone`, platformGroups: LEFT_IN_PLACE },
+    });
+  }
+  await tx.flush();
+  return deleted.map((d) => d.removal);
 }

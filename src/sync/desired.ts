@@ -86,10 +86,7 @@ export function desiredState(
     const corporation = user.corporationId === null ? undefined : dir.corporations.get(user.corporationId);
     const allianceId = allianceIdOf(user.corporationId, dir);
     const alliance = allianceId === null ? undefined : dir.alliances.get(allianceId);
-    nicknames.set(
-      account,
-      truncateName(tickeredName(user.characterName, corporation, alliance), limits.nickname),
-    );
+    nicknames.set(account, truncateName(tickeredName(user, corporation, alliance), limits.nickname));
   }
   return { groups, nicknames, login };
 }

@@ -179,7 +179,8 @@ describe('corporation, alliance, coalition and audit routers over HTTP', () => {
     });
     const guest = await api.t.db.fork().findOneOrFail(User, { id: invited.userId });
     expect(guest).toMatchObject({ clearanceLevel: -1, corporationId: 98_400_001 });
-    expect(await autogroupMembers(api, 'members')).toContain(guest.id);
+    expect(await autogroupMembers(api, 'guests')).toContain(guest.id);
+    expect(await autogroupMembers(api, 'members')).not.toContain(guest.id);
     expect(await autogroupMembers(api, 'corp:GSTC')).not.toContain(guest.id);
     expect(
       (await c.corporation.guests.list.query({ corporationId: 98_400_001 })).items.map((g) => g.userId),
@@ -226,7 +227,7 @@ describe('corporation, alliance, coalition and audit routers over HTTP', () => {
       { removed: true },
     );
     expect((await api.t.db.fork().findOneOrFail(User, { id: guest.id })).corporationId).toBeNull();
-    expect(await autogroupMembers(api, 'members')).not.toContain(guest.id);
+    expect(await autogroupMembers(api, 'guests')).not.toContain(guest.id);
     await expect(
       c.corporation.guests.remove.mutate({ corporationId: 98_400_001, userId: guest.id }),
     ).rejects.toMatchObject({ data: { code: 'NOT_FOUND' } });
@@ -287,8 +288,21 @@ describe('corporation, alliance, coalition and audit routers over HTTP', () => {
     ).rejects.toMatchObject({ data: { code: 'BAD_REQUEST' } });
     expect((await c.coalition.get.query({ ticker: 'NP' })).description).toBe('');
 
+    const autogroup = await api.t.db.fork().findOneOrFail(Group, { name: 'coalition:NP' });
     expect(await c.coalition.delete.mutate({ id: coalition.id })).toEqual({ deleted: true });
-    expect(await autogroupMembers(api, 'coalition:NP')).toEqual([]);
+    // The coalition's autogroup goes with it (audited), rather than staying empty for ever.
+    expect(await api.t.db.fork().findOne(Group, { id: autogroup.id })).toBeNull();
+    expect(
+      await api.t.db
+        .fork()
+        .findOne(AuditEntry, { action: 'autogroup.delete', subject: `group:${autogroup.id}` }),
+    ).not.toBeNull();
+    // Re-creating the ticker makes a fresh autogroup under the plain name; nothing is renamed.
+    const again = await c.coalition.create.mutate({ name: 'Northern Pact', ticker: 'NP' });
+    const fresh = await api.t.db.fork().findOneOrFail(Group, { name: 'coalition:NP' });
+    expect(fresh.id).not.toBe(autogroup.id);
+    expect(await api.t.db.fork().count(Group, { name: { $like: 'coalition:NP (%' } })).toBe(0);
+    await c.coalition.delete.mutate({ id: again.id });
     await expect(c.coalition.get.query({ id: coalition.id })).rejects.toMatchObject({
       data: { code: 'NOT_FOUND' },
     });

@@ -339,6 +339,22 @@ describe('EVE SSO login', () => {
     });
   });
 
+  it('asks a guest only for the scopes guests need, not the host corporation’s mandatory ones', async () => {
+    const admin = await api.user({ clearanceLevel: 9, corporationId: DELTA });
+    const invitation = await api.client(admin.token).auth.inviteUrl.mutate({ corporationId: DELTA });
+    expect(invitation.scopes).not.toContain(MEMBERSHIP_SCOPE); // Delta's mandatory scope
+    const joined = await visit(invitation.url, DAVE);
+    expect(joined).toMatchObject({
+      status: 200,
+      body: {
+        guestOf: { kind: 'corporation', id: DELTA },
+        user: { corporationId: DELTA, clearanceLevel: -1 },
+      },
+    });
+    expect((await loginUrl(DAVE)).scopes).not.toContain(MEMBERSHIP_SCOPE);
+    expect((await visit((await loginUrl(DAVE)).url, DAVE)).status).toBe(200);
+  });
+
   it('does not store refresh tokens without an encryption key, and says so once', async () => {
     const before = memory.lines.filter((l) => String(l.msg).startsWith('sso.encryptionKey is empty')).length;
     for (const characterId of [ALICE, CAROL]) {

@@ -123,6 +123,17 @@ describe('mandatory ESI scopes', () => {
     ]);
   });
 
+  it('hold a guest (whose corporation is the host) only to the guests’ scopes, not the host’s', () => {
+    const guest = { ...dir.users.get('a')!, clearanceLevel: -1 };
+    expect(mandatoryEsiScopesOfUser(guest, dir)).toEqual([]);
+    expect(mandatoryEsiScopesOfUser(guest, dir, ['publicData', 'esi-skills.read_skills.v1'])).toEqual([
+      'esi-skills.read_skills.v1',
+      'publicData',
+    ]);
+    // Members are not held to the guests' scopes.
+    expect(mandatoryEsiScopesOfUser(dir.users.get('g')!, dir, ['publicData'])).toEqual([]);
+  });
+
   it('are empty without a corporation, and work on missing parts', () => {
     expect(mandatoryEsiScopesOfUser(dir.users.get('g')!, dir)).toEqual([]);
     expect(mandatoryEsiScopesOfUser(dir.users.get('z')!, dir)).toEqual([]);

@@ -54,6 +54,7 @@ describe('deriveAutogroups', () => {
       ['coalition:north-id', 'coalition:NORTH'],
       ['builtin:superusers', 'superusers'],
       ['builtin:members', 'members'],
+      ['builtin:guests', 'guests'],
     ]);
     expect(specs.find((g) => g.key === 'corporation:1')!.description).toBe('Members of Alpha');
   });
@@ -70,8 +71,9 @@ describe('deriveAutogroups', () => {
       'coalition:NORTH': ['a1', 'b1', 'banned', 'c1'],
       superusers: ['b1', 'root'],
       // Everyone who may log in: AAA and ALLY say yes, c1 and nocorp themselves; banned's group says no.
-      // A guest who may log in is still in "members" but in no corporation autogroup.
-      members: ['a-guest', 'a1', 'b1', 'c1', 'd-guest', 'nocorp', 'root'],
+      // Guests who may log in are in "guests", not in "members" nor in any corporation autogroup.
+      members: ['a1', 'b1', 'c1', 'nocorp', 'root'],
+      guests: ['a-guest', 'd-guest'],
     });
   });
 
@@ -123,6 +125,15 @@ describe('deriveAutogroups', () => {
     const groups = byName(world([user('x', { corporationId: 999, authorizedToLogin: true })]));
     for (const [name, members] of Object.entries(groups)) {
       expect(members, name).toEqual(name === 'members' ? ['x'] : []);
+    }
+  });
+
+  it('keeps a guest who may not log in out of "guests" too', () => {
+    const groups = byName(
+      world([user('g', { corporationId: 4, clearanceLevel: -1, authorizedToLogin: false })]),
+    );
+    for (const [name, members] of Object.entries(groups)) {
+      expect(members, name).toEqual([]);
     }
   });
 });

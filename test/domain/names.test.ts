@@ -11,10 +11,22 @@ const codePoints = (s: string) => [...s].length;
 
 describe('tickeredName', () => {
   it('prefers the alliance ticker, then the corporation ticker, then the bare name', () => {
-    expect(tickeredName('Alice', { ticker: 'CORP' }, { ticker: 'ALLY' })).toBe('[ALLY] Alice');
-    expect(tickeredName('Alice', { ticker: 'CORP' }, undefined)).toBe('[CORP] Alice');
-    expect(tickeredName('Alice', undefined, undefined)).toBe('Alice');
-    expect(tickeredName('Alice', undefined, { ticker: 'ALLY' })).toBe('[ALLY] Alice');
+    const alice = { characterName: 'Alice', clearanceLevel: 0 };
+    expect(tickeredName(alice, { ticker: 'CORP' }, { ticker: 'ALLY' })).toBe('[ALLY] Alice');
+    expect(tickeredName(alice, { ticker: 'CORP' }, undefined)).toBe('[CORP] Alice');
+    expect(tickeredName(alice, undefined, undefined)).toBe('Alice');
+    expect(tickeredName(alice, undefined, { ticker: 'ALLY' })).toBe('[ALLY] Alice');
+  });
+
+  it('gives a guest a name that does not pass for a member of the host (no ticker, marked guest)', () => {
+    const guest = { characterName: 'Visitor', clearanceLevel: -1 };
+    expect(tickeredName(guest, { ticker: 'CORP' }, { ticker: 'ALLY' })).toBe('(guest) Visitor');
+    expect(tickeredName(guest, { ticker: 'CORP' }, undefined)).toBe('(guest) Visitor');
+    expect(tickeredName(guest, undefined, undefined)).toBe('(guest) Visitor');
+    // The mark survives the platform's length limit: it comes first.
+    expect(
+      truncateName(tickeredName({ ...guest, characterName: 'A'.repeat(37) }, undefined, undefined), 32),
+    ).toMatch(/^\(guest\) A+…$/);
   });
 });
 

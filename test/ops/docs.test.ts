@@ -9,6 +9,7 @@ import { requiredPermissions } from '../../src/sync/teamspeak/index.ts';
 import {
   clearanceChangeTable,
   clearanceTable,
+  guestTable,
   configKeys,
   configTable,
   envName,
@@ -55,6 +56,7 @@ describe('generated documentation', () => {
     expect(readme).toContain(configTable());
     expect(readme).toContain(clearanceTable());
     expect(readme).toContain(clearanceChangeTable());
+    expect(readme).toContain(guestTable());
   });
 
   it('documents every key of the schema, and every right of scopeRules', () => {

@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rebuildAutogroups } from '../../src/store/autogroups.ts';
 import { bootstrap } from '../../src/store/bootstrap.ts';
-import { Corporation, Group, GroupMapping, GroupMember, User } from '../../src/store/entities/index.ts';
+import {
+  AuditEntry,
+  Corporation,
+  Group,
+  GroupMapping,
+  GroupMember,
+  User,
+} from '../../src/store/entities/index.ts';
 import { backends, createTestDatabase, type TestDatabase } from '../support/database.ts';
 import {
   addAlliance,
@@ -82,21 +89,22 @@ describe.each(backends())('rebuildAutogroups on %s', (kind) => {
     'alliance:OTHR': ['dave'],
     'coalition:NORTH': ['alice', 'bob', 'carol'],
     superusers: ['bob', 'root'],
-    // The guest may log in (through AAA) but is in no corporation group; dave may not log in.
-    members: ['alice', 'bob', 'carol', 'eve', 'guest', 'root'],
+    // The guest may log in (through AAA) but is in no corporation group nor in members; dave may not log in.
+    members: ['alice', 'bob', 'carol', 'eve', 'root'],
+    guests: ['guest'],
     'Fleet Commanders': ['alice', 'dave'],
   };
 
   it('builds every autogroup by the naming scheme, keeping the bootstrap’s superusers group', async () => {
     const superusers = await t.db.fork().findOneOrFail(Group, { name: 'superusers' });
     const result = await rebuildAutogroups(t.db.fork());
-    expect(result).toEqual({ created: 8, renamed: 0, added: 17, removed: 0, orphaned: 0 });
+    expect(result).toEqual({ created: 9, renamed: 0, added: 17, removed: 0, deleted: [] });
     expect(await groups()).toEqual(initial);
     const after = await t.db.fork().findOneOrFail(Group, { name: 'superusers' });
     expect(after.id).toBe(superusers.id);
     expect(after.ownerId).toBe(rootId);
     const auto = await t.db.fork().find(Group, { kind: 'auto' });
-    expect(auto).toHaveLength(9);
+    expect(auto).toHaveLength(10);
     expect(auto.find((g) => g.name === 'corp:AAA')).toMatchObject({
       autoKey: 'corporation:1',
       description: 'Members of Alpha',
@@ -110,7 +118,7 @@ describe.each(backends())('rebuildAutogroups on %s', (kind) => {
       renamed: 0,
       added: 0,
       removed: 0,
-      orphaned: 0,
+      deleted: [],
     });
     await bootstrap(t.db.fork());
     expect(await rebuildAutogroups(t.db.fork())).toEqual({
@@ -118,7 +126,7 @@ describe.each(backends())('rebuildAutogroups on %s', (kind) => {
       renamed: 0,
       added: 0,
       removed: 0,
-      orphaned: 0,
+      deleted: [],
     });
     expect(await groups()).toEqual(initial);
   });
@@ -145,17 +153,18 @@ describe.each(backends())('rebuildAutogroups on %s', (kind) => {
       'alliance:OTHR': ['alice', 'dave'],
       'coalition:NORTH': ['guest'],
       superusers: ['bob', 'root'],
-      // alice lost her login with AAA; carol keeps hers through NORTH even as a guest.
-      members: ['bob', 'carol', 'eve', 'guest', 'root'],
+      // alice lost her login with AAA; carol keeps hers through NORTH, as a guest now.
+      members: ['bob', 'eve', 'guest', 'root'],
+      guests: ['carol'],
       'Fleet Commanders': ['alice', 'dave'],
     });
-    expect(result).toEqual({ created: 0, renamed: 0, added: 5, removed: 10, orphaned: 0 });
+    expect(result).toEqual({ created: 0, renamed: 0, added: 7, removed: 12, deleted: [] });
     expect(await rebuildAutogroups(t.db.fork())).toEqual({
       created: 0,
       renamed: 0,
       added: 0,
       removed: 0,
-      orphaned: 0,
+      deleted: [],
     });
   });
 
@@ -171,7 +180,7 @@ describe.each(backends())('rebuildAutogroups on %s', (kind) => {
       renamed: 1,
       added: 0,
       removed: 0,
-      orphaned: 0,
+      deleted: [],
     });
     const renamed = await t.db.fork().findOneOrFail(Group, { id: group.id });
     expect(renamed).toMatchObject({ name: 'corp:AAX', description: 'Members of Alpha Prime' });
@@ -179,20 +188,39 @@ describe.each(backends())('rebuildAutogroups on %s', (kind) => {
     expect(await t.db.fork().count(GroupMapping, { groupId: group.id, platformGroupId: '42' })).toBe(1);
   });
 
-  it('empties, but keeps, the autogroup of a corporation that left the directory', async () => {
+  it('removes the autogroup of a corporation that left the directory, ending its mappings', async () => {
     const ddd = await t.db.fork().findOneOrFail(Group, { name: 'corp:DDD' });
+    const em = t.db.fork();
+    addMapping(em, ddd.id, 'discord', 'guild', { platformGroupId: '777' });
+    await em.flush();
     await t.db.fork().nativeDelete(Corporation, { corporationId: 4 });
     const result = await rebuildAutogroups(t.db.fork());
     // alice and dave are in no known corporation now, so also out of alliance:OTHR.
-    expect(result).toEqual({ created: 0, renamed: 0, added: 0, removed: 4, orphaned: 1 });
-    const now = await groups();
-    expect(now['alliance:OTHR']).toEqual([]);
-    expect(Object.values(now).filter((members) => members.length === 0).length).toBeGreaterThan(0);
-    expect(await t.db.fork().findOne(Group, { id: ddd.id })).not.toBeNull();
+    expect(result).toEqual({
+      created: 0,
+      renamed: 0,
+      added: 0,
+      removed: 2,
+      deleted: [
+        {
+          name: 'corp:DDD',
+          key: 'corporation:4',
+          members: 2,
+          endedMappings: [{ platform: 'discord', target: 'guild', platformGroupId: '777' }],
+        },
+      ],
+    });
+    expect((await groups())['alliance:OTHR']).toEqual([]);
+    expect(await t.db.fork().findOne(Group, { id: ddd.id })).toBeNull();
     expect(await t.db.fork().count(GroupMember, { groupId: ddd.id })).toBe(0);
+    expect(await t.db.fork().count(GroupMapping, { groupId: ddd.id })).toBe(0);
+    // Written with its audit entry, which says the platform group was left in place.
+    const entry = await t.db.fork().findOneOrFail(AuditEntry, { subject: `group:${ddd.id}` });
+    expect(entry).toMatchObject({ action: 'autogroup.delete', actorId: null });
+    expect(JSON.stringify(entry.after)).toContain('left in place');
   });
 
-  it('survives a new corporation taking the ticker of one that left, or of one still in the directory', async () => {
+  it('gives a new corporation the ticker of one that left, or of one still in the directory', async () => {
     const em = t.db.fork();
     // DDD left (above); a new corporation takes its ticker, and another reuses BBB's.
     addCorporation(em, 5, { ticker: 'DDD', name: 'Delta Reborn' });
@@ -213,13 +241,13 @@ describe.each(backends())('rebuildAutogroups on %s', (kind) => {
     expect(byKey.get('corporation:2')!.name).toBe('corp:BBB');
     expect(byKey.get('corporation:5')!.name).toBe('corp:DDD');
     expect(byKey.get('corporation:6')!.name).toMatch(/^corp:BBB /);
-    expect(byKey.get('corporation:4')!.name).toMatch(/^corp:DDD /);
+    expect(byKey.has('corporation:4')).toBe(false);
     expect(await rebuildAutogroups(t.db.fork())).toEqual({
       created: 0,
       renamed: 0,
       added: 0,
       removed: 0,
-      orphaned: 1,
+      deleted: [],
     });
   });
 
@@ -255,5 +283,20 @@ describe.each(backends())('rebuildAutogroups on %s', (kind) => {
     });
     const names = Object.keys(await groups());
     expect(names.filter((n) => n.startsWith('~'))).toEqual([]);
+  });
+
+  it('builds the built-in guests group even where a manual group of that name is older', async () => {
+    const em = t.db.fork();
+    const builtin = await em.findOneOrFail(Group, { autoKey: 'builtin:guests' });
+    await em.nativeDelete(GroupMember, { groupId: builtin.id });
+    await em.nativeDelete(Group, { id: builtin.id });
+    const manual = addGroup(em, 'guests', [user.alice!]);
+    await em.flush();
+    const result = await rebuildAutogroups(t.db.fork());
+    expect(result.created).toBe(1);
+    const now = await t.db.fork().findOneOrFail(Group, { autoKey: 'builtin:guests' });
+    expect(now.name).toBe('guests (built-in)');
+    expect(await t.db.fork().findOneOrFail(Group, { id: manual.id })).toMatchObject({ name: 'guests' });
+    expect(await rebuildAutogroups(t.db.fork())).toMatchObject({ created: 0, renamed: 0, deleted: [] });
   });
 });

@@ -4,6 +4,9 @@ import { ConfigError, defaultConfigPaths, loadConfig } from './config/load.ts';
 import { createLogger } from './logger.ts';
 import { createRoster } from './app.ts';
 
+/** Whether a failure to start shows its stack (log.level debug or trace), or one line. */
+let verbose = false;
+
 /** The daemon's entry: the only place that reads process, handles signals and exits. */
 async function main() {
   const { values } = parseArgs({
@@ -21,6 +24,7 @@ async function main() {
     throw error;
   }
   const { config, file } = loaded;
+  verbose = config.log.level === 'debug' || config.log.level === 'trace';
   const pretty =
     config.log.pretty === 'always' || (config.log.pretty === 'auto' && process.stdout.isTTY === true);
   const logger = createLogger({ level: config.log.level, pretty });
@@ -60,8 +64,18 @@ async function main() {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(
-    `roster: failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
+  process.stderr.write(`roster: failed to start: ${startFailure(error)}\n`);
   process.exit(1);
 });
+
+/** One line (the message, and its cause's), unless debugging: then every stack. */
+function startFailure(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  if (verbose) {
+    const cause =
+      error.cause instanceof Error ? `\ncaused by: ${error.cause.stack ?? error.cause.message}` : '';
+    return `${error.stack ?? error.message}${cause}`;
+  }
+  const line = error.message.split('\n')[0];
+  return `${line} (log.level debug shows the stack)`;
+}

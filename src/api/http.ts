@@ -4,6 +4,7 @@ import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { createContext } from './context.ts';
 import type { ApiDeps } from './deps.ts';
 import { currentLogContext, withLogContext } from '../logger.ts';
+import { bodyRefusal } from './body-limit.ts';
 import { createAuthLimiter } from './rate-limit.ts';
 import { appRouter } from './router.ts';
 
@@ -21,7 +22,7 @@ export interface ControlPlane {
   url(): string;
 }
 
-/** The daemon's one HTTP server: tRPC under /trpc, and the extra routes given. */
+/** The daemon's one HTTP server: tRPC under /trpc, and the extra routes given; every request's body is size-checked first. */
 export function createControlPlane(
   deps: ApiDeps,
   routes: readonly HttpRoute[] = [],
@@ -65,6 +66,13 @@ export function createControlPlane(
         });
       }
     });
+    const refusal = bodyRefusal(req, deps.config.controlPlane.maxBodyBytes);
+    if (refusal) {
+      // Closing the connection spares reading (and discarding) the rest of a large upload.
+      res.writeHead(refusal.status, { 'content-type': 'application/json', connection: 'close' });
+      res.end(JSON.stringify(refusal.body));
+      return;
+    }
     void (async () => {
       for (const route of routes) if (await route(req, res, url)) return;
       if (url.pathname.startsWith('/trpc/')) return trpc(req, res);

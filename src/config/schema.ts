@@ -1,3 +1,4 @@
+import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 import { parseEncryptionKey } from '../esi/crypto.ts';
 
@@ -17,6 +18,25 @@ const isEncryptionKey = (key: string): boolean => {
 };
 
 const port = z.number().int().min(0).max(65535);
+
+/**
+ * A cron line, checked with the parser pg-boss evaluates schedules with (cron-parser, UTC,
+ * non-strict, as pg-boss calls it), so the config accepts exactly what the scheduler can run.
+ */
+const cron = z.string().superRefine((expression, ctx) => {
+  if (expression.trim() === '') {
+    ctx.addIssue({ code: 'custom', message: 'a cron expression cannot be empty (e.g. "*/10 * * * *")' });
+    return;
+  }
+  try {
+    CronExpressionParser.parse(expression, { tz: 'UTC', strict: false });
+  } catch (error) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `not a cron expression ("${expression}"): ${(error as Error).message}; five fields, e.g. "*/10 * * * *"`,
+    });
+  }
+});
 const name = z
   .string()
   .regex(
@@ -93,11 +113,11 @@ export const configSchema = z.strictObject({
           'PostgreSQL for pg-boss; empty = the directory database when it is PostgreSQL or embedded.',
         ),
       schema: z.string().default('pgboss').describe('PostgreSQL schema pg-boss uses.'),
-      reconcileCron: z.string().default('*/10 * * * *').describe('Full TeamSpeak and Discord reconcile.'),
-      affiliationCron: z.string().default('17 * * * *').describe('ESI refresh of character affiliations.'),
-      esiRefreshCron: z.string().default('23 3 * * *').describe('ESI refresh of corporations and alliances.'),
-      autogroupCron: z.string().default('41 * * * *').describe('Autogroup rebuild.'),
-      cleanupCron: z.string().default('*/15 * * * *').describe('Expired links, states and tokens cleanup.'),
+      reconcileCron: cron.default('*/10 * * * *').describe('Full TeamSpeak and Discord reconcile.'),
+      affiliationCron: cron.default('17 * * * *').describe('ESI refresh of character affiliations.'),
+      esiRefreshCron: cron.default('23 3 * * *').describe('ESI refresh of corporations and alliances.'),
+      autogroupCron: cron.default('41 * * * *').describe('Autogroup rebuild.'),
+      cleanupCron: cron.default('*/15 * * * *').describe('Expired links, states and tokens cleanup.'),
       syncDebounceSeconds: z
         .number()
         .int()
@@ -151,6 +171,14 @@ export const configSchema = z.strictObject({
         .min(1)
         .default(30)
         .describe('EVE SSO logins an address may start per minute (each writes a state until it expires).'),
+      maxBodyBytes: z
+        .number()
+        .int()
+        .min(1024)
+        .default(1_048_576)
+        .describe(
+          'Largest request body accepted on any route, checked before authentication (413 beyond; 1 MiB).',
+        ),
     })
     .prefault({}),
   teamspeak: z

@@ -57,3 +57,25 @@ export function newId(): string {
   const hex = Buffer.from(bytes).toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
+
+/**
+ * The database of `database.url` cannot be reached at start: the message names the key, the
+ * address (without its password) and the cause, in one line; the cause keeps the stack.
+ */
+export class DatabaseUnreachableError extends StoreError {
+  override readonly name = 'DatabaseUnreachableError';
+  constructor(url: string, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super(`database.url: cannot reach ${withoutPassword(url)}: ${reason.split('\n')[0]}`, { cause });
+  }
+}
+
+function withoutPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparsable URL)';
+  }
+}

@@ -7,6 +7,7 @@ import type { Logger } from '../logger.ts';
 import { entities } from './entities/index.ts';
 import { sqlMigrations } from './migrations/index.ts';
 import { lockDataDir } from './embedded-lock.ts';
+import { DatabaseUnreachableError } from './errors.ts';
 
 export type DatabaseKind = 'embedded' | 'postgresql' | 'mongodb';
 
@@ -59,13 +60,15 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   };
   if (kind === 'mongodb') {
     const { MikroORM: MongoMikroORM } = await import('@mikro-orm/mongodb');
-    const orm = await MongoMikroORM.init({
-      ...common,
-      clientUrl: options.url,
-      namingStrategy: RosterMongoNamingStrategy,
-      // MongoDB transactions need a replica set; without one, writes are single-document atomic.
-      implicitTransactions: false,
-    });
+    const orm = await reachable(options.url, () =>
+      MongoMikroORM.init({
+        ...common,
+        clientUrl: options.url,
+        namingStrategy: RosterMongoNamingStrategy,
+        // MongoDB transactions need a replica set; without one, writes are single-document atomic.
+        implicitTransactions: false,
+      }),
+    );
     return wrap(kind, orm as unknown as MikroORM, null, async () => {
       await (orm.schema as { ensureIndexes(): Promise<void> }).ensureIndexes();
       return ['mongodb: indexes ensured'];
@@ -82,14 +85,16 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   };
   if (kind === 'postgresql') {
     const { MikroORM: PostgreSqlMikroORM } = await import('@mikro-orm/postgresql');
-    const orm = await PostgreSqlMikroORM.init({
-      ...common,
-      clientUrl: options.url,
-      ...(options.schema ? { schema: options.schema } : {}),
-      extensions: [Migrator],
-      migrations: { ...migrations, ...(options.schema ? { schema: options.schema } : {}) },
-      pool: { min: 0, max: 10 },
-    } as Options);
+    const orm = await reachable(options.url, () =>
+      PostgreSqlMikroORM.init({
+        ...common,
+        clientUrl: options.url,
+        ...(options.schema ? { schema: options.schema } : {}),
+        extensions: [Migrator],
+        migrations: { ...migrations, ...(options.schema ? { schema: options.schema } : {}) },
+        pool: { min: 0, max: 10 },
+      } as Options),
+    );
     return wrap(kind, orm as unknown as MikroORM, null, () =>
       runSqlMigrations(orm as unknown as MikroORM, options.schema),
     );
@@ -123,6 +128,27 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       unlock();
     },
   );
+}
+
+/** Opens a server database and checks that it answers, or says which URL does not and why. */
+async function reachable<
+  T extends {
+    connect(): Promise<unknown>;
+    checkConnection(): Promise<{ ok: true } | { ok: false; reason: string; error?: Error }>;
+    close(force?: boolean): Promise<void>;
+  },
+>(url: string, open: () => Promise<T>): Promise<T> {
+  let orm: T | undefined;
+  try {
+    orm = await open();
+    await orm.connect();
+    const check = await orm.checkConnection();
+    if (!check.ok) throw check.error ?? new Error(check.reason);
+    return orm;
+  } catch (error) {
+    await orm?.close(true).catch(() => undefined);
+    throw new DatabaseUnreachableError(url, error);
+  }
 }
 
 async function runSqlMigrations(orm: MikroORM, schema?: string): Promise<string[]> {

@@ -66,6 +66,29 @@ describe('loadConfig', () => {
     );
   });
 
+  it('checks every cron expression with the config, naming the key and the file', () => {
+    const cwd = dirWith({
+      'cron.yaml':
+        'jobs:\n  reconcileCron: "every tuesday"\n  cleanupCron: "61 * * * *"\n  autogroupCron: ""\n',
+    });
+    const error = errorOf(() => loadConfig({ cwd, path: 'cron.yaml', env: {} }));
+    expect(error.message).toContain(join(cwd, 'cron.yaml'));
+    expect(error.problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^jobs\.reconcileCron: not a cron expression .*every tuesday/),
+        expect.stringMatching(/^jobs\.cleanupCron: not a cron expression .*0-59/),
+        expect.stringMatching(/^jobs\.autogroupCron: /),
+      ]),
+    );
+    expect(error.problems).toHaveLength(3);
+    const fromEnv = errorOf(() =>
+      loadConfig({ cwd: dirWith({}), env: { ROSTER_JOBS__ESI_REFRESH_CRON: 'daily' } }),
+    );
+    expect(fromEnv.problems).toEqual([
+      expect.stringMatching(/^jobs\.esiRefreshCron .*ROSTER_JOBS__ESI_REFRESH_CRON/),
+    ]);
+  });
+
   it('reports a missing explicit file and broken YAML', () => {
     const cwd = dirWith({ 'broken.yaml': 'a: [1, 2' });
     expect(errorOf(() => loadConfig({ cwd, path: 'nope.yaml', env: {} })).message).toMatch(

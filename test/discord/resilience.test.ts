@@ -90,3 +90,22 @@ describe('Discord target: rate limits and faults', () => {
     expect(converged(harness, ids, pilots)).toBe(true);
   });
 });
+
+describe('Discord target: a bot token Discord rejects', () => {
+  it('says the token was rejected (401), at start and on every later call, never "Expected token"', async () => {
+    h = await startHarness({ target: { token: 'not-the-bot-token' } });
+    await h.target.start();
+    const status = h.target.status();
+    expect(status.connected).toBe(false);
+    expect(status.lastError).toMatch(/Discord rejected the bot token \(401 Unauthorized\).*test-guild/);
+    for (let i = 0; i < 2; i++) {
+      const error = await h.target.observe([]).then(
+        () => null,
+        (e: unknown) => e as Error,
+      );
+      expect(error?.message).toMatch(/Discord rejected the bot token \(401 Unauthorized\)/);
+      expect(error?.message).not.toMatch(/Expected token/);
+    }
+    expect(h.target.status().lastError).not.toMatch(/Expected token/);
+  });
+});

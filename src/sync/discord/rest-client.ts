@@ -44,6 +44,8 @@ export class DiscordRest {
   };
   readonly #options: ResolvedDiscordOptions;
   readonly #logger: Logger | undefined;
+  /** The last bot-authenticated answer was a 401. */
+  #botTokenRejected = false;
 
   constructor(options: ResolvedDiscordOptions, logger?: Logger) {
     this.#options = options;
@@ -63,6 +65,11 @@ export class DiscordRest {
       offset: options.rateLimitOffsetMs,
       makeRequest: (url, init) => this.#send(url, init),
     }).setToken(options.token);
+    // After a 401 @discordjs/rest forgets the token, and every later call fails with "Expected
+    // token to be set for this request": the token is kept, so each call gets Discord's own 401,
+    // which `withBackoff` turns into a DiscordTokenRejectedError that says what is wrong.
+    const setToken = rest.setToken.bind(rest);
+    rest.setToken = (token: string | null) => setToken(token ?? options.token);
     rest.on(RESTEvents.RateLimited, (info) => {
       this.#counters.waits++;
       this.#counters.waitedMs += Math.max(0, info.timeToReset);
@@ -80,6 +87,9 @@ export class DiscordRest {
     this.#byRoute.set(route, (this.#byRoute.get(route) ?? 0) + 1);
     try {
       const res = await DefaultRestOptions.makeRequest(url, init);
+      const auth =
+        new Headers(init.headers as ConstructorParameters<typeof Headers>[0]).get('authorization') ?? '';
+      if (auth.startsWith('Bot ')) this.#botTokenRejected = res.status === 401;
       if (res.status === 429) {
         this.#counters.received429++;
         const global = res.headers.get('x-ratelimit-global') !== null;
@@ -123,6 +133,8 @@ export class DiscordRest {
       try {
         return await call();
       } catch (error) {
+        if (error instanceof DiscordAPIError && error.status === 401 && this.#botTokenRejected)
+          throw new DiscordTokenRejectedError(this.#options.name, error);
         if (attempt >= this.#options.backoffRetries || !isRetryable(error) || signal?.aborted) throw error;
         const delay = Math.min(this.#options.backoffMaxMs, this.#options.backoffBaseMs * 2 ** attempt);
         this.#counters.backoffRetries++;
@@ -143,7 +155,20 @@ export class DiscordRest {
   }
 }
 
+/** Discord answered 401 to the bot's token: wrong, or reset in the developer portal. Never retried. */
+export class DiscordTokenRejectedError extends Error {
+  override readonly name = 'DiscordTokenRejectedError';
+  constructor(target: string, cause: unknown) {
+    super(
+      `Discord rejected the bot token (401 Unauthorized) of target "${target}": set discord.targets[].token ` +
+        '(ROSTER_DISCORD__TARGETS__<n>__TOKEN) to the bot token of the developer portal',
+      { cause },
+    );
+  }
+}
+
 export function isRetryable(error: unknown): boolean {
+  if (error instanceof DiscordTokenRejectedError) return false;
   if (error instanceof DiscordAPIError || error instanceof RateLimitError) return false;
   return error instanceof HTTPError || error instanceof Error;
 }
@@ -155,6 +180,7 @@ export function discordCode(error: unknown): number | string | undefined {
 
 /** A log- and report-safe description of an error (no request bodies, no tokens). */
 export function describeError(error: unknown): string {
+  if (error instanceof DiscordTokenRejectedError) return error.message;
   if (error instanceof DiscordAPIError) return `${error.message} (${error.code}, HTTP ${error.status})`;
   if (error instanceof HTTPError) return `HTTP ${error.status} ${error.message}`;
   if (error instanceof Error) {

@@ -114,3 +114,33 @@ export const scoped = (scope: Scope) =>
     requireScope(ctx.actor, scope);
     return next();
   });
+
+/**
+ * The nearest target a procedure can act on: oneself (or one's own group), another user of one's
+ * corporation (procedures that never act on oneself), or one's alliance.
+ */
+export type Nearest = 'self' | 'corporation' | 'alliance';
+
+function nearestTarget(actor: AuthedActor, nearest: Nearest): ScopeTarget {
+  const own = actor.affiliation;
+  switch (nearest) {
+    case 'self':
+      return { affiliation: own, ownerId: actor.userId };
+    case 'corporation':
+      return { affiliation: { ...own, userId: null } };
+    case 'alliance':
+      return { affiliation: { ...own, userId: null, corporationId: null } };
+  }
+}
+
+/**
+ * A procedure over a target it must look up first (a user, a group, a corporation or alliance).
+ * Before any lookup the actor must hold `scope` over the nearest target the procedure can reach,
+ * so that whoever holds it over nothing hears FORBIDDEN, never whether the id or target exists;
+ * the precise check follows the lookup, in the procedure.
+ */
+export const scopedOver = (scope: Scope, nearest: Nearest) =>
+  authedProcedure.use(({ ctx, next }) => {
+    requireScope(ctx.actor, scope, nearestTarget(ctx.actor, nearest));
+    return next();
+  });

@@ -505,6 +505,27 @@ const matrix: Record<string, Entry> = {
   'discord.status': { allow: min(0) },
 };
 
+/**
+ * The same input, pointing at nothing: every id and target name replaced by one that does not
+ * exist. A caller refused over every existing target must hear FORBIDDEN for these too, never
+ * NOT_FOUND: otherwise it could probe which ids or target names exist.
+ */
+const MISSING_ID = '01900000-0000-7000-8000-00000000dead';
+function pointingAtNothing(input: unknown): unknown {
+  if (Array.isArray(input)) return input.map(pointingAtNothing);
+  if (input === null || typeof input !== 'object') return input;
+  return Object.fromEntries(
+    Object.entries(input).map(([key, value]) => {
+      if (['id', 'userId', 'groupId'].includes(key) && typeof value === 'string') return [key, MISSING_ID];
+      if (key === 'userIds' && Array.isArray(value)) return [key, [MISSING_ID]];
+      if (key === 'target' && typeof value === 'string') return [key, 'no-such-target'];
+      if (['corporationId', 'allianceId', 'characterId'].includes(key) && typeof value === 'number')
+        return [key, 2_147_000_001];
+      return [key, pointingAtNothing(value)];
+    }),
+  );
+}
+
 // --- running it -----------------------------------------------------------------------------
 const procedures = appRouter._def.procedures as unknown as Record<
   string,
@@ -598,6 +619,24 @@ describe('authorization matrix', () => {
         got: describeOutcome(anonymous),
         ok: entry.public ? anonymous.ok : !anonymous.ok && anonymous.code === 'UNAUTHORIZED',
       });
+      expect(results.filter((r) => !r.ok)).toEqual([]);
+    },
+  );
+
+  it.concurrent.for(Object.keys(matrix).filter((p) => p in procedures && matrix[p]!.input))(
+    '%s: FORBIDDEN before NOT_FOUND for whoever holds the right over nothing',
+    async (path, { expect }) => {
+      const entry = matrix[path]!;
+      const relations = entry.on ?? ['none'];
+      const refused = LEVELS.filter((level) => relations.every((r) => entry.allow(level, r) === false));
+      const results = await Promise.all(
+        refused.map(async (level) => {
+          const actor = actors.get(level)!;
+          const input = pointingAtNothing(await entry.input!(f, actor, relations[0]!));
+          const outcome = await call(api, path, actor.token, input);
+          return { level, got: describeOutcome(outcome), ok: !outcome.ok && outcome.code === 'FORBIDDEN' };
+        }),
+      );
       expect(results.filter((r) => !r.ok)).toEqual([]);
     },
   );

@@ -8,7 +8,7 @@ import { hostAffiliation, type Host } from '../../services/guests.ts';
 import type { Context } from '../context.ts';
 import { createAuthLimiter, type AuthLimiter } from '../rate-limit.ts';
 import { eveId } from '../inputs.ts';
-import { authedProcedure, publicProcedure, requireScope, router } from '../trpc.ts';
+import { publicProcedure, requireScope, router, scopedOver } from '../trpc.ts';
 import { auditChange } from '../effects.ts';
 
 /**
@@ -71,24 +71,26 @@ export const authRouter = router({
    * A single-use invitation link: whoever logs in through it, and would not be let in otherwise,
    * becomes a guest of the corporation (or of the alliance, in its executor corporation).
    */
-  inviteUrl: authedProcedure.input(host).mutation(async ({ ctx, input }) => {
-    const invite: Host =
-      'corporationId' in input
-        ? { kind: 'corporation', id: input.corporationId }
-        : { kind: 'alliance', id: input.allianceId };
-    const sso = ssoOf(ctx);
-    const em = ctx.deps.db.fork();
-    requireScope(ctx.actor, 'corporation.guests', { affiliation: await hostAffiliation(em, invite) });
-    const start = await startLogin(em, sso, loginSettingsOf(ctx.deps.config), {
-      invite,
-      invitedBy: ctx.actor.userId,
-    });
-    auditChange(ctx, em, {
-      action: `${invite.kind}.guests.inviteUrl`,
-      subject: `${invite.kind}:${invite.id}`,
-      after: { expiresAt: start.expiresAt.toISOString() },
-    });
-    await em.flush();
-    return { url: start.url, scopes: start.scopes, expiresAt: start.expiresAt.toISOString() };
-  }),
+  inviteUrl: scopedOver('corporation.guests', 'corporation')
+    .input(host)
+    .mutation(async ({ ctx, input }) => {
+      const invite: Host =
+        'corporationId' in input
+          ? { kind: 'corporation', id: input.corporationId }
+          : { kind: 'alliance', id: input.allianceId };
+      const sso = ssoOf(ctx);
+      const em = ctx.deps.db.fork();
+      requireScope(ctx.actor, 'corporation.guests', { affiliation: await hostAffiliation(em, invite) });
+      const start = await startLogin(em, sso, loginSettingsOf(ctx.deps.config), {
+        invite,
+        invitedBy: ctx.actor.userId,
+      });
+      auditChange(ctx, em, {
+        action: `${invite.kind}.guests.inviteUrl`,
+        subject: `${invite.kind}:${invite.id}`,
+        after: { expiresAt: start.expiresAt.toISOString() },
+      });
+      await em.flush();
+      return { url: start.url, scopes: start.scopes, expiresAt: start.expiresAt.toISOString() };
+    }),
 });

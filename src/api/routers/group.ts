@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { Group, GroupMember, User } from '../../store/entities/index.ts';
 import * as groups from '../../services/groups.ts';
 import { pageInput, toPage } from '../../services/pagination.ts';
-import { authedProcedure, requireScope, router, scoped } from '../trpc.ts';
+import { requireScope, router, scoped, scopedOver } from '../trpc.ts';
 import type { Context } from '../context.ts';
 import { membershipScope } from '../../sync/scope.ts';
 import { auditChange, requestSyncAll } from '../effects.ts';
@@ -72,7 +72,7 @@ export const groupRouter = router({
       await em.flush();
       return groups.describeGroup(em, group);
     }),
-  update: authedProcedure
+  update: scopedOver('group.update', 'self')
     .input(
       z.strictObject({
         id,
@@ -136,7 +136,7 @@ export const groupRouter = router({
       await em.flush();
       return { removed };
     }),
-  addMembers: authedProcedure
+  addMembers: scopedOver('group.members', 'self')
     .input(z.strictObject({ id, userIds: z.array(id).min(1).max(1000) }))
     .mutation(async ({ ctx, input }) => {
       const em = ctx.deps.db.fork();
@@ -152,7 +152,7 @@ export const groupRouter = router({
       if (added) await requestSyncAll(ctx, 'group.addMembers', membershipScope(input.id, input.userIds));
       return { added };
     }),
-  removeMembers: authedProcedure
+  removeMembers: scopedOver('group.members', 'self')
     .input(z.strictObject({ id, userIds: z.array(id).min(1).max(1000) }))
     .mutation(async ({ ctx, input }) => {
       const em = ctx.deps.db.fork();
@@ -168,17 +168,19 @@ export const groupRouter = router({
       if (removed) await requestSyncAll(ctx, 'group.removeMembers', membershipScope(input.id, input.userIds));
       return { removed };
     }),
-  delete: authedProcedure.input(z.strictObject({ id })).mutation(async ({ ctx, input }) => {
-    const em = ctx.deps.db.fork();
-    const group = await groups.getGroup(em, input.id);
-    requireScope(ctx.actor, 'group.delete', { ownerId: group.ownerId ?? null });
-    const deleted = await groups.deleteGroup(em, input.id);
-    auditChange(ctx, em, {
-      action: 'group.delete',
-      subject: `group:${input.id}`,
-      before: deleted,
-    });
-    await em.flush();
-    return { deleted: true };
-  }),
+  delete: scopedOver('group.delete', 'self')
+    .input(z.strictObject({ id }))
+    .mutation(async ({ ctx, input }) => {
+      const em = ctx.deps.db.fork();
+      const group = await groups.getGroup(em, input.id);
+      requireScope(ctx.actor, 'group.delete', { ownerId: group.ownerId ?? null });
+      const deleted = await groups.deleteGroup(em, input.id);
+      auditChange(ctx, em, {
+        action: 'group.delete',
+        subject: `group:${input.id}`,
+        before: deleted,
+      });
+      await em.flush();
+      return { deleted: true };
+    }),
 });

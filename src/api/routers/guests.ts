@@ -4,7 +4,7 @@ import { pageInput } from '../../services/pagination.ts';
 import type { AuthedActor, Context } from '../context.ts';
 import { auditChange, directoryChanged } from '../effects.ts';
 import { eveId, id, name } from '../inputs.ts';
-import { authedProcedure, requireScope, router, scoped } from '../trpc.ts';
+import { requireScope, router, scopedOver } from '../trpc.ts';
 
 /**
  * `corporation.guests.*` and `alliance.guests.*` (see services/guests.ts for what a guest is):
@@ -68,13 +68,13 @@ async function remove(ctx: Ctx, host: Host, userId: string) {
 }
 
 export const corporationGuestsRouter = router({
-  list: scoped('directory.read')
+  list: scopedOver('user.read', 'corporation')
     .input(pageInput.extend({ corporationId: eveId }))
     .query(({ ctx, input }) => list(ctx, { kind: 'corporation', id: input.corporationId }, input)),
-  invite: authedProcedure
+  invite: scopedOver('corporation.guests', 'corporation')
     .input(z.strictObject({ corporationId: eveId, ...inviteFields }))
     .mutation(({ ctx, input }) => invite(ctx, { kind: 'corporation', id: input.corporationId }, input)),
-  remove: authedProcedure
+  remove: scopedOver('corporation.guests', 'corporation')
     .input(z.strictObject({ corporationId: eveId, userId: id }))
     .mutation(({ ctx, input }) =>
       remove(ctx, { kind: 'corporation', id: input.corporationId }, input.userId),
@@ -82,13 +82,13 @@ export const corporationGuestsRouter = router({
 });
 
 export const allianceGuestsRouter = router({
-  list: scoped('directory.read')
+  list: scopedOver('user.read', 'alliance')
     .input(pageInput.extend({ allianceId: eveId }))
     .query(({ ctx, input }) => list(ctx, { kind: 'alliance', id: input.allianceId }, input)),
-  invite: authedProcedure
+  invite: scopedOver('corporation.guests', 'alliance')
     .input(z.strictObject({ allianceId: eveId, ...inviteFields }))
     .mutation(({ ctx, input }) => invite(ctx, { kind: 'alliance', id: input.allianceId }, input)),
-  remove: authedProcedure
+  remove: scopedOver('corporation.guests', 'alliance')
     .input(z.strictObject({ allianceId: eveId, userId: id }))
     .mutation(({ ctx, input }) => remove(ctx, { kind: 'alliance', id: input.allianceId }, input.userId)),
 });

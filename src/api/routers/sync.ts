@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { SyncRun } from '../../store/entities/index.ts';
 import { pageInput, toPage } from '../../services/pagination.ts';
 import { explain } from '../../sync/explain.ts';
-import { authedProcedure, requireScope, router, scoped } from '../trpc.ts';
+import { requireScope, router, scoped, scopedOver } from '../trpc.ts';
 import type { Context } from '../context.ts';
 
 const platform = z.enum(['teamspeak', 'discord']);
@@ -95,7 +95,7 @@ export const syncRouter = router({
       }),
     );
   }),
-  explain: authedProcedure
+  explain: scopedOver('user.read', 'self')
     .input(targetRef.extend({ userId: z.string().min(1).max(64) }))
     .query(async ({ ctx, input }) => {
       requireTarget(ctx, input);

@@ -18,7 +18,7 @@ import { eveId, id, loginFlag } from '../inputs.ts';
 import type { AuthedActor } from '../context.ts';
 import { setDiscordLink, setTeamspeakLinks } from '../../services/links/admin.ts';
 import { adminLinkProcedure, configuredTarget, targetName } from './links.ts';
-import { authedProcedure, requireScope, router, scoped } from '../trpc.ts';
+import { authedProcedure, requireScope, router, scoped, scopedOver } from '../trpc.ts';
 
 /** Why a clearance change is refused, naming the rule (the domain's `clearanceChangeRefusal`). */
 const refusalMessages = {
@@ -121,7 +121,7 @@ export const userRouter = router({
       requireScope(ctx.actor, 'user.read', { affiliation: await userAffiliation(em, user) });
       return describeUser(em, user);
     }),
-  setClearance: authedProcedure
+  setClearance: scopedOver('user.setClearance', 'corporation')
     .input(z.strictObject({ id, level: z.number().int().min(GUEST).max(SUPERUSER) }))
     .mutation(async ({ ctx, input }) => {
       const em = ctx.deps.db.fork();
@@ -151,7 +151,7 @@ export const userRouter = router({
       }
       return describeUser(em, user);
     }),
-  setAuthorizedToLogin: authedProcedure
+  setAuthorizedToLogin: scopedOver('user.setAuthorizedToLogin', 'corporation')
     .input(z.strictObject({ id, authorizedToLogin: loginFlag }))
     .mutation(async ({ ctx, input }) => {
       const em = ctx.deps.db.fork();
@@ -172,32 +172,34 @@ export const userRouter = router({
       }
       return describeUser(em, user);
     }),
-  delete: authedProcedure.input(z.strictObject({ id })).mutation(async ({ ctx, input }) => {
-    const em = ctx.deps.db.fork();
-    const user = await getUser(em, input.id);
-    requireScope(ctx.actor, 'user.delete');
-    if (user.characterId === ROOT_CHARACTER_ID)
-      throw new TRPCError({ code: 'FORBIDDEN', message: 'root cannot be deleted' });
-    if (user.id === ctx.actor.userId)
-      throw new TRPCError({ code: 'FORBIDDEN', message: 'nobody deletes themselves' });
-    if (user.clearanceLevel > ctx.actor.clearanceLevel) {
-      throw new TRPCError({
-        code: 'FORBIDDEN',
-        message: 'nobody deletes a user of a higher clearance level than their own',
+  delete: scoped('user.delete')
+    .input(z.strictObject({ id }))
+    .mutation(async ({ ctx, input }) => {
+      const em = ctx.deps.db.fork();
+      const user = await getUser(em, input.id);
+      requireScope(ctx.actor, 'user.delete');
+      if (user.characterId === ROOT_CHARACTER_ID)
+        throw new TRPCError({ code: 'FORBIDDEN', message: 'root cannot be deleted' });
+      if (user.id === ctx.actor.userId)
+        throw new TRPCError({ code: 'FORBIDDEN', message: 'nobody deletes themselves' });
+      if (user.clearanceLevel > ctx.actor.clearanceLevel) {
+        throw new TRPCError({
+          code: 'FORBIDDEN',
+          message: 'nobody deletes a user of a higher clearance level than their own',
+        });
+      }
+      const before = await describeUser(em, user);
+      const removed = await deleteUser(em, user.id);
+      auditChange(ctx, em, {
+        action: 'user.delete',
+        subject: `user:${user.id}`,
+        before,
+        after: removed,
       });
-    }
-    const before = await describeUser(em, user);
-    const removed = await deleteUser(em, user.id);
-    auditChange(ctx, em, {
-      action: 'user.delete',
-      subject: `user:${user.id}`,
-      before,
-      after: removed,
-    });
-    await em.flush();
-    await requestSyncAll(ctx, 'user.delete');
-    return { deleted: true as const, ...removed };
-  }),
+      await em.flush();
+      await requestSyncAll(ctx, 'user.delete');
+      return { deleted: true as const, ...removed };
+    }),
   /** Sets (or, with null, clears) a user's Discord account on their behalf; audited. */
   linkDiscord: adminLinkProcedure
     .input(
@@ -257,25 +259,27 @@ export const userRouter = router({
       return { results };
     }),
   /** Removes a user's TeamSpeak identities (one target or all) or Discord account; idempotent. */
-  unlink: authedProcedure.input(unlinkInput).mutation(async ({ ctx, input }) => {
-    const em = ctx.deps.db.fork();
-    const user = await getUser(em, input.id);
-    requireScope(ctx.actor, 'user.write', { affiliation: await userAffiliation(em, user) });
-    const { removed, before } = await unlinkAccounts(em, user, input);
-    if (removed) {
-      auditChange(ctx, em, {
-        action: 'user.unlink',
-        subject: `user:${user.id}`,
-        before,
-        after: { platform: input.platform },
-      });
-      await em.flush();
-      await ctx.deps.jobs.requestSync(
-        input.platform,
-        input.platform === 'teamspeak' ? (input.target ?? null) : null,
-        'user.unlink',
-      );
-    }
-    return { removed };
-  }),
+  unlink: scopedOver('user.write', 'self')
+    .input(unlinkInput)
+    .mutation(async ({ ctx, input }) => {
+      const em = ctx.deps.db.fork();
+      const user = await getUser(em, input.id);
+      requireScope(ctx.actor, 'user.write', { affiliation: await userAffiliation(em, user) });
+      const { removed, before } = await unlinkAccounts(em, user, input);
+      if (removed) {
+        auditChange(ctx, em, {
+          action: 'user.unlink',
+          subject: `user:${user.id}`,
+          before,
+          after: { platform: input.platform },
+        });
+        await em.flush();
+        await ctx.deps.jobs.requestSync(
+          input.platform,
+          input.platform === 'teamspeak' ? (input.target ?? null) : null,
+          'user.unlink',
+        );
+      }
+      return { removed };
+    }),
 });

@@ -5,7 +5,7 @@ import * as membership from '../../services/group-membership.ts';
 import * as requests from '../../services/group-requests.ts';
 import type { AuthedActor, Context } from '../context.ts';
 import { requestSyncAll } from '../effects.ts';
-import { authedProcedure, router, scoped } from '../trpc.ts';
+import { authedProcedure, router, scoped, scopedOver } from '../trpc.ts';
 
 /**
  * Groups people run themselves: joining, asking, leaving (scope `group.join`), the leaders' work
@@ -91,29 +91,33 @@ export const membershipRouter = router({
       if (input.approve) await changed(ctx, 'membership.decide');
       return result;
     }),
-  members: authedProcedure
+  members: scopedOver('group.members', 'self')
     .input(z.strictObject({ id }))
     .query(({ ctx, input }) => membership.membersForLeaders(ctx.deps.db.fork(), caller(ctx), input.id)),
-  add: authedProcedure.input(z.strictObject({ id, userIds, expiresAt })).mutation(async ({ ctx, input }) => {
-    const result = await membership.addMembersAsLeader(ctx.deps.db.fork(), caller(ctx), input.id, input);
-    if (result.added || result.updated) await changed(ctx, 'membership.add');
-    return result;
-  }),
-  remove: authedProcedure.input(z.strictObject({ id, userIds })).mutation(async ({ ctx, input }) => {
-    const result = await membership.removeMembersAsLeader(
-      ctx.deps.db.fork(),
-      caller(ctx),
-      input.id,
-      input.userIds,
-    );
-    if (result.removed) await changed(ctx, 'membership.remove');
-    return result;
-  }),
-  newJoinLink: authedProcedure
+  add: scopedOver('group.members', 'self')
+    .input(z.strictObject({ id, userIds, expiresAt }))
+    .mutation(async ({ ctx, input }) => {
+      const result = await membership.addMembersAsLeader(ctx.deps.db.fork(), caller(ctx), input.id, input);
+      if (result.added || result.updated) await changed(ctx, 'membership.add');
+      return result;
+    }),
+  remove: scopedOver('group.members', 'self')
+    .input(z.strictObject({ id, userIds }))
+    .mutation(async ({ ctx, input }) => {
+      const result = await membership.removeMembersAsLeader(
+        ctx.deps.db.fork(),
+        caller(ctx),
+        input.id,
+        input.userIds,
+      );
+      if (result.removed) await changed(ctx, 'membership.remove');
+      return result;
+    }),
+  newJoinLink: scopedOver('group.members', 'self')
     .input(z.strictObject({ id }))
     .mutation(({ ctx, input }) => membership.newJoinLink(ctx.deps.db.fork(), caller(ctx), input.id)),
 
-  configure: authedProcedure
+  configure: scopedOver('group.members', 'self')
     .input(
       z.strictObject({
         id,
@@ -128,12 +132,16 @@ export const membershipRouter = router({
       const { id: groupId, ...settings } = input;
       return membership.configureGroup(ctx.deps.db.fork(), caller(ctx), groupId, settings);
     }),
-  addLeader: authedProcedure.input(leader).mutation(({ ctx, input }) => {
-    const { id: groupId, ...ref } = input;
-    return membership.addLeader(ctx.deps.db.fork(), caller(ctx), groupId, ref);
-  }),
-  removeLeader: authedProcedure.input(leader).mutation(({ ctx, input }) => {
-    const { id: groupId, ...ref } = input;
-    return membership.removeLeader(ctx.deps.db.fork(), caller(ctx), groupId, ref);
-  }),
+  addLeader: scopedOver('group.members', 'self')
+    .input(leader)
+    .mutation(({ ctx, input }) => {
+      const { id: groupId, ...ref } = input;
+      return membership.addLeader(ctx.deps.db.fork(), caller(ctx), groupId, ref);
+    }),
+  removeLeader: scopedOver('group.members', 'self')
+    .input(leader)
+    .mutation(({ ctx, input }) => {
+      const { id: groupId, ...ref } = input;
+      return membership.removeLeader(ctx.deps.db.fork(), caller(ctx), groupId, ref);
+    }),
 });

@@ -287,6 +287,14 @@ export const configSchema = z.strictObject({
         .min(0)
         .default(1000)
         .describe('Refuse a run that removes more than this many memberships.'),
+      guardMinRemovals: z
+        .number()
+        .int()
+        .min(0)
+        .default(10)
+        .describe(
+          'Fewer removals than this never trip maxRemovalShare (only maxRemovals applies): one stray member of a small adopted group is not a wiped directory.',
+        ),
       removalGraceMinutes: z
         .number()
         .min(0)

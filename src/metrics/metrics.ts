@@ -85,8 +85,16 @@ export function createMetrics(sources: MetricsSources): Metrics {
     labelNames: tl,
     registers,
   });
+  // "Drift" has one meaning everywhere (status, runs, metrics): memberships changed by hand on the
+  // platform since Roster's last applied run, as the last run found them.
   const drift = new Gauge({
     name: 'roster_sync_drift',
+    help: "Memberships changed by hand on the platform since Roster's last applied run that are still there: what the last run (or dry run) found, 0 once an applied run put them back.",
+    labelNames: tl,
+    registers,
+  });
+  const pending = new Gauge({
+    name: 'roster_sync_pending_changes',
     help: 'Membership and group changes the last run (or dry run) planned that are not applied: refused, held back by the removal grace, skipped or failed. Nicknames are not counted (TeamSpeak can only ask people).',
     labelNames: tl,
     registers,
@@ -241,9 +249,11 @@ export function createMetrics(sources: MetricsSources): Metrics {
       reverted.inc({ ...labels, direction: 'added' }, counts.driftAdded);
       reverted.inc({ ...labels, direction: 'removed' }, counts.driftRemoved);
     }
-    if (!dryRun) {
-      // Groups are created and renamed before the guard decides, so a refused run has done those;
-      // the engine reports each one that failed as an error starting `create "` or `rename "`.
+    const appliedRun = !dryRun && run.status === 'applied';
+    drift.set(labels, appliedRun ? 0 : counts.driftAdded + counts.driftRemoved);
+    if (!dryRun && run.status !== 'refused') {
+      // A refused run changes nothing; the engine reports each group change that failed as an
+      // error starting `create "` or `rename "`.
       const failed = (verb: string) => run.errors.filter((e) => e.startsWith(`${verb} "`)).length;
       const changes = {
         add: run.report?.added ?? 0,
@@ -256,8 +266,8 @@ export function createMetrics(sources: MetricsSources): Metrics {
       done = changes.add + changes.remove + changes.create + changes.rename;
     }
     const planned = counts.adds + counts.removes + counts.creates + counts.renames + counts.heldRemovals;
-    drift.set(labels, Math.max(0, planned - done));
-    if (!dryRun && run.status === 'applied') lastSuccess.set(labels, Date.now() / 1000);
+    pending.set(labels, Math.max(0, planned - done));
+    if (appliedRun) lastSuccess.set(labels, Date.now() / 1000);
   };
   sources.reconciler.on('sync:started', onStarted);
   sources.reconciler.on('sync:finished', onFinished);

@@ -360,7 +360,9 @@ export function createReconciler(
     // Discord shows it in the guild's audit log for every change of this run.
     const reason = `Roster sync run ${runId}`;
 
-    // Pass 1: the groups themselves (create, adopt, rename), saved one by one so a crash loses nothing.
+    // Everything is read and planned before anything is written: a run the guard refuses changes
+    // nothing at all, not even the groups it would have created. Groups still to be created have no
+    // members to observe (they do not exist yet); adopted ones are observed under their platform id.
     // A run scoped to accounts in groups that all have a platform group trusts the tracked ids (a
     // group deleted by hand fails its writes; the next full run recreates it) and skips the list.
     const trustIds =
@@ -369,48 +371,24 @@ export function createReconciler(
       ? desired.groups.map((g) => ({ id: g.platformGroupId!, name: g.displayName }))
       : await target.listGroups();
     const groupPlan = planWith(inputs, desired.groups, platformGroups, new Map(), null, platform, name);
-    const errors: string[] = [];
     const ids = new Map(desired.groups.map((g) => [g.mappingId, g.platformGroupId]));
     for (const adoption of groupPlan.adopts) ids.set(adoption.mappingId, adoption.platformGroupId);
-    if (!dryRun) {
-      for (const adoption of groupPlan.adopts)
-        await saveGroupId(adoption.mappingId, adoption.platformGroupId);
-      for (const creation of groupPlan.creates) {
-        try {
-          const created = await target.createGroup(creation.name, reason);
-          ids.set(creation.mappingId, created.id);
-          await saveGroupId(creation.mappingId, created.id);
-          platformGroups.push(created);
-        } catch (error) {
-          errors.push(`create "${creation.name}": ${(error as Error).message}`);
-        }
-      }
-      for (const rename of groupPlan.renames) {
-        try {
-          await target.renameGroup(rename.platformGroupId, rename.to, reason);
-        } catch (error) {
-          errors.push(`rename "${rename.from}" to "${rename.to}": ${(error as Error).message}`);
-        }
-      }
-    }
-
-    // Pass 2: memberships, observed once per managed group.
-    const resolved: DesiredGroup[] = desired.groups.map((g) => ({
-      ...g,
-      platformGroupId: ids.get(g.mappingId) ?? null,
-    }));
-    const managedIds = resolved.flatMap((g) => (g.platformGroupId ? [g.platformGroupId] : []));
-    // A group made in this run is new to the target's view of the guild: read it all.
+    const resolve = (): DesiredGroup[] =>
+      desired.groups.map((g) => ({ ...g, platformGroupId: ids.get(g.mappingId) ?? null }));
+    const managedIds = (groups: readonly DesiredGroup[]) =>
+      groups.flatMap((g) => (g.platformGroupId ? [g.platformGroupId] : []));
+    // A group this run creates is new to the target's view of the guild: read it all.
     if (groupPlan.creates.length > 0) scope = null;
+    const planned = resolve();
     const observed = await target.observe(
-      managedIds,
+      managedIds(planned),
       scope
-        ? { wholeGroupIds: [...wholeGroupIds(scope, resolved)], accountIds: [...scope.accounts] }
+        ? { wholeGroupIds: [...wholeGroupIds(scope, planned)], accountIds: [...scope.accounts] }
         : undefined,
     );
-    const fullPlan = planWith(
+    const firstPlan = planWith(
       inputs,
-      resolved,
+      planned,
       platformGroups,
       observed.members,
       observed.nicknames,
@@ -419,27 +397,65 @@ export function createReconciler(
       desired.nicknames,
       scope,
     );
-    // The group phase is reported as pass 1 planned it (in a real run it is already applied).
+    // The group phase is reported as pass 1 planned it (in a real run it is applied below).
     const summary = summarizePlan({
-      ...fullPlan,
+      ...firstPlan,
       creates: groupPlan.creates,
       adopts: groupPlan.adopts,
       renames: groupPlan.renames,
     });
+    const errors: string[] = [];
     if (dryRun) return { ...base, status: 'planned', plan: summary, report: null, reason: null, errors };
 
     // A scoped plan sees a slice of the target: its removals are weighed against every managed
     // membership Roster left there (the last applied snapshot), as in a full run.
     const verdict = guard(
-      scope ? { ...fullPlan, managedMemberships: managedBase(inputs, resolved, fullPlan) } : fullPlan,
+      scope ? { ...firstPlan, managedMemberships: managedBase(inputs, planned, firstPlan) } : firstPlan,
       options,
     );
     if (!verdict.allowed && !force) {
-      log.warn({ reason: verdict.reason }, 'blast-radius guard refused the run; an operator can force it');
-      return { ...base, status: 'refused', plan: summary, report: null, reason: verdict.reason, errors };
+      const c = summary.counts;
+      const refusal = `${verdict.reason}; nothing was changed: the run would have created ${c.creates} and renamed ${c.renames} groups, added ${c.adds} and removed ${c.removes} memberships (an operator can force it)`;
+      log.warn({ reason: refusal }, 'blast-radius guard refused the run; an operator can force it');
+      return { ...base, status: 'refused', plan: summary, report: null, reason: refusal, errors };
     }
     if (!verdict.allowed) log.warn({ reason: verdict.reason }, 'blast-radius guard overridden by force');
 
+    // The groups themselves (adopt, create, rename), saved one by one so a crash loses nothing.
+    for (const adoption of groupPlan.adopts) await saveGroupId(adoption.mappingId, adoption.platformGroupId);
+    const observedMembers = new Map(observed.members);
+    for (const creation of groupPlan.creates) {
+      try {
+        const created = await target.createGroup(creation.name, reason);
+        ids.set(creation.mappingId, created.id);
+        await saveGroupId(creation.mappingId, created.id);
+        platformGroups.push(created);
+        observedMembers.set(created.id, new Set());
+      } catch (error) {
+        errors.push(`create "${creation.name}": ${(error as Error).message}`);
+      }
+    }
+    for (const rename of groupPlan.renames) {
+      try {
+        await target.renameGroup(rename.platformGroupId, rename.to, reason);
+      } catch (error) {
+        errors.push(`rename "${rename.from}" to "${rename.to}": ${(error as Error).message}`);
+      }
+    }
+
+    // The memberships, now with the ids of the groups just created (empty, so nothing to observe).
+    const resolved = resolve();
+    const fullPlan = planWith(
+      inputs,
+      resolved,
+      platformGroups,
+      observedMembers,
+      observed.nicknames,
+      platform,
+      name,
+      desired.nicknames,
+      scope,
+    );
     const report = await target.apply({
       runId,
       adds: fullPlan.adds.flatMap((d) =>
@@ -453,9 +469,9 @@ export function createReconciler(
       platform,
       name,
       fullPlan,
-      observed.members,
+      observedMembers,
       report,
-      managedIds,
+      managedIds(resolved),
       scope ? { inScope: scopePredicate(scope, resolved), inputs } : null,
     );
     const allErrors = [...errors, ...report.errors];

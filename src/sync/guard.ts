@@ -5,7 +5,16 @@ export interface GuardOptions {
   readonly maxRemovalShare: number;
   /** Largest number of memberships one run may remove. */
   readonly maxRemovals: number;
+  /**
+   * Fewer removals than this never trip the share rule (only `maxRemovals` applies to them): one
+   * stray member of a small adopted group is 100 % of it, not a wiped directory. Default 10.
+   */
+  readonly guardMinRemovals?: number;
 }
+
+export const guardDefaults = { guardMinRemovals: 10 } as const satisfies Required<
+  Pick<GuardOptions, 'guardMinRemovals'>
+>;
 
 export type GuardVerdict = { readonly allowed: true } | { readonly allowed: false; readonly reason: string };
 
@@ -22,6 +31,7 @@ export function guard(plan: Plan, options: GuardOptions): GuardVerdict {
       reason: `the run would remove ${removals} memberships, more than sync.maxRemovals (${options.maxRemovals})`,
     };
   }
+  if (removals < (options.guardMinRemovals ?? guardDefaults.guardMinRemovals)) return { allowed: true };
   const share = plan.managedMemberships === 0 ? 1 : removals / plan.managedMemberships;
   if (share > options.maxRemovalShare) {
     const percent = (x: number) => `${Math.round(x * 1000) / 10}%`;

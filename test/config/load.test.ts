@@ -30,6 +30,7 @@ describe('loadConfig', () => {
     expect(config.sync).toEqual({
       maxRemovalShare: 0.25,
       maxRemovals: 1000,
+      guardMinRemovals: 10,
       removalGraceMinutes: 0,
       leaseTtlSeconds: 30,
     });

@@ -872,7 +872,7 @@ describe('Discord end to end: engine + adapter + fake Discord + PostgreSQL', () 
     const people = await users(corp, ['A', 'B', 'C', 'D']);
     for (const u of people) g.fake.guild.addMember({ id: account(u), nick: `[CORP] ${u.characterName}` });
     const pilots = await mappedGroup(g.name, 'Pilots', people);
-    const r = reconcilerFor([g.target], { maxRemovalShare: 0.5, maxRemovals: 100 });
+    const r = reconcilerFor([g.target], { maxRemovalShare: 0.5, maxRemovals: 100, guardMinRemovals: 0 });
     expectApplied(await r.run('discord', g.name));
     const pilotsId = await platformIdOf(pilots.mapping.id);
 

@@ -23,7 +23,12 @@ afterAll(async () => {
 });
 
 const silent = pino({ level: 'silent' });
-const guardOptions = { maxRemovalShare: 0.25, maxRemovals: 1000, removalGraceMinutes: 0 };
+const guardOptions = {
+  maxRemovalShare: 0.25,
+  maxRemovals: 1000,
+  guardMinRemovals: 0,
+  removalGraceMinutes: 0,
+};
 
 let worlds = 0;
 
@@ -33,7 +38,14 @@ interface Member {
 }
 
 /** One fake server, one connected target on it, a reconciler, and builders of directory rows. */
-async function world(options: { flood?: 'default'; logger?: Logger; commandTimeoutMs?: number } = {}) {
+async function world(
+  options: {
+    flood?: 'default';
+    logger?: Logger;
+    commandTimeoutMs?: number;
+    guard?: Partial<typeof guardOptions>;
+  } = {},
+) {
   const n = ++worlds;
   const name = `ts-e2e-${n}`;
   const fake = await fakeServer(options.flood === 'default' ? { flood: {} } : {});
@@ -43,7 +55,12 @@ async function world(options: { flood?: 'default'; logger?: Logger; commandTimeo
     ...(options.commandTimeoutMs ? { commandTimeoutMs: options.commandTimeoutMs } : {}),
   };
   const target = await connectedTarget(fake, targetOptions);
-  const reconciler = createReconciler(t.db, [target], guardOptions, options.logger ?? silent);
+  const reconciler = createReconciler(
+    t.db,
+    [target],
+    { ...guardOptions, ...options.guard },
+    options.logger ?? silent,
+  );
 
   return {
     n,
@@ -280,6 +297,52 @@ describe('TeamSpeak end to end: the reconciler with the real adapter against the
       removes: 8,
       refusedReason: null,
     });
+  });
+
+  it('first contact: an adopted group with one stranger does not trip the guard (the default guardMinRemovals)', async () => {
+    // The configuration's defaults: share 25 %, at least 10 removals before the share rule applies.
+    const w = await world({ guard: { guardMinRemovals: undefined, maxRemovalShare: 0.25 } });
+    const members = await w.users(21);
+    const stranger = w.fake.addDbClient({ nickname: 'Stranger' }).cldbid;
+    const directors = await w.mappedGroup('Directors', members.slice(0, 1));
+    const existing = w.fake.createServerGroup(directors.name, { members: [stranger] });
+    const fleet = await w.mappedGroup('Fleet', members);
+
+    const first = await w.run();
+    expect(first.status).toBe('applied');
+    expect(first.plan?.counts).toMatchObject({ creates: 1, removes: 1, adds: 22, managedMemberships: 1 });
+    expect(await savedId(directors.mappingId)).toBe(existing);
+    expect(w.fake.groupMembers(existing)).toEqual(ids(members.slice(0, 1)));
+    expect(w.fake.groupMembers(await savedId(fleet.mappingId))).toEqual(ids(members));
+  });
+
+  it('a refused run applies nothing at all, creates no group, and says what it would have done', async () => {
+    const w = await world({ guard: { guardMinRemovals: 2, maxRemovalShare: 0.25 } });
+    const members = await w.users(4);
+    const wing = await w.mappedGroup('Wing', members.slice(0, 1));
+    // On the server already: "Wing" with three members the directory does not put there.
+    const existing = w.fake.createServerGroup(wing.name, {
+      members: members.slice(1).map((m) => m.cldbid),
+    });
+    const fresh = await w.mappedGroup('Fresh', members);
+    const before = w.fake.serverGroups();
+    w.fake.clearCommandLog();
+
+    const refused = await w.run();
+    expect(refused.status).toBe('refused');
+    expect(refused.reason).toBe(
+      'the run would remove 3 of 3 managed memberships (100%), more than sync.maxRemovalShare (25%); nothing was changed: the run would have created 1 and renamed 0 groups, added 5 and removed 3 memberships (an operator can force it)',
+    );
+    expect(w.fake.serverGroups()).toEqual(before);
+    expect(w.fake.commandLog().map((e) => e.name)).not.toContain('servergroupadd');
+    expect(await platformGroupIdOf(wing.mappingId)).toBeNull();
+    expect(await platformGroupIdOf(fresh.mappingId)).toBeNull();
+
+    const forced = await w.run({ force: true });
+    expect(forced.status).toBe('applied');
+    expect(await savedId(wing.mappingId)).toBe(existing);
+    expect(w.fake.groupMembers(existing)).toEqual(ids(members.slice(0, 1)));
+    expect(w.fake.groupMembers(await savedId(fresh.mappingId))).toEqual(ids(members));
   });
 
   it('survives a connection dropped in the middle of applying, and the next run converges', async () => {
@@ -524,8 +587,9 @@ describe('TeamSpeak end to end: the reconciler with the real adapter against the
     expect(result.status).toBe('applied');
     expect(result.errors).toEqual([]);
     expect(result.report?.nicknamesChanged).toBe(3);
-    // Connect (4) + list + 4 creates + 4 reads + clientlist + 4 adds + clientlist + 3 messages: past one window.
-    expect(w.fake.commandCount()).toBeGreaterThan(20);
+    // Connect (4) + list + clientlist + 4 creates + 4 adds + clientlist + 3 messages (a group just
+    // created is empty: it is not read): nearly two windows.
+    expect(w.fake.commandCount()).toBeGreaterThan(15);
     expect(w.fake.floodEvents()).toEqual([]);
     expect(w.fake.commandLog().filter((e) => e.errorId === 524)).toEqual([]);
     expect(w.fake.bans()).toEqual([]);

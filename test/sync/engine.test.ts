@@ -301,9 +301,11 @@ describe.each(backends())('reconciler on %s', (kind) => {
     expect(row).toMatchObject({ status: 'failed', errors: ['connection refused'] });
     expect(row.finishedAt).not.toBeNull();
 
+    // Nothing is written before everything is read: the failed run created no group.
+    expect(w.memory.callsOf('createGroup')).toEqual([]);
     const next = await r.run('teamspeak', 'outage');
     expect(next.status).toBe('applied');
-    expect(next.plan?.creates).toEqual([]);
+    expect(next.plan?.creates).toHaveLength(3);
     for (const name of ['FC', 'Logi', 'Caps']) expect(w.memory.idsNamed(name), name).toHaveLength(1);
     expect(w.memory.membersOf((await platformIdOf(w.mappings.fc.id))!)).toEqual(['11', '12']);
   });

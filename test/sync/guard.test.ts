@@ -30,13 +30,15 @@ function planRemoving(removals: number, managedMemberships: number, adds = 0): P
 
 describe('blast-radius guard', () => {
   it('allows a run that removes nothing, whatever it adds', () => {
-    expect(guard(planRemoving(0, 0, 5000), { maxRemovals: 0, maxRemovalShare: 0 })).toEqual({
+    expect(
+      guard(planRemoving(0, 0, 5000), { maxRemovals: 0, maxRemovalShare: 0, guardMinRemovals: 0 }),
+    ).toEqual({
       allowed: true,
     });
   });
 
   it('allows exactly maxRemovals and refuses one more', () => {
-    const options = { maxRemovals: 10, maxRemovalShare: 1 };
+    const options = { maxRemovals: 10, maxRemovalShare: 1, guardMinRemovals: 0 };
     expect(guard(planRemoving(10, 1000), options)).toEqual({ allowed: true });
     const refused = guard(planRemoving(11, 1000), options);
     expect(refused.allowed).toBe(false);
@@ -46,7 +48,7 @@ describe('blast-radius guard', () => {
   });
 
   it('allows exactly maxRemovalShare and refuses beyond it', () => {
-    const options = { maxRemovals: 1_000_000, maxRemovalShare: 0.25 };
+    const options = { maxRemovals: 1_000_000, maxRemovalShare: 0.25, guardMinRemovals: 0 };
     expect(guard(planRemoving(25, 100), options)).toEqual({ allowed: true });
     expect(guard(planRemoving(1, 4), options)).toEqual({ allowed: true });
     const refused = guard(planRemoving(26, 100), options);
@@ -61,6 +63,21 @@ describe('blast-radius guard', () => {
     expect(guard(planRemoving(400, 400), { maxRemovals: 1000, maxRemovalShare: 0.25 }).allowed).toBe(false);
   });
 
+  it('never trips the share rule below guardMinRemovals (default 10); maxRemovals still applies', () => {
+    // First contact: an adopted group with one member the directory does not know is 100 % of it.
+    expect(guard(planRemoving(1, 1), { maxRemovals: 1000, maxRemovalShare: 0.25 })).toEqual({
+      allowed: true,
+    });
+    expect(guard(planRemoving(9, 9), { maxRemovals: 1000, maxRemovalShare: 0.25 })).toEqual({
+      allowed: true,
+    });
+    expect(guard(planRemoving(10, 10), { maxRemovals: 1000, maxRemovalShare: 0.25 }).allowed).toBe(false);
+    expect(guard(planRemoving(3, 3), { maxRemovals: 2, maxRemovalShare: 1 }).allowed).toBe(false);
+    expect(
+      guard(planRemoving(3, 3), { maxRemovals: 1000, maxRemovalShare: 0.25, guardMinRemovals: 3 }).allowed,
+    ).toBe(false);
+  });
+
   it('allows a run if and only if it is within both limits (property)', () => {
     fc.assert(
       fc.property(
@@ -68,12 +85,19 @@ describe('blast-radius guard', () => {
         fc.integer({ min: 0, max: 300 }),
         fc.integer({ min: 0, max: 300 }),
         fc.integer({ min: 0, max: 100 }),
-        (removals, extra, maxRemovals, sharePercent) => {
+        fc.integer({ min: 0, max: 30 }),
+        (removals, extra, maxRemovals, sharePercent, guardMinRemovals) => {
           const managed = removals + extra;
           const maxRemovalShare = sharePercent / 100;
-          const verdict = guard(planRemoving(removals, managed), { maxRemovals, maxRemovalShare });
+          const verdict = guard(planRemoving(removals, managed), {
+            maxRemovals,
+            maxRemovalShare,
+            guardMinRemovals,
+          });
           const expected =
-            removals === 0 || (removals <= maxRemovals && removals * 100 <= sharePercent * managed);
+            removals === 0 ||
+            (removals <= maxRemovals &&
+              (removals < guardMinRemovals || removals * 100 <= sharePercent * managed));
           expect(verdict.allowed).toBe(expected);
         },
       ),

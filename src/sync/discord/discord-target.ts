@@ -12,6 +12,7 @@ import { applyMemberEdits } from './apply-edits.ts';
 import * as roles from './guild-roles.ts';
 import {
   missingPermissions,
+  addCreatedRole,
   permissionsOf,
   readBotRoles,
   readGuildHeader,
@@ -112,7 +113,20 @@ export class DiscordTarget implements PlatformTarget {
 
   /** `reason` (the run's, e.g. `Roster sync run <id>`) heads the audit-log reason; default names the target. */
   createGroup(name: string, reason?: string): Promise<roles.DiscordRole> {
-    return this.#track(() => roles.createRole(this.#roleOps(reason), name));
+    return this.#track(async () => {
+      const role = await roles.createRole(this.#roleOps(reason), name);
+      // A run observes before it creates (a refused run must create nothing): the role joins the
+      // observation that apply will compute role lists and the hierarchy against.
+      if (this.#snapshot)
+        addCreatedRole(this.#snapshot, {
+          id: role.id,
+          name: role.name,
+          position: role.position,
+          managed: role.managed,
+          permissions: BigInt(this.#options.rolePermissions),
+        });
+      return role;
+    });
   }
 
   renameGroup(groupId: string, name: string, reason?: string): Promise<void> {

@@ -30,13 +30,26 @@ export interface GuildSnapshot {
   readonly guildId: string;
   readonly ownerId: string;
   readonly botUserId: string;
-  readonly roles: ReadonlyMap<string, RoleInfo>;
+  /** Roles created after the read are added (the engine creates groups after it observes). */
+  readonly roles: Map<string, RoleInfo>;
   readonly members: Map<string, MemberState>;
-  /** Position of the bot's highest role (0 = none). */
-  readonly botTopPosition: number;
+  /** Position of the bot's highest role (0 = none); moves up when a role is created below it. */
+  botTopPosition: number;
   readonly botPermissions: bigint;
   /** Member-list pages read. */
   readonly pages: number;
+}
+
+/**
+ * A role created after the snapshot was read, as Discord does it: inserted at its position (1 for a
+ * new role), every role at or above it moved up one, the bot's included.
+ */
+export function addCreatedRole(snapshot: GuildSnapshot, role: RoleInfo): void {
+  for (const [id, other] of snapshot.roles)
+    if (id !== snapshot.guildId && other.position >= role.position)
+      snapshot.roles.set(id, { ...other, position: other.position + 1 });
+  if (snapshot.botTopPosition >= role.position) snapshot.botTopPosition += 1;
+  snapshot.roles.set(role.id, role);
 }
 
 export function roleInfo(role: APIRole): RoleInfo {

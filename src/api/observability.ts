@@ -41,7 +41,10 @@ const within = <T>(ms: number, work: Promise<T>, what: string): Promise<T> =>
     ),
   ]);
 
-/** Readiness: the database answers, the job queue runs, every enabled platform target is connected. */
+/**
+ * Readiness: the database answers, the job queue runs, every enabled platform target is connected
+ * and has the permissions it needs (its last check; TeamSpeak checks on connect and every few minutes).
+ */
 export async function readiness(sources: ProbeSources): Promise<Readiness> {
   const timeout = sources.checkTimeoutMs ?? 3000;
   const checks: Record<string, Check> = {};
@@ -65,9 +68,12 @@ export async function readiness(sources: ProbeSources): Promise<Readiness> {
   [checks.database, checks.jobs] = await Promise.all([database(), jobs()]);
   for (const t of sources.targets) {
     const status = t.status();
-    checks[`${t.platform}/${t.name}`] = status.connected
-      ? { ok: true }
-      : { ok: false, detail: status.lastError ? `not connected: ${status.lastError}` : 'not connected' };
+    checks[`${t.platform}/${t.name}`] = !status.connected
+      ? { ok: false, detail: status.lastError ? `not connected: ${status.lastError}` : 'not connected' }
+      : status.missingPermissions.length
+        ? // Connected but unable to do its job: named, as the README's setup table lists them.
+          { ok: false, detail: `missing permissions: ${status.missingPermissions.join(', ')}` }
+        : { ok: true };
   }
   const notReady = Object.entries(checks).flatMap(([name, c]) =>
     c.ok ? [] : [`${name}: ${c.detail ?? 'not ready'}`],

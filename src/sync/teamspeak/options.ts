@@ -40,6 +40,11 @@ export interface TeamspeakTargetOptions {
    * `clientdblist` instead (default 30).
    */
   readonly uidLookupsBeforeList?: number;
+  /**
+   * The permission check runs on every (re)connect and again this often while connected, so a
+   * grant (or a revocation) shows without a restart (default 5 min; 0 = only on connect).
+   */
+  readonly permissionCheckMs?: number;
 }
 
 export type ResolvedTeamspeakOptions = Required<TeamspeakTargetOptions>;
@@ -61,6 +66,7 @@ export const teamspeakDefaults = {
   commandTimeoutMs: 30_000,
   maxIdsPerCommand: 500,
   uidLookupsBeforeList: 30,
+  permissionCheckMs: 5 * 60_000,
 } as const satisfies Omit<ResolvedTeamspeakOptions, 'name' | 'host' | 'username' | 'password'>;
 
 /** TeamSpeak's limit for server group names and nicknames. */

@@ -39,31 +39,63 @@ function granted(entries: readonly QueryEntry[]): Set<string> {
   return ok;
 }
 
+/** The server's numeric ids of the permissions it reported (`permid`), to name them in errors. */
+function idsOf(entries: readonly QueryEntry[], into: Map<number, string>): void {
+  for (const entry of entries) {
+    const id = Number(entry['permid']);
+    if (typeof entry['permsid'] === 'string' && Number.isInteger(id)) into.set(id, entry['permsid']);
+  }
+}
+
+export interface PermissionCheck {
+  /** Required permissions the query client lacks (empty when all are granted). */
+  readonly missing: string[];
+  /** Permission names by the server's numeric id, as far as the check learned them. */
+  readonly names: ReadonlyMap<number, string>;
+}
+
 /**
  * Names of the required permissions the query client lacks (empty when all are granted).
  * Throws only for connection errors.
  */
 export async function findMissingPermissions(exec: Exec): Promise<string[]> {
+  return (await checkPermissions(exec)).missing;
+}
+
+/** The permission check: what is missing, and the names of the permission ids the server uses. */
+export async function checkPermissions(exec: Exec): Promise<PermissionCheck> {
+  const ids = new Map<number, string>();
   try {
-    const ok = granted(await exec('permget', { permsid: names }));
-    return names.filter((name) => !ok.has(name));
+    const entries = await exec('permget', { permsid: names });
+    idsOf(entries, ids);
+    const ok = granted(entries);
+    return { missing: names.filter((name) => !ok.has(name)), names: ids };
   } catch (err) {
     const id = errorId(err);
     if (id === null) throw err;
-    if (id === QueryErrorId.insufficientPermissions) return [PERMISSION_CHECK_PERMISSION];
+    if (id === QueryErrorId.insufficientPermissions)
+      return { missing: [PERMISSION_CHECK_PERMISSION], names: ids };
   }
   // The batched form was refused (an older server, or one name it does not know): ask one by one.
   const missing: string[] = [];
   for (const name of names) {
     try {
-      if (!granted(await exec('permget', { permsid: name })).has(name)) missing.push(name);
+      const entries = await exec('permget', { permsid: name });
+      idsOf(entries, ids);
+      if (!granted(entries).has(name)) missing.push(name);
     } catch (err) {
       const id = errorId(err);
       if (id === null) throw err;
       if (id !== QueryErrorId.invalidPermission) missing.push(name);
     }
   }
-  return missing;
+  return { missing, names: ids };
+}
+
+/** What a permission is for, e.g. `b_virtualserver_servergroup_create (create server groups (servergroupadd))`. */
+export function describePermission(name: string): string {
+  const why = (requiredPermissions as Record<string, string>)[name];
+  return why ? `${name} (${why})` : name;
 }
 
 export function describeMissing(missing: readonly string[]): string {

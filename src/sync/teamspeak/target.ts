@@ -25,7 +25,7 @@ import {
 import { QueryErrorId, TeamspeakCommandError, describeError, errorId } from './errors.ts';
 import { applyMembershipChanges } from './membership.ts';
 import { NicknameMessenger, listOnlineClients } from './nicknames.ts';
-import { describeMissing, findMissingPermissions } from './permissions.ts';
+import { checkPermissions, describeMissing, describePermission } from './permissions.ts';
 import {
   TEAMSPEAK_NAME_MAX_LENGTH,
   resolveTeamspeakOptions,
@@ -53,6 +53,10 @@ export class TeamspeakTarget implements PlatformTarget {
   private readonly messenger: NicknameMessenger;
   private missing: string[] = [];
   private permissionError: string | null = null;
+  /** Permission names by the server's numeric ids, learned by the check: errors name them. */
+  private permissionNames: ReadonlyMap<number, string> = new Map();
+  private permissionTimer: NodeJS.Timeout | null = null;
+  private checking: Promise<void> | null = null;
 
   constructor(options: TeamspeakTargetOptions, logger?: Logger) {
     this.#options = resolveTeamspeakOptions(options);
@@ -69,11 +73,26 @@ export class TeamspeakTarget implements PlatformTarget {
   }
 
   start(): Promise<void> {
+    const every = this.#options.permissionCheckMs;
+    if (every > 0 && !this.permissionTimer) {
+      // Again every few minutes while connected, so a grant clears the report without a restart.
+      this.permissionTimer = setInterval(() => {
+        if (this.connection.connected) void this.checkPermissions();
+      }, every);
+      this.permissionTimer.unref();
+    }
     return this.connection.start();
   }
 
   stop(): Promise<void> {
+    if (this.permissionTimer) clearInterval(this.permissionTimer);
+    this.permissionTimer = null;
     return this.connection.stop();
+  }
+
+  /** Runs the permission check now (it also runs on each connect and every `permissionCheckMs`). */
+  recheckPermissions(): Promise<void> {
+    return this.checkPermissions();
   }
 
   status(): TargetStatus {
@@ -299,16 +318,50 @@ export class TeamspeakTarget implements PlatformTarget {
     return found;
   }
 
-  private exec(command: string, options?: QueryOptions, flags?: string[]): Promise<QueryEntry[]> {
-    return this.connection.exec(command, options, flags);
+  private async exec(command: string, options?: QueryOptions, flags?: string[]): Promise<QueryEntry[]> {
+    try {
+      return await this.connection.exec(command, options, flags);
+    } catch (err) {
+      throw this.namePermission(command, err);
+    }
   }
 
-  /** Runs after each (re)connect; never throws. */
-  private async checkPermissions(): Promise<void> {
+  /**
+   * The server names a denied permission by number (`failed_permid=8482`): say its name, and check
+   * the permissions again (it was granted at the last check, or revoked since).
+   */
+  private namePermission(command: string, err: unknown): unknown {
+    if (errorId(err) !== QueryErrorId.insufficientPermissions) return err;
+    const permid = Number((err as { cause?: { failedPermid?: unknown } }).cause?.failedPermid);
+    if (!Number.isInteger(permid)) return err;
+    if (command !== 'permget') void this.checkPermissions();
+    const name = this.permissionNames.get(permid);
+    const what = name ? describePermission(name) : `the permission with id ${permid} (not one Roster checks)`;
+    return new TeamspeakCommandError(
+      command,
+      QueryErrorId.insufficientPermissions,
+      `insufficient client permissions: the query account lacks ${what}`,
+      { cause: err },
+    );
+  }
+
+  /** Runs after each (re)connect and every `permissionCheckMs`; never throws; one at a time. */
+  private checkPermissions(): Promise<void> {
+    this.checking ??= this.runPermissionCheck().finally(() => (this.checking = null));
+    return this.checking;
+  }
+
+  private async runPermissionCheck(): Promise<void> {
     try {
-      this.missing = await findMissingPermissions(this.exec.bind(this));
+      const check = await checkPermissions(this.exec.bind(this));
+      const before = this.missing.join(',');
+      this.missing = check.missing;
+      this.permissionNames = new Map([...this.permissionNames, ...check.names]);
       this.permissionError = null;
-      if (this.missing.length > 0) {
+      if (before && this.missing.length === 0)
+        this.logger?.info('TeamSpeak query account now has every permission Roster needs');
+      // Logged when it changes, not at every periodic check.
+      if (this.missing.length > 0 && this.missing.join(',') !== before) {
         this.logger?.warn(
           { missingPermissions: this.missing },
           `TeamSpeak query account lacks permissions: ${describeMissing(this.missing)}`,

@@ -117,14 +117,18 @@ export class DiscordTarget implements PlatformTarget {
       const role = await roles.createRole(this.#roleOps(reason), name);
       // A run observes before it creates (a refused run must create nothing): the role joins the
       // observation that apply will compute role lists and the hierarchy against.
-      if (this.#snapshot)
-        addCreatedRole(this.#snapshot, {
+      // The header of the last full read (scoped reads use it) shares the snapshot's role map.
+      const view = this.#snapshot ?? this.#header;
+      if (view) {
+        addCreatedRole(view, {
           id: role.id,
           name: role.name,
           position: role.position,
           managed: role.managed,
           permissions: BigInt(this.#options.rolePermissions),
         });
+        if (this.#header) this.#header.botTopPosition = view.botTopPosition;
+      }
       return role;
     });
   }

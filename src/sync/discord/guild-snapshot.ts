@@ -44,7 +44,10 @@ export interface GuildSnapshot {
  * A role created after the snapshot was read, as Discord does it: inserted at its position (1 for a
  * new role), every role at or above it moved up one, the bot's included.
  */
-export function addCreatedRole(snapshot: GuildSnapshot, role: RoleInfo): void {
+export function addCreatedRole(
+  snapshot: Pick<GuildSnapshot, 'guildId' | 'roles' | 'botTopPosition'>,
+  role: RoleInfo,
+): void {
   for (const [id, other] of snapshot.roles)
     if (id !== snapshot.guildId && other.position >= role.position)
       snapshot.roles.set(id, { ...other, position: other.position + 1 });

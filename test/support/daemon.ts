@@ -115,7 +115,12 @@ export interface DaemonWorldOptions {
   readonly teamspeakPace?: { readonly commandsPerWindow: number; readonly windowMs: number };
   readonly syncDebounceSeconds?: number;
   readonly shutdownTimeoutMs?: number;
+  /** More `jobs` and `sync` keys of the config (e.g. short leases for the crash tests). */
+  readonly jobs?: Record<string, unknown>;
+  readonly sync?: Record<string, unknown>;
 }
+
+type ConfigOptions = Pick<DaemonWorldOptions, 'teamspeakPace' | 'shutdownTimeoutMs' | 'jobs' | 'sync'>;
 
 /**
  * A fresh database with a root token, a fake TeamSpeak and a fake Discord (secrets of their own),
@@ -132,7 +137,7 @@ export interface DaemonWorld {
   readonly targets: { readonly teamspeak: string; readonly discord: string };
   readonly debounceSeconds: number;
   /** Writes a config file (the world's options, or these) and returns its path. */
-  writeConfig(options?: Pick<DaemonWorldOptions, 'teamspeakPace' | 'shutdownTimeoutMs'>): string;
+  writeConfig(options?: ConfigOptions): string;
   /** Users who may log in, each linked to a new TeamSpeak client and a new guild member. */
   addUsers(count: number, prefix: string): Promise<LinkedUser[]>;
   /**
@@ -187,7 +192,7 @@ export async function createDaemonWorld(options: DaemonWorldOptions = {}): Promi
     ).secret;
 
     let configs = 0;
-    const writeConfig = (o: Pick<DaemonWorldOptions, 'teamspeakPace' | 'shutdownTimeoutMs'> = {}) => {
+    const writeConfig = (o: ConfigOptions = {}) => {
       const pace = o.teamspeakPace ?? options.teamspeakPace ?? { commandsPerWindow: 100, windowMs: 1000 };
       const path = join(work, `roster-${++configs}.yaml`);
       writeFileSync(
@@ -204,7 +209,10 @@ export async function createDaemonWorld(options: DaemonWorldOptions = {}): Promi
             affiliationCron: never,
             esiRefreshCron: never,
             autogroupCron: never,
+            ...options.jobs,
+            ...o.jobs,
           },
+          sync: { ...options.sync, ...o.sync },
           controlPlane: { host: '127.0.0.1', port: 0 },
           esi: { baseUrl: 'http://127.0.0.1:9/latest' },
           teamspeak: {

@@ -15,6 +15,8 @@ export interface CliIo {
   readonly cwd: string;
   /** All of stdin as text (`user import` without --file); absent where there is none. */
   readonly readStdin?: () => Promise<string>;
+  /** Asks a question on the terminal and returns the answer (`import` before it writes). */
+  readonly ask?: (question: string) => Promise<string>;
   /** The clock for relative times ("3m ago") and elapsed times. */
   readonly now?: () => Date;
 }

@@ -11,6 +11,7 @@ import { defaultSettingsFile, resolveSettings } from './settings.ts';
 import { statusCommand } from './status.ts';
 import { syncCommand, type TargetInput } from './sync.ts';
 import { userImportCommand } from './user-import.ts';
+import { importCommand, importHelp, importValueFlags } from './import.ts';
 
 /**
  * rosterctl: every procedure of the control plane as `rosterctl <router> <action> [flags]`, read
@@ -40,6 +41,7 @@ export async function main(io: CliIo): Promise<ExitCode> {
 type Command =
   | { kind: 'top' }
   | { kind: 'status' }
+  | { kind: 'import'; words: readonly string[] }
   | { kind: 'router'; router: string; words: number }
   | { kind: 'call'; procedure: ProcedureInfo; words: number }
   | { kind: 'help'; topic: readonly string[] };
@@ -51,11 +53,13 @@ async function run(io: CliIo, catalog: Catalog): Promise<ExitCode> {
   const valueFlags = (name: string) =>
     command.kind === 'status'
       ? name === 'runs'
-      : command.kind === 'call'
-        ? takesValue(command.procedure.fields, name) ||
-          isRootFlag(command, name) ||
-          (command.procedure.path === 'user.import' && name === 'file')
-        : false;
+      : command.kind === 'import'
+        ? importValueFlags.has(name)
+        : command.kind === 'call'
+          ? takesValue(command.procedure.fields, name) ||
+            isRootFlag(command, name) ||
+            (command.procedure.path === 'user.import' && name === 'file')
+          : false;
   const { globals, rest } = splitGlobals(io.argv, valueFlags);
 
   switch (command.kind) {
@@ -70,6 +74,12 @@ async function run(io: CliIo, catalog: Catalog): Promise<ExitCode> {
       }
       printLines(globals.help ? io.stdout : io.stderr, routerHelp(catalog, command.router));
       return globals.help ? EXIT.ok : EXIT.usage;
+    case 'import':
+      if (globals.help) {
+        printLines(io.stdout, importHelp);
+        return EXIT.ok;
+      }
+      return importCommand(io, command.words, rest.slice(1 + command.words.length), globals.json);
     case 'status':
     case 'call':
       break;
@@ -115,6 +125,8 @@ function resolveCommand(catalog: Catalog, words: readonly string[]): Command {
   if (first === undefined) return { kind: 'top' };
   if (first === 'help') return { kind: 'help', topic: words.slice(1) };
   if (first === 'status' && !catalog.routers.includes('status')) return { kind: 'status' };
+  if (first === 'import' && !catalog.routers.includes('import'))
+    return { kind: 'import', words: words.slice(1) };
   if (!catalog.routers.includes(first))
     throw new UsageError(`unknown command "${first}" (routers: ${catalog.routers.join(', ')}; or status)`);
   // Nested routers: `a b c` may be action `b.c`; the longest match wins, what follows is input.
@@ -131,6 +143,10 @@ const isRootFlag = (command: Command, name: string) =>
 function printHelp(io: CliIo, catalog: Catalog, topic: readonly string[]): ExitCode {
   if (!topic.length) {
     printLines(io.stdout, topHelp(catalog, defaultSettingsFile(io.env)));
+    return EXIT.ok;
+  }
+  if (topic[0] === 'import' && !catalog.routers.includes('import')) {
+    printLines(io.stdout, importHelp);
     return EXIT.ok;
   }
   if (topic[0] === 'status' && !catalog.routers.includes('status')) {
@@ -218,6 +234,15 @@ if (import.meta.main) {
     stdout: process.stdout,
     stderr: process.stderr,
     cwd: process.cwd(),
+    async ask(question: string) {
+      const { createInterface } = await import('node:readline/promises');
+      const rl = createInterface({ input: process.stdin, output: process.stderr });
+      try {
+        return await rl.question(question);
+      } finally {
+        rl.close();
+      }
+    },
     async readStdin() {
       const chunks: Buffer[] = [];
       for await (const chunk of process.stdin) chunks.push(chunk as Buffer);

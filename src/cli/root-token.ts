@@ -4,7 +4,7 @@ import { ConfigError, loadConfig } from '../config/load.ts';
 import { audit } from '../services/audit.ts';
 import { createToken, type CreatedToken } from '../services/tokens.ts';
 import { bootstrap } from '../store/bootstrap.ts';
-import { databaseKind, openDatabase } from '../store/orm.ts';
+import { databaseKind, openDatabase, type Database } from '../store/orm.ts';
 import { splitFlag } from './args.ts';
 import { processesHolding } from './db-holders.ts';
 import { CliError, EXIT, println, UsageError, type CliIo, type ExitCode } from './io.ts';
@@ -67,9 +67,47 @@ export async function createRootToken(
   env: Readonly<Record<string, string | undefined>>,
   cwd: string,
 ): Promise<RootToken> {
+  return withDaemonDatabase(
+    options.configPath,
+    env,
+    cwd,
+    'create the token',
+    async (db, rootId, database) => {
+      const em = db.fork();
+      const created = await createToken(em, {
+        userId: rootId,
+        kind: 'application',
+        comment: options.comment,
+        ttlSeconds: options.ttlSeconds,
+      });
+      audit(em, {
+        actorId: rootId,
+        action: 'token.create',
+        subject: `token:${created.id}`,
+        after: { kind: 'application', comment: options.comment, via: 'rosterctl token create --root' },
+      });
+      await em.flush();
+      return { ...created, userId: rootId, database };
+    },
+  );
+}
+
+/**
+ * Runs `work` on the daemon's database, loaded as the daemon loads it (config file and ROSTER_*
+ * overrides, migrate, bootstrap), for the commands that run where the operator is (the root token,
+ * imports). The embedded database cannot be shared, so this refuses while the daemon has it open.
+ * Errors are CliErrors without credentials.
+ */
+export async function withDaemonDatabase<T>(
+  configPath: string | null,
+  env: Readonly<Record<string, string | undefined>>,
+  cwd: string,
+  what: string,
+  work: (db: Database, rootId: string, database: string) => Promise<T>,
+): Promise<T> {
   let config;
   try {
-    ({ config } = loadConfig({ path: options.configPath ?? undefined, env: { ...env }, cwd }));
+    ({ config } = loadConfig({ path: configPath ?? undefined, env: { ...env }, cwd }));
   } catch (error) {
     if (error instanceof ConfigError) throw new CliError(error.message, EXIT.usage);
     throw error;
@@ -92,27 +130,26 @@ export async function createRootToken(
   try {
     await db.migrate();
     const { rootId } = await bootstrap(db.fork());
-    const em = db.fork();
-    const created = await createToken(em, {
-      userId: rootId,
-      kind: 'application',
-      comment: options.comment,
-      ttlSeconds: options.ttlSeconds,
-    });
-    audit(em, {
-      actorId: rootId,
-      action: 'token.create',
-      subject: `token:${created.id}`,
-      after: { kind: 'application', comment: options.comment, via: 'rosterctl token create --root' },
-    });
-    await em.flush();
-    return { ...created, userId: rootId, database };
+    return await work(db, rootId, database);
   } catch (error) {
-    throw new CliError(
-      `could not create the token in the ${database}: ${redact((error as Error).message, url)}`,
-    );
+    if (error instanceof CliError) throw error;
+    throw new CliError(`could not ${what} in the ${database}: ${redact((error as Error).message, url)}`);
   } finally {
     await db.close();
+  }
+}
+
+/** The daemon's config as `withDaemonDatabase` loads it (for the targets an import maps to). */
+export function daemonConfig(
+  configPath: string | null,
+  env: Readonly<Record<string, string | undefined>>,
+  cwd: string,
+) {
+  try {
+    return loadConfig({ path: configPath ?? undefined, env: { ...env }, cwd }).config;
+  } catch (error) {
+    if (error instanceof ConfigError) throw new CliError(error.message, EXIT.usage);
+    throw error;
   }
 }
 

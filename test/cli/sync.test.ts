@@ -107,9 +107,9 @@ describe('rosterctl sync and status', () => {
     });
   });
 
-  it('refuses an unknown target with exit 1, and a bad platform as rejected input', async () => {
+  it('refuses an unknown target and a bad platform as rejected input (exit 2)', async () => {
     const missing = await run(['sync', 'run', '--platform', 'teamspeak', '--target', 'nope']);
-    expect(missing.code).toBe(1);
+    expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('not found: no teamspeak target named "nope" is configured');
     const bad = await run(['sync', 'plan', '--platform', 'irc', '--target', 'main']);
     expect(bad.code).toBe(2);

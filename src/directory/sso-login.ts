@@ -37,6 +37,7 @@ import { encryptRefreshToken } from './access-tokens.ts';
 import { affiliatedFacts, directoryAround, type Affiliated } from './login-facts.ts';
 import { createAllianceRecord, createCorporationRecord } from './records.ts';
 import { newUser } from '../store/records.ts';
+import { toUserFacts } from '../store/directory.ts';
 
 export interface LoginSettings {
   /** Asked at every member's login, besides the mandatory scopes. */
@@ -108,14 +109,7 @@ async function scopesFor(
   if (user ? user.clearanceLevel <= GUEST : invited) return [...new Set(settings.guestScopes)].sort();
   let mandatory: string[] = [];
   if (user) {
-    const facts: UserFacts = {
-      id: user.id,
-      characterId: user.characterId,
-      characterName: user.characterName,
-      corporationId: user.corporationId ?? null,
-      clearanceLevel: user.clearanceLevel,
-      authorizedToLogin: user.authorizedToLogin ?? null,
-    };
+    const facts = toUserFacts(user);
     mandatory = mandatoryEsiScopesOfUser(
       facts,
       await directoryAround(em, facts, await affiliatedFacts(em, null, facts.corporationId)),

@@ -5,22 +5,14 @@
  * merely not authorized (service accounts an admin made a token for) keep theirs, as before.
  */
 import type { EntityManager } from '@mikro-orm/core';
-import { loginDecision, type LoginDecision, type UserFacts } from '../domain/index.ts';
+import { loginDecision, type LoginDecision } from '../domain/index.ts';
 import { affiliatedFacts, directoryAround } from '../directory/login-facts.ts';
 import { ApiToken, BrowserSession, type User } from '../store/entities/index.ts';
-
-export const userFactsOf = (user: User): UserFacts => ({
-  id: user.id,
-  characterId: user.characterId,
-  characterName: user.characterName,
-  corporationId: user.corporationId ?? null,
-  clearanceLevel: user.clearanceLevel,
-  authorizedToLogin: user.authorizedToLogin ?? null,
-});
+import { toUserFacts } from '../store/directory.ts';
 
 /** The login cascade for a stored user, from the store alone (no ESI call). */
 export async function loginDecisionOf(em: EntityManager, user: User): Promise<LoginDecision> {
-  const facts = userFactsOf(user);
+  const facts = toUserFacts(user);
   const dir = await directoryAround(em, facts, await affiliatedFacts(em, null, facts.corporationId));
   return loginDecision(facts, dir);
 }

@@ -166,8 +166,9 @@ function printHelp(io: CliIo, catalog: Catalog, topic: readonly string[]): ExitC
             '',
             'rosterctl token create --root [--config PATH] [--comment TEXT] [--ttlSeconds N|none]',
             "  creates an application token for root in the daemon's database directly (no daemon, no existing token),",
-            '  loading the daemon config as the daemon does; prints the secret once on stdout. With the embedded',
-            '  database the daemon must be stopped first. --ttlSeconds defaults to none (no expiry).',
+            "  reading the daemon config's database section as the daemon does (creating and migrating the database",
+            '  on a fresh install); prints the secret once on stdout. With the embedded database the daemon must be',
+            '  stopped first. --ttlSeconds defaults to none (no expiry).',
           ]
         : command.procedure.path === 'user.import'
           ? [

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ConfigError, loadConfig } from '../config/load.ts';
+import { ConfigError, loadConfig, loadConfigSection } from '../config/load.ts';
 import { audit } from '../services/audit.ts';
 import { createToken, type CreatedToken } from '../services/tokens.ts';
 import { bootstrap } from '../store/bootstrap.ts';
@@ -95,7 +95,9 @@ export async function createRootToken(
 /**
  * Runs `work` on the daemon's database, loaded as the daemon loads it (config file and ROSTER_*
  * overrides, migrate, bootstrap), for the commands that run where the operator is (the root token,
- * imports). The embedded database cannot be shared, so this refuses while the daemon has it open.
+ * imports). On a fresh install the embedded database is created and migrated here, as the daemon
+ * would at its first start (the message names the new directory, so one made in the wrong place is
+ * seen). The embedded database cannot be shared, so this refuses while the daemon has it open.
  * Errors are CliErrors without credentials.
  */
 export async function withDaemonDatabase<T>(
@@ -105,20 +107,24 @@ export async function withDaemonDatabase<T>(
   what: string,
   work: (db: Database, rootId: string, database: string) => Promise<T>,
 ): Promise<T> {
-  let config;
+  // Only the database section is checked: this runs before the rest of the config is complete
+  // (a first token on a fresh install), and it uses nothing else.
+  let settings;
   try {
-    ({ config } = loadConfig({ path: configPath ?? undefined, env: { ...env }, cwd }));
+    settings = loadConfigSection('database', { path: configPath ?? undefined, env: { ...env }, cwd }).value;
   } catch (error) {
     if (error instanceof ConfigError) throw new CliError(error.message, EXIT.usage);
     throw error;
   }
-  const { url } = config.database;
+  const { url } = settings;
   const kind = databaseKind(url);
-  const dataDir = resolve(cwd, config.database.dataDir);
-  if (kind === 'embedded') assertEmbeddedFree(join(dataDir, 'pglite'), config.database.dataDir);
+  const dataDir = resolve(cwd, settings.dataDir);
+  const pgDir = join(dataDir, 'pglite');
+  const fresh = kind === 'embedded' && !existsSync(join(pgDir, 'PG_VERSION'));
+  if (kind === 'embedded' && !fresh) assertEmbeddedFree(pgDir);
   const database =
     kind === 'embedded'
-      ? `embedded database in ${join(dataDir, 'pglite')}`
+      ? `${fresh ? 'new ' : ''}embedded database in ${pgDir}`
       : `${kind} database ${describeUrl(url)}`;
 
   let db;
@@ -153,14 +159,7 @@ export function daemonConfig(
   }
 }
 
-function assertEmbeddedFree(pgDir: string, configured: string): void {
-  if (!existsSync(join(pgDir, 'PG_VERSION'))) {
-    throw new CliError(
-      `no embedded database in ${pgDir}. The daemon keeps it under database.dataDir ("${configured}"), relative to its ` +
-        'working directory: run rosterctl from there, or give the daemon config (--config) with an absolute dataDir',
-      EXIT.usage,
-    );
-  }
+function assertEmbeddedFree(pgDir: string): void {
   const busy = `the embedded database in ${pgDir} is open in another process`;
   const advice =
     'The embedded PGlite database cannot be opened by two processes at once: stop the daemon (e.g. systemctl stop roster) ' +

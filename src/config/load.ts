@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { configSchema, type Config } from './schema.ts';
 
 /** Where the daemon looks for its config when `--config` is not given, first match wins. */
@@ -38,6 +38,26 @@ export interface LoadOptions {
 type Path = (string | number)[];
 
 export function loadConfig(options: LoadOptions = {}): LoadedConfig {
+  const { tree, fromEnv, file } = readTree(options);
+  return { config: parseWithCoercion(configSchema, tree, fromEnv, file), file };
+}
+
+/**
+ * One top-level section of the config, read from the same file and ROSTER_* overrides as
+ * `loadConfig`, checking that section alone: a tool that only opens the database (rosterctl's
+ * `token create --root`) must not insist on a Discord token it never uses.
+ */
+export function loadConfigSection<K extends keyof Config>(
+  section: K,
+  options: LoadOptions = {},
+): { readonly value: Config[K]; readonly file: string | null } {
+  const { tree, fromEnv, file } = readTree(options);
+  const schema = z.strictObject({ [section]: configSchema.shape[section] });
+  const parsed = parseWithCoercion(schema, { [section]: tree[section] }, fromEnv, file);
+  return { value: parsed[section] as Config[K], file };
+}
+
+function readTree(options: LoadOptions) {
   const env = options.env ?? {};
   const cwd = options.cwd ?? '.';
   const file = findConfigFile(options.path ?? env.ROSTER_CONFIG, cwd);
@@ -47,7 +67,7 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
   }
   const tree = (raw ?? {}) as Record<string, unknown>;
   const fromEnv = applyEnvOverrides(tree, env);
-  return { config: parseWithCoercion(tree, fromEnv, file), file };
+  return { tree, fromEnv, file };
 }
 
 function findConfigFile(explicit: string | undefined, cwd: string): string | null {
@@ -139,12 +159,13 @@ function setAt(tree: Record<string, unknown>, path: Path, value: unknown): void 
 const pathKey = (path: readonly PropertyKey[]) => path.map(String).join('.');
 
 /** Env values arrive as strings; they are coerced only where the schema asks for a number or boolean. */
-function parseWithCoercion(
+function parseWithCoercion<S extends z.ZodType>(
+  schema: S,
   tree: Record<string, unknown>,
   fromEnv: Map<string, string>,
   file: string | null,
-): Config {
-  let result = configSchema.safeParse(tree);
+): z.output<S> {
+  let result = schema.safeParse(tree);
   if (!result.success) {
     let coerced = false;
     for (const issue of result.error.issues) {
@@ -159,7 +180,7 @@ function parseWithCoercion(
         coerced = true;
       }
     }
-    if (coerced) result = configSchema.safeParse(tree);
+    if (coerced) result = schema.safeParse(tree);
   }
   if (result.success) return result.data;
   const source = file ?? 'defaults and environment';

@@ -169,11 +169,43 @@ describe('rosterctl token create --root on the embedded database', () => {
     }
   }, 90_000);
 
-  it('refuses to create a fresh database where the daemon has none', async () => {
+  it('on a fresh install creates and migrates the database, checking only the database section of the config', async () => {
     const dir = tempDir();
-    const config = writeConfig(dir, 'database:\n  dataDir: ./elsewhere\n');
+    // A config still missing a Discord token and carrying an unknown key elsewhere: the daemon
+    // would refuse it, the first token needs none of it.
+    const config = writeConfig(
+      dir,
+      [
+        'database:',
+        '  dataDir: ./elsewhere',
+        'discord:',
+        '  targets:',
+        '    - name: main',
+        '      guildId: "123456789012345678"',
+        'controlPlane:',
+        '  nonsense: 1',
+        '',
+      ].join('\n'),
+    );
+    const { code, stdout, stderr } = await rosterctl(['token', 'create', '--root', '--config', config], {
+      cwd: dir,
+    });
+    expect(code, stderr).toBe(0);
+    expect(stderr).toContain(`in the new embedded database in ${join(dir, 'elsewhere', 'pglite')}`);
+    const db = await openDatabase({ url: '', dataDir: join(dir, 'elsewhere') });
+    try {
+      const check = await verifyToken(db.fork(), stdout.trim());
+      expect(check.ok && check.user.characterId).toBe(ROOT_CHARACTER_ID);
+    } finally {
+      await db.close();
+    }
+  }, 90_000);
+
+  it('still names a bad database section (exit 2)', async () => {
+    const dir = tempDir();
+    const config = writeConfig(dir, 'database:\n  url: mysql://x\n');
     const { code, stderr } = await rosterctl(['token', 'create', '--root', '--config', config], { cwd: dir });
     expect(code).toBe(2);
-    expect(stderr).toContain(`no embedded database in ${join(dir, 'elsewhere', 'pglite')}`);
+    expect(stderr).toContain('database.url: empty (embedded), postgres://... or mongodb://...');
   });
 });

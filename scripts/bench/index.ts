@@ -27,6 +27,7 @@ const expected: Record<string, string> = {
   planner: 'scripts/bench/planner.ts',
   latency: 'scripts/bench/latency.ts',
   import: 'scripts/bench/import.ts',
+  cli: 'scripts/bench/cli.ts',
   'load-api': 'scripts/load-api.ts',
 };
 

@@ -9,31 +9,11 @@ import {
   type ImportTargets,
 } from '../services/import.ts';
 import { splitFlag } from './args.ts';
+import { importValueFlags } from './local-commands.ts';
 import { CliError, EXIT, printLines, println, UsageError, type CliIo, type ExitCode } from './io.ts';
 import { daemonConfig, withDaemonDatabase } from './root-token.ts';
 
 const TOPIC = 'import';
-export const importValueFlags = new Set([
-  'file',
-  'dir',
-  'url',
-  'config',
-  'teamspeak-target',
-  'discord-target',
-]);
-
-export const importHelp = [
-  'rosterctl import alliance-auth --file dump.json [--dry-run | --yes] [--config PATH] [--teamspeak-target NAME] [--discord-target NAME] [--json]',
-  'rosterctl import sni (--dir EXPORT_FOLDER | --url mongodb://...) [same flags]',
-  '',
-  "Imports a community into the daemon's database, where the file is: rosterctl reads the export and writes the",
-  'directory itself, all or nothing, in one transaction (so no request body limit applies; with the embedded',
-  'database the daemon must be stopped first). It always prints the dry run first: counts of what would be',
-  'created, updated or left alone, and every problem record with its reason. --dry-run stops there; on a',
-  'terminal it then asks; elsewhere --yes is needed to write. Running it again changes nothing.',
-  'Mappings go to the first configured target of each platform unless --teamspeak-target/--discord-target name one.',
-];
-
 interface ImportArgs {
   system: 'alliance-auth' | 'sni';
   file: string | null;

@@ -1,25 +1,31 @@
 #!/usr/bin/env node
-import { appRouter } from '../api/router.ts';
 import { buildInput, nextPageCommand, splitGlobals, takesValue } from './args.ts';
-import { loadCatalog, type Catalog, type ProcedureInfo } from './catalog.ts';
+import { builtInCatalog, type Catalog, type ProcedureInfo } from './catalog.ts';
 import { createClients, explainError, type Clients } from './client.ts';
 import { render } from './format.ts';
 import { actionHelp, routerHelp, topHelp } from './help.ts';
 import { CliError, EXIT, printLines, println, UsageError, type CliIo, type ExitCode } from './io.ts';
-import { rootTokenCommand, rootTokenValueFlags } from './root-token.ts';
 import { defaultSettingsFile, resolveSettings } from './settings.ts';
 import { statusCommand } from './status.ts';
 import { syncCommand, type TargetInput } from './sync.ts';
 import { userImportCommand } from './user-import.ts';
-import { importCommand, importHelp, importValueFlags } from './import.ts';
+import {
+  importHelp,
+  importValueFlags,
+  rootTokenHelp,
+  rootTokenValueFlags,
+  statusHelp,
+  userImportHelp,
+} from './local-commands.ts';
 
 /**
- * rosterctl: every procedure of the control plane as `rosterctl <router> <action> [flags]`, read
- * from the router at run time, plus `status` and the `token create --root` bootstrap.
+ * rosterctl: every procedure of the control plane as `rosterctl <router> <action> [flags]`, from
+ * the catalogue generated from the router, plus `status`, `import` and the `token create --root`
+ * bootstrap. The commands that open the daemon's database are imported only when called.
  */
-export async function main(io: CliIo): Promise<ExitCode> {
+export async function main(io: CliIo, catalog: Catalog = builtInCatalog()): Promise<ExitCode> {
   try {
-    return await run(io, await loadCatalog(appRouter));
+    return await run(io, catalog);
   } catch (error) {
     if (error instanceof UsageError) {
       println(io.stderr, `rosterctl: ${error.message}`);
@@ -79,7 +85,12 @@ async function run(io: CliIo, catalog: Catalog): Promise<ExitCode> {
         printLines(io.stdout, importHelp);
         return EXIT.ok;
       }
-      return importCommand(io, command.words, rest.slice(1 + command.words.length), globals.json);
+      return (await import('./import.ts')).importCommand(
+        io,
+        command.words,
+        rest.slice(1 + command.words.length),
+        globals.json,
+      );
     case 'status':
     case 'call':
       break;
@@ -93,7 +104,7 @@ async function run(io: CliIo, catalog: Catalog): Promise<ExitCode> {
     command.procedure.path === 'token.create' &&
     tokens.some((t) => t === '--root')
   ) {
-    return rootTokenCommand(io, tokens, globals.json);
+    return (await import('./root-token.ts')).rootTokenCommand(io, tokens, globals.json);
   }
   const settings = resolveSettings(io.env, io.cwd, globals.cliConfig, (line) => println(io.stderr, line));
   const clients = createClients(settings);
@@ -150,34 +161,16 @@ function printHelp(io: CliIo, catalog: Catalog, topic: readonly string[]): ExitC
     return EXIT.ok;
   }
   if (topic[0] === 'status' && !catalog.routers.includes('status')) {
-    printLines(io.stdout, [
-      'rosterctl status [--runs N] [--json]',
-      '',
-      'Per platform target: connection, last run (status, when, changes, calls), drift and the last applied run;',
-      'then the last N runs (default 10). From sync.status and sync.runs.',
-    ]);
+    printLines(io.stdout, statusHelp);
     return EXIT.ok;
   }
   const command = resolveCommand(catalog, topic);
   if (command.kind === 'call') {
     const extra =
       command.procedure.path === 'token.create'
-        ? [
-            '',
-            'rosterctl token create --root [--config PATH] [--comment TEXT] [--ttlSeconds N|none]',
-            "  creates an application token for root in the daemon's database directly (no daemon, no existing token),",
-            "  reading the daemon config's database section as the daemon does (creating and migrating the database",
-            '  on a fresh install); prints the secret once on stdout. With the embedded database the daemon must be',
-            '  stopped first. --ttlSeconds defaults to none (no expiry).',
-          ]
+        ? rootTokenHelp
         : command.procedure.path === 'user.import'
-          ? [
-              '',
-              'rosterctl user import --file PATH   (or the list on stdin, or --file -)',
-              '  one character id or exact character name a line (blank lines and # comments skipped); sent in',
-              '  parts of 1,000 with a progress bar on a terminal. Prints what was created, already a user,',
-              '  unknown to EVE or refused; exits 1 when something was unknown or refused.',
-            ]
+          ? userImportHelp
           : [];
     printLines(io.stdout, [...actionHelp(command.procedure), ...extra]);
     return EXIT.ok;

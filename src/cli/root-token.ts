@@ -8,6 +8,7 @@ import { databaseKind, openDatabase, type Database } from '../store/orm.ts';
 import { splitFlag } from './args.ts';
 import { processesHolding } from './db-holders.ts';
 import { CliError, EXIT, println, UsageError, type CliIo, type ExitCode } from './io.ts';
+import { rootTokenValueFlags } from './local-commands.ts';
 
 const TOPIC = 'token create';
 
@@ -26,7 +27,6 @@ export interface RootToken extends CreatedToken {
 }
 
 /** Flags of `token create --root`; they are its own, not the API procedure's. */
-export const rootTokenValueFlags = new Set(['config', 'comment', 'ttlSeconds', 'ttl-seconds']);
 
 export function parseRootTokenArgs(tokens: readonly string[]): RootTokenOptions {
   let configPath: string | null = null;

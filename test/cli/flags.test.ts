@@ -5,7 +5,8 @@ import { initTRPC, lazy } from '@trpc/server';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { buildInput } from '../../src/cli/args.ts';
-import { loadCatalog, type Catalog, type ProcedureInfo } from '../../src/cli/catalog.ts';
+import { catalogOf, type Catalog, type ProcedureInfo } from '../../src/cli/catalog.ts';
+import { describeRouter } from '../../src/cli/describe-router.ts';
 import { UsageError } from '../../src/cli/io.ts';
 
 /** A router of its own, so these cases do not move when the real API does. */
@@ -45,7 +46,7 @@ describe('flags onto a zod input', () => {
     buildInput(procedure('thing', action), tokens, process.cwd());
 
   beforeAll(async () => {
-    catalog = await loadCatalog(testRouter);
+    catalog = catalogOf(await describeRouter(testRouter));
   });
 
   it('reads procedures, kinds, descriptions and lazy routers from the router', () => {

@@ -333,6 +333,9 @@ export function createReconciler(
     const { platform, name } = target;
     const inputs = await loadSyncInputs(db.fork(), platform, name);
     const desired = desiredState(platform, inputs.dir, inputs.mappings, inputs.accountOf, inputs.membersOf);
+    // A target configured to leave nicknames alone gets no nickname changes planned, so the plan
+    // (a dry run's printout included) is what the run will do.
+    const desiredNicknames = target.actsOnNicknames ? desired.nicknames : new Map<string, string>();
     // Without a last applied run there is nothing to keep outside a scope: the first run is full.
     let scope: TargetScope | null =
       directoryScope && inputs.lastApplied
@@ -394,7 +397,7 @@ export function createReconciler(
       observed.nicknames,
       platform,
       name,
-      desired.nicknames,
+      desiredNicknames,
       scope,
     );
     // The group phase is reported as pass 1 planned it (in a real run it is applied below).
@@ -453,7 +456,7 @@ export function createReconciler(
       observed.nicknames,
       platform,
       name,
-      desired.nicknames,
+      desiredNicknames,
       scope,
     );
     const report = await target.apply({

@@ -87,6 +87,11 @@ export interface PlatformTarget {
   readonly platform: Platform;
   /** The target's name from the config (unique per platform). */
   readonly name: string;
+  /**
+   * Whether this target acts on nickname changes (Discord `setNicknames`, TeamSpeak
+   * `messageNicknames`). When false the engine plans none: a plan lists only what a run does.
+   */
+  readonly actsOnNicknames: boolean;
 
   /** Connects and checks permissions. Safe to call twice. Never throws for a platform outage: status() tells. */
   start(): Promise<void>;

@@ -35,6 +35,8 @@ export interface Hold {
 export class MemoryTarget implements PlatformTarget {
   readonly platform: Platform;
   readonly name: string;
+  /** Set false to stand for a target configured not to act on nicknames (it then changes none). */
+  actsOnNicknames = true;
   readonly groups = new Map<string, MemoryGroup>();
   /** Accounts the platform shows (online clients, guild members) with their nickname. */
   readonly accounts = new Map<string, string | null>();
@@ -184,7 +186,7 @@ export class MemoryTarget implements PlatformTarget {
       else for (const a of change.accountIds) if (group.members.delete(a)) removed++;
     }
     for (const n of batch.nicknames) {
-      if (this.accounts.has(n.accountId)) {
+      if (this.actsOnNicknames && this.accounts.has(n.accountId)) {
         this.accounts.set(n.accountId, n.nickname);
         nicknamesChanged++;
       }

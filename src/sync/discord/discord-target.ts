@@ -42,6 +42,7 @@ export class DiscordTarget implements PlatformTarget {
   readonly platform = 'discord' as const;
   readonly name: string;
   readonly guildId: string;
+  readonly actsOnNicknames: boolean;
   readonly #options: ResolvedDiscordOptions;
   readonly #api: DiscordRest;
   readonly #logger: Logger | undefined;
@@ -64,6 +65,7 @@ export class DiscordTarget implements PlatformTarget {
 
   constructor(options: DiscordTargetOptions, logger?: Logger) {
     this.#options = resolveDiscordOptions(options);
+    this.actsOnNicknames = this.#options.setNicknames;
     this.name = options.name;
     this.guildId = options.guildId;
     this.#logger = logger;

@@ -42,6 +42,8 @@ export interface OnlineClientMatch {
 export class TeamspeakTarget implements PlatformTarget {
   readonly platform = 'teamspeak' as const;
   readonly name: string;
+  /** TeamSpeak cannot rename a client: a nickname change is a private message asking for it. */
+  readonly actsOnNicknames: boolean;
   /** Emits `teamspeak:connected`, `teamspeak:disconnected`, `teamspeak:flooding`. */
   readonly events: EventEmitter<TeamspeakEvents>;
   /** Holds the password: private, so that logging the target cannot leak it. */
@@ -61,6 +63,7 @@ export class TeamspeakTarget implements PlatformTarget {
   constructor(options: TeamspeakTargetOptions, logger?: Logger) {
     this.#options = resolveTeamspeakOptions(options);
     this.name = options.name;
+    this.actsOnNicknames = this.#options.messageNicknames;
     const bound = logger?.bindings() ?? {};
     this.logger =
       bound['target'] === undefined ? logger?.child({ platform: 'teamspeak', target: options.name }) : logger;

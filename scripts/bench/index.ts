@@ -28,6 +28,7 @@ const expected: Record<string, string> = {
   latency: 'scripts/bench/latency.ts',
   import: 'scripts/bench/import.ts',
   cli: 'scripts/bench/cli.ts',
+  soak: 'scripts/bench/soak.ts',
   'load-api': 'scripts/load-api.ts',
 };
 

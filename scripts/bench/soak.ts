@@ -1,0 +1,226 @@
+/**
+ * Benchmark: the daemon's memory over many consecutive reconciles. The real daemon runs as a
+ * process (`node src/main.ts`, pg-boss on the same temporary PostgreSQL database) with one
+ * TeamSpeak target on the fake ServerQuery server; the directory holds 10,000 linked users and 50
+ * mapped groups (each user in 10 % of them). The first run creates the groups; then, N times:
+ * 1 % of the memberships are drifted by hand on the fake (half removed, half granted to
+ * non-members), `sync.run` is called through tRPC, and the daemon's RSS (/proc/<pid>/status) and
+ * V8 heap (its /metrics) are read once the run has returned.
+ *
+ * Prints JSON: the sizes, every run's { rssMb, heapMb, seconds }, and the summary: the RSS and
+ * heap at the start and end of the steady state, the slope (MB per run, least squares over the
+ * runs after the warm-up), the growth over the steady state in percent, the peak RSS (VmHWM).
+ *
+ *   npx node scripts/bench/soak.ts [runs=200] [--users=10000] [--groups=50] [--drift=1]
+ *
+ * Linux only (reads /proc). The ServerQuery pace is a whitelisted client's (1000 per second): the
+ * figures are memory, not time.
+ */
+import { readFileSync } from 'node:fs';
+import { addGroup, addMapping } from '../../test/support/rows.ts';
+import {
+  createDaemonWorld,
+  killDaemon,
+  rosterClient,
+  spawnDaemon,
+  type DaemonProcess,
+  type DaemonWorld,
+} from '../../test/support/daemon.ts';
+import { prng } from './_random.ts';
+
+const args = process.argv.slice(2);
+const option = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const runs = Number(args.find((a) => !a.startsWith('--')) ?? 200);
+const userCount = Number(option('users') ?? 10_000);
+const groupCount = Number(option('groups') ?? 50);
+const driftPercent = Number(option('drift') ?? 1);
+const membershipRate = 0.1;
+/** Runs before the steady state: the first (creating the groups) and the JIT's and caches' warm-up. */
+const warmup = Math.min(10, Math.floor(runs / 4));
+
+for (const [name, value] of Object.entries({ runs, users: userCount, groups: groupCount }))
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer`);
+if (!(driftPercent >= 0 && driftPercent <= 100)) throw new Error('--drift must be a percentage');
+
+const progress = (text: string) => process.stderr.write(`soak: ${text}\n`);
+const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
+
+/** VmRSS and VmHWM (peak) of a process, in bytes. */
+function processMemory(pid: number): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (key: string) =>
+    Number(/\s(\d+) kB/.exec(status.split('\n').find((l) => l.startsWith(key)) ?? '')?.[1]);
+  return { rss: kb('VmRSS:') * 1024, peak: kb('VmHWM:') * 1024 };
+}
+
+/** The daemon's used V8 heap, from its Prometheus metrics. */
+async function heapUsed(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith('nodejs_heap_size_used_bytes '));
+  return Number(line?.split(' ')[1] ?? Number.NaN);
+}
+
+/** Least-squares slope of ys over their indices. */
+function slope(ys: readonly number[]): number {
+  const n = ys.length;
+  if (n < 2) return 0;
+  const mx = (n - 1) / 2;
+  const my = ys.reduce((a, b) => a + b, 0) / n;
+  let num = 0;
+  let den = 0;
+  ys.forEach((y, x) => {
+    num += (x - mx) * (y - my);
+    den += (x - mx) ** 2;
+  });
+  return num / den;
+}
+
+const median = (xs: readonly number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.floor(s.length / 2)]! : Number.NaN;
+};
+
+let world: DaemonWorld | undefined;
+let daemon: DaemonProcess | undefined;
+
+async function main() {
+  world = await createDaemonWorld({ teamspeakPace: { commandsPerWindow: 1000, windowMs: 1000 } });
+  const w = world;
+  const seeding = performance.now();
+  const users = await w.addUsers(userCount, 'Soak');
+  const random = prng(14);
+  const groups: { name: string; members: string[] }[] = [];
+  {
+    const em = w.db.db.fork();
+    for (let g = 0; g < groupCount; g++) {
+      const name = `Soak ${String(g + 1).padStart(3, '0')}`;
+      const members = users.filter(() => random() < membershipRate);
+      const group = addGroup(
+        em,
+        name,
+        members.map((u) => u.id),
+      );
+      addMapping(em, group.id, 'teamspeak', w.targets.teamspeak);
+      groups.push({ name, members: members.map((u) => u.cldbid) });
+    }
+    await em.flush();
+  }
+  const memberships = groups.reduce((n, g) => n + g.members.length, 0);
+  progress(
+    `seeded ${userCount} users, ${groupCount} groups, ${memberships} memberships in ${((performance.now() - seeding) / 1000).toFixed(1)} s`,
+  );
+
+  // --snapshots=<dir>: the daemon writes a V8 heap snapshot there on SIGUSR2 (idle, after the first
+  // run, after the last), to find what it retains.
+  const snapshots = option('snapshots');
+  daemon = await spawnDaemon(w.writeConfig(), {
+    startTimeoutMs: 120_000,
+    ...(snapshots
+      ? { env: { NODE_OPTIONS: `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${snapshots}` } }
+      : {}),
+  });
+  const snapshot = async (label: string) => {
+    if (!snapshots) return;
+    progress(`heap snapshot (${label})`);
+    daemon!.child.kill('SIGUSR2');
+    // Writing it blocks the daemon; the next request is answered once it is written.
+    await heapUsed(daemon!.url);
+  };
+  const pid = daemon.child.pid!;
+  const api = rosterClient(daemon.url, w.token);
+  const idle = { rssMb: mb(processMemory(pid).rss), heapMb: mb(await heapUsed(daemon.url)) };
+  progress(`daemon listening; idle RSS ${idle.rssMb} MB, heap ${idle.heapMb} MB`);
+  await snapshot('idle');
+
+  const server = w.teamspeak.server();
+  const sgidOf = new Map<string, string>();
+  const cldbids = users.map((u) => u.cldbid);
+  const perRun = Math.round((memberships * driftPercent) / 100);
+  /** 1 % of the memberships changed by hand on the server: half taken away, half granted. */
+  const drift = () => {
+    for (let d = 0; d < perRun; d++) {
+      const group = groups[Math.floor(random() * groups.length)]!;
+      const members = server.group(sgidOf.get(group.name)!).members;
+      if (d % 2 === 0) {
+        const victim = group.members[Math.floor(random() * group.members.length)];
+        if (victim) members.delete(victim);
+      } else members.add(cldbids[Math.floor(random() * cldbids.length)]!);
+    }
+  };
+
+  const samples: { run: number; status: string; seconds: number; rssMb: number; heapMb: number }[] = [];
+  for (let run = 1; run <= runs; run++) {
+    if (run > 1) drift();
+    w.teamspeak.clearCommandLog();
+    const started = performance.now();
+    const result = await api.sync.run.mutate({ platform: 'teamspeak', target: w.targets.teamspeak });
+    const seconds = Math.round(performance.now() - started) / 1000;
+    if (result.status !== 'applied') throw new Error(`run ${run}: ${result.status}: ${result.reason}`);
+    if (run === 1)
+      for (const g of w.teamspeak.serverGroups()) if (g.name.startsWith('Soak ')) sgidOf.set(g.name, g.sgid);
+    const sample = {
+      run,
+      status: result.status,
+      seconds,
+      rssMb: mb(processMemory(pid).rss),
+      heapMb: mb(await heapUsed(daemon.url)),
+    };
+    samples.push(sample);
+    progress(`run ${run}/${runs}: ${sample.seconds} s, RSS ${sample.rssMb} MB, heap ${sample.heapMb} MB`);
+    if (run === 1 || run === runs) await snapshot(`after run ${run}`);
+  }
+  // Converged: every group on the server as the directory wants it after the last run.
+  const converged = groups.every((g) => {
+    const actual = server.group(sgidOf.get(g.name)!).members;
+    return actual.size === g.members.length && g.members.every((c) => actual.has(c));
+  });
+  await new Promise((r) => setTimeout(r, 5_000));
+  const idleAfter = { rssMb: mb(processMemory(pid).rss), heapMb: mb(await heapUsed(daemon.url)) };
+
+  const steady = samples.slice(warmup);
+  const rss = steady.map((s) => s.rssMb);
+  const heap = steady.map((s) => s.heapMb);
+  const window = Math.max(1, Math.min(10, Math.floor(steady.length / 4)));
+  const start = { rssMb: median(rss.slice(0, window)), heapMb: median(heap.slice(0, window)) };
+  const end = { rssMb: median(rss.slice(-window)), heapMb: median(heap.slice(-window)) };
+  const result = {
+    benchmark: 'soak',
+    runs,
+    users: userCount,
+    groups: groupCount,
+    memberships,
+    driftPerRun: perRun,
+    converged,
+    idleBeforeFirstRun: idle,
+    firstRun: samples[0],
+    steadyState: {
+      warmupRuns: warmup,
+      /** Medians of the first and last `window` runs after the warm-up. */
+      window,
+      start,
+      end,
+      rssGrowthPercent: Math.round(((end.rssMb - start.rssMb) / start.rssMb) * 1000) / 10,
+      heapGrowthPercent: Math.round(((end.heapMb - start.heapMb) / start.heapMb) * 1000) / 10,
+      rssSlopeMbPerRun: Math.round(slope(rss) * 1000) / 1000,
+      heapSlopeMbPerRun: Math.round(slope(heap) * 1000) / 1000,
+      maxRssMb: Math.max(...rss),
+    },
+    peakRssMb: mb(processMemory(pid).peak),
+    idleAfterLastRun: idleAfter,
+    secondsPerRun: median(samples.map((s) => s.seconds)),
+    samples: samples.map((s) => [s.run, s.rssMb, s.heapMb, s.seconds]),
+    samplesColumns: ['run', 'rssMb', 'heapMb', 'seconds'],
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+try {
+  await main();
+} catch (error) {
+  progress(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  if (daemon) progress(`daemon stderr:\n${daemon.stderr()}`);
+  process.exitCode = 1;
+} finally {
+  await killDaemon(daemon);
+  await world?.dispose();
+}

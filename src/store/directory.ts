@@ -8,38 +8,33 @@ import type {
   UserFacts,
 } from '../domain/index.ts';
 import { Alliance, Coalition, Corporation, Group, GroupMember, User } from './entities/index.ts';
+import { plainRows } from './plain-rows.ts';
 
 /**
  * Reads the whole directory in six queries, whatever its size: the reconciler, the autogroup
- * rebuild and the control plane's checks all decide on this one snapshot.
+ * rebuild and the control plane's checks all decide on this one snapshot. Users and memberships,
+ * the large tables, are read as plain rows: nothing of them stays in `em`.
  */
 export async function loadDirectory(em: EntityManager): Promise<Directory> {
   const [users, corporations, alliances, coalitions, groups, members] = await Promise.all([
-    em.find(
-      User,
-      {},
-      {
-        fields: [
-          'id',
-          'characterId',
-          'characterName',
-          'corporationId',
-          'clearanceLevel',
-          'authorizedToLogin',
-          'corporationSince',
-        ],
-      },
-    ),
+    plainRows(em, User, {}, [
+      'id',
+      'characterId',
+      'characterName',
+      'corporationId',
+      'clearanceLevel',
+      'authorizedToLogin',
+      'corporationSince',
+    ]),
     em.find(Corporation, {}),
     em.find(Alliance, {}),
     em.find(Coalition, {}),
     em.find(Group, {}),
     // A membership past its end date counts for nothing, even before the rebuild deletes it.
-    em.find(
-      GroupMember,
-      { $or: [{ expiresAt: null }, { expiresAt: { $gt: new Date() } }] },
-      { fields: ['groupId', 'userId'] },
-    ),
+    plainRows(em, GroupMember, { $or: [{ expiresAt: null }, { expiresAt: { $gt: new Date() } }] }, [
+      'groupId',
+      'userId',
+    ]),
   ]);
   const groupsOfUser = new Map<string, Set<string>>();
   for (const m of members) {

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { Directory } from '../domain/index.ts';
 import { loadDirectory } from '../store/directory.ts';
+import { plainRows } from '../store/plain-rows.ts';
 import {
   GroupMapping,
   GroupMember,
@@ -12,7 +13,10 @@ import {
 import type { MappingFacts } from './desired.ts';
 import type { Platform } from './target.ts';
 
-/** Everything the reconciler reads from the store for one target, in a handful of queries. */
+/**
+ * Everything the reconciler reads from the store for one target, in a handful of queries; the
+ * large ones (users, memberships, links) as plain rows, so that `em` keeps nothing of them.
+ */
 export interface SyncInputs {
   readonly dir: Directory;
   readonly mappings: MappingFacts[];
@@ -35,9 +39,7 @@ export async function loadSyncInputs(
   const groupIds = [...new Set(mappingRows.map((m) => m.groupId))];
   const [dir, members, pending, snapshot, accountOf] = await Promise.all([
     loadDirectory(em),
-    groupIds.length
-      ? em.find(GroupMember, { groupId: { $in: groupIds } }, { fields: ['groupId', 'userId'] })
-      : [],
+    groupIds.length ? plainRows(em, GroupMember, { groupId: { $in: groupIds } }, ['groupId', 'userId']) : [],
     em.find(PendingRemoval, { platform, target }),
     em.findOne(SyncSnapshot, { id: snapshotId(platform, target) }),
     loadAccounts(em, platform, target),
@@ -72,9 +74,9 @@ async function loadAccounts(
   target: string,
 ): Promise<Map<string, string>> {
   if (platform === 'teamspeak') {
-    const links = await em.find(TeamspeakLink, { target }, { fields: ['userId', 'clientDbId'] });
+    const links = await plainRows(em, TeamspeakLink, { target }, ['userId', 'clientDbId']);
     return new Map(links.map((l) => [l.userId, l.clientDbId]));
   }
-  const users = await em.find(User, { discordUserId: { $ne: null } }, { fields: ['id', 'discordUserId'] });
+  const users = await plainRows(em, User, { discordUserId: { $ne: null } }, ['id', 'discordUserId']);
   return new Map(users.map((u) => [u.id, u.discordUserId!]));
 }

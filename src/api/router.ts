@@ -6,6 +6,7 @@ import { corporationRouter } from './routers/corporation.ts';
 import { discordRouter } from './routers/discord.ts';
 import { groupRouter } from './routers/group.ts';
 import { membershipRouter } from './routers/membership.ts';
+import { ruleGroupRouter } from './routers/rule-group.ts';
 import { syncRouter } from './routers/sync.ts';
 import { systemRouter } from './routers/system.ts';
 import { teamspeakRouter } from './routers/teamspeak.ts';
@@ -17,6 +18,7 @@ export const appRouter = router({
   system: systemRouter,
   group: groupRouter,
   membership: membershipRouter,
+  ruleGroup: ruleGroupRouter,
   sync: syncRouter,
   token: tokenRouter,
   user: userRouter,

@@ -50,7 +50,11 @@ export const scopeRules = {
     doc: 'Login flag and mandatory scopes of corporations and alliances.',
   },
   'coalition.write': { kind: 'absolute', min: ADMIN, doc: 'Create, update and delete coalitions.' },
-  'group.create': { kind: 'absolute', min: 1, doc: 'Create a manual group (the creator owns it).' },
+  'group.create': {
+    kind: 'absolute',
+    min: 1,
+    doc: 'Create a manual or rule-built group (the creator owns it).',
+  },
   'group.members': { kind: 'owner', min: ADMIN, doc: 'Add or remove members of a manual group.' },
   'group.update': { kind: 'owner', min: ADMIN, doc: "Edit a manual group's description and owner." },
   'group.map': { kind: 'absolute', min: ADMIN, doc: 'Map a group to a platform target, or unmap it.' },
@@ -68,7 +72,7 @@ export const scopeRules = {
   'group.configure': {
     kind: 'owner',
     min: ADMIN,
-    doc: "Set a manual group's join policy, eligibility and leaders.",
+    doc: "Set a manual group's join policy, eligibility and leaders, and a rule-built group's rule.",
   },
   'token.own': { kind: 'absolute', min: 0, doc: 'List, create and revoke one’s own tokens.' },
   'token.application': { kind: 'absolute', min: SUPERUSER, doc: 'Create long-lived application tokens.' },

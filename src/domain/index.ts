@@ -6,3 +6,4 @@ export * from './names.ts';
 export * from './autogroups.ts';
 export * from './group-rule.ts';
 export * from './group-membership.ts';
+export * from './rule-groups.ts';

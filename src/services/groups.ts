@@ -42,6 +42,16 @@ async function getManualGroup(em: EntityManager, id: string): Promise<Group> {
   return group;
 }
 
+/** A group whose members people edit: not an autogroup, not a rule-built group. */
+async function getGroupWithEditableMembers(em: EntityManager, id: string): Promise<Group> {
+  const group = await getManualGroup(em, id);
+  if (group.kind === 'rule')
+    throw new RuleViolationError(
+      `"${group.name}" is built by its rule: change the rule (ruleGroup.setRule), not its members`,
+    );
+  return group;
+}
+
 /** Groups as the control plane shows them, with member counts and mappings in two queries for any number. */
 export async function describeGroups(em: EntityManager, groups: readonly Group[]) {
   const ids = groups.map((g) => g.id);
@@ -145,7 +155,7 @@ export async function addMembers(
   groupId: string,
   userIds: readonly string[],
 ): Promise<number> {
-  await getManualGroup(em, groupId);
+  await getGroupWithEditableMembers(em, groupId);
   const unique = [...new Set(userIds)];
   const known = await em.find(User, { id: { $in: unique } }, { fields: ['id'] });
   const missing = unique.filter((id) => !known.some((u) => u.id === id));
@@ -163,7 +173,7 @@ export async function removeMembers(
   groupId: string,
   userIds: readonly string[],
 ): Promise<number> {
-  await getManualGroup(em, groupId);
+  await getGroupWithEditableMembers(em, groupId);
   return em.nativeDelete(GroupMember, { groupId, userId: { $in: [...new Set(userIds)] } });
 }
 

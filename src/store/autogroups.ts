@@ -3,7 +3,9 @@ import { deriveAutogroups, type AutogroupSpec } from '../domain/index.ts';
 import { loadDirectory } from './directory.ts';
 import { Group, GroupMapping, GroupMember } from './entities/index.ts';
 import { newId } from './errors.ts';
+import { removeExpiredMemberships } from './expiry.ts';
 import { newAuditEntry } from './records.ts';
+import { rebuildRuleGroups, type RuleGroupRebuild } from './rule-groups.ts';
 import { inTransaction } from './transaction.ts';
 
 /** An autogroup whose source (corporation, alliance, coalition) is gone, removed by a rebuild. */
@@ -22,6 +24,10 @@ export interface AutogroupRebuild {
   readonly added: number;
   readonly removed: number;
   readonly deleted: readonly DeletedAutogroup[];
+  /** Rule-built groups, rebuilt after the autogroups (their rules may read autogroups). */
+  readonly ruleGroups: RuleGroupRebuild;
+  /** Memberships removed because their end date passed. */
+  readonly expired: number;
 }
 
 /** What the audit entry of a removed autogroup says about the platform groups it was mapped to. */
@@ -29,7 +35,9 @@ export const LEFT_IN_PLACE =
   'the platform groups it was mapped to are left in place, no longer managed: delete them on the platform if they should go';
 
 /**
- * Rebuilds every autogroup from the directory (not patched): members who left are removed.
+ * The one rebuild of derived membership: autogroups, then rule-built groups, then memberships
+ * past their end date go. Each is rebuilt from the directory (not patched): members who left are
+ * removed.
  * The autogroups are found by their stable key, so a ticker change renames the group in place.
  * An autogroup whose source is gone is removed with its members and mappings (audited), so that a
  * re-created coalition or a new corporation with the same ticker starts afresh under the name.
@@ -149,7 +157,22 @@ async function rebuildOnce(em: EntityManager): Promise<AutogroupRebuild> {
     const stale = current.filter((m) => !wantedPairs.has(`${m.groupId}/${m.userId}`)).map((m) => m.id);
     if (stale.length) await tx.nativeDelete(GroupMember, { id: { $in: stale } });
     await tx.flush();
-    return { created, renamed, added, removed: stale.length, deleted };
+
+    // Rules read the autogroups as just rebuilt, and the other memberships as loaded.
+    const now = new Date();
+    const autoGroupIds = new Set([...all.map((g) => g.id), ...autoIds]);
+    const groupsOfUser = new Map<string, Set<string>>();
+    for (const [userId, mine] of dir.groupsOfUser)
+      groupsOfUser.set(userId, new Set([...mine].filter((g) => !autoGroupIds.has(g))));
+    for (const pair of wantedPairs) {
+      const [groupId, userId] = pair.split('/') as [string, string];
+      let mine = groupsOfUser.get(userId);
+      if (!mine) groupsOfUser.set(userId, (mine = new Set()));
+      mine.add(groupId);
+    }
+    const ruleGroups = await rebuildRuleGroups(tx, dir, groupsOfUser, now);
+    const expired = await removeExpiredMemberships(tx, now);
+    return { created, renamed, added, removed: stale.length, deleted, ruleGroups, expired };
   });
 }
 

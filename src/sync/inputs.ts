@@ -39,7 +39,15 @@ export async function loadSyncInputs(
   const groupIds = [...new Set(mappingRows.map((m) => m.groupId))];
   const [dir, members, pending, snapshot, accountOf] = await Promise.all([
     loadDirectory(em),
-    groupIds.length ? plainRows(em, GroupMember, { groupId: { $in: groupIds } }, ['groupId', 'userId']) : [],
+    groupIds.length
+      ? plainRows(
+          em,
+          GroupMember,
+          // A membership past its end date counts for nothing, even before the rebuild deletes it.
+          { groupId: { $in: groupIds }, $or: [{ expiresAt: null }, { expiresAt: { $gt: new Date() } }] },
+          ['groupId', 'userId'],
+        )
+      : [],
     em.find(PendingRemoval, { platform, target }),
     em.findOne(SyncSnapshot, { id: snapshotId(platform, target) }),
     loadAccounts(em, platform, target),

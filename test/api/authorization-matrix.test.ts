@@ -181,6 +181,11 @@ class Fixtures {
     return group.id;
   }
 
+  /** A rule-built group (rule: not a guest), owned by the actor or by root. */
+  async ruleGroup(actor: Actor, r: Relation = 'nonOwner'): Promise<string> {
+    return this.group(actor, r, [], { kind: 'rule', rule: { guest: false } });
+  }
+
   /** A pending request to join a fresh request group (of the actor's relation), by `userId`. */
   async request(actor: Actor, r: Relation, userId: string): Promise<string> {
     const groupId = await this.group(actor, r, [], { joinPolicy: 'request' });
@@ -332,6 +337,22 @@ const matrix: Record<string, Entry> = {
       await em.flush();
       return { id, userId: leader };
     },
+  },
+
+  'ruleGroup.create': {
+    allow: min(1),
+    input: (f) => ({ name: `Matrix rule ${f.seq()}`, rule: { guest: false } }),
+  },
+  'ruleGroup.get': { allow: min(0), input: async (f, a) => ({ id: await f.ruleGroup(a) }) },
+  'ruleGroup.setRule': {
+    on: owners,
+    allow: ownerOr(9),
+    input: async (f, a, r) => ({ id: await f.ruleGroup(a, r), rule: { mayLogin: true } }),
+  },
+  'ruleGroup.explain': {
+    on: users,
+    allow: read,
+    input: async (f, a, r) => ({ id: await f.ruleGroup(a), userId: await f.user(a, r) }),
   },
 
   'sync.plan': { allow: min(9), input: () => ts },

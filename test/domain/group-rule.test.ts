@@ -1,14 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  clauseAt,
-  failingClause,
-  matchesRule,
-  parseRule,
-  type Directory,
-  type GroupRule,
-} from '../../src/domain/index.ts';
+import { clauseAt, failingClause, matchesRule, parseRule, type GroupRule } from '../../src/domain/index.ts';
 import { alliance, coalition, corporation, directory, group, user } from '../support/facts.ts';
+import { directoryArbitrary, ruleArbitrary } from '../support/rule-arbitraries.ts';
 
 describe('parseRule', () => {
   it('accepts every clause, nested', () => {
@@ -102,66 +96,6 @@ describe('rule evaluation', () => {
 });
 
 // --- property: explain names a clause the non-member fails --------------------------------------
-
-const corpIds = [1, 2, 3, 4];
-const allianceIds = [10, 20];
-const groupIds = ['g1', 'g2', 'g3'];
-
-const leaf: fc.Arbitrary<GroupRule> = fc.oneof(
-  fc.subarray(corpIds, { minLength: 1 }).map((corporation) => ({ corporation })),
-  fc.subarray(allianceIds, { minLength: 1 }).map((alliance) => ({ alliance })),
-  fc.subarray(['k1', 'k2'], { minLength: 1 }).map((coalition) => ({ coalition })),
-  fc
-    .tuple(fc.integer({ min: -1, max: 10 }), fc.integer({ min: -1, max: 10 }))
-    .map(([x, y]) => ({ clearance: { min: Math.min(x, y), max: Math.max(x, y) } })),
-  fc.boolean().map((guest) => ({ guest })),
-  fc.boolean().map((mayLogin) => ({ mayLogin })),
-  fc.subarray(groupIds, { minLength: 1 }).map((memberOf) => ({ memberOf })),
-  fc.integer({ min: 0, max: 400 }).map((daysInCorporation) => ({ daysInCorporation })),
-);
-
-export const ruleArbitrary: fc.Arbitrary<GroupRule> = fc.letrec<{ rule: GroupRule }>((tie) => ({
-  rule: fc.oneof(
-    { maxDepth: 3, depthIdentifier: 'rule' },
-    leaf,
-    fc.array(tie('rule'), { minLength: 1, maxLength: 3 }).map((all) => ({ all })),
-    fc.array(tie('rule'), { minLength: 1, maxLength: 3 }).map((any) => ({ any })),
-    tie('rule').map((not) => ({ not })),
-  ),
-})).rule;
-
-export const directoryArbitrary: fc.Arbitrary<Directory> = fc
-  .array(
-    fc.record({
-      corporationId: fc.option(fc.constantFrom(...corpIds), { nil: null }),
-      clearanceLevel: fc.integer({ min: -1, max: 10 }),
-      authorizedToLogin: fc.option(fc.boolean(), { nil: null }),
-      days: fc.option(fc.integer({ min: 0, max: 400 }), { nil: null }),
-      groups: fc.subarray(groupIds),
-    }),
-    { maxLength: 12 },
-  )
-  .chain((users) =>
-    fc.record({ k1: fc.subarray(allianceIds), k2: fc.subarray(corpIds) }).map(({ k1, k2 }) =>
-      directory({
-        users: users.map((u, i) =>
-          user(`u${i}`, {
-            corporationId: u.corporationId,
-            clearanceLevel: u.clearanceLevel,
-            authorizedToLogin: u.authorizedToLogin,
-            corporationSince: u.days === null ? null : new Date(Date.UTC(2026, 11, 1) - u.days * 86_400_000),
-          }),
-        ),
-        corporations: corpIds.map((id) =>
-          corporation(id, { allianceId: id <= 2 ? 10 : id === 3 ? 20 : null }),
-        ),
-        alliances: allianceIds.map((id) => alliance(id)),
-        coalitions: [coalition('k1', { allianceIds: k1 }), coalition('k2', { corporationIds: k2 })],
-        groups: groupIds.map((id) => group(id)),
-        memberships: Object.fromEntries(users.map((u, i) => [`u${i}`, u.groups])),
-      }),
-    ),
-  );
 
 describe('explain (property)', () => {
   it('names, for every non-member, a clause of the rule that the user fails on its own; members get none', () => {

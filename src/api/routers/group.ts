@@ -16,7 +16,7 @@ function targetNames(ctx: Context, p: 'teamspeak' | 'discord') {
 
 export const groupRouter = router({
   list: scoped('directory.read')
-    .input(pageInput.extend({ kind: z.enum(['manual', 'auto']).optional() }).prefault({}))
+    .input(pageInput.extend({ kind: z.enum(['manual', 'auto', 'rule']).optional() }).prefault({}))
     .query(async ({ ctx, input }) => {
       const em = ctx.deps.db.fork();
       const rows = await em.find(

@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import type { Caller } from '../../services/group-access.ts';
+import * as ruleGroups from '../../services/rule-groups.ts';
+import type { AuthedActor } from '../context.ts';
+import { directoryChanged } from '../effects.ts';
+import { requireScope, router, scoped, scopedOver } from '../trpc.ts';
+
+/**
+ * Rule-built groups: created by anyone who may create a group (`group.create`, the creator owns
+ * it), their rule changed by the owner or an admin (`group.configure`), explained to whoever may
+ * read the user. Saving a rule rebuilds at once and asks every target to sync.
+ */
+
+const id = z.string().min(1).max(64);
+const rule = z
+  .unknown()
+  .refine((v) => v !== undefined, 'a rule is required')
+  .describe(
+    'The membership rule (JSON): clauses corporation, alliance, coalition, clearance, guest, mayLogin, memberOf, daysInCorporation, combined with all, any, not; see docs/GROUPS.md',
+  );
+
+const caller = (ctx: { actor: AuthedActor; requestId: string }): Caller => ({
+  ...ctx.actor,
+  requestId: ctx.requestId,
+});
+
+export const ruleGroupRouter = router({
+  create: scoped('group.create')
+    .input(
+      z.strictObject({
+        name: z.string().min(1).max(100),
+        description: z.string().max(2000).default(''),
+        rule,
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const em = ctx.deps.db.fork();
+      const result = await ruleGroups.createRuleGroup(em, caller(ctx), input);
+      await directoryChanged(ctx, em, 'ruleGroup.create');
+      return result;
+    }),
+  get: scoped('directory.read')
+    .input(z.strictObject({ id }))
+    .query(({ ctx, input }) => ruleGroups.getRuleGroup(ctx.deps.db.fork(), input.id)),
+  setRule: scopedOver('group.configure', 'self')
+    .input(z.strictObject({ id, rule }))
+    .mutation(async ({ ctx, input }) => {
+      const em = ctx.deps.db.fork();
+      const result = await ruleGroups.setRule(em, caller(ctx), input.id, input.rule);
+      await directoryChanged(ctx, em, 'ruleGroup.setRule');
+      return result;
+    }),
+  explain: scopedOver('user.read', 'self')
+    .input(z.strictObject({ id, userId: id }))
+    .query(async ({ ctx, input }) => {
+      const result = await ruleGroups.explainRuleGroup(ctx.deps.db.fork(), input.id, input.userId);
+      requireScope(ctx.actor, 'user.read', { affiliation: result.affiliation });
+      return result.explanation;
+    }),
+});

@@ -22,6 +22,13 @@ export const userImportHelp = [
   '  unknown to EVE or refused; exits 1 when something was unknown or refused.',
 ];
 
+export const syncHelp = [
+  '',
+  'rosterctl sync plan|run|force --platform P --target T [--all]',
+  '  names each member beside its id (character name and platform nickname), ids in numeric order;',
+  '  a long list shows its first 20 members per group and how many more: --all prints every one.',
+];
+
 export const statusHelp = [
   'rosterctl status [--runs N] [--json]',
   '',

@@ -15,6 +15,7 @@ import {
   rootTokenHelp,
   rootTokenValueFlags,
   statusHelp,
+  syncHelp,
   userImportHelp,
 } from './local-commands.ts';
 
@@ -171,7 +172,9 @@ function printHelp(io: CliIo, catalog: Catalog, topic: readonly string[]): ExitC
         ? rootTokenHelp
         : command.procedure.path === 'user.import'
           ? userImportHelp
-          : [];
+          : ['sync.plan', 'sync.run', 'sync.force'].includes(command.procedure.path)
+            ? syncHelp
+            : [];
     printLines(io.stdout, [...actionHelp(command.procedure), ...extra]);
     return EXIT.ok;
   }
@@ -199,11 +202,19 @@ async function call(
       topic,
     );
   if (procedure.path === 'user.import') return userImportCommand(io, clients, tokens, json);
+  if (procedure.path === 'sync.run' || procedure.path === 'sync.force' || procedure.path === 'sync.plan') {
+    // `--all` is rosterctl's own: print every member of a large plan instead of the first ones.
+    const all = tokens.includes('--all');
+    const input = buildInput(
+      procedure,
+      tokens.filter((t) => t !== '--all'),
+      io.cwd,
+    );
+    const action = procedure.action as 'run' | 'force' | 'plan';
+    return syncCommand(io, clients, action, input as TargetInput, json, all);
+  }
   const input = buildInput(procedure, tokens, io.cwd);
 
-  if (procedure.path === 'sync.run' || procedure.path === 'sync.force' || procedure.path === 'sync.plan') {
-    return syncCommand(io, clients, procedure.action as 'run' | 'force' | 'plan', input as TargetInput, json);
-  }
   const result = await clients.call(procedure.type, procedure.path, input);
   if (json) println(io.stdout, JSON.stringify(result ?? null, null, 2));
   else

@@ -1,4 +1,5 @@
-import { formatPlan, type PlanSummary } from '../sync/summary.ts';
+import { defaultListLimit, formatPlan, formatSkipped } from '../sync/plan-text.ts';
+import type { PlanSummary } from '../sync/summary.ts';
 import type { Clients, TypedClient } from './client.ts';
 import { duration } from './format.ts';
 import { EXIT, printLines, println, type CliIo, type ExitCode } from './io.ts';
@@ -16,7 +17,11 @@ export function runExitCode(result: RunResult): ExitCode {
 }
 
 /** A run (or forced run) as a few lines: outcome, changes, calls, drift, and what went wrong. */
-export function formatRun(result: RunResult, seconds: number): string[] {
+export function formatRun(
+  result: RunResult,
+  seconds: number,
+  limit: number | null = defaultListLimit,
+): string[] {
   const where = `${result.platform}/${result.target}`;
   const lines = [`${result.status}: ${where} in ${duration(seconds)} (run ${result.runId})`];
   const counts = result.plan?.counts;
@@ -39,11 +44,8 @@ export function formatRun(result: RunResult, seconds: number): string[] {
     );
   }
   lines.push(`  calls     ${result.callsIssued} platform calls`);
-  for (const skipped of result.report?.skipped ?? []) {
-    lines.push(
-      `  skipped   ${skipped.accountId}${skipped.groupId ? ` in ${skipped.groupId}` : ''}: ${skipped.reason}`,
-    );
-  }
+  const accounts = (result.plan as unknown as PlanSummary | null)?.accounts;
+  lines.push(...formatSkipped(result.report?.skipped ?? [], accounts, limit, showAll));
   if (result.status === 'refused') {
     lines.push(`  refused   ${result.reason ?? ''}`);
     lines.push(
@@ -56,54 +58,20 @@ export function formatRun(result: RunResult, seconds: number): string[] {
   return lines;
 }
 
-/** A dry run: the plan as `formatPlan` writes it, with group names where the directory tells them. */
-export function formatDryRun(result: RunResult, names: ReadonlyMap<string, string>): string[] {
+/** A dry run: the plan as `formatPlan` writes it, and its totals. */
+export function formatDryRun(result: RunResult, limit: number | null = defaultListLimit): string[] {
   if (!result.plan) return formatRun(result, 0);
   const plan = result.plan as unknown as PlanSummary;
-  const byMapping = new Map<string, string>();
-  for (const c of plan.creates) byMapping.set(c.mappingId, `"${c.name}"`);
-  for (const a of plan.adopts) byMapping.set(a.mappingId, `"${a.name}"`);
-  for (const r of plan.renames) byMapping.set(r.mappingId, `"${r.to}"`);
-  for (const change of [...plan.adds, ...plan.removes, ...plan.heldRemovals]) {
-    const name = change.platformGroupId ? names.get(change.platformGroupId) : undefined;
-    if (name && !byMapping.has(change.mappingId)) byMapping.set(change.mappingId, `"${name}"`);
-  }
   const c = plan.counts;
   return [
-    ...formatPlan(plan, (id) => byMapping.get(id) ?? `mapping ${id}`),
+    ...formatPlan(plan, { limit, showAll }),
     `  total: +${c.adds} -${c.removes}, ${c.creates} to create, ${c.renames} to rename, ${c.nicknames} nicknames, ` +
       `${c.heldRemovals} held; drift ${c.driftAdded + c.driftRemoved}; ${c.managedMemberships} managed memberships`,
   ];
 }
 
-/**
- * Names of the platform groups of one target, from the directory's group mappings (display name,
- * else the group's name). Best effort: without the right to list groups the plan shows ids.
- */
-export async function platformGroupNames(
-  client: TypedClient,
-  input: TargetInput,
-): Promise<Map<string, string>> {
-  const names = new Map<string, string>();
-  try {
-    let cursor: string | null = null;
-    for (let page = 0; page < 50; page++) {
-      const result: Awaited<ReturnType<TypedClient['group']['list']['query']>> =
-        await client.group.list.query({ limit: 500, cursor });
-      for (const group of result.items) {
-        for (const m of group.mappings) {
-          if (m.platform === input.platform && m.target === input.target && m.platformGroupId)
-            names.set(m.platformGroupId, m.displayName ?? group.name);
-        }
-      }
-      cursor = result.nextCursor;
-      if (!cursor) break;
-    }
-  } catch {
-    // The plan is still printed, with mapping ids.
-  }
-  return names;
-}
+/** What the "... and K more" lines point to: the same command with `--all`. */
+const showAll = '--all shows every one';
 
 /** A sync run waits with a spinner (on a terminal) and ends with its summary; a plan prints readably. */
 export async function syncCommand(
@@ -112,7 +80,9 @@ export async function syncCommand(
   action: 'run' | 'force' | 'plan',
   input: TargetInput,
   json: boolean,
+  all = false,
 ): Promise<ExitCode> {
+  const limit = all ? null : defaultListLimit;
   const where = `${input?.platform}/${input?.target}`;
   const started = performance.now();
   const work =
@@ -129,7 +99,7 @@ export async function syncCommand(
   const seconds = (performance.now() - started) / 1000;
   if (json) println(io.stdout, JSON.stringify(result, null, 2));
   else if (action === 'plan' && result.status === 'planned')
-    printLines(io.stdout, formatDryRun(result, await platformGroupNames(clients.typed, input)));
-  else printLines(io.stdout, formatRun(result, seconds));
+    printLines(io.stdout, formatDryRun(result, limit));
+  else printLines(io.stdout, formatRun(result, seconds, limit));
   return runExitCode(result);
 }

@@ -19,7 +19,7 @@ import {
   type DirectoryScope,
   type TargetScope,
 } from './scope.ts';
-import { summarizePlan, type PlanSummary } from './summary.ts';
+import { planLabels, summarizePlan, type PlanSummary } from './summary.ts';
 import type { ApplyReport, Platform, PlatformGroup, PlatformTarget } from './target.ts';
 
 export interface ReconcilerOptions extends GuardOptions {
@@ -401,12 +401,16 @@ export function createReconciler(
       scope,
     );
     // The group phase is reported as pass 1 planned it (in a real run it is applied below).
-    const summary = summarizePlan({
-      ...firstPlan,
-      creates: groupPlan.creates,
-      adopts: groupPlan.adopts,
-      renames: groupPlan.renames,
-    });
+    const labels = planLabels(
+      new Map(desired.groups.map((g) => [g.mappingId, g.displayName])),
+      inputs.accountOf,
+      (userId) => inputs.dir.users.get(userId)?.characterName,
+      observed.nicknames,
+    );
+    const summary = summarizePlan(
+      { ...firstPlan, creates: groupPlan.creates, adopts: groupPlan.adopts, renames: groupPlan.renames },
+      labels,
+    );
     const errors: string[] = [];
     if (dryRun) return { ...base, status: 'planned', plan: summary, report: null, reason: null, errors };
 
@@ -459,7 +463,7 @@ export function createReconciler(
       desiredNicknames,
       scope,
     );
-    const report = await target.apply({
+    const applied = await target.apply({
       runId,
       adds: fullPlan.adds.flatMap((d) =>
         d.platformGroupId ? [{ groupId: d.platformGroupId, accountIds: d.accountIds }] : [],
@@ -468,6 +472,16 @@ export function createReconciler(
       nicknames: fullPlan.nicknames.map((n) => ({ accountId: n.accountId, nickname: n.to })),
       reason,
     });
+    // Skips name their group as the platform does, for the run report and the stored run.
+    const groupNames = new Map(platformGroups.map((g) => [g.id, g.name]));
+    for (const g of resolved) if (g.platformGroupId) groupNames.set(g.platformGroupId, g.displayName);
+    const report: ApplyReport = {
+      ...applied,
+      skipped: applied.skipped.map((s) => {
+        const groupName = s.groupId === undefined ? undefined : groupNames.get(s.groupId);
+        return groupName === undefined ? s : { ...s, groupName };
+      }),
+    };
     await saveAfterApply(
       platform,
       name,

@@ -155,7 +155,8 @@ export function plan(input: PlanInput): Plan {
       toAdd.push(account);
       if (last?.has(account)) drift.removed++;
     }
-    if (toAdd.length) adds.push({ mappingId: group.mappingId, platformGroupId, accountIds: toAdd.sort() });
+    if (toAdd.length)
+      adds.push({ mappingId: group.mappingId, platformGroupId, accountIds: toAdd.sort(compareIds) });
 
     if (group.mode !== 'managed' || platformGroupId === null) continue;
     managedMemberships += observed.size;
@@ -171,7 +172,7 @@ export function plan(input: PlanInput): Plan {
       else heldRemovals.push({ mappingId: group.mappingId, platformGroupId, accountId: account, dueAt });
     }
     if (toRemove.length)
-      removes.push({ mappingId: group.mappingId, platformGroupId, accountIds: toRemove.sort() });
+      removes.push({ mappingId: group.mappingId, platformGroupId, accountIds: toRemove.sort(compareIds) });
   }
 
   const nicknames: Plan['nicknames'][number][] = [];
@@ -180,7 +181,8 @@ export function plan(input: PlanInput): Plan {
     const from = input.observedNicknames.get(accountId) ?? null;
     if (from !== to) nicknames.push({ accountId, from, to });
   }
-  nicknames.sort((a, b) => (a.accountId < b.accountId ? -1 : 1));
+  nicknames.sort((a, b) => compareIds(a.accountId, b.accountId));
+  heldRemovals.sort((a, b) => compareIds(a.accountId, b.accountId));
 
   return {
     platform: input.platform,
@@ -197,6 +199,19 @@ export function plan(input: PlanInput): Plan {
     managedMemberships,
     pendingRemovals,
   };
+}
+
+/**
+ * Account ids in the order a person reads them: numeric ids (TeamSpeak client database ids,
+ * Discord snowflakes) by value, so 9 comes before 10; anything else after them, as text.
+ */
+export function compareIds(a: string, b: string): number {
+  const numeric = (id: string) => /^\d+$/.test(id);
+  if (numeric(a) !== numeric(b)) return numeric(a) ? -1 : 1;
+  const trim = (id: string) => (numeric(id) ? id.replace(/^0+(?=\d)/, '') : id);
+  const [x, y] = [trim(a), trim(b)];
+  if (numeric(a) && x.length !== y.length) return x.length - y.length;
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 export const countAccounts = (deltas: readonly MembershipDelta[]) =>

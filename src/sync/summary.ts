@@ -36,9 +36,66 @@ export interface PlanSummary {
     dueAt: string;
   }[];
   readonly nicknames: readonly { accountId: string; from: string | null; to: string }[];
+  /** The platform name of each mapped group the plan touches, by mapping id. */
+  readonly groups: Readonly<Record<string, string>>;
+  /** Who each account the plan names is, so that a person reads names beside the ids. */
+  readonly accounts: Readonly<Record<string, AccountLabel>>;
 }
 
-export function summarizePlan(plan: Plan): PlanSummary {
+export interface AccountLabel {
+  /** The directory user's character name; null for an account linked to no user. */
+  readonly name: string | null;
+  /** The name the platform shows (TeamSpeak: online clients only); null when it shows none. */
+  readonly nickname: string | null;
+}
+
+/** What the engine knows to name a plan's groups and accounts with. */
+export interface PlanLabels {
+  /** Display name on the platform, by mapping id. */
+  readonly groups: ReadonlyMap<string, string>;
+  readonly account: (accountId: string) => AccountLabel;
+}
+
+const noLabels: PlanLabels = { groups: new Map(), account: () => ({ name: null, nickname: null }) };
+
+/**
+ * The labels of one target's accounts: `accountOf` is userId -> account id, `nameOf` a user's
+ * character name, `nicknames` what the platform showed.
+ */
+export function planLabels(
+  groups: ReadonlyMap<string, string>,
+  accountOf: ReadonlyMap<string, string>,
+  nameOf: (userId: string) => string | undefined,
+  nicknames: ReadonlyMap<string, string | null>,
+): PlanLabels {
+  const userOf = new Map<string, string>();
+  for (const [userId, account] of accountOf) userOf.set(account, userId);
+  return {
+    groups,
+    account: (accountId) => {
+      const userId = userOf.get(accountId);
+      return {
+        name: (userId === undefined ? undefined : nameOf(userId)) ?? null,
+        nickname: nicknames.get(accountId) ?? null,
+      };
+    },
+  };
+}
+
+export function summarizePlan(plan: Plan, labels: PlanLabels = noLabels): PlanSummary {
+  const mappingIds = new Set<string>();
+  const accountIds = new Set<string>();
+  for (const list of [plan.creates, plan.adopts, plan.renames, plan.adds, plan.removes, plan.heldRemovals])
+    for (const change of list) mappingIds.add(change.mappingId);
+  for (const delta of [...plan.adds, ...plan.removes]) for (const id of delta.accountIds) accountIds.add(id);
+  for (const change of [...plan.heldRemovals, ...plan.nicknames]) accountIds.add(change.accountId);
+  const groups: Record<string, string> = {};
+  for (const id of mappingIds) {
+    const name = labels.groups.get(id);
+    if (name !== undefined) groups[id] = name;
+  }
+  const accounts: Record<string, AccountLabel> = {};
+  for (const id of accountIds) accounts[id] = labels.account(id);
   return {
     platform: plan.platform,
     target: plan.target,
@@ -61,25 +118,7 @@ export function summarizePlan(plan: Plan): PlanSummary {
     removes: plan.removes,
     heldRemovals: plan.heldRemovals.map((h) => ({ ...h, dueAt: h.dueAt.toISOString() })),
     nicknames: plan.nicknames,
+    groups,
+    accounts,
   };
-}
-
-/** A dry run as lines a person reads. */
-export function formatPlan(
-  summary: PlanSummary,
-  groupName: (mappingId: string) => string = (id) => id,
-): string[] {
-  const lines = [`plan for ${summary.platform} target "${summary.target}":`];
-  for (const c of summary.creates) lines.push(`  create group "${c.name}"`);
-  for (const a of summary.adopts) lines.push(`  adopt existing group "${a.name}" (id ${a.platformGroupId})`);
-  for (const r of summary.renames) lines.push(`  rename "${r.from}" -> "${r.to}"`);
-  for (const a of summary.adds)
-    lines.push(`  add ${a.accountIds.length} to ${groupName(a.mappingId)}: ${a.accountIds.join(', ')}`);
-  for (const r of summary.removes)
-    lines.push(`  remove ${r.accountIds.length} from ${groupName(r.mappingId)}: ${r.accountIds.join(', ')}`);
-  for (const h of summary.heldRemovals)
-    lines.push(`  hold removal of ${h.accountId} from ${groupName(h.mappingId)} until ${h.dueAt}`);
-  for (const n of summary.nicknames) lines.push(`  nickname ${n.accountId}: "${n.from ?? ''}" -> "${n.to}"`);
-  if (lines.length === 1) lines.push('  nothing to do');
-  return lines;
 }

@@ -64,6 +64,8 @@ export interface SkippedChange {
   readonly accountId: string;
   /** The platform group of a skipped membership change; absent when a nickname change was skipped. */
   readonly groupId?: string;
+  /** The platform group's name, as the engine last read it (the adapters report ids only). */
+  readonly groupName?: string;
   readonly reason: string;
 }
 

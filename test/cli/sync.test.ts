@@ -54,8 +54,12 @@ describe('rosterctl sync and status', () => {
       'plan for teamspeak target "main":',
       '  create group "FC"',
       '  rename "Old" -> "Old Guard"',
-      '  add 2 to "FC": 11, 12',
-      '  remove 2 from "Old Guard": 90, 91',
+      '  add 2 to "FC":',
+      '    11  Alice Sync',
+      '    12  Bob Sync',
+      '  remove 2 from "Old Guard":',
+      '    90  (no directory user)',
+      '    91  (no directory user)',
       '  total: +2 -2, 1 to create, 1 to rename, 0 nicknames, 0 held; drift 0; 2 managed memberships',
     ]);
     expect(main.membersOf('7')).toEqual(['90', '91']);
@@ -154,5 +158,14 @@ describe('rosterctl sync and status', () => {
 
     const usage = await run(['status', '--runs', 'lots']);
     expect(usage.code).toBe(2);
+  });
+
+  it('takes --all (every member of a long list) as its own flag, not sent to the daemon', async () => {
+    const argv = ['sync', 'plan', '--platform', 'teamspeak', '--target', 'main'];
+    const some = await run(argv);
+    const all = await run([...argv, '--all']);
+    expect({ code: all.code, stderr: all.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(all.stdout).toBe(some.stdout);
+    expect(all.stdout).toContain('plan for teamspeak target "main":');
   });
 });

@@ -491,7 +491,13 @@ describe('Discord end to end: engine + adapter + fake Discord + PostgreSQL', () 
     expectApplied(first);
     const pilotsId = await platformIdOf(pilots.mapping.id);
     const expectedSkips = [
-      { accountId: account(pilot!), groupId: council.id, reason: SkipReason.roleAboveBot },
+      // Named as the guild shows the role, so a report reads "Council", not its snowflake.
+      {
+        accountId: account(pilot!),
+        groupId: council.id,
+        groupName: 'Council',
+        reason: SkipReason.roleAboveBot,
+      },
       { accountId: account(director!), reason: SkipReason.memberAboveBot },
       { accountId: guild.ownerId, reason: SkipReason.ownerNickname },
     ];
@@ -537,8 +543,18 @@ describe('Discord end to end: engine + adapter + fake Discord + PostgreSQL', () 
     expectApplied(first);
     const pilotsId = await platformIdOf(pilots.mapping.id);
     const expectedSkips = [
-      { accountId: account(director!), groupId: pilotsId, reason: SkipReason.missingPermissions },
-      { accountId: guild.ownerId, groupId: pilotsId, reason: SkipReason.missingPermissions },
+      {
+        accountId: account(director!),
+        groupId: pilotsId,
+        groupName: 'Pilots',
+        reason: SkipReason.missingPermissions,
+      },
+      {
+        accountId: guild.ownerId,
+        groupId: pilotsId,
+        groupName: 'Pilots',
+        reason: SkipReason.missingPermissions,
+      },
     ];
     expect(first.report?.skipped).toEqual(expect.arrayContaining(expectedSkips));
     expect(first.report?.skipped).toHaveLength(2);

@@ -24,7 +24,7 @@ export const SyncRun = defineEntity({
     nicknames: p.integer(),
     heldRemovals: p.integer(),
     drift: p.integer(),
-    skipped: p.json<{ accountId: string; groupId?: string; reason: string }[]>(),
+    skipped: p.json<{ accountId: string; groupId?: string; groupName?: string; reason: string }[]>(),
     callsIssued: p.integer(),
     errors: p.json<string[]>(),
     refusedReason: p.text().nullable(),

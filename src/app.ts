@@ -11,6 +11,7 @@ import { LEFT_IN_PLACE, rebuildAutogroups } from './store/autogroups.ts';
 import { openDatabase, type Database } from './store/orm.ts';
 import { createReconciler, type Reconciler } from './sync/engine.ts';
 import { createTargets } from './sync/targets.ts';
+import { rebuildScope, usersScope } from './sync/scope.ts';
 import type { PlatformTarget } from './sync/target.ts';
 import { cleanupExpired } from './services/cleanup.ts';
 import { createTeamspeakLinkPoller } from './services/links/teamspeak-poller.ts';
@@ -81,9 +82,9 @@ export async function createRoster(options: RosterOptions): Promise<Roster> {
     db,
     config,
     logger,
-    onDirectoryChanged: async (trigger) => {
-      await jobs.control.requestSync('teamspeak', null, trigger);
-      await jobs.control.requestSync('discord', null, trigger);
+    onDirectoryChanged: async (trigger, scope) => {
+      await jobs.control.requestSync('teamspeak', null, trigger, scope);
+      await jobs.control.requestSync('discord', null, trigger, scope);
     },
   });
   const jobs = createJobs(
@@ -97,12 +98,14 @@ export async function createRoster(options: RosterOptions): Promise<Roster> {
       esiRefresh: () => directory.jobs.esiRefresh(),
       autogroups: async () => {
         const rebuilt = await rebuildAutogroups(db.fork());
+        const scope = rebuildScope(rebuilt);
         for (const gone of rebuilt.deleted) {
           logger.warn(
             { autogroup: gone.name, key: gone.key, endedMappings: gone.endedMappings },
             `autogroup ${gone.name} removed (its source is gone) and its mappings ended; ${LEFT_IN_PLACE}`,
           );
         }
+        return scope;
       },
       cleanup: () => cleanupExpired(db.fork()),
     },
@@ -142,7 +145,8 @@ export async function createRoster(options: RosterOptions): Promise<Roster> {
     logger,
     links: deps.links,
     login: directory.login,
-    requestSync: (platform, target, trigger) => jobs.control.requestSync(platform, target, trigger),
+    requestSync: (platform, target, trigger, scope) =>
+      jobs.control.requestSync(platform, target, trigger, scope),
     loginStarts: createAuthLimiter(config.controlPlane.maxLoginStartsPerMinute),
   });
   const controlPlane = createControlPlane(
@@ -156,7 +160,8 @@ export async function createRoster(options: RosterOptions): Promise<Roster> {
     links: deps.links,
     intervalMs: config.teamspeak.targets.length ? config.teamspeak.linkPollSeconds * 1000 : 0,
     logger,
-    onLinked: ({ target }) => jobs.control.requestSync('teamspeak', target, 'teamspeak.link'),
+    onLinked: ({ userId, target }) =>
+      jobs.control.requestSync('teamspeak', target, 'teamspeak.link', usersScope([userId])),
   });
 
   let starting: Promise<void> | null = null;

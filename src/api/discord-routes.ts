@@ -8,6 +8,8 @@ import {
   DISCORD_CALLBACK_PATH,
   DISCORD_INTERACTIONS_PATH,
 } from '../services/links/discord.ts';
+import { discordLinkScope } from '../services/links/scope.ts';
+import type { DirectoryScope } from '../sync/scope.ts';
 import { ed25519PublicKey, verifyDiscordSignature } from '../services/links/discord-signature.ts';
 import { LinkError, linkFailureStatus } from '../services/links/errors.ts';
 import { ConflictError } from '../store/errors.ts';
@@ -94,7 +96,7 @@ export function discordLinkRoutes(deps: ApiDeps, options: DiscordRouteOptions = 
         },
         'discord: account linked by OAuth2',
       );
-      await requestSync(deps, requestId);
+      await requestSync(deps, requestId, discordLinkScope(result.userId, result.previousDiscordUserId));
       const guild = describeDiscordGuildOutcome(result.guild);
       reply(res, 200, json, {
         ok: true,
@@ -163,7 +165,7 @@ export function discordLinkRoutes(deps: ApiDeps, options: DiscordRouteOptions = 
         now(),
       );
       log.info({ requestId, userId: result.userId, target: target.name }, 'discord: account linked by code');
-      await requestSync(deps, requestId);
+      await requestSync(deps, requestId, discordLinkScope(result.userId, result.previousDiscordUserId));
       say(`Linked: this Discord account now belongs to ${result.characterName}. Your roles follow shortly.`);
     } catch (error) {
       if (error instanceof LinkError || error instanceof ConflictError) {
@@ -183,9 +185,9 @@ export function discordLinkRoutes(deps: ApiDeps, options: DiscordRouteOptions = 
   return [callback, interactions];
 }
 
-async function requestSync(deps: ApiDeps, requestId: string): Promise<void> {
+async function requestSync(deps: ApiDeps, requestId: string, scope: DirectoryScope): Promise<void> {
   // The account counts on every guild: each Discord target's next run brings it in step.
-  await deps.jobs.requestSync('discord', null, 'discord.link').catch((error: unknown) => {
+  await deps.jobs.requestSync('discord', null, 'discord.link', scope).catch((error: unknown) => {
     deps.logger.warn(
       { requestId, err: error },
       'discord: could not request a sync after a link; the scheduled run catches up',

@@ -3,7 +3,7 @@ import type { EntityManager } from '@mikro-orm/core';
 import { rebuildAutogroups } from '../store/autogroups.ts';
 import { audit, type AuditRecord } from '../services/audit.ts';
 import type { DirectoryEsi } from '../services/directory-esi.ts';
-import type { DirectoryScope } from '../sync/scope.ts';
+import { emptyScope, mergeScopes, rebuildScope, type DirectoryScope } from '../sync/scope.ts';
 import type { Context } from './context.ts';
 
 /**
@@ -17,10 +17,20 @@ export async function requestSyncAll(ctx: Context, trigger: string, scope?: Dire
   ]);
 }
 
-/** Login flags, levels or affiliations changed: autogroups are rebuilt now, and every target syncs soon. */
-export async function directoryChanged(ctx: Context, em: EntityManager, trigger: string): Promise<void> {
-  await rebuildAutogroups(em);
-  await requestSyncAll(ctx, trigger);
+/**
+ * Login flags, levels or affiliations changed: autogroups are rebuilt now, and every target syncs
+ * at once, scoped to the users the rebuild moved (and to `scope`, what the change itself names):
+ * the built-in groups follow every login decision, so whoever the change reaches shows there.
+ * A rebuild that renamed or removed a group asks for full runs.
+ */
+export async function directoryChanged(
+  ctx: Context,
+  em: EntityManager,
+  trigger: string,
+  scope: DirectoryScope = emptyScope,
+): Promise<void> {
+  const rebuilt = rebuildScope(await rebuildAutogroups(em));
+  await requestSyncAll(ctx, trigger, rebuilt ? mergeScopes(rebuilt, scope) : undefined);
 }
 
 /** Calls ESI through the DirectoryEsi hook; its failures become BAD_GATEWAY, logged under the request id. */

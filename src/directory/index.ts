@@ -10,6 +10,7 @@ import type { SsoClient } from '../esi/sso.ts';
 import type { Logger } from '../logger.ts';
 import type { DirectoryEsi } from '../services/directory-esi.ts';
 import { rebuildAutogroups } from '../store/autogroups.ts';
+import { mergeScopes, rebuildScope, usersScope, type DirectoryScope } from '../sync/scope.ts';
 import { resolveCharacters } from './characters.ts';
 import { esiClientFromConfig, ssoClientFromConfig } from './clients.ts';
 import { createDirectoryJobs, type DirectoryJobs } from './jobs.ts';
@@ -20,7 +21,7 @@ export interface DirectoryOptions {
   readonly config: Config;
   readonly logger: Logger;
   /** Called after a login changed the directory (new user, corporation, guest). */
-  readonly onDirectoryChanged?: (trigger: string) => Promise<void>;
+  readonly onDirectoryChanged?: (trigger: string, scope?: DirectoryScope) => Promise<void>;
 }
 
 export interface Directory {
@@ -52,9 +53,14 @@ export function createDirectory(options: DirectoryOptions): Directory {
         esi,
         settings: loginSettingsOf(config),
         logger,
-        afterLogin: async () => {
-          await rebuildAutogroups(db.fork());
-          await options.onDirectoryChanged?.('sso.login');
+        afterLogin: async (login) => {
+          // The user who logged in (a new corporation, a new link of scopes), and whoever the
+          // rebuild moved; a rebuild that renamed or removed a group asks for full runs.
+          const rebuilt = rebuildScope(await rebuildAutogroups(db.fork()));
+          await options.onDirectoryChanged?.(
+            'sso.login',
+            rebuilt ? mergeScopes(rebuilt, usersScope([login.user.id])) : undefined,
+          );
         },
       })
     : null;

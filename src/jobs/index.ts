@@ -29,7 +29,8 @@ export interface JobHandlers {
   targets(): { platform: Platform; target: string }[];
   affiliations(): Promise<unknown>;
   esiRefresh(): Promise<unknown>;
-  autogroups(): Promise<unknown>;
+  /** Rebuilds the autogroups; what it touched, or null when the targets must run full. */
+  autogroups(): Promise<DirectoryScope | null>;
   cleanup(): Promise<unknown>;
 }
 
@@ -185,9 +186,9 @@ export function createJobs(boss: PgBoss, config: Config, handlers: JobHandlers, 
       await boss.send(queues.autogroups, { trigger: 'after-esi-refresh' });
     });
     await serve(queues.autogroups, async () => {
-      await handlers.autogroups();
+      const scope = await handlers.autogroups();
       for (const t of handlers.targets())
-        await enqueueSync({ ...t, trigger: 'autogroups' }, config.jobs.syncDebounceSeconds);
+        await enqueueSync({ ...t, trigger: 'autogroups' }, config.jobs.syncDebounceSeconds, scope);
     });
     await serve(queues.cleanup, () => handlers.cleanup());
     log.info({ schedules: schedules(config) }, 'jobs started');

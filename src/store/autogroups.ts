@@ -28,6 +28,8 @@ export interface AutogroupRebuild {
   readonly ruleGroups: RuleGroupRebuild;
   /** Memberships removed because their end date passed. */
   readonly expired: number;
+  /** Users who joined or left an autogroup or a rule-built group, or whose membership expired. */
+  readonly changedUserIds: readonly string[];
 }
 
 /** What the audit entry of a removed autogroup says about the platform groups it was mapped to. */
@@ -142,6 +144,7 @@ async function rebuildOnce(em: EntityManager): Promise<AutogroupRebuild> {
     );
     const currentPairs = new Map(current.map((m) => [`${m.groupId}/${m.userId}`, m]));
     const wantedPairs = new Set<string>();
+    const changed = new Set<string>();
     let added = 0;
     for (const spec of wanted) {
       const groupId = byKey.get(spec.key)!.id;
@@ -150,11 +153,14 @@ async function rebuildOnce(em: EntityManager): Promise<AutogroupRebuild> {
         wantedPairs.add(pair);
         if (!currentPairs.has(pair)) {
           tx.create(GroupMember, { id: newId(), groupId, userId });
+          changed.add(userId);
           added++;
         }
       }
     }
-    const stale = current.filter((m) => !wantedPairs.has(`${m.groupId}/${m.userId}`)).map((m) => m.id);
+    const staleRows = current.filter((m) => !wantedPairs.has(`${m.groupId}/${m.userId}`));
+    for (const m of staleRows) changed.add(m.userId);
+    const stale = staleRows.map((m) => m.id);
     if (stale.length) await tx.nativeDelete(GroupMember, { id: { $in: stale } });
     await tx.flush();
 
@@ -172,7 +178,17 @@ async function rebuildOnce(em: EntityManager): Promise<AutogroupRebuild> {
     }
     const ruleGroups = await rebuildRuleGroups(tx, dir, groupsOfUser, now);
     const expired = await removeExpiredMemberships(tx, now);
-    return { created, renamed, added, removed: stale.length, deleted, ruleGroups, expired };
+    for (const userId of [...ruleGroups.changedUserIds, ...expired]) changed.add(userId);
+    return {
+      created,
+      renamed,
+      added,
+      removed: stale.length,
+      deleted,
+      ruleGroups,
+      expired: expired.length,
+      changedUserIds: [...changed],
+    };
   });
 }
 

@@ -13,11 +13,18 @@ import { plainRows } from './plain-rows.ts';
 /**
  * Reads the whole directory in six queries, whatever its size: the reconciler, the autogroup
  * rebuild and the control plane's checks all decide on this one snapshot. Users and memberships,
- * the large tables, are read as plain rows: nothing of them stays in `em`.
+ * the large tables, are read as plain rows: nothing of them stays in `em`. With `userIds`, only
+ * those users and their memberships are read (the rest whole: corporations, alliances, coalitions,
+ * groups), which is all a run scoped to these users decides on.
  */
-export async function loadDirectory(em: EntityManager): Promise<Directory> {
+export async function loadDirectory(
+  em: EntityManager,
+  only?: { readonly userIds: readonly string[] },
+): Promise<Directory> {
+  const ofUsers = only ? { id: { $in: [...only.userIds] } } : {};
+  const membersOfUsers = only ? { userId: { $in: [...only.userIds] } } : {};
   const [users, corporations, alliances, coalitions, groups, members] = await Promise.all([
-    plainRows(em, User, {}, [
+    plainRows(em, User, ofUsers, [
       'id',
       'characterId',
       'characterName',
@@ -31,10 +38,12 @@ export async function loadDirectory(em: EntityManager): Promise<Directory> {
     em.find(Coalition, {}),
     em.find(Group, {}),
     // A membership past its end date counts for nothing, even before the rebuild deletes it.
-    plainRows(em, GroupMember, { $or: [{ expiresAt: null }, { expiresAt: { $gt: new Date() } }] }, [
-      'groupId',
-      'userId',
-    ]),
+    plainRows(
+      em,
+      GroupMember,
+      { ...membersOfUsers, $or: [{ expiresAt: null }, { expiresAt: { $gt: new Date() } }] },
+      ['groupId', 'userId'],
+    ),
   ]);
   const groupsOfUser = new Map<string, Set<string>>();
   for (const m of members) {

@@ -7,13 +7,13 @@ import { newAuditEntry } from './records.ts';
  * transaction: one audit entry per group, written with the removal. Until then they already
  * counted for nothing (loadDirectory and the sync read only current ones).
  */
-export async function removeExpiredMemberships(tx: EntityManager, now: Date): Promise<number> {
+export async function removeExpiredMemberships(tx: EntityManager, now: Date): Promise<string[]> {
   const expired = await tx.find(
     GroupMember,
     { expiresAt: { $ne: null, $lte: now } },
     { orderBy: { groupId: 'asc', userId: 'asc' } },
   );
-  if (expired.length === 0) return 0;
+  if (expired.length === 0) return [];
   const byGroup = new Map<string, GroupMember[]>();
   for (const m of expired) byGroup.set(m.groupId, [...(byGroup.get(m.groupId) ?? []), m]);
   for (const [groupId, rows] of byGroup)
@@ -27,5 +27,5 @@ export async function removeExpiredMemberships(tx: EntityManager, now: Date): Pr
     });
   await tx.nativeDelete(GroupMember, { id: { $in: expired.map((m) => m.id) } });
   await tx.flush();
-  return expired.length;
+  return [...new Set(expired.map((m) => m.userId))];
 }

@@ -7,6 +7,8 @@ import { newAuditEntry } from './records.ts';
 export interface RuleGroupRebuild {
   readonly added: number;
   readonly removed: number;
+  /** Users who joined or left a rule-built group. */
+  readonly changedUserIds: readonly string[];
   /** Rule-built groups left as they were: their rules read each other in a circle. */
   readonly cyclic: readonly string[];
 }
@@ -45,7 +47,7 @@ export async function rebuildRuleGroups(
   now: Date,
 ): Promise<RuleGroupRebuild> {
   const { specs, ruleless } = await ruleGroupSpecs(tx);
-  if (specs.length + ruleless.length === 0) return { added: 0, removed: 0, cyclic: [] };
+  if (specs.length + ruleless.length === 0) return { added: 0, removed: 0, changedUserIds: [], cyclic: [] };
   const build = buildRuleGroups(specs, dir, groupsOfUser, now);
   const members = new Map([...build.members, ...ruleless.map((id) => [id, new Set<string>()] as const)]);
   const current = await tx.find(
@@ -55,6 +57,7 @@ export async function rebuildRuleGroups(
   );
   let added = 0;
   const stale: string[] = [];
+  const changed = new Set<string>();
   for (const [groupId, wanted] of members) {
     const mine = current.filter((m) => m.groupId === groupId);
     const have = new Set(mine.map((m) => m.userId));
@@ -62,6 +65,7 @@ export async function rebuildRuleGroups(
     const removes = mine.filter((m) => !wanted.has(m.userId));
     for (const userId of adds) tx.create(GroupMember, { id: newId(), groupId, userId });
     stale.push(...removes.map((m) => m.id));
+    for (const userId of [...adds, ...removes.map((m) => m.userId)]) changed.add(userId);
     added += adds.length;
     if (adds.length || removes.length) {
       const removedIds = removes.map((m) => m.userId).sort();
@@ -76,5 +80,5 @@ export async function rebuildRuleGroups(
   }
   if (stale.length) await tx.nativeDelete(GroupMember, { id: { $in: stale } });
   await tx.flush();
-  return { added, removed: stale.length, cyclic: build.cyclic };
+  return { added, removed: stale.length, changedUserIds: [...changed], cyclic: build.cyclic };
 }

@@ -331,7 +331,14 @@ export function createReconciler(
     directoryScope: DirectoryScope | null,
   ): Promise<RunResult> {
     const { platform, name } = target;
-    const inputs = await loadSyncInputs(db.fork(), platform, name);
+    // A run scoped to users alone reads only them from the directory (its cost follows the change,
+    // not the directory's size); a group read whole needs all its members, so the rest read it all.
+    const onlyUsers =
+      directoryScope && directoryScope.groups.length === 0 ? { userIds: directoryScope.users } : undefined;
+    let inputs = await loadSyncInputs(db.fork(), platform, name, onlyUsers);
+    // Without a last applied run there is nothing to keep outside a scope: the first run is full.
+    if (onlyUsers && !inputs.lastApplied) inputs = await loadSyncInputs(db.fork(), platform, name);
+    const partial = onlyUsers !== undefined && inputs.lastApplied !== null;
     const desired = desiredState(platform, inputs.dir, inputs.mappings, inputs.accountOf, inputs.membersOf);
     // A target configured to leave nicknames alone gets no nickname changes planned, so the plan
     // (a dry run's printout included) is what the run will do.
@@ -380,7 +387,9 @@ export function createReconciler(
       desired.groups.map((g) => ({ ...g, platformGroupId: ids.get(g.mappingId) ?? null }));
     const managedIds = (groups: readonly DesiredGroup[]) =>
       groups.flatMap((g) => (g.platformGroupId ? [g.platformGroupId] : []));
-    // A group this run creates is new to the target's view of the guild: read it all.
+    // A group this run creates is new to the target's view of the guild: read it all, with the
+    // whole directory behind it (nothing is written yet, so starting over as a full run is free).
+    if (groupPlan.creates.length > 0 && partial) return reconcile(target, runId, dryRun, force, log, null);
     if (groupPlan.creates.length > 0) scope = null;
     const planned = resolve();
     const observed = await target.observe(

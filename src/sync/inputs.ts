@@ -15,7 +15,9 @@ import type { Platform } from './target.ts';
 
 /**
  * Everything the reconciler reads from the store for one target, in a handful of queries; the
- * large ones (users, memberships, links) as plain rows, so that `em` keeps nothing of them.
+ * large ones (users, memberships, links) as plain rows, so that `em` keeps nothing of them. A run
+ * scoped to users reads only them (`only.userIds`): their facts, memberships and links, and no other
+ * user of the directory, so its cost follows the change and not the directory's size.
  */
 export interface SyncInputs {
   readonly dir: Directory;
@@ -34,23 +36,29 @@ export async function loadSyncInputs(
   em: EntityManager,
   platform: Platform,
   target: string,
+  only?: { readonly userIds: readonly string[] },
 ): Promise<SyncInputs> {
   const mappingRows = await em.find(GroupMapping, { platform, target }, { orderBy: { id: 'asc' } });
   const groupIds = [...new Set(mappingRows.map((m) => m.groupId))];
+  const ofUsers = only ? { userId: { $in: [...only.userIds] } } : {};
   const [dir, members, pending, snapshot, accountOf] = await Promise.all([
-    loadDirectory(em),
+    loadDirectory(em, only),
     groupIds.length
       ? plainRows(
           em,
           GroupMember,
           // A membership past its end date counts for nothing, even before the rebuild deletes it.
-          { groupId: { $in: groupIds }, $or: [{ expiresAt: null }, { expiresAt: { $gt: new Date() } }] },
+          {
+            ...ofUsers,
+            groupId: { $in: groupIds },
+            $or: [{ expiresAt: null }, { expiresAt: { $gt: new Date() } }],
+          },
           ['groupId', 'userId'],
         )
       : [],
     em.find(PendingRemoval, { platform, target }),
     em.findOne(SyncSnapshot, { id: snapshotId(platform, target) }),
-    loadAccounts(em, platform, target),
+    loadAccounts(em, platform, target, only?.userIds),
   ]);
   const membersOf = new Map<string, string[]>();
   for (const m of members) {
@@ -80,11 +88,22 @@ async function loadAccounts(
   em: EntityManager,
   platform: Platform,
   target: string,
+  userIds?: readonly string[],
 ): Promise<Map<string, string>> {
   if (platform === 'teamspeak') {
-    const links = await plainRows(em, TeamspeakLink, { target }, ['userId', 'clientDbId']);
+    const links = await plainRows(
+      em,
+      TeamspeakLink,
+      { target, ...(userIds ? { userId: { $in: [...userIds] } } : {}) },
+      ['userId', 'clientDbId'],
+    );
     return new Map(links.map((l) => [l.userId, l.clientDbId]));
   }
-  const users = await plainRows(em, User, { discordUserId: { $ne: null } }, ['id', 'discordUserId']);
+  const users = await plainRows(
+    em,
+    User,
+    { discordUserId: { $ne: null }, ...(userIds ? { id: { $in: [...userIds] } } : {}) },
+    ['id', 'discordUserId'],
+  );
   return new Map(users.map((u) => [u.id, u.discordUserId!]));
 }

@@ -40,6 +40,28 @@ export const MEMBERS_READ_SINGLY = 10;
 export const membershipScope = (groupId: string, userIds: readonly string[]): DirectoryScope =>
   new Set(userIds).size <= MEMBERS_READ_SINGLY ? usersScope(userIds) : { ...emptyScope, groups: [groupId] };
 
+/**
+ * Past this many users a change is run full: on both platforms a read of everything is then fewer
+ * calls than reading the users one by one, and the directory is read whole anyway.
+ */
+export const USERS_SCOPED_AT_MOST = 2_000;
+
+/**
+ * What an autogroup rebuild touched: the users whose autogroup memberships changed (a corporation
+ * move, a login flag, a clearance: the built-in groups follow every login decision, so any change
+ * of one shows here). Null (run full) when a group was renamed (names and nicknames change for
+ * all its members) or removed, or when too many users moved.
+ */
+export function rebuildScope(rebuild: {
+  readonly renamed: number;
+  readonly deleted: readonly unknown[];
+  readonly changedUserIds: readonly string[];
+}): DirectoryScope | null {
+  if (rebuild.renamed > 0 || rebuild.deleted.length > 0) return null;
+  if (rebuild.changedUserIds.length > USERS_SCOPED_AT_MOST) return null;
+  return usersScope(rebuild.changedUserIds);
+}
+
 export function mergeScopes(a: DirectoryScope, b: DirectoryScope): DirectoryScope {
   const accounts = new Map<string, ScopeAccount>();
   for (const account of [...a.accounts, ...b.accounts])

@@ -3,6 +3,7 @@ import type { SsoLogin } from '../directory/sso-login.ts';
 import type { Logger } from '../logger.ts';
 import type { LinkPlatformFunctions } from '../services/links/platforms.ts';
 import type { Database } from '../store/orm.ts';
+import type { DirectoryScope } from '../sync/scope.ts';
 
 /** What the member portal needs; main wiring builds it (web/ never imports api/). */
 export interface WebDeps {
@@ -13,7 +14,12 @@ export interface WebDeps {
   /** The EVE SSO login; null when sso.clientId/clientSecret/callbackUrl are not set. */
   readonly login: SsoLogin | null;
   /** Asks for a sync after a link changed (the same call the tRPC procedures make). */
-  requestSync(platform: 'teamspeak' | 'discord', target: string | null, trigger: string): Promise<void>;
+  requestSync(
+    platform: 'teamspeak' | 'discord',
+    target: string | null,
+    trigger: string,
+    scope?: DirectoryScope,
+  ): Promise<void>;
   /** Counts EVE SSO logins started per address (each writes a state row until it expires). */
   readonly loginStarts: { blocked(ip: string): boolean; fail(ip: string): void };
 }

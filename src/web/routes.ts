@@ -16,6 +16,8 @@ import {
   unlinkDiscord,
 } from '../services/links/discord.ts';
 import { LinkError } from '../services/links/errors.ts';
+import { discordLinkScope, linkScope } from '../services/links/scope.ts';
+import type { DirectoryScope } from '../sync/scope.ts';
 import {
   completeTeamspeakLink,
   startTeamspeakLink,
@@ -234,8 +236,11 @@ export function portalRoutes(deps: WebDeps): Route[] {
     'POST /account/teamspeak/complete': action(async (me, form, res) => {
       const target = teamspeakTarget(form.get('target'));
       if (!target) return unknownTarget(res, me);
+      const em = deps.db.fork();
+      let scope: DirectoryScope | undefined;
       try {
-        await completeTeamspeakLink(deps.db.fork(), deps.links, { userId: me.user.id, target: target.name });
+        scope = await linkScope(em, [me.user.id]);
+        await completeTeamspeakLink(em, deps.links, { userId: me.user.id, target: target.name });
       } catch (error) {
         if (error instanceof LinkError && error.reason === 'not-found')
           return account(
@@ -250,7 +255,7 @@ export function portalRoutes(deps: WebDeps): Route[] {
           );
         return linkProblem(res, me, error);
       }
-      await deps.requestSync('teamspeak', target.name, 'teamspeak.link');
+      await deps.requestSync('teamspeak', target.name, 'teamspeak.link', scope);
       return account(
         res,
         me,
@@ -296,12 +301,14 @@ export function portalRoutes(deps: WebDeps): Route[] {
     'POST /account/teamspeak/unlink': action(async (me, form, res) => {
       const target = teamspeakTarget(form.get('target'));
       if (!target) return unknownTarget(res, me);
-      const removed = await unlinkTeamspeak(deps.db.fork(), {
+      const em = deps.db.fork();
+      const scope = await linkScope(em, [me.user.id]);
+      const removed = await unlinkTeamspeak(em, {
         userId: me.user.id,
         target: target.name,
         actorId: me.user.id,
       });
-      if (removed) await deps.requestSync('teamspeak', target.name, 'teamspeak.unlink');
+      if (removed) await deps.requestSync('teamspeak', target.name, 'teamspeak.unlink', scope);
       return redirect(deps, res, '/account?notice=teamspeak-unlinked');
     }),
 
@@ -353,8 +360,10 @@ export function portalRoutes(deps: WebDeps): Route[] {
     }),
 
     'POST /account/discord/unlink': action(async (me, _form, res) => {
-      const removed = await unlinkDiscord(deps.db.fork(), { userId: me.user.id, actorId: me.user.id });
-      if (removed) await deps.requestSync('discord', null, 'discord.unlink');
+      const em = deps.db.fork();
+      const scope = await linkScope(em, [me.user.id]);
+      const removed = await unlinkDiscord(em, { userId: me.user.id, actorId: me.user.id });
+      if (removed) await deps.requestSync('discord', null, 'discord.unlink', scope);
       return redirect(deps, res, '/account?notice=discord-unlinked');
     }),
 
@@ -385,7 +394,12 @@ export function portalRoutes(deps: WebDeps): Route[] {
           { userId: result.userId, target: result.target, guild: result.guild },
           'portal: Discord account linked',
         );
-        await deps.requestSync('discord', null, 'discord.link');
+        await deps.requestSync(
+          'discord',
+          null,
+          'discord.link',
+          discordLinkScope(result.userId, result.previousDiscordUserId),
+        );
         const text = `Discord account ${result.username} is linked. ${describeDiscordGuildOutcome(result.guild)}`;
         if (me)
           return account(

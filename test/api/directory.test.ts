@@ -143,6 +143,8 @@ describe('corporation, alliance, coalition and audit routers over HTTP', () => {
     expect(updated).toMatchObject({ authorizedToLogin: true, mandatoryEsiScopes: ['esi-a.v1', 'esi-b.v1'] });
     expect(await autogroupMembers(api, 'members')).toContain(pilot.id);
     expect(api.jobs.syncRequests.length).toBe(2);
+    // A login flag reaches the corporation's users: the rebuild of 'members' names them.
+    for (const r of api.jobs.syncRequests) expect(r.scope?.users).toContain(pilot.id);
     const entry = await api.t.db
       .fork()
       .findOneOrFail(AuditEntry, { action: 'corporation.update', subject: 'corporation:98200100' });

@@ -150,6 +150,9 @@ describe('user router over HTTP', () => {
     expect(changed.clearanceLevel).toBe(10);
     expect(changed.groups.map((g) => g.name)).toContain('superusers');
     expect(api.jobs.syncRequests.map((r) => r.platform).sort()).toEqual(['discord', 'teamspeak']);
+    // Scoped to the users the change reached (the rebuild moved the pilot into superusers).
+    for (const r of api.jobs.syncRequests) expect(r.scope).toMatchObject({ groups: [], accounts: [] });
+    for (const r of api.jobs.syncRequests) expect(r.scope?.users).toContain(pilot.id);
     const entry = await api.t.db
       .fork()
       .findOneOrFail(AuditEntry, { action: 'user.setClearance', subject: `user:${pilot.id}` });
@@ -227,9 +230,25 @@ describe('user router over HTTP', () => {
     });
     expect(await c.user.unlink.mutate({ id: pilot.id, platform: 'teamspeak' })).toEqual({ removed: 0 });
     expect(await c.user.unlink.mutate({ id: pilot.id, platform: 'discord' })).toEqual({ removed: 1 });
+    // Each names the accounts the user held before: no longer anyone's, they leave Roster's groups.
+    const discordAccount = { platform: 'discord', target: null, accountId: '223456789012345678' };
     expect(api.jobs.syncRequests).toEqual([
-      { platform: 'teamspeak', target: 'main', trigger: 'user.unlink' },
-      { platform: 'discord', target: null, trigger: 'user.unlink' },
+      {
+        platform: 'teamspeak',
+        target: 'main',
+        trigger: 'user.unlink',
+        scope: {
+          groups: [],
+          users: [pilot.id],
+          accounts: [discordAccount, { platform: 'teamspeak', target: 'main', accountId: '88' }],
+        },
+      },
+      {
+        platform: 'discord',
+        target: null,
+        trigger: 'user.unlink',
+        scope: { groups: [], users: [pilot.id], accounts: [discordAccount] },
+      },
     ]);
     expect((await api.t.db.fork().findOneOrFail(User, { id: pilot.id })).discordUserId).toBeNull();
     await expect(

@@ -7,8 +7,9 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeTeamspeak } from '../fakes/teamspeak/index.ts';
 import { createReconciler } from '../../src/sync/engine.ts';
+import { loadSyncInputs } from '../../src/sync/inputs.ts';
 import { usersScope } from '../../src/sync/scope.ts';
-import { GroupMapping, GroupMember, SyncRun, User } from '../../src/store/entities/index.ts';
+import { GroupMapping, GroupMember, SyncRun, TeamspeakLink, User } from '../../src/store/entities/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { addGroup, addMapping, addTeamspeakLink, addUser } from '../support/rows.ts';
 import { capturedLogger, connectedTarget, fakeServer } from '../teamspeak/helpers.ts';
@@ -644,6 +645,53 @@ describe('TeamSpeak scoped runs: only what a change touched, read from the serve
     expect(full.plan?.counts).toMatchObject({ adds: 1, removes: 1, driftAdded: 1, driftRemoved: 1 });
     expect(w.fake.groupMembers(alphaId)).toEqual(ids([u0, u2, u3]));
     expect(w.fake.groupMembers(gammaId)).toEqual(ids([u0, u1, u5]));
+  });
+
+  it('a run scoped to users reads only them from the directory: changes of other users wait for the full run, an unlinked account is named itself', async () => {
+    const w = await world({ guard: { maxRemovalShare: 1 } });
+    const [u0, u1, u2, u3] = (await w.users(4)) as [Member, Member, Member, Member];
+    const alpha = await w.mappedGroup('Solo', [u0, u1, u2]);
+    const beta = await w.mappedGroup('Duo', [u2, u3]);
+    expect((await w.run()).status).toBe('applied');
+    const [alphaId, betaId] = (await Promise.all([alpha, beta].map((g) => savedId(g.mappingId)))) as [
+      string,
+      string,
+    ];
+
+    // In the directory: u0 and u1 leave Solo, u3 loses the right to log in; only u0's change is sent.
+    await removeMember(alpha.groupId, u0);
+    await removeMember(alpha.groupId, u1);
+    await t.db.fork().nativeUpdate(User, { id: u3.userId }, { authorizedToLogin: false });
+    const scoped = await w.reconciler.run('teamspeak', w.name, { scope: usersScope([u0.userId]) });
+    expect(scoped.status).toBe('applied');
+    expect(scoped.plan?.counts).toMatchObject({ adds: 0, removes: 1 });
+    // What such a run reads: that user alone, whatever the directory's size.
+    const read = await loadSyncInputs(t.db.fork(), 'teamspeak', w.name, { userIds: [u0.userId] });
+    expect([...read.dir.users.keys()]).toEqual([u0.userId]);
+    expect([...read.accountOf]).toEqual([[u0.userId, u0.cldbid]]);
+    expect([...read.membersOf.values()].flat()).toEqual([]);
+    expect(w.fake.groupMembers(alphaId)).toEqual(ids([u1, u2]));
+    expect(w.fake.groupMembers(betaId)).toEqual(ids([u2, u3]));
+
+    // An unlink: the user has no account here any more, the account itself is in scope.
+    await t.db.fork().nativeDelete(TeamspeakLink, { userId: u2.userId, target: w.name });
+    const unlinked = await w.reconciler.run('teamspeak', w.name, {
+      scope: {
+        groups: [],
+        users: [u2.userId],
+        accounts: [{ platform: 'teamspeak', target: w.name, accountId: u2.cldbid }],
+      },
+    });
+    expect(unlinked.status).toBe('applied');
+    expect(unlinked.plan?.counts).toMatchObject({ adds: 0, removes: 2 });
+    expect(w.fake.groupMembers(alphaId)).toEqual(ids([u1]));
+    expect(w.fake.groupMembers(betaId)).toEqual(ids([u3]));
+
+    // The full run catches up with what no scope named.
+    const full = await w.run();
+    expect(full.plan?.counts).toMatchObject({ adds: 0, removes: 2 });
+    expect(w.fake.groupMembers(alphaId)).toEqual([]);
+    expect(w.fake.groupMembers(betaId)).toEqual([]);
   });
 
   it('a change to one member costs at most 3 commands; a change that touches nothing here costs none; a whole group is listed once', async () => {

@@ -42,7 +42,7 @@ async function start(handlers: Partial<JobHandlers>, jobsConfig: Record<string, 
       targets: () => [{ platform: 'teamspeak', target: 'main' }],
       affiliations: async () => undefined,
       esiRefresh: async () => undefined,
-      autogroups: async () => undefined,
+      autogroups: async () => null,
       cleanup: async () => undefined,
       ...handlers,
     },
@@ -173,15 +173,18 @@ describe('jobs on pg-boss', () => {
         attempts += 1;
         if (attempts === 1) throw new Error('ESI is down (transient)');
       },
-      autogroups: async () => void (rebuilt += 1),
-      sync: async (data) => (synced.push(data.trigger), applied),
+      // A corporation move: the rebuild names the user who moved, and the sync is scoped to them.
+      autogroups: async () => ((rebuilt += 1), usersScope(['moved'])),
+      sync: async (data, scope) => (synced.push(data.trigger), scopes.push(scope), applied),
     });
+    const scopes: (DirectoryScope | null)[] = [];
     await jobs.control.trigger(queues.affiliations);
     await until(() => {
       expect(attempts).toBe(2);
       expect(rebuilt).toBe(1);
       expect(synced).toEqual(['autogroups']);
     });
+    expect(scopes).toEqual([usersScope(['moved'])]);
     expect((await jobs.control.list()).find((q) => q.name === queues.deadLetters)).toMatchObject({
       deadLettered: 0,
     });
@@ -287,7 +290,7 @@ describe('jobs on pg-boss', () => {
           targets: () => [{ platform: 'teamspeak', target: 'main' }],
           affiliations: async () => undefined,
           esiRefresh: async () => undefined,
-          autogroups: async () => undefined,
+          autogroups: async () => null,
           cleanup: async () => undefined,
         },
         logger,

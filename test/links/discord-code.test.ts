@@ -154,7 +154,15 @@ describe('/link code:', () => {
       data: { flags: 64, content: expect.stringMatching(/^Linked: .*Coder/) },
     });
     expect(await discordIdOf(id)).toBe(sender);
-    expect(api.jobs.syncRequests).toEqual([{ platform: 'discord', target: null, trigger: 'discord.link' }]);
+    // Scoped to the user who linked: the runs read and fix that account only.
+    expect(api.jobs.syncRequests).toEqual([
+      {
+        platform: 'discord',
+        target: null,
+        trigger: 'discord.link',
+        scope: { groups: [], users: [id], accounts: [] },
+      },
+    ]);
     expect(await trpc.discord.completeLink.mutate({ target: 'guild-a' })).toEqual({
       linked: true,
       target: 'guild-a',

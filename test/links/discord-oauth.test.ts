@@ -146,7 +146,14 @@ describe('GET /discord/callback', () => {
       roles: [pilotsRole],
       nick: 'Gamma Pilot',
     });
-    expect(api.jobs.syncRequests).toEqual([{ platform: 'discord', target: null, trigger: 'discord.link' }]);
+    expect(api.jobs.syncRequests).toEqual([
+      {
+        platform: 'discord',
+        target: null,
+        trigger: 'discord.link',
+        scope: { groups: [], users: [id], accounts: [] },
+      },
+    ]);
     expect(await trpc.discord.completeLink.mutate({ target: TARGET })).toEqual({
       linked: true,
       target: TARGET,
@@ -279,7 +286,8 @@ describe('discord.completeLink, unlink', () => {
       data: { code: 'PRECONDITION_FAILED' },
       message: expect.stringMatching(/startLink first/),
     });
-    const back = await consent(trpc, fake.guild.addUser().id);
+    const discordUser = fake.guild.addUser();
+    const back = await consent(trpc, discordUser.id);
     await expect(trpc.discord.completeLink.mutate({ target: TARGET })).rejects.toMatchObject({
       data: { code: 'PRECONDITION_FAILED' },
       message: expect.stringMatching(/open the link URL/),
@@ -292,7 +300,19 @@ describe('discord.completeLink, unlink', () => {
 
     expect(await trpc.discord.unlink.mutate({})).toEqual({ removed: true });
     expect(await discordIdOf(id)).toBeNull();
-    expect(api.jobs.syncRequests).toEqual([{ platform: 'discord', target: null, trigger: 'discord.unlink' }]);
+    // The account, no longer anyone's, is named in the scope: the runs take Roster's roles from it.
+    expect(api.jobs.syncRequests).toEqual([
+      {
+        platform: 'discord',
+        target: null,
+        trigger: 'discord.unlink',
+        scope: {
+          groups: [],
+          users: [id],
+          accounts: [{ platform: 'discord', target: null, accountId: discordUser.id }],
+        },
+      },
+    ]);
     expect(await trpc.discord.unlink.mutate({})).toEqual({ removed: false });
   });
 });

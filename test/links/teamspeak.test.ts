@@ -103,7 +103,12 @@ describe('teamspeak.completeLink', () => {
     const link = await trpc.teamspeak.completeLink.mutate({ target: TARGET });
     expect(link).toMatchObject({ target: TARGET, clientDbId: client.cldbid, uniqueId: client.uid });
     expect(api.jobs.syncRequests).toEqual([
-      { platform: 'teamspeak', target: TARGET, trigger: 'teamspeak.link' },
+      {
+        platform: 'teamspeak',
+        target: TARGET,
+        trigger: 'teamspeak.link',
+        scope: { groups: [], users: [id], accounts: [] },
+      },
     ]);
     const status = await trpc.teamspeak.status.query();
     expect(status.links).toEqual([
@@ -282,11 +287,20 @@ describe('teamspeak.unlink', () => {
   it('removes the link and requests a sync; a second unlink changes nothing', async () => {
     const { id, trpc } = await linker();
     fake.connectClient({ nickname: (await trpc.teamspeak.startLink.mutate({ target: TARGET })).nickname });
-    await trpc.teamspeak.completeLink.mutate({ target: TARGET });
+    const link = await trpc.teamspeak.completeLink.mutate({ target: TARGET });
     api.jobs.syncRequests.length = 0;
     expect(await trpc.teamspeak.unlink.mutate({ target: TARGET })).toEqual({ removed: true });
     expect(api.jobs.syncRequests).toEqual([
-      { platform: 'teamspeak', target: TARGET, trigger: 'teamspeak.unlink' },
+      {
+        platform: 'teamspeak',
+        target: TARGET,
+        trigger: 'teamspeak.unlink',
+        scope: {
+          groups: [],
+          users: [id],
+          accounts: [{ platform: 'teamspeak', target: TARGET, accountId: link.clientDbId }],
+        },
+      },
     ]);
     expect(await api.t.db.fork().count(TeamspeakLink, { userId: id })).toBe(0);
     expect(await trpc.teamspeak.unlink.mutate({ target: TARGET })).toEqual({ removed: false });
@@ -357,7 +371,12 @@ describe('admin links (user.linkDiscord, user.linkTeamspeak)', () => {
       ['unknown-user', null, null],
     ]);
     expect(api.jobs.syncRequests).toEqual([
-      { platform: 'teamspeak', target: TARGET, trigger: 'user.linkTeamspeak' },
+      {
+        platform: 'teamspeak',
+        target: TARGET,
+        trigger: 'user.linkTeamspeak',
+        scope: { groups: [], users: [a!.id, b!.id], accounts: [] },
+      },
     ]);
     const audits = await api.t.db.fork().find(AuditEntry, { action: 'user.linkTeamspeak' });
     expect(audits.map((e) => e.subject).sort()).toEqual([`user:${a!.id}`, `user:${b!.id}`].sort());

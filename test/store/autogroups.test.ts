@@ -99,6 +99,7 @@ describe.each(backends())('rebuildAutogroups on %s', (kind) => {
     const superusers = await t.db.fork().findOneOrFail(Group, { name: 'superusers' });
     const result = await rebuildAutogroups(t.db.fork());
     expect(result).toMatchObject({ created: 9, renamed: 0, added: 17, removed: 0, deleted: [] });
+    expect(result.changedUserIds).toHaveLength(new Set(result.changedUserIds).size);
     expect(await groups()).toEqual(initial);
     const after = await t.db.fork().findOneOrFail(Group, { name: 'superusers' });
     expect(after.id).toBe(superusers.id);
@@ -119,6 +120,7 @@ describe.each(backends())('rebuildAutogroups on %s', (kind) => {
       added: 0,
       removed: 0,
       deleted: [],
+      changedUserIds: [],
     });
     await bootstrap(t.db.fork());
     expect(await rebuildAutogroups(t.db.fork())).toMatchObject({
@@ -127,6 +129,7 @@ describe.each(backends())('rebuildAutogroups on %s', (kind) => {
       added: 0,
       removed: 0,
       deleted: [],
+      changedUserIds: [],
     });
     expect(await groups()).toEqual(initial);
   });
@@ -159,12 +162,17 @@ describe.each(backends())('rebuildAutogroups on %s', (kind) => {
       'Fleet Commanders': ['alice', 'dave'],
     });
     expect(result).toMatchObject({ created: 0, renamed: 0, added: 7, removed: 12, deleted: [] });
+    // Who joined or left an autogroup: what the syncs after this rebuild are scoped to.
+    expect([...result.changedUserIds].sort()).toEqual(
+      [user.alice!, user.bob!, user.guest!, user.carol!, user.eve!].sort(),
+    );
     expect(await rebuildAutogroups(t.db.fork())).toMatchObject({
       created: 0,
       renamed: 0,
       added: 0,
       removed: 0,
       deleted: [],
+      changedUserIds: [],
     });
   });
 
@@ -181,6 +189,7 @@ describe.each(backends())('rebuildAutogroups on %s', (kind) => {
       added: 0,
       removed: 0,
       deleted: [],
+      changedUserIds: [],
     });
     const renamed = await t.db.fork().findOneOrFail(Group, { id: group.id });
     expect(renamed).toMatchObject({ name: 'corp:AAX', description: 'Members of Alpha Prime' });
@@ -201,6 +210,7 @@ describe.each(backends())('rebuildAutogroups on %s', (kind) => {
       renamed: 0,
       added: 0,
       removed: 2,
+      changedUserIds: expect.arrayContaining([user.alice!, user.dave!]),
       deleted: [
         {
           name: 'corp:DDD',
@@ -248,6 +258,7 @@ describe.each(backends())('rebuildAutogroups on %s', (kind) => {
       added: 0,
       removed: 0,
       deleted: [],
+      changedUserIds: [],
     });
   });
 

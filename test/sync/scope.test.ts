@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { plan, removalKey, type DesiredGroup, type Plan, type PlanInput } from '../../src/sync/plan.ts';
 import {
   mergeScopes,
+  rebuildScope,
   scopePlanInput,
+  USERS_SCOPED_AT_MOST,
   scopePredicate,
   targetScope,
   usersScope,
@@ -152,5 +154,20 @@ describe('targetScope', () => {
       accounts: [{ platform: 'discord' as const, target: null, accountId: '9' }],
     };
     expect(mergeScopes(a, a)).toEqual(a);
+  });
+});
+
+describe('rebuildScope', () => {
+  const rebuild = { renamed: 0, deleted: [], changedUserIds: ['u1', 'u2'] };
+  it('scopes to the users who joined or left an autogroup; nothing moved is an empty scope', () => {
+    expect(rebuildScope(rebuild)).toEqual(usersScope(['u1', 'u2']));
+    expect(rebuildScope({ ...rebuild, changedUserIds: [] })).toEqual(usersScope([]));
+  });
+  it('runs full after a rename or a removal, or when too many users moved', () => {
+    expect(rebuildScope({ ...rebuild, renamed: 1 })).toBeNull();
+    expect(rebuildScope({ ...rebuild, deleted: [{}] })).toBeNull();
+    const many = Array.from({ length: USERS_SCOPED_AT_MOST + 1 }, (_, i) => `u${i}`);
+    expect(rebuildScope({ ...rebuild, changedUserIds: many })).toBeNull();
+    expect(rebuildScope({ ...rebuild, changedUserIds: many.slice(1) })).not.toBeNull();
   });
 });

@@ -1,6 +1,7 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import * as links from '../../services/links/discord.ts';
+import { linkScope } from '../../services/links/scope.ts';
 import { router } from '../trpc.ts';
 import { configuredTarget, linkProcedure, targetName } from './links.ts';
 
@@ -49,12 +50,14 @@ export const discordRouter = router({
     }),
   /** Forgets the Discord account; the next runs take every managed role from it. */
   unlink: linkProcedure.input(z.strictObject({}).prefault({})).mutation(async ({ ctx }) => {
-    const removed = await links.unlinkDiscord(ctx.deps.db.fork(), {
+    const em = ctx.deps.db.fork();
+    const scope = await linkScope(em, [ctx.actor.userId]);
+    const removed = await links.unlinkDiscord(em, {
       userId: ctx.actor.userId,
       actorId: ctx.actor.userId,
       requestId: ctx.requestId,
     });
-    if (removed) await ctx.deps.jobs.requestSync('discord', null, 'discord.unlink');
+    if (removed) await ctx.deps.jobs.requestSync('discord', null, 'discord.unlink', scope);
     return { removed };
   }),
   status: linkProcedure.query(async ({ ctx }) => ({

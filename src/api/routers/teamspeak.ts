@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import * as links from '../../services/links/teamspeak.ts';
+import { linkScope } from '../../services/links/scope.ts';
 import { router } from '../trpc.ts';
 import { configuredTarget, linkProcedure, targetName } from './links.ts';
 
@@ -20,23 +21,27 @@ export const teamspeakRouter = router({
   /** Links the one online client showing the nickname; refuses none, several, expired, used, taken. */
   completeLink: linkProcedure.input(targetInput).mutation(async ({ ctx, input }) => {
     configuredTarget(ctx, 'teamspeak', input.target);
-    const link = await links.completeTeamspeakLink(ctx.deps.db.fork(), ctx.deps.links, {
+    const em = ctx.deps.db.fork();
+    const scope = await linkScope(em, [ctx.actor.userId]);
+    const link = await links.completeTeamspeakLink(em, ctx.deps.links, {
       userId: ctx.actor.userId,
       target: input.target,
       requestId: ctx.requestId,
     });
-    await ctx.deps.jobs.requestSync('teamspeak', input.target, 'teamspeak.link');
+    await ctx.deps.jobs.requestSync('teamspeak', input.target, 'teamspeak.link', scope);
     return link;
   }),
   /** Forgets the identity on the target; the next run takes every managed server group from it. */
   unlink: linkProcedure.input(targetInput).mutation(async ({ ctx, input }) => {
-    const removed = await links.unlinkTeamspeak(ctx.deps.db.fork(), {
+    const em = ctx.deps.db.fork();
+    const scope = await linkScope(em, [ctx.actor.userId]);
+    const removed = await links.unlinkTeamspeak(em, {
       userId: ctx.actor.userId,
       target: input.target,
       actorId: ctx.actor.userId,
       requestId: ctx.requestId,
     });
-    if (removed) await ctx.deps.jobs.requestSync('teamspeak', input.target, 'teamspeak.unlink');
+    if (removed) await ctx.deps.jobs.requestSync('teamspeak', input.target, 'teamspeak.unlink', scope);
     return { removed };
   }),
   /** One's links and pending challenges, and the targets one may link on. */

@@ -17,6 +17,8 @@ import { auditChange, directoryChanged, requestSyncAll, requireEsi } from '../ef
 import { eveId, id, loginFlag } from '../inputs.ts';
 import type { AuthedActor } from '../context.ts';
 import { setDiscordLink, setTeamspeakLinks } from '../../services/links/admin.ts';
+import { linkScope } from '../../services/links/scope.ts';
+import { usersScope } from '../../sync/scope.ts';
 import { adminLinkProcedure, configuredTarget, targetName } from './links.ts';
 import { authedProcedure, requireScope, router, scoped, scopedOver } from '../trpc.ts';
 
@@ -147,7 +149,7 @@ export const userRouter = router({
           after: change.after,
         });
         await em.flush();
-        await directoryChanged(ctx, em, 'user.setClearance');
+        await directoryChanged(ctx, em, 'user.setClearance', usersScope([user.id]));
       }
       return describeUser(em, user);
     }),
@@ -168,7 +170,7 @@ export const userRouter = router({
           after: change.after,
         });
         await em.flush();
-        await directoryChanged(ctx, em, 'user.setAuthorizedToLogin');
+        await directoryChanged(ctx, em, 'user.setAuthorizedToLogin', usersScope([user.id]));
       }
       return describeUser(em, user);
     }),
@@ -212,13 +214,15 @@ export const userRouter = router({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      const result = await setDiscordLink(ctx.deps.db.fork(), {
+      const em = ctx.deps.db.fork();
+      const scope = await linkScope(em, [input.id]);
+      const result = await setDiscordLink(em, {
         userId: input.id,
         discordUserId: input.discordUserId,
         actorId: ctx.actor.userId,
         requestId: ctx.requestId,
       });
-      if (result.changed) await ctx.deps.jobs.requestSync('discord', null, 'user.linkDiscord');
+      if (result.changed) await ctx.deps.jobs.requestSync('discord', null, 'user.linkDiscord', scope);
       return result;
     }),
   /**
@@ -248,14 +252,25 @@ export const userRouter = router({
     )
     .mutation(async ({ ctx, input }) => {
       configuredTarget(ctx, 'teamspeak', input.target);
-      const results = await setTeamspeakLinks(ctx.deps.db.fork(), ctx.deps.links, {
+      const em = ctx.deps.db.fork();
+      const scope = await linkScope(
+        em,
+        input.links.map((l) => l.id),
+      );
+      const results = await setTeamspeakLinks(em, ctx.deps.links, {
         target: input.target,
         entries: input.links.map((l) => ({ userId: l.id, uniqueId: l.uniqueId, clientDbId: l.clientDbId })),
         actorId: ctx.actor.userId,
         requestId: ctx.requestId,
       });
-      if (results.some((r) => r.outcome === 'linked' || r.outcome === 'cleared'))
-        await ctx.deps.jobs.requestSync('teamspeak', input.target, 'user.linkTeamspeak');
+      const changed = new Set(
+        results.flatMap((r) => (r.outcome === 'linked' || r.outcome === 'cleared' ? [r.userId] : [])),
+      );
+      if (changed.size)
+        await ctx.deps.jobs.requestSync('teamspeak', input.target, 'user.linkTeamspeak', {
+          ...scope,
+          users: scope.users.filter((u) => changed.has(u)),
+        });
       return { results };
     }),
   /** Removes a user's TeamSpeak identities (one target or all) or Discord account; idempotent. */
@@ -265,6 +280,7 @@ export const userRouter = router({
       const em = ctx.deps.db.fork();
       const user = await getUser(em, input.id);
       requireScope(ctx.actor, 'user.write', { affiliation: await userAffiliation(em, user) });
+      const scope = await linkScope(em, [user.id]);
       const { removed, before } = await unlinkAccounts(em, user, input);
       if (removed) {
         auditChange(ctx, em, {
@@ -278,6 +294,7 @@ export const userRouter = router({
           input.platform,
           input.platform === 'teamspeak' ? (input.target ?? null) : null,
           'user.unlink',
+          scope,
         );
       }
       return { removed };

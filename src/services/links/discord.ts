@@ -105,7 +105,7 @@ async function storeAccount(
   userId: string,
   discordUserId: string,
   requestId: string | null,
-): Promise<User> {
+): Promise<{ user: User; previous: string | null }> {
   const user = await em.findOne(User, { id: userId });
   if (!user) throw new LinkError('no-challenge', 'the user who started this link no longer exists');
   if (await em.findOne(User, { discordUserId, id: { $ne: userId } }, { fields: ['id'] }))
@@ -122,7 +122,7 @@ async function storeAccount(
       requestId,
     });
   }
-  return user;
+  return { user, previous: before === discordUserId ? null : before };
 }
 
 export interface DiscordOAuthResult {
@@ -130,6 +130,8 @@ export interface DiscordOAuthResult {
   readonly target: string;
   readonly discordUserId: string;
   readonly username: string;
+  /** The account the user had before this link (it leaves Roster's roles); null when none or the same. */
+  readonly previousDiscordUserId: string | null;
   /** What became of the guild membership: added with roles, already there, or why not. */
   readonly guild: 'added' | 'alreadyMember' | 'notAuthorized' | 'noGuildsJoin' | 'failed';
   /** Why adding to the guild failed (Discord's message; never a token). */
@@ -197,8 +199,9 @@ export async function completeDiscordOAuth(
   }
 
   const requestId = input.requestId ?? null;
+  let previousDiscordUserId: string | null;
   try {
-    await storeAccount(em, userId, discordUser.id, requestId);
+    previousDiscordUserId = (await storeAccount(em, userId, discordUser.id, requestId)).previous;
     await em.flush();
   } catch (error) {
     throw asConflict(error, TAKEN);
@@ -227,6 +230,7 @@ export async function completeDiscordOAuth(
     target,
     discordUserId: discordUser.id,
     username: discordUser.username,
+    previousDiscordUserId,
     guild,
     guildProblem,
   };
@@ -266,7 +270,12 @@ export async function completeDiscordCode(
   em: EntityManager,
   input: { target: string; code: string; discordUserId: string; requestId?: string | null },
   now = new Date(),
-): Promise<{ userId: string; discordUserId: string; characterName: string }> {
+): Promise<{
+  userId: string;
+  discordUserId: string;
+  characterName: string;
+  previousDiscordUserId: string | null;
+}> {
   const code = normalizeLinkCode(input.code);
   const challenge = code
     ? await em.findOne(Challenge, { secretHash: challengeHash('discord-code', code), kind: 'discord-code' })
@@ -283,13 +292,18 @@ export async function completeDiscordCode(
   if (await em.findOne(User, { discordUserId: input.discordUserId, id: { $ne: userId } }, { fields: ['id'] }))
     throw new ConflictError(TAKEN);
   try {
-    const user = await inTransaction(em, async (tx) => {
+    const { user, previous } = await inTransaction(em, async (tx) => {
       await claimChallenge(tx, challenge, now, 'code');
       const stored = await storeAccount(tx, userId, input.discordUserId, input.requestId ?? null);
       await tx.flush();
       return stored;
     });
-    return { userId, discordUserId: input.discordUserId, characterName: user.characterName };
+    return {
+      userId,
+      discordUserId: input.discordUserId,
+      characterName: user.characterName,
+      previousDiscordUserId: previous,
+    };
   } catch (error) {
     throw asConflict(error, TAKEN);
   }

@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
 import { ImportFormatError } from '../import/errors.ts';
 import { readAllianceAuthFile, readSniDatabase, readSniFolder } from '../import/files.ts';
+import { openImportTeamspeakLookup, TeamspeakUnreachableError } from '../link-platforms.ts';
+import { resolveTeamspeakIdentities, type ResolvedTeamspeak } from '../services/import-teamspeak.ts';
 import {
   applyImport,
   planImport,
@@ -22,6 +24,7 @@ interface ImportArgs {
   configPath: string | null;
   dryRun: boolean;
   yes: boolean;
+  teamspeakLinks: boolean;
   teamspeakTarget: string | null;
   discordTarget: string | null;
 }
@@ -41,6 +44,7 @@ function parseArgs(words: readonly string[], tokens: readonly string[]): ImportA
     configPath: null,
     dryRun: false,
     yes: false,
+    teamspeakLinks: true,
     teamspeakTarget: null,
     discordTarget: null,
   };
@@ -48,6 +52,7 @@ function parseArgs(words: readonly string[], tokens: readonly string[]): ImportA
     const [name, inline] = splitFlag(tokens[i]!);
     if (name === 'dry-run' || name === 'dryRun') args.dryRun = true;
     else if (name === 'yes') args.yes = true;
+    else if (name === 'no-teamspeak-links') args.teamspeakLinks = false;
     else if (name !== null && importValueFlags.has(name)) {
       const value = inline ?? tokens[++i];
       if (value === undefined) throw new UsageError(`--${name} needs a value`, TOPIC);
@@ -92,10 +97,31 @@ export function formatPlan(plan: ImportPlan, applied: boolean): string[] {
   for (const p of plan.problems) lines.push(`    ${p.record}: ${p.reason}`);
   if (plan.teamspeakIdentities.length)
     lines.push(
-      `  ${plan.teamspeakIdentities.length} TeamSpeak identities to record with user linkTeamspeak (the daemon's target completes them; --json lists them)`,
+      `  ${plan.teamspeakIdentities.length} TeamSpeak identities not linked (no TeamSpeak target asked): record them with user linkTeamspeak (--json lists them)`,
     );
   if (plan.upToDate) lines.push('  the directory is up to date: nothing to write');
   return lines;
+}
+
+/** The import's TeamSpeak identities, resolved by the target before anything is planned. */
+async function resolveOn(
+  config: Parameters<typeof openImportTeamspeakLookup>[0],
+  source: ImportSource,
+): Promise<ResolvedTeamspeak> {
+  try {
+    const lookup = await openImportTeamspeakLookup(config);
+    try {
+      return await resolveTeamspeakIdentities(source.users, lookup);
+    } finally {
+      await lookup.close();
+    }
+  } catch (error) {
+    const why =
+      error instanceof TeamspeakUnreachableError
+        ? error.message
+        : `TeamSpeak target "${config.name}": ${(error as Error).message}`;
+    throw new CliError(`nothing imported: ${why} (--no-teamspeak-links imports without them)`, EXIT.failed);
+  }
 }
 
 /** `rosterctl import alliance-auth|sni ...` (see importHelp). */
@@ -118,8 +144,14 @@ export async function importCommand(
     discord: pick(args.discordTarget, config.discord.targets, 'discord'),
   };
   const source = await readSource(args, io.cwd);
+  const teamspeakConfig = config.teamspeak.targets.find((t) => t.name === targets.teamspeak);
+  const teamspeak =
+    args.teamspeakLinks && teamspeakConfig && source.users.some((u) => u.teamspeak)
+      ? await resolveOn(teamspeakConfig, source)
+      : undefined;
+  const options = teamspeak ? { teamspeak } : {};
   return withDaemonDatabase(args.configPath, io.env, io.cwd, 'import', async (db, rootId) => {
-    const plan = await planImport(db.fork(), source, targets);
+    const plan = await planImport(db.fork(), source, targets, options);
     const show = (p: ImportPlan, applied: boolean) =>
       json
         ? println(io.stdout, JSON.stringify({ applied, ...p }, null, 2))
@@ -145,7 +177,7 @@ export async function importCommand(
       );
       return EXIT.ok;
     }
-    show(await applyImport(db.fork(), source, targets, rootId), true);
+    show(await applyImport(db.fork(), source, targets, rootId, options), true);
     return EXIT.ok;
   });
 }

@@ -46,7 +46,7 @@ export const importValueFlags = new Set([
 ]);
 
 export const importHelp = [
-  'rosterctl import alliance-auth --file dump.json [--dry-run | --yes] [--config PATH] [--teamspeak-target NAME] [--discord-target NAME] [--json]',
+  'rosterctl import alliance-auth --file dump.json [--dry-run | --yes] [--config PATH] [--teamspeak-target NAME] [--discord-target NAME] [--no-teamspeak-links] [--json]',
   'rosterctl import sni (--dir EXPORT_FOLDER | --url mongodb://...) [same flags]',
   '',
   "Imports a community into the daemon's database, where the file is: rosterctl reads the export and writes the",
@@ -55,4 +55,7 @@ export const importHelp = [
   'created, updated or left alone, and every problem record with its reason. --dry-run stops there; on a',
   'terminal it then asks; elsewhere --yes is needed to write. Running it again changes nothing.',
   'Mappings go to the first configured target of each platform unless --teamspeak-target/--discord-target name one.',
+  'TeamSpeak identities become links: rosterctl asks that target (a query client of its own) for the clients, in',
+  "batches (Alliance Auth's sso_uid in one customsearch, database ids 100 a clientdbinfo); unknown ones are problems.",
+  'An unreachable target stops the import before anything is written; --no-teamspeak-links leaves them listed instead.',
 ];

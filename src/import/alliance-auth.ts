@@ -8,9 +8,12 @@
  *   it (every state but Guest may log in), each `auth.group` a group of its users' mains, owned
  *   by the main of its first `groupmanagement.authgroup.group_leaders`;
  * - `discord.discorduser.uid` links the main's Discord account; groups are mapped to the Discord
- *   target by name (adopted on first contact); `teamspeak3.authts` maps groups to the existing
- *   server group (`teamspeak3.tsgroup.ts_group_id`); `teamspeak3.teamspeak3user.uid` is the
- *   main's TeamSpeak identity, completed by the target.
+ *   target by name (adopted on first contact); `teamspeak3.authts` (auth group -> TS groups) and
+ *   `teamspeak3.stategroup` (state -> TS group) map groups to the existing server group, whose id
+ *   is `teamspeak3.tsgroup`'s primary key, keeping its name (`ts_group_name`) as display name;
+ * - `teamspeak3.teamspeak3user.uid` is not TeamSpeak's unique id: it is AA's own id of the user,
+ *   which AA's privilege key set on the client as the custom property `sso_uid` (AA finds the
+ *   client with `customsearch ident=sso_uid`); the TeamSpeak target resolves it into a link.
  */
 import type {
   ImportProblem,
@@ -146,15 +149,57 @@ export function readAllianceAuth(dump: unknown): ImportSource {
     users.set(main, { ...users.get(main)!, discordUserId: snowflakeOf(r.fields.uid, name(r), 'uid') });
   }
   for (const r of of('teamspeak3.teamspeak3user')) {
+    // `uid` is AA's own id of the user (its sanitized name), set on the client as the custom
+    // property sso_uid by the privilege key; the TeamSpeak target finds the client by it.
     const userPk = userPkOf(r);
     const main = userPk === null ? undefined : mainOfUser(userPk);
     if (main === undefined || typeof r.fields.uid !== 'string' || !r.fields.uid) continue;
-    users.set(main, { ...users.get(main)!, teamspeak: { uniqueId: r.fields.uid } });
+    users.set(main, { ...users.get(main)!, teamspeak: { ssoUid: r.fields.uid } });
   }
 
   const mains = (userPks: Iterable<string>) =>
     [...userPks].flatMap((pk) => (mainOf.has(pk) ? [mainOf.get(pk)!] : []));
   const groups: SourceGroup[] = [];
+  const authGroups = new Map(of('groupmanagement.authgroup').map((r) => [key(r.fields.group ?? r.pk), r]));
+  // TSgroup's primary key is the server group id itself (`ts_group_id`); its name is the server's.
+  const tsGroups = new Map(
+    of('teamspeak3.tsgroup').map((r) => [
+      key(r.pk),
+      {
+        sgid: String(eveIdOf(r.fields.ts_group_id ?? r.pk, name(r), 'ts_group_id')),
+        name: typeof r.fields.ts_group_name === 'string' ? r.fields.ts_group_name : null,
+      },
+    ]),
+  );
+  /** The server group of an AuthTS (auth group) or StateGroup (state), by the pk of what it maps. */
+  const teamspeakMapping = (from: string, model: string) => {
+    const mapped = new Map<string, SourceMapping>();
+    for (const r of of(model)) {
+      const owner = key(r.fields[from]);
+      // AuthTS.ts_group is a many-to-many field (a list), StateGroup.ts_group a foreign key.
+      for (const tsPk of Array.isArray(r.fields.ts_group) ? r.fields.ts_group : [r.fields.ts_group]) {
+        const ts = tsGroups.get(key(tsPk));
+        if (ts === undefined) {
+          problems.push({
+            record: name(r),
+            reason: `dangling reference to teamspeak3.tsgroup pk=${key(tsPk)}`,
+          });
+          continue;
+        }
+        if (mapped.has(owner)) {
+          problems.push({
+            record: name(r),
+            reason: `server group ${ts.sgid} is a second TeamSpeak group of the same ${from.replace('_', ' ')}: Roster maps a group to one server group per target, so only ${mapped.get(owner)!.platformGroupId} is mapped`,
+          });
+          continue;
+        }
+        mapped.set(owner, { platform: 'teamspeak', platformGroupId: ts.sgid, displayName: ts.name });
+      }
+    }
+    return mapped;
+  };
+  const teamspeakOf = teamspeakMapping('auth_group', 'teamspeak3.authts');
+  const teamspeakOfState = teamspeakMapping('state', 'teamspeak3.stategroup');
   for (const r of of('authentication.state')) {
     const stateName = textOf(r.fields.name, name(r), 'name');
     groups.push({
@@ -164,32 +209,13 @@ export function readAllianceAuth(dump: unknown): ImportSource {
       memberCharacterIds: mains([...stateOf].filter(([, s]) => s === key(r.pk)).map(([u]) => u)),
       // AA lets every state but Guest in; without this the first sync would strip everyone.
       authorizedToLogin: stateName.toLowerCase() === 'guest' ? null : true,
-      mappings: [],
+      mappings: teamspeakOfState.has(key(r.pk)) ? [teamspeakOfState.get(key(r.pk))!] : [],
     });
-  }
-  const authGroups = new Map(of('groupmanagement.authgroup').map((r) => [key(r.fields.group ?? r.pk), r]));
-  const tsGroupIds = new Map(
-    of('teamspeak3.tsgroup').map((r) => [
-      key(r.pk),
-      String(eveIdOf(r.fields.ts_group_id, name(r), 'ts_group_id')),
-    ]),
-  );
-  const teamspeakOf = new Map<string, string>();
-  for (const r of of('teamspeak3.authts')) {
-    const sgid = tsGroupIds.get(key(r.fields.ts_group));
-    if (sgid === undefined) {
-      problems.push({
-        record: name(r),
-        reason: `dangling reference to teamspeak3.tsgroup pk=${key(r.fields.ts_group)}`,
-      });
-      continue;
-    }
-    for (const groupPk of list(r.fields.auth_group)) teamspeakOf.set(key(groupPk), sgid);
   }
   const membersOf = new Map<string, string[]>();
   for (const [userPk, r] of authUsers)
     for (const groupPk of list(r.fields.groups))
-      membersOf.set(key(groupPk), [...(membersOf.get(key(groupPk)) ?? []), userPk]);
+      membersOf.set(key(groupPk), (membersOf.get(key(groupPk)) ?? []).concat(userPk));
   for (const r of of('auth.group')) {
     const groupName = textOf(r.fields.name, name(r), 'name');
     const authGroup = authGroups.get(key(r.pk));
@@ -197,8 +223,8 @@ export function readAllianceAuth(dump: unknown): ImportSource {
       .map(key)
       .find((pk) => mainOf.has(pk));
     const mappings: SourceMapping[] = [{ platform: 'discord', platformGroupId: null }];
-    const sgid = teamspeakOf.get(key(r.pk));
-    if (sgid !== undefined) mappings.push({ platform: 'teamspeak', platformGroupId: sgid });
+    const ts = teamspeakOf.get(key(r.pk));
+    if (ts !== undefined) mappings.push(ts);
     groups.push({
       name: groupName.slice(0, 100),
       description: typeof authGroup?.fields.description === 'string' ? authGroup.fields.description : '',

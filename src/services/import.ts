@@ -15,12 +15,14 @@ import {
   Group,
   GroupMapping,
   GroupMember,
+  TeamspeakLink,
   User,
 } from '../store/entities/index.ts';
 import { newId } from '../store/errors.ts';
 import { newAlliance, newCorporation, newUser } from '../store/records.ts';
 import { inTransaction } from '../store/transaction.ts';
 import { audit } from './audit.ts';
+import type { ResolvedTeamspeak } from './import-teamspeak.ts';
 
 export type ImportSystem = 'alliance-auth' | 'sni';
 
@@ -58,8 +60,13 @@ export interface SourceCoalition {
   readonly mandatoryEsiScopes?: readonly string[];
 }
 
-/** A TeamSpeak identity the source knows (AA: the unique id; SNI: the client database id). */
+/**
+ * A TeamSpeak identity the source knows: Alliance Auth's `Teamspeak3User.uid` is not TeamSpeak's
+ * unique id but the value of the `sso_uid` custom property its privilege key set on the client;
+ * SNI keeps the client database id. The target completes them (services/import-teamspeak.ts).
+ */
 export interface SourceTeamspeakIdentity {
+  readonly ssoUid?: string;
   readonly uniqueId?: string;
   readonly clientDbId?: string;
 }
@@ -78,6 +85,11 @@ export interface SourceMapping {
   readonly platform: 'teamspeak' | 'discord';
   /** The existing role or server group; null: adopted by name on first contact. */
   readonly platformGroupId: string | null;
+  /**
+   * The name the platform group has, when it differs from the group's (an Alliance Auth TS group,
+   * an SNI autogroup): kept as the mapping's display name, so the first run renames nothing.
+   */
+  readonly displayName?: string | null;
 }
 
 export interface SourceGroup {
@@ -115,12 +127,22 @@ export interface Counts {
 export interface ImportPlan {
   readonly system: ImportSystem;
   readonly counts: Record<
-    'alliances' | 'corporations' | 'coalitions' | 'users' | 'groups' | 'memberships' | 'mappings',
+    | 'alliances'
+    | 'corporations'
+    | 'coalitions'
+    | 'users'
+    | 'groups'
+    | 'memberships'
+    | 'mappings'
+    | 'teamspeakLinks',
     Counts
   >;
   readonly problems: ImportProblem[];
-  /** TeamSpeak identities to record with `user.linkTeamspeak` (the target completes them). */
-  readonly teamspeakIdentities: { characterId: number; uniqueId?: string; clientDbId?: string }[];
+  /**
+   * TeamSpeak identities left unlinked because no TeamSpeak target was asked about them (none
+   * configured): record them later with `user.linkTeamspeak`. Empty when a target resolved them.
+   */
+  readonly teamspeakIdentities: ({ characterId: number } & SourceTeamspeakIdentity)[];
   /** True when applying would change nothing. */
   readonly upToDate: boolean;
 }
@@ -130,9 +152,15 @@ const sameList = (a: readonly unknown[], b: readonly unknown[]) =>
   a.length === b.length &&
   [...a].map(String).sort().join('\u0001') === [...b].map(String).sort().join('\u0001');
 
+/** Options of an import beyond the source and the targets. */
+export interface ImportOptions {
+  /** The TeamSpeak identities as the target resolved them; absent: they are only listed. */
+  readonly teamspeak?: ResolvedTeamspeak;
+}
+
 /** Everything the directory already has that an import touches, read once. */
-async function loadDirectory(em: EntityManager) {
-  const [alliances, corporations, coalitions, users, groups, members, mappings] = await Promise.all([
+async function loadDirectory(em: EntityManager, teamspeakTarget: string | null) {
+  const [alliances, corporations, coalitions, users, groups, members, mappings, links] = await Promise.all([
     em.find(Alliance, {}),
     em.find(Corporation, {}),
     em.find(Coalition, {}),
@@ -140,8 +168,11 @@ async function loadDirectory(em: EntityManager) {
     em.find(Group, {}),
     em.find(GroupMember, {}),
     em.find(GroupMapping, {}),
+    teamspeakTarget === null ? Promise.resolve([]) : em.find(TeamspeakLink, { target: teamspeakTarget }),
   ]);
+  const characterOfUser = new Map(users.map((u) => [u.id, u.characterId]));
   return {
+    teamspeakLinks: new Map(links.map((l) => [characterOfUser.get(l.userId)!, l])),
     alliances: new Map(alliances.map((a) => [a.allianceId, a])),
     corporations: new Map(corporations.map((c) => [c.corporationId, c])),
     coalitions: new Map(coalitions.map((c) => [c.name, c])),
@@ -160,7 +191,12 @@ type Directory = Awaited<ReturnType<typeof loadDirectory>>;
  * The decisions of an import, record by record, against the directory as it is: the dry run
  * prints them, the real run carries them out. Pure over the loaded directory.
  */
-function decide(source: ImportSource, dir: Directory, targets: ImportTargets) {
+function decide(
+  source: ImportSource,
+  dir: Directory,
+  targets: ImportTargets,
+  resolved: ResolvedTeamspeak | undefined,
+) {
   const problems: ImportProblem[] = [...source.problems];
   const counts: ImportPlan['counts'] = {
     alliances: zero(),
@@ -170,6 +206,7 @@ function decide(source: ImportSource, dir: Directory, targets: ImportTargets) {
     groups: zero(),
     memberships: zero(),
     mappings: zero(),
+    teamspeakLinks: zero(),
   };
   const tally = (c: Counts, existing: unknown, changed: boolean) =>
     void (existing === undefined ? c.created++ : changed ? c.updated++ : c.unchanged++);
@@ -254,13 +291,18 @@ function decide(source: ImportSource, dir: Directory, targets: ImportTargets) {
         user = { ...user, discordUserId: undefined };
       } else discordClaimed.set(u.discordUserId, u.characterId);
     }
-    if (u.teamspeak && (u.teamspeak.uniqueId || u.teamspeak.clientDbId))
+    if (!resolved && u.teamspeak && (u.teamspeak.ssoUid || u.teamspeak.uniqueId || u.teamspeak.clientDbId))
       teamspeakIdentities.push({ characterId: u.characterId, ...u.teamspeak });
     const e = dir.users.get(u.characterId);
     tally(counts.users, e, !!e && userChanges(e, user));
     return [user];
   });
   const userKnown = new Set([...dir.users.keys(), ...users.map((u) => u.characterId)]);
+  const teamspeakLinks = resolved ? decideTeamspeakLinks(users, dir, resolved, problems) : [];
+  for (const l of teamspeakLinks) {
+    const e = dir.teamspeakLinks.get(l.characterId);
+    tally(counts.teamspeakLinks, e, !!e && (e.clientDbId !== l.clientDbId || e.uniqueId !== l.uniqueId));
+  }
 
   const seen = new Map<string, string>();
   const groups = source.groups.flatMap((g) => {
@@ -332,8 +374,48 @@ function decide(source: ImportSource, dir: Directory, targets: ImportTargets) {
     problems,
     counts,
     teamspeakIdentities,
+    teamspeakLinks,
     upToDate,
   };
+}
+
+/**
+ * The links an import records on the resolved target: one per user whose client the target
+ * knows, unless that client is linked to another character already (or two imported users claim
+ * it): those are problems, not linked.
+ */
+function decideTeamspeakLinks(
+  users: readonly SourceUser[],
+  dir: Directory,
+  resolved: ResolvedTeamspeak,
+  problems: ImportProblem[],
+) {
+  problems.push(...resolved.problems);
+  const holders = new Map<string, number>();
+  for (const [characterId, l] of dir.teamspeakLinks) {
+    holders.set(`db:${l.clientDbId}`, characterId);
+    holders.set(`uid:${l.uniqueId}`, characterId);
+  }
+  const links: { characterId: number; clientDbId: string; uniqueId: string }[] = [];
+  for (const u of users) {
+    const client = resolved.clients.get(u.characterId);
+    if (!client) continue;
+    const keys = [`db:${client.clientDbId}`, `uid:${client.uniqueId}`];
+    const holder = keys.map((k) => holders.get(k)).find((h) => h !== undefined && h !== u.characterId);
+    if (holder !== undefined) {
+      problems.push({
+        record: `character ${u.characterId} (${u.characterName})`,
+        reason: `TeamSpeak client ${client.clientDbId} on "${resolved.target}" is already linked to character ${holder}: not linked`,
+      });
+      continue;
+    }
+    const previous = dir.teamspeakLinks.get(u.characterId);
+    if (previous)
+      for (const k of [`db:${previous.clientDbId}`, `uid:${previous.uniqueId}`]) holders.delete(k);
+    for (const k of keys) holders.set(k, u.characterId);
+    links.push({ characterId: u.characterId, ...client });
+  }
+  return links;
 }
 
 function userChanges(e: User, u: SourceUser): boolean {
@@ -346,13 +428,25 @@ function userChanges(e: User, u: SourceUser): boolean {
   );
 }
 
+/** The resolved identities must be those of the import's TeamSpeak target. */
+function checkedResolution(targets: ImportTargets, options: ImportOptions): ResolvedTeamspeak | undefined {
+  const resolved = options.teamspeak;
+  if (resolved && resolved.target !== targets.teamspeak)
+    throw new Error(
+      `TeamSpeak identities resolved on "${resolved.target}", but the import maps to "${String(targets.teamspeak)}"`,
+    );
+  return resolved;
+}
+
 /** The dry run: what applying would do, and every problem record. Writes nothing. */
 export async function planImport(
   em: EntityManager,
   source: ImportSource,
   targets: ImportTargets,
+  options: ImportOptions = {},
 ): Promise<ImportPlan> {
-  const d = decide(source, await loadDirectory(em), targets);
+  const resolved = checkedResolution(targets, options);
+  const d = decide(source, await loadDirectory(em, resolved?.target ?? null), targets, resolved);
   return {
     system: source.system,
     counts: d.counts,
@@ -371,10 +465,12 @@ export async function applyImport(
   source: ImportSource,
   targets: ImportTargets,
   actorId: string | null,
+  options: ImportOptions = {},
 ): Promise<ImportPlan> {
+  const resolved = checkedResolution(targets, options);
   return inTransaction(em, async (tx) => {
-    const dir = await loadDirectory(tx);
-    const d = decide(source, dir, targets);
+    const dir = await loadDirectory(tx, resolved?.target ?? null);
+    const d = decide(source, dir, targets, resolved);
     for (const a of d.alliances) {
       const e =
         dir.alliances.get(a.allianceId) ??
@@ -460,10 +556,24 @@ export async function applyImport(
           platform: m.platform,
           target: m.target,
           platformGroupId: m.platformGroupId,
-          displayName: null,
+          displayName: m.displayName && m.displayName !== group.name ? m.displayName : null,
           mode: 'managed',
         });
       }
+    }
+    for (const l of d.teamspeakLinks) {
+      const e = dir.teamspeakLinks.get(l.characterId);
+      if (e) {
+        e.clientDbId = l.clientDbId;
+        e.uniqueId = l.uniqueId;
+      } else
+        tx.create(TeamspeakLink, {
+          id: newId(),
+          userId: userOf.get(l.characterId)!.id,
+          target: resolved!.target,
+          clientDbId: l.clientDbId,
+          uniqueId: l.uniqueId,
+        });
     }
     const plan: ImportPlan = {
       system: source.system,

@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { User } from '../../src/store/entities/index.ts';
+import { TeamspeakLink, User } from '../../src/store/entities/index.ts';
+import { startFakeTeamspeak } from '../fakes/teamspeak/index.ts';
 import { AA, allianceAuthDump, sniExport, writeSniFolder } from '../import/fixtures.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { rosterctl } from './run.ts';
@@ -85,5 +86,61 @@ describe('rosterctl import', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('eveonline.evecharacter pk=1: character_id is not an EVE id');
     expect((await rosterctl(['import', 'sni', '--config', config])).code).toBe(2);
+  });
+
+  it('resolves TeamSpeak identities on the configured target into links; an unreachable target writes nothing', async () => {
+    const fake = await startFakeTeamspeak({ flood: { commands: 20, windowMs: 500 } });
+    const bob = fake.addDbClient({ nickname: 'Bob', custom: { sso_uid: AA.bobSsoUid } });
+    const db = await createTestDatabase();
+    const withTeamspeak = (port: number) => {
+      const file = join(dir, `roster-ts-${port}.yaml`);
+      writeFileSync(
+        file,
+        [
+          `database: { url: "${db.url}" }`,
+          `teamspeak: { targets: [{ name: ts, host: "${fake.host}", queryPort: ${port}, username: serveradmin, password: secret, commandsPerWindow: 20, windowMs: 500 }] }`,
+        ].join('\n'),
+      );
+      return file;
+    };
+    try {
+      const down = await rosterctl([
+        'import',
+        'alliance-auth',
+        '--file',
+        dump,
+        '--config',
+        withTeamspeak(1),
+        '--yes',
+      ]);
+      expect(down.code).toBe(1);
+      expect(down.stderr).toMatch(
+        /nothing imported: TeamSpeak target "ts" could not be reached.*--no-teamspeak-links/,
+      );
+      expect(await db.db.fork().count(User, { characterId: AA.bob })).toBe(0);
+
+      const run = await rosterctl([
+        'import',
+        'alliance-auth',
+        '--file',
+        dump,
+        '--config',
+        withTeamspeak(fake.port),
+        '--yes',
+      ]);
+      expect(run).toMatchObject({ code: 0, stderr: '' });
+      expect(run.stdout).toMatch(/teamspeakLinks\s+1\s+0\s+0/);
+      expect(fake.commandLog().map((e) => e.name)).toEqual(
+        expect.arrayContaining(['customsearch', 'clientdbinfo']),
+      );
+      const em = db.db.fork();
+      const user = await em.findOneOrFail(User, { characterId: AA.bob });
+      expect(await em.find(TeamspeakLink, { target: 'ts' })).toEqual([
+        expect.objectContaining({ userId: user.id, clientDbId: bob.cldbid, uniqueId: bob.uid }),
+      ]);
+    } finally {
+      await fake.close();
+      await db.dispose();
+    }
   });
 });

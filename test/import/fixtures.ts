@@ -15,7 +15,10 @@ export const AA = {
   bob: 2_118_000_003, // main of AA user 2, Member, leader of Fleet Command
   carol: 2_118_000_004, // AA user 3, no main
   discordAlice: '310000000000000001',
-  tsGroup: '7',
+  tsGroup: '7', // Fleet Command's server group (AuthTS)
+  tsStateGroup: '8', // state Member's server group (StateGroup)
+  /** What AA keeps as Teamspeak3User.uid: the sanitized name its privilege key set as sso_uid. */
+  bobSsoUid: '[IMCA]_Bob_Imported',
 };
 
 const rec = (model: string, pk: unknown, fields: Record<string, unknown>) => ({ model, pk, fields });
@@ -87,9 +90,12 @@ export function allianceAuthDump(): unknown[] {
     }),
     rec('discord.discorduser', 1, { uid: AA.discordAlice, username: 'alice' }),
     rec('discord.discorduser', 2, { uid: AA.discordAlice, username: 'bob' }),
-    rec('teamspeak3.teamspeak3user', 2, { uid: 'bobUid=', perm_key: '' }),
-    rec('teamspeak3.tsgroup', 1, { ts_group_id: 7, ts_group_name: 'FC' }),
-    rec('teamspeak3.authts', 1, { auth_group: [10], ts_group: 1 }),
+    // Teamspeak3User's primary key is the user; TSgroup's is the server group id itself.
+    rec('teamspeak3.teamspeak3user', 2, { uid: AA.bobSsoUid, perm_key: 'key' }),
+    rec('teamspeak3.tsgroup', 7, { ts_group_name: 'FC' }),
+    rec('teamspeak3.tsgroup', 8, { ts_group_name: 'Member' }),
+    rec('teamspeak3.authts', 1, { auth_group: 10, ts_group: [7] }),
+    rec('teamspeak3.stategroup', 1, { state: 1, ts_group: 8 }),
   ];
 }
 
@@ -143,7 +149,7 @@ export function largeAllianceAuthDump(count: number): unknown[] {
         owner_hash: `a${i}`,
       }),
       rec('discord.discorduser', user, { uid: String(320_000_000_000_000_000n + BigInt(i)) }),
-      rec('teamspeak3.teamspeak3user', user, { uid: `bigUid${i}=` }),
+      rec('teamspeak3.teamspeak3user', user, { uid: `[BIG]_Big_Main_${i}`, perm_key: `k${i}` }),
     );
   }
   return out;

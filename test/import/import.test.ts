@@ -59,7 +59,7 @@ for (const backend of ['postgresql', 'embedded'] as const) {
           expect.stringContaining('corporation 98899999 is in neither'),
         ]),
       );
-      expect(plan.teamspeakIdentities).toEqual([{ characterId: AA.bob, uniqueId: 'bobUid=' }]);
+      expect(plan.teamspeakIdentities).toEqual([{ characterId: AA.bob, ssoUid: AA.bobSsoUid }]);
       expect(await t.db.fork().count(User, { characterId: AA.alice })).toBe(0);
 
       const applied = await applyImport(t.db.fork(), source, targets, null);
@@ -82,13 +82,15 @@ for (const backend of ['postgresql', 'embedded'] as const) {
       expect(fc).toMatchObject({ description: 'FCs', ownerId: bob.id, kind: 'manual' });
       expect(await em.count(GroupMember, { groupId: fc.id })).toBe(2);
       const mappings = await em.find(GroupMapping, { groupId: fc.id }, { orderBy: { platform: 'asc' } });
-      expect(mappings.map((m) => [m.platform, m.target, m.platformGroupId])).toEqual([
-        ['discord', 'guild', null],
-        ['teamspeak', 'main', AA.tsGroup],
+      expect(mappings.map((m) => [m.platform, m.target, m.platformGroupId, m.displayName])).toEqual([
+        ['discord', 'guild', null, null],
+        ['teamspeak', 'main', AA.tsGroup, 'FC'], // the server group's own name: nothing to rename
       ]);
-      expect(await em.findOneOrFail(Group, { name: 'state:Member' })).toMatchObject({
-        authorizedToLogin: true,
-      });
+      const member = await em.findOneOrFail(Group, { name: 'state:Member' });
+      expect(member).toMatchObject({ authorizedToLogin: true });
+      expect(
+        (await em.find(GroupMapping, { groupId: member.id })).map((m) => [m.platformGroupId, m.displayName]),
+      ).toEqual([[AA.tsStateGroup, 'Member']]);
       expect(await em.count(AuditEntry, { action: 'import.apply' })).toBe(1);
 
       const again = await applyImport(t.db.fork(), readAllianceAuthFile(file), targets, null);

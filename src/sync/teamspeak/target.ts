@@ -321,6 +321,25 @@ export class TeamspeakTarget implements PlatformTarget {
     return found;
   }
 
+  /**
+   * Every client database id whose custom property `ident` is set, with its value, in one
+   * `customsearch` matching any value (`%`): Alliance Auth keeps its own id of a user in the
+   * `sso_uid` property that its privilege key set, and finds the client by it. None: empty.
+   */
+  async findClientsByCustomProperty(ident: string): Promise<{ clientDbId: string; value: string }[]> {
+    try {
+      const entries = await this.exec('customsearch', { ident, pattern: '%' });
+      return entries.flatMap((e) =>
+        e['cldbid'] === undefined
+          ? []
+          : [{ clientDbId: String(e['cldbid']), value: String(e['value'] ?? '') }],
+      );
+    } catch (err) {
+      if (isUnknownClient(err)) return [];
+      throw err;
+    }
+  }
+
   private async exec(command: string, options?: QueryOptions, flags?: string[]): Promise<QueryEntry[]> {
     try {
       return await this.connection.exec(command, options, flags);

@@ -32,6 +32,14 @@ function clientInfo(server: VirtualServer, client: FakeOnlineClient) {
   };
 }
 
+/** A LIKE pattern as a regular expression (case-insensitive, as the server's default collation). */
+function likePattern(pattern: string): RegExp {
+  const body = [...pattern]
+    .map((c) => (c === '%' ? '.*' : c === '_' ? '.' : c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .join('');
+  return new RegExp(`^${body}$`, 'is');
+}
+
 export const clientCommands: HandlerTable = {
   clientlist(ctx) {
     ctx.requirePermission('b_virtualserver_client_list');
@@ -102,6 +110,24 @@ export const clientCommands: HandlerTable = {
     const entry = ctx.server().dbClientByUid(uid);
     if (!entry) throw errors.emptyResult();
     return [{ cluid: uid, cldbid: entry.cldbid }];
+  },
+
+  /**
+   * `customsearch ident=... pattern=...`: database clients whose custom property matches the
+   * pattern, SQL LIKE style (`%` any run, `_` one character), as Alliance Auth looks its users up
+   * by `sso_uid`. None: error 1281.
+   */
+  customsearch(ctx) {
+    ctx.requirePermission('b_client_custom_info_view');
+    const ident = ctx.required('ident');
+    const pattern = likePattern(ctx.required('pattern'));
+    const found = [...ctx.server().db.values()]
+      .sort((a, b) => Number(a.cldbid) - Number(b.cldbid))
+      .flatMap((entry) => {
+        const value = entry.custom.get(ident);
+        return value !== undefined && pattern.test(value) ? [{ cldbid: entry.cldbid, ident, value }] : [];
+      });
+    return nonEmpty(found);
   },
 
   sendtextmessage(ctx) {

@@ -65,7 +65,13 @@ export interface FakeTeamspeak {
   groupMembers(sgid: string, sid?: number): string[];
   addGroupMembers(sgid: string, cldbids: readonly string[], sid?: number): void;
 
-  addDbClient(options: { nickname: string; uid?: string; sid?: number }): { cldbid: string; uid: string };
+  /** `custom`: custom properties (Alliance Auth's `sso_uid`), as a used privilege key sets them. */
+  addDbClient(options: {
+    nickname: string;
+    uid?: string;
+    sid?: number;
+    custom?: Readonly<Record<string, string>>;
+  }): { cldbid: string; uid: string };
   /** Puts a voice client online, reusing the database entry of `cldbid` or `uid` when given. */
   connectClient(options: { nickname: string; uid?: string; cldbid?: string; sid?: number }): {
     clid: string;
@@ -144,6 +150,7 @@ export async function startFakeTeamspeak(options: FakeTeamspeakOptions = {}): Pr
 
     addDbClient(o) {
       const entry = vs(o.sid).addDbClient(o.nickname, o.uid);
+      for (const [ident, value] of Object.entries(o.custom ?? {})) entry.custom.set(ident, value);
       return { cldbid: entry.cldbid, uid: entry.uid };
     },
     connectClient(o) {

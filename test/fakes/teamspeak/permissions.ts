@@ -23,6 +23,7 @@ export const permissionNames = [
   'b_client_server_textmessage_send',
   'b_client_channel_textmessage_send',
   'b_client_modify_own_description',
+  'b_client_custom_info_view',
 ] as const;
 
 export type PermissionName = (typeof permissionNames)[number];

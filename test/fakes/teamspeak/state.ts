@@ -18,6 +18,8 @@ export interface FakeDbClient {
   readonly created: number;
   lastConnected: number;
   totalConnections: number;
+  /** Custom properties (`ident` -> `value`), as a privilege key's `tokencustomset` leaves them. */
+  readonly custom: Map<string, string>;
 }
 
 export interface FakeOnlineClient {
@@ -101,6 +103,7 @@ export class VirtualServer {
       created: now(),
       lastConnected: now(),
       totalConnections: 0,
+      custom: new Map(),
     };
     this.db.set(cldbid, entry);
     return entry;

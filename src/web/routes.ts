@@ -238,9 +238,13 @@ export function portalRoutes(deps: WebDeps): Route[] {
       if (!target) return unknownTarget(res, me);
       const em = deps.db.fork();
       let scope: DirectoryScope | undefined;
+      let alreadyLinked = false;
       try {
         scope = await linkScope(em, [me.user.id]);
-        await completeTeamspeakLink(em, deps.links, { userId: me.user.id, target: target.name });
+        ({ alreadyLinked } = await completeTeamspeakLink(em, deps.links, {
+          userId: me.user.id,
+          target: target.name,
+        }));
       } catch (error) {
         if (error instanceof LinkError && error.reason === 'not-found')
           return account(
@@ -255,14 +259,14 @@ export function portalRoutes(deps: WebDeps): Route[] {
           );
         return linkProblem(res, me, error);
       }
-      await deps.requestSync('teamspeak', target.name, 'teamspeak.link', scope);
+      if (!alreadyLinked) await deps.requestSync('teamspeak', target.name, 'teamspeak.link', scope);
       return account(
         res,
         me,
         {},
         {
           kind: 'ok',
-          text: `Your TeamSpeak identity on ${target.name} is linked; your server groups follow shortly.`,
+          text: `Your TeamSpeak identity on ${target.name} is ${alreadyLinked ? 'already ' : ''}linked; your server groups follow shortly.`,
         },
       );
     }),

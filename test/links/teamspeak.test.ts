@@ -117,11 +117,43 @@ describe('teamspeak.completeLink', () => {
     expect(status.pending).toEqual([]);
     expect(await api.t.db.fork().count(TeamspeakLink, { userId: id })).toBe(1);
 
-    // Reused: the challenge is spent.
+    expect(link).toMatchObject({ alreadyLinked: false, message: expect.stringMatching(/^linked as /) });
+
+    // Again: the link is made, and said so (no second sync).
+    api.jobs.syncRequests.length = 0;
+    await expect(trpc.teamspeak.completeLink.mutate({ target: TARGET })).resolves.toMatchObject({
+      alreadyLinked: true,
+      clientDbId: client.cldbid,
+    });
+    expect(api.jobs.syncRequests).toEqual([]);
+    // Unlinked since: the spent nickname cannot link again.
+    await trpc.teamspeak.unlink.mutate({ target: TARGET });
     await expect(trpc.teamspeak.completeLink.mutate({ target: TARGET })).rejects.toMatchObject({
       data: { code: 'BAD_REQUEST' },
       message: expect.stringMatching(/already used/),
     });
+  });
+
+  it('after the poller linked the client, answers "already linked as ..." instead of a spent nickname', async () => {
+    const { id, trpc } = await linker();
+    const { nickname } = await trpc.teamspeak.startLink.mutate({ target: TARGET });
+    const client = fake.connectClient({ nickname });
+    const polled = await completePendingTeamspeakLinks(
+      api.t.db.fork(),
+      createLinkPlatforms({ teamspeak: [target], discord: [] }),
+    );
+    expect(polled.linked).toContainEqual({ userId: id, target: TARGET });
+
+    const answer = await trpc.teamspeak.completeLink.mutate({ target: TARGET });
+    expect(answer).toMatchObject({
+      target: TARGET,
+      clientDbId: client.cldbid,
+      uniqueId: client.uid,
+      alreadyLinked: true,
+    });
+    expect(answer.message).toBe(
+      `already linked as client database id ${client.cldbid} (unique id ${client.uid}) on TeamSpeak target "${TARGET}"`,
+    );
   });
 
   it('tells the user to connect with the nickname when no client shows it', async () => {

@@ -18,7 +18,10 @@ export const teamspeakRouter = router({
       requestId: ctx.requestId,
     });
   }),
-  /** Links the one online client showing the nickname; refuses none, several, expired, used, taken. */
+  /**
+   * Links the one online client showing the nickname; refuses none, several, expired, used, taken.
+   * A link already completed (by the link poller) answers `alreadyLinked` with the identity.
+   */
   completeLink: linkProcedure.input(targetInput).mutation(async ({ ctx, input }) => {
     configuredTarget(ctx, 'teamspeak', input.target);
     const em = ctx.deps.db.fork();
@@ -28,7 +31,9 @@ export const teamspeakRouter = router({
       target: input.target,
       requestId: ctx.requestId,
     });
-    await ctx.deps.jobs.requestSync('teamspeak', input.target, 'teamspeak.link', scope);
+    // A link the poller completed has asked for its sync already.
+    if (!link.alreadyLinked)
+      await ctx.deps.jobs.requestSync('teamspeak', input.target, 'teamspeak.link', scope);
     return link;
   }),
   /** Forgets the identity on the target; the next run takes every managed server group from it. */

@@ -30,6 +30,20 @@ export interface TeamspeakLinkView {
   readonly linkedAt: Date;
 }
 
+/** What completeLink answers: the link, and whether this call made it or found it made. */
+export interface CompletedTeamspeakLink extends TeamspeakLinkView {
+  /** True when the pending link was already completed (by the link poller, or an earlier call). */
+  readonly alreadyLinked: boolean;
+  /** `linked as ...` or `already linked as ...`, for a person. */
+  readonly message: string;
+}
+
+const completed = (link: TeamspeakLinkView, alreadyLinked: boolean): CompletedTeamspeakLink => ({
+  ...link,
+  alreadyLinked,
+  message: `${alreadyLinked ? 'already linked' : 'linked'} as client database id ${link.clientDbId} (unique id ${link.uniqueId}) on TeamSpeak target "${link.target}"`,
+});
+
 const view = (l: TeamspeakLink): TeamspeakLinkView => ({
   target: l.target,
   clientDbId: l.clientDbId,
@@ -77,14 +91,15 @@ async function onlineClients(links: TeamspeakLinkPlatform, target: string): Prom
 /**
  * Completes the caller's pending link on the target: the one online client showing the link
  * nickname becomes the user's identity there (replacing a previous one). The nickname itself is
- * not stored, so it is found by hashing the link-shaped nicknames online.
+ * not stored, so it is found by hashing the link-shaped nicknames online. A link the poller (or an
+ * earlier call) already completed is answered as such, not as a spent nickname.
  */
 export async function completeTeamspeakLink(
   em: EntityManager,
   links: TeamspeakLinkPlatform,
   input: { userId: string; target: string; requestId?: string | null },
   now = new Date(),
-): Promise<TeamspeakLinkView> {
+): Promise<CompletedTeamspeakLink> {
   const pending = await em.findOne(
     Challenge,
     { userId: input.userId, kind: KIND, target: input.target },
@@ -95,6 +110,10 @@ export async function completeTeamspeakLink(
       'no-challenge',
       `no link is pending on TeamSpeak target "${input.target}"; call teamspeak.startLink first`,
     );
+  if (pending.usedAt) {
+    const link = await em.findOne(TeamspeakLink, { userId: input.userId, target: input.target });
+    if (link) return completed(view(link), true);
+  }
   checkUsable(pending, now, 'link nickname');
   const online = await onlineClients(links, input.target);
   const nickname = online
@@ -106,7 +125,7 @@ export async function completeTeamspeakLink(
       `no client on TeamSpeak target "${input.target}" is online with your link nickname: connect (or rename yourself) with exactly the nickname teamspeak.startLink gave you before ${pending.expiresAt.toISOString()}, then complete again`,
     );
   }
-  return finish(em, pending, online, nickname, input.requestId ?? null, now);
+  return completed(await finish(em, pending, online, nickname, input.requestId ?? null, now), false);
 }
 
 /** Links the one identity among `online` (one listing of the target) that shows the nickname. */

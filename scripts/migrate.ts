@@ -8,7 +8,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../src/config/load.ts';
 import { createLogger } from '../src/logger.ts';
-import { bootstrap } from '../src/store/bootstrap.ts';
+import { bootstrap } from '../src/services/bootstrap.ts';
 import { openDatabase } from '../src/store/orm.ts';
 
 async function main() {

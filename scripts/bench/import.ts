@@ -9,7 +9,7 @@
  */
 import { readAllianceAuth } from '../../src/import/alliance-auth.ts';
 import { applyImport, planImport } from '../../src/services/import.ts';
-import { bootstrap } from '../../src/store/bootstrap.ts';
+import { bootstrap } from '../../src/services/bootstrap.ts';
 import { User } from '../../src/store/entities/index.ts';
 import { openDatabase } from '../../src/store/orm.ts';
 import { largeAllianceAuthDump } from '../../test/import/fixtures.ts';

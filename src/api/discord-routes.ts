@@ -12,7 +12,7 @@ import { discordLinkScope } from '../services/links/scope.ts';
 import type { DirectoryScope } from '../sync/scope.ts';
 import { ed25519PublicKey, verifyDiscordSignature } from '../services/links/discord-signature.ts';
 import { LinkError, linkFailureStatus } from '../services/links/errors.ts';
-import { ConflictError } from '../store/errors.ts';
+import { ConflictError } from '../domain/errors.ts';
 import type { ApiDeps } from './deps.ts';
 import type { HttpRoute } from './http.ts';
 

@@ -1,6 +1,6 @@
 import { TRPCError } from '@trpc/server';
 import type { EntityManager } from '@mikro-orm/core';
-import { rebuildAutogroups } from '../store/autogroups.ts';
+import { rebuildAutogroups } from '../services/autogroups.ts';
 import { audit, type AuditRecord } from '../services/audit.ts';
 import type { DirectoryEsi } from '../services/directory-esi.ts';
 import { emptyScope, mergeScopes, rebuildScope, type DirectoryScope } from '../sync/scope.ts';

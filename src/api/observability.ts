@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Database } from '../store/orm.ts';
 import type { PlatformTarget } from '../sync/target.ts';
-import type { JobControl } from './deps.ts';
+import type { JobControl } from '../services/job-control.ts';
 import type { HttpRoute } from './http.ts';
 import { appRouter } from './router.ts';
 

@@ -8,7 +8,7 @@ import {
   InvalidReferenceError,
   NotFoundError,
   RuleViolationError,
-} from '../store/errors.ts';
+} from '../domain/errors.ts';
 import type { AuthedActor, Context } from './context.ts';
 
 const t = initTRPC.context<Context>().create({

@@ -1,6 +1,6 @@
 import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
-import { parseEncryptionKey } from '../esi/crypto.ts';
+import { parseEncryptionKey } from '../crypto.ts';
 
 /**
  * The whole configuration, with every default. `config/roster.example.yaml` and the README's

@@ -5,7 +5,7 @@
  * token invalid: a network error, a timeout or a 5xx change nothing.
  */
 import type { EntityManager } from '@mikro-orm/core';
-import { decryptSecret, DecryptionError, encryptSecret, parseEncryptionKey } from '../esi/crypto.ts';
+import { decryptSecret, DecryptionError, encryptSecret, parseEncryptionKey } from '../crypto.ts';
 import { SsoInvalidGrantError } from '../esi/sso-errors.ts';
 import type { SsoClient } from '../esi/sso.ts';
 import type { Logger } from '../logger.ts';

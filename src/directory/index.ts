@@ -9,7 +9,7 @@ import { EsiNotFoundError } from '../esi/errors.ts';
 import type { SsoClient } from '../esi/sso.ts';
 import type { Logger } from '../logger.ts';
 import type { DirectoryEsi } from '../services/directory-esi.ts';
-import { rebuildAutogroups } from '../store/autogroups.ts';
+import { rebuildAutogroups } from '../services/autogroups.ts';
 import { mergeScopes, rebuildScope, usersScope, type DirectoryScope } from '../sync/scope.ts';
 import { resolveCharacters } from './characters.ts';
 import { esiClientFromConfig, ssoClientFromConfig } from './clients.ts';

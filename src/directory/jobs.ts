@@ -8,7 +8,7 @@ import type { Config } from '../config/schema.ts';
 import type { EsiClient } from '../esi/client.ts';
 import { EsiError } from '../esi/errors.ts';
 import type { SsoClient } from '../esi/sso.ts';
-import { PermanentJobError } from '../jobs/queues.ts';
+import { PermanentJobError } from '../services/job-control.ts';
 import type { Logger } from '../logger.ts';
 import { createAccessTokens, type AccessTokens } from './access-tokens.ts';
 import { refreshAffiliations, type AffiliationRefresh } from './affiliations.ts';

@@ -19,7 +19,7 @@ import {
   type UserFacts,
 } from '../domain/index.ts';
 import type { EsiClient } from '../esi/client.ts';
-import { randomToken } from '../esi/crypto.ts';
+import { randomToken } from '../crypto.ts';
 import { EsiError, EsiNotFoundError } from '../esi/errors.ts';
 import type { EsiCharacter } from '../esi/schemas.ts';
 import { SsoError, SsoInvalidGrantError, SsoInvalidTokenError } from '../esi/sso-errors.ts';
@@ -34,7 +34,7 @@ import { Alliance, Challenge, Corporation, User } from '../store/entities/index.
 import { newId } from '../store/errors.ts';
 import { inTransaction } from '../store/transaction.ts';
 import { encryptRefreshToken } from './access-tokens.ts';
-import { affiliatedFacts, directoryAround, type Affiliated } from './login-facts.ts';
+import { affiliatedFacts, directoryAround, type Affiliated } from '../services/login-facts.ts';
 import { createAllianceRecord, createCorporationRecord } from './records.ts';
 import { newUser } from '../store/records.ts';
 import { toUserFacts } from '../store/directory.ts';

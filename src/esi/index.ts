@@ -24,4 +24,4 @@ export {
   EncryptionKeyError,
   parseEncryptionKey,
   randomToken,
-} from './crypto.ts';
+} from '../crypto.ts';

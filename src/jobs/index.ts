@@ -1,11 +1,11 @@
 import type { PgBoss, Job } from 'pg-boss';
-import type { JobControl } from '../api/deps.ts';
+import { PermanentJobError, type JobControl } from '../services/job-control.ts';
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../logger.ts';
 import type { DirectoryScope } from '../sync/scope.ts';
 import type { Platform } from '../sync/target.ts';
 import { createPendingScopes } from './pending-scopes.ts';
-import { PermanentJobError, queues, schedules, type QueueName } from './queues.ts';
+import { queues, schedules, type QueueName } from './queues.ts';
 
 export interface SyncJobData {
   readonly platform: Platform;

@@ -23,8 +23,3 @@ export function schedules(config: Config): { queue: QueueName; cron: string }[] 
     { queue: queues.cleanup, cron: config.jobs.cleanupCron },
   ];
 }
-
-/** A failure that retrying cannot fix (bad input, missing configuration): dead-lettered at once. */
-export class PermanentJobError extends Error {
-  override readonly name = 'PermanentJobError';
-}

@@ -1,9 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { JobControl } from '../api/deps.ts';
-import { DiscordTarget } from '../sync/discord/index.ts';
+import type { JobControl } from '../services/job-control.ts';
 import type { Reconciler, ReconcilerEvents } from '../sync/engine.ts';
-import type { PlatformTarget } from '../sync/target.ts';
-import { TeamspeakTarget } from '../sync/teamspeak/index.ts';
+import type { PlatformTarget, RateLimitCounts } from '../sync/target.ts';
 
 export interface MetricsSources {
   readonly reconciler: Pick<Reconciler, 'on' | 'off'>;
@@ -133,15 +131,18 @@ export function createMetrics(sources: MetricsSources): Metrics {
     },
   });
 
-  const discord = sources.targets.filter((t): t is DiscordTarget => t instanceof DiscordTarget);
+  const perTarget = (counter: Counter, value: (limits: RateLimitCounts) => number) => {
+    counter.reset();
+    for (const t of sources.targets)
+      counter.inc({ platform: t.platform, target: t.name }, value(t.rateLimits()));
+  };
   new Counter({
     name: 'roster_rate_limit_waits_total',
     help: 'Requests that waited for a rate-limit bucket before being sent (Discord; TeamSpeak pacing is not counted).',
     labelNames: tl,
     registers,
     collect() {
-      this.reset();
-      for (const t of discord) this.inc({ platform: t.platform, target: t.name }, t.rateLimitStats().waits);
+      perTarget(this, (l) => l.waits);
     },
   });
   new Counter({
@@ -150,30 +151,16 @@ export function createMetrics(sources: MetricsSources): Metrics {
     labelNames: tl,
     registers,
     collect() {
-      this.reset();
-      for (const t of discord)
-        this.inc({ platform: t.platform, target: t.name }, t.rateLimitStats().waitedMs / 1000);
+      perTarget(this, (l) => l.waitedMs / 1000);
     },
   });
-  const floods = new Map<TeamspeakTarget, number>();
-  const onFlood = new Map<TeamspeakTarget, () => void>();
-  for (const t of sources.targets) {
-    if (!(t instanceof TeamspeakTarget)) continue;
-    floods.set(t, 0);
-    const listener = () => floods.set(t, (floods.get(t) ?? 0) + 1);
-    onFlood.set(t, listener);
-    t.events.on('teamspeak:flooding', listener);
-  }
   new Counter({
     name: 'roster_rate_limited_total',
     help: 'Times a platform said Roster went over its limit: Discord 429 answers, TeamSpeak flood warnings.',
     labelNames: tl,
     registers,
     collect() {
-      this.reset();
-      for (const t of discord)
-        this.inc({ platform: t.platform, target: t.name }, t.rateLimitStats().received429);
-      for (const [t, n] of floods) this.inc({ platform: t.platform, target: t.name }, n);
+      perTarget(this, (l) => l.refused);
     },
   });
 
@@ -288,7 +275,6 @@ export function createMetrics(sources: MetricsSources): Metrics {
     close() {
       sources.reconciler.off('sync:started', onStarted);
       sources.reconciler.off('sync:finished', onFinished);
-      for (const [t, listener] of onFlood) t.events.off('teamspeak:flooding', listener);
     },
   };
 }

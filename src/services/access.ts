@@ -6,7 +6,7 @@
  */
 import type { EntityManager } from '@mikro-orm/core';
 import { loginDecision, type LoginDecision } from '../domain/index.ts';
-import { affiliatedFacts, directoryAround } from '../directory/login-facts.ts';
+import { affiliatedFacts, directoryAround } from './login-facts.ts';
 import { ApiToken, BrowserSession, type User } from '../store/entities/index.ts';
 import { toUserFacts } from '../store/directory.ts';
 

@@ -2,7 +2,8 @@ import type { EntityManager } from '@mikro-orm/core';
 import { GUEST } from '../domain/index.ts';
 import { toAllianceFacts } from '../store/directory.ts';
 import { Alliance, Coalition, Corporation, User } from '../store/entities/index.ts';
-import { ConflictError, InvalidReferenceError, NotFoundError, asConflict } from '../store/errors.ts';
+import { ConflictError, InvalidReferenceError, NotFoundError } from '../domain/errors.ts';
+import { asConflict } from '../store/errors.ts';
 import { iso } from './format.ts';
 import { newAlliance } from '../store/records.ts';
 

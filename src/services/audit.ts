@@ -1,7 +1,7 @@
 import type { EntityManager, FilterQuery } from '@mikro-orm/core';
 import { AuditEntry } from '../store/entities/index.ts';
 import { newAuditEntry, type AuditRecord } from '../store/records.ts';
-import { RuleViolationError } from '../store/errors.ts';
+import { RuleViolationError } from '../domain/errors.ts';
 import { iso } from './format.ts';
 
 export type { AuditRecord };

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { Alliance, Coalition, Corporation } from '../store/entities/index.ts';
-import { ConflictError, InvalidReferenceError, NotFoundError, asConflict, newId } from '../store/errors.ts';
+import { ConflictError, InvalidReferenceError, NotFoundError } from '../domain/errors.ts';
+import { asConflict, newId } from '../store/errors.ts';
 import { iso } from './format.ts';
 
 /** A member named by EVE id (number) or by ticker (string). */

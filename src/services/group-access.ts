@@ -12,7 +12,12 @@ import {
   type Scope,
 } from '../domain/index.ts';
 import { Coalition, Group, GroupLeader, GroupMember } from '../store/entities/index.ts';
-import { ForbiddenError, InvalidReferenceError, NotFoundError, RuleViolationError } from '../store/errors.ts';
+import {
+  ForbiddenError,
+  InvalidReferenceError,
+  NotFoundError,
+  RuleViolationError,
+} from '../domain/errors.ts';
 
 /**
  * Who calls a use case of the groups people run: the user, their level, and the request id the

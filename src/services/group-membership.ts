@@ -7,16 +7,11 @@ import {
   type JoinPolicy,
   type JoinWay,
 } from '../domain/index.ts';
-import { randomToken } from '../esi/crypto.ts';
+import { randomToken } from '../crypto.ts';
 import { loadDirectory } from '../store/directory.ts';
 import { Group, GroupLeader, GroupMember, GroupRequest, User } from '../store/entities/index.ts';
-import {
-  ConflictError,
-  InvalidReferenceError,
-  NotFoundError,
-  RuleViolationError,
-  newId,
-} from '../store/errors.ts';
+import { ConflictError, InvalidReferenceError, NotFoundError, RuleViolationError } from '../domain/errors.ts';
+import { newId } from '../store/errors.ts';
 import { audit } from './audit.ts';
 import {
   accessOf,

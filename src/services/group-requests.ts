@@ -2,7 +2,8 @@ import type { EntityManager } from '@mikro-orm/core';
 import { failingClause, joinRefusal, ADMIN } from '../domain/index.ts';
 import { loadDirectory } from '../store/directory.ts';
 import { Group, GroupMember, GroupRequest, User } from '../store/entities/index.ts';
-import { ConflictError, NotFoundError, RuleViolationError, newId } from '../store/errors.ts';
+import { ConflictError, NotFoundError, RuleViolationError } from '../domain/errors.ts';
+import { newId } from '../store/errors.ts';
 import { audit } from './audit.ts';
 import {
   activeMembership,

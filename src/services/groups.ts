@@ -8,14 +8,8 @@ import {
   GroupRequest,
   User,
 } from '../store/entities/index.ts';
-import {
-  ConflictError,
-  InvalidReferenceError,
-  NotFoundError,
-  RuleViolationError,
-  asConflict,
-  newId,
-} from '../store/errors.ts';
+import { ConflictError, InvalidReferenceError, NotFoundError, RuleViolationError } from '../domain/errors.ts';
+import { asConflict, newId } from '../store/errors.ts';
 import type { Platform } from '../sync/target.ts';
 import { inTransaction } from '../store/transaction.ts';
 import { iso } from './format.ts';

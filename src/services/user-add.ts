@@ -15,7 +15,7 @@ import {
 } from '../domain/index.ts';
 import { toCoalitionFacts } from '../store/directory.ts';
 import { Alliance, Coalition, Corporation, User } from '../store/entities/index.ts';
-import { RuleViolationError } from '../store/errors.ts';
+import { RuleViolationError } from '../domain/errors.ts';
 import { newAlliance, newCorporation, newUser } from '../store/records.ts';
 import { inTransaction } from '../store/transaction.ts';
 import { audit } from './audit.ts';

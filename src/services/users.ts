@@ -19,7 +19,7 @@ import {
   TeamspeakLink,
   User,
 } from '../store/entities/index.ts';
-import { NotFoundError } from '../store/errors.ts';
+import { NotFoundError } from '../domain/errors.ts';
 import { iso } from './format.ts';
 import { toPage, type Page } from './pagination.ts';
 

@@ -1,36 +1,5 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-
-/** The store's typed errors; the control plane maps them to tRPC codes. */
-export class StoreError extends Error {
-  override readonly name: string = 'StoreError';
-}
-
-export class NotFoundError extends StoreError {
-  override readonly name = 'NotFoundError';
-  constructor(what: string, id: string | number) {
-    super(`${what} ${id} not found`);
-  }
-}
-
-/** A unique value already taken (a name, an id, a linked account). */
-export class ConflictError extends StoreError {
-  override readonly name = 'ConflictError';
-}
-
-/** A reference to something that does not exist (an unknown corporation, user or group). */
-export class InvalidReferenceError extends StoreError {
-  override readonly name = 'InvalidReferenceError';
-}
-
-/** A request the domain rules refuse (editing an autogroup, a bad name). */
-export class RuleViolationError extends StoreError {
-  override readonly name = 'RuleViolationError';
-}
-
-/** The caller may not do this here (a use case that checks its own rights, e.g. a group's leaders). */
-export class ForbiddenError extends StoreError {
-  override readonly name = 'ForbiddenError';
-}
+import { ConflictError, StoreError } from '../domain/errors.ts';
 
 /** Turns a driver's unique violation (PostgreSQL 23505, MongoDB 11000) into a ConflictError. */
 export function asConflict(error: unknown, message: string): unknown {

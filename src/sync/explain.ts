@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { affiliationOf, type Affiliation, type Directory, type LoginDecision } from '../domain/index.ts';
-import { NotFoundError } from '../store/errors.ts';
+import { NotFoundError } from '../domain/errors.ts';
 import { desiredState, type MappingFacts } from './desired.ts';
 import { loadSyncInputs } from './inputs.ts';
 import type { Platform } from './target.ts';

@@ -119,4 +119,14 @@ export interface PlatformTarget {
 
   /** Platform calls issued since this target was created (the engine diffs it per run). */
   callsIssued(): number;
+  /** How often the platform's rate limits slowed or refused this target since it was created (metrics). */
+  rateLimits(): RateLimitCounts;
+}
+
+export interface RateLimitCounts {
+  /** Calls that waited for a rate-limit bucket before being sent (Discord; TeamSpeak's pacing is not counted). */
+  readonly waits: number;
+  readonly waitedMs: number;
+  /** Times the platform said the target went over its limit: Discord 429 answers, TeamSpeak flood warnings. */
+  readonly refused: number;
 }

@@ -26,7 +26,7 @@ import {
 } from '../services/links/teamspeak.ts';
 import { endSession } from '../services/sessions.ts';
 import { createToken, listCredentials, revokeCredential } from '../services/tokens.ts';
-import { ConflictError } from '../store/errors.ts';
+import { ConflictError } from '../domain/errors.ts';
 import { loadAccountView, type JustStarted } from './account-view.ts';
 import { serveAsset } from './assets.ts';
 import type { WebDeps } from './deps.ts';

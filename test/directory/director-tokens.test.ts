@@ -6,7 +6,7 @@ import {
   NoRefreshTokenError,
 } from '../../src/directory/access-tokens.ts';
 import { ensureCorporationMembers, MEMBERSHIP_SCOPE } from '../../src/directory/members.ts';
-import { decryptSecret } from '../../src/esi/crypto.ts';
+import { decryptSecret } from '../../src/crypto.ts';
 import { SsoInvalidGrantError, SsoTransientError } from '../../src/esi/sso-errors.ts';
 import { createSsoClient, type SsoClient } from '../../src/esi/sso.ts';
 import { Corporation, User } from '../../src/store/entities/index.ts';

@@ -5,7 +5,7 @@ import { createDirectoryJobs, IncompleteRefreshError } from '../../src/directory
 import { ensureAllianceMembers } from '../../src/directory/members.ts';
 import { configSchema } from '../../src/config/schema.ts';
 import { EsiError } from '../../src/esi/errors.ts';
-import { rebuildAutogroups } from '../../src/store/autogroups.ts';
+import { rebuildAutogroups } from '../../src/services/autogroups.ts';
 import {
   Alliance,
   AuditEntry,

@@ -4,7 +4,7 @@ import { ssoCallbackRoute } from '../../src/api/sso-callback.ts';
 import { ssoClientFromConfig } from '../../src/directory/clients.ts';
 import { MEMBERSHIP_SCOPE } from '../../src/directory/members.ts';
 import { createSsoLogin, loginSettingsOf, type SsoLogin } from '../../src/directory/sso-login.ts';
-import { decryptSecret } from '../../src/esi/crypto.ts';
+import { decryptSecret } from '../../src/crypto.ts';
 import type { SsoClient } from '../../src/esi/sso.ts';
 import { hashSecret } from '../../src/services/tokens.ts';
 import { ApiToken, Challenge, Corporation, User } from '../../src/store/entities/index.ts';

@@ -6,7 +6,7 @@ import { readAllianceAuth } from '../../src/import/alliance-auth.ts';
 import { ImportFormatError } from '../../src/import/errors.ts';
 import { readAllianceAuthFile, readSniFolder } from '../../src/import/files.ts';
 import { applyImport, planImport } from '../../src/services/import.ts';
-import { bootstrap } from '../../src/store/bootstrap.ts';
+import { bootstrap } from '../../src/services/bootstrap.ts';
 import {
   AuditEntry,
   Coalition,

@@ -11,7 +11,7 @@ import { readSniFolder } from '../../src/import/files.ts';
 import { openImportTeamspeakLookup, TeamspeakUnreachableError } from '../../src/link-platforms.ts';
 import { applyImport, planImport } from '../../src/services/import.ts';
 import { resolveTeamspeakIdentities } from '../../src/services/import-teamspeak.ts';
-import { bootstrap } from '../../src/store/bootstrap.ts';
+import { bootstrap } from '../../src/services/bootstrap.ts';
 import { AuditEntry, TeamspeakLink, User } from '../../src/store/entities/index.ts';
 import { openDatabase, type Database } from '../../src/store/orm.ts';
 import { startFakeTeamspeak, type FakeTeamspeak } from '../fakes/teamspeak/index.ts';

@@ -2,7 +2,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { configSchema } from '../../src/config/schema.ts';
 import { createBoss } from '../../src/jobs/boss.ts';
 import { createJobs, type JobHandlers, type Jobs, type SyncJobData } from '../../src/jobs/index.ts';
-import { PermanentJobError, queues } from '../../src/jobs/queues.ts';
+import { queues } from '../../src/jobs/queues.ts';
+import { PermanentJobError } from '../../src/services/job-control.ts';
 import { createLogger } from '../../src/logger.ts';
 import { usersScope, type DirectoryScope } from '../../src/sync/scope.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';

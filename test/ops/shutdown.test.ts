@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createToken } from '../../src/services/tokens.ts';
-import { bootstrap } from '../../src/store/bootstrap.ts';
+import { bootstrap } from '../../src/services/bootstrap.ts';
 import { SyncRun } from '../../src/store/entities/index.ts';
 import { startFakeTeamspeak, type FakeTeamspeak } from '../fakes/teamspeak/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';

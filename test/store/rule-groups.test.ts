@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { clauseAt, matchesRule, ruleGroupOrder, type RuleGroupSpec } from '../../src/domain/index.ts';
 import { explainRuleGroup } from '../../src/services/rule-groups.ts';
-import { rebuildAutogroups } from '../../src/store/autogroups.ts';
-import { bootstrap } from '../../src/store/bootstrap.ts';
+import { rebuildAutogroups } from '../../src/services/autogroups.ts';
+import { bootstrap } from '../../src/services/bootstrap.ts';
 import { loadDirectory } from '../../src/store/directory.ts';
 import {
   Alliance,

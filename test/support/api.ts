@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import type { ApiDeps, DirectoryEsi, JobControl, LinkPlatforms } from '../../src/api/deps.ts';
 import { createControlPlane, type HttpRoute } from '../../src/api/http.ts';
 import { configSchema, type Config } from '../../src/config/schema.ts';
-import { bootstrap } from '../../src/store/bootstrap.ts';
+import { bootstrap } from '../../src/services/bootstrap.ts';
 import { type User } from '../../src/store/entities/index.ts';
 import { createToken } from '../../src/services/tokens.ts';
 import { createReconciler } from '../../src/sync/engine.ts';

@@ -6,6 +6,7 @@ import type {
   PlatformGroup,
   PlatformTarget,
   TargetStatus,
+  RateLimitCounts,
 } from '../../src/sync/target.ts';
 
 export type TargetMethod = 'listGroups' | 'createGroup' | 'renameGroup' | 'deleteGroup' | 'observe' | 'apply';
@@ -123,6 +124,10 @@ export class MemoryTarget implements PlatformTarget {
 
   callsIssued(): number {
     return this.issued;
+  }
+
+  rateLimits(): RateLimitCounts {
+    return { waits: 0, waitedMs: 0, refused: 0 };
   }
 
   async listGroups(): Promise<PlatformGroup[]> {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.ts';
-import { rebuildAutogroups } from '../../src/store/autogroups.ts';
+import { rebuildAutogroups } from '../../src/services/autogroups.ts';
 import { AuditEntry, GroupMapping, GroupMember } from '../../src/store/entities/index.ts';
 import { createReconciler } from '../../src/sync/engine.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';

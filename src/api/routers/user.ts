@@ -8,7 +8,7 @@ import {
   type ClearanceRefusal,
 } from '../../domain/index.ts';
 import { User } from '../../store/entities/index.ts';
-import { NotFoundError } from '../../store/errors.ts';
+import { NotFoundError } from '../../domain/errors.ts';
 import { pageInput } from '../../services/pagination.ts';
 import { deleteUser, setClearanceLevel, setLoginFlag, unlinkAccounts } from '../../services/user-changes.ts';
 import { describeUser, getUser, listUsers, userAffiliation } from '../../services/users.ts';

@@ -6,7 +6,8 @@
  */
 import type { EntityManager } from '@mikro-orm/core';
 import { TeamspeakLink, User } from '../../store/entities/index.ts';
-import { ConflictError, NotFoundError, newId } from '../../store/errors.ts';
+import { ConflictError, NotFoundError } from '../../domain/errors.ts';
+import { newId } from '../../store/errors.ts';
 import { inTransaction } from '../../store/transaction.ts';
 import { audit } from '../audit.ts';
 import { LinkError } from './errors.ts';

@@ -1,7 +1,8 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { Config } from '../../config/schema.ts';
 import { Challenge, User } from '../../store/entities/index.ts';
-import { ConflictError, asConflict } from '../../store/errors.ts';
+import { ConflictError } from '../../domain/errors.ts';
+import { asConflict } from '../../store/errors.ts';
 import { inTransaction } from '../../store/transaction.ts';
 import { desiredState } from '../../sync/desired.ts';
 import { loadSyncInputs } from '../../sync/inputs.ts';

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { Challenge, TeamspeakLink } from '../../store/entities/index.ts';
-import { ConflictError, asConflict, newId } from '../../store/errors.ts';
+import { ConflictError } from '../../domain/errors.ts';
+import { asConflict, newId } from '../../store/errors.ts';
 import { inTransaction } from '../../store/transaction.ts';
 import { audit } from '../audit.ts';
 import {

@@ -7,6 +7,7 @@ import type {
   ObserveScope,
   PlatformTarget,
   TargetStatus,
+  RateLimitCounts,
 } from '../target.ts';
 import { applyMemberEdits } from './apply-edits.ts';
 import * as roles from './guild-roles.ts';
@@ -93,6 +94,11 @@ export class DiscordTarget implements PlatformTarget {
 
   callsIssued(): number {
     return this.#api.calls();
+  }
+
+  rateLimits(): RateLimitCounts {
+    const stats = this.#api.stats();
+    return { waits: stats.waits, waitedMs: stats.waitedMs, refused: stats.received429 };
   }
 
   /** Requests issued per `METHOD /route/:id` since the target was created. */

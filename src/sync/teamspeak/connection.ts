@@ -34,6 +34,7 @@ export class TeamspeakConnection extends EventEmitter<TeamspeakEvents> {
   private reconnectTimer: NodeJS.Timeout | null = null;
   private keepAliveTimer: NodeJS.Timeout | null = null;
   private sent = 0;
+  private floods = 0;
   private lastSendAt = 0;
 
   /** `onReady` runs after each successful connect (the start-up checks); it must not throw. */
@@ -52,6 +53,11 @@ export class TeamspeakConnection extends EventEmitter<TeamspeakEvents> {
   /** Commands written to the server, the library's own `version` on connect included. */
   get commandsSent(): number {
     return this.sent;
+  }
+
+  /** Flood warnings the server sent since this connection was created. */
+  get floodWarnings(): number {
+    return this.floods;
   }
 
   /** First connection attempt; later ones run in the background. Never rejects. */
@@ -164,6 +170,7 @@ export class TeamspeakConnection extends EventEmitter<TeamspeakEvents> {
       { error: message },
       'TeamSpeak flood protection triggered despite pacing; lower commandsPerWindow',
     );
+    this.floods++;
     this.emit('teamspeak:flooding', message);
   }
 }

@@ -14,6 +14,7 @@ import type {
   PlatformTarget,
   SkippedChange,
   TargetStatus,
+  RateLimitCounts,
 } from '../target.ts';
 import type { EventEmitter } from 'node:events';
 import {
@@ -108,6 +109,10 @@ export class TeamspeakTarget implements PlatformTarget {
 
   callsIssued(): number {
     return this.connection.commandsSent;
+  }
+
+  rateLimits(): RateLimitCounts {
+    return { waits: 0, waitedMs: 0, refused: this.connection.floodWarnings };
   }
 
   async listGroups(): Promise<PlatformGroup[]> {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rebuildAutogroups } from '../../src/store/autogroups.ts';
-import { bootstrap } from '../../src/store/bootstrap.ts';
+import { rebuildAutogroups } from '../../src/services/autogroups.ts';
+import { bootstrap } from '../../src/services/bootstrap.ts';
 import {
   AuditEntry,
   Corporation,

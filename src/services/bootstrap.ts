@@ -1,9 +1,9 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { BUILTIN_SUPERUSERS, ROOT_CHARACTER_ID, SUPERUSER } from '../domain/index.ts';
-import { Group, GroupMember, User } from './entities/index.ts';
-import { newId } from './errors.ts';
-import { newUser } from './records.ts';
-import { inTransaction } from './transaction.ts';
+import { Group, GroupMember, User } from '../store/entities/index.ts';
+import { newId } from '../store/errors.ts';
+import { newUser } from '../store/records.ts';
+import { inTransaction } from '../store/transaction.ts';
 
 /**
  * Makes sure `root` (characterId 0, level 10, always allowed) and the `superusers` autogroup

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bootstrap } from '../../src/store/bootstrap.ts';
+import { bootstrap } from '../../src/services/bootstrap.ts';
 import { Group, GroupMember, User } from '../../src/store/entities/index.ts';
 import { backends, createTestDatabase, type TestDatabase } from '../support/database.ts';
 

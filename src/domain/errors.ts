@@ -1,0 +1,34 @@
+/**
+ * The typed errors of the directory's rules, thrown by the store and the use cases alike; the
+ * control plane and the portal map them to tRPC codes and pages. Pure: no I/O here.
+ */
+export class StoreError extends Error {
+  override readonly name: string = 'StoreError';
+}
+
+export class NotFoundError extends StoreError {
+  override readonly name = 'NotFoundError';
+  constructor(what: string, id: string | number) {
+    super(`${what} ${id} not found`);
+  }
+}
+
+/** A unique value already taken (a name, an id, a linked account). */
+export class ConflictError extends StoreError {
+  override readonly name = 'ConflictError';
+}
+
+/** A reference to something that does not exist (an unknown corporation, user or group). */
+export class InvalidReferenceError extends StoreError {
+  override readonly name = 'InvalidReferenceError';
+}
+
+/** A request the domain rules refuse (editing an autogroup, a bad name). */
+export class RuleViolationError extends StoreError {
+  override readonly name = 'RuleViolationError';
+}
+
+/** The caller may not do this here (a use case that checks its own rights, e.g. a group's leaders). */
+export class ForbiddenError extends StoreError {
+  override readonly name = 'ForbiddenError';
+}

@@ -3,9 +3,9 @@ import { deriveAutogroups, type AutogroupSpec } from '../domain/index.ts';
 import { loadDirectory } from '../store/directory.ts';
 import { Group, GroupMapping, GroupMember } from '../store/entities/index.ts';
 import { newId } from '../store/errors.ts';
-import { removeExpiredMemberships } from '../store/expiry.ts';
+import { removeExpiredMemberships } from './expiry.ts';
 import { newAuditEntry } from '../store/records.ts';
-import { rebuildRuleGroups, type RuleGroupRebuild } from '../store/rule-groups.ts';
+import { rebuildRuleGroups, type RuleGroupRebuild } from './rule-group-rebuild.ts';
 import { inTransaction } from '../store/transaction.ts';
 
 /** An autogroup whose source (corporation, alliance, coalition) is gone, removed by a rebuild. */

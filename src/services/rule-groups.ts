@@ -10,7 +10,7 @@ import { loadDirectory } from '../store/directory.ts';
 import { Group } from '../store/entities/index.ts';
 import { ConflictError, NotFoundError, RuleViolationError } from '../domain/errors.ts';
 import { asConflict, newId } from '../store/errors.ts';
-import { ruleGroupSpecs } from '../store/rule-groups.ts';
+import { ruleGroupSpecs } from './rule-group-rebuild.ts';
 import { audit } from './audit.ts';
 import { loadAccess, requireOverGroup, storedRule, validateRule, type Caller } from './group-access.ts';
 

@@ -1,8 +1,8 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { buildRuleGroups, parseRule, type Directory, type RuleGroupSpec } from '../domain/index.ts';
-import { Group, GroupMember } from './entities/index.ts';
-import { newId } from './errors.ts';
-import { newAuditEntry } from './records.ts';
+import { Group, GroupMember } from '../store/entities/index.ts';
+import { newId } from '../store/errors.ts';
+import { newAuditEntry } from '../store/records.ts';
 
 export interface RuleGroupRebuild {
   readonly added: number;

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/core';
-import { GroupMember } from './entities/index.ts';
-import { newAuditEntry } from './records.ts';
+import { GroupMember } from '../store/entities/index.ts';
+import { newAuditEntry } from '../store/records.ts';
 
 /**
  * Removes the memberships whose end date has passed (a trial, an event), inside the rebuild's

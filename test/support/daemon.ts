@@ -17,6 +17,7 @@ import {
   type FakeDiscord,
   type RateLimitOptions,
 } from '../fakes/discord/index.ts';
+import { defaultRateLimits } from '../fakes/discord/rate-limits.ts';
 import { startFakeTeamspeak, type FakeTeamspeak } from '../fakes/teamspeak/index.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 import { addGroup, addMapping, addTeamspeakLink, addUser } from './rows.ts';
@@ -113,6 +114,13 @@ export interface LinkedUser {
 export interface DaemonWorldOptions {
   /** Commands per window and window of the daemon's ServerQuery pacing (default 100 per 1 s). */
   readonly teamspeakPace?: { readonly commandsPerWindow: number; readonly windowMs: number };
+  /**
+   * Both fakes at the platforms' real default limits: TeamSpeak's flood protection for a query
+   * client that is not whitelisted (10 commands per 3 s, a ban beyond), with the daemon's own
+   * default pacing to match, and Discord's documented limits (member edits 10 per 10 s per guild).
+   * Guild members get their name as nickname, as a running community's members have it.
+   */
+  readonly platformDefaults?: boolean;
   readonly syncDebounceSeconds?: number;
   readonly shutdownTimeoutMs?: number;
   /** More `jobs` and `sync` keys of the config (e.g. short leases for the crash tests). */
@@ -168,16 +176,19 @@ export async function createDaemonWorld(options: DaemonWorldOptions = {}): Promi
     const db = await createTestDatabase();
     disposers.push(() => db.dispose());
     // The fake's own flood protection stays generous: the daemon's pacing is what is measured.
+    const real = options.platformDefaults ?? false;
     const teamspeak = await startFakeTeamspeak({
       accounts: [{ username: 'roster', password: secrets.teamspeakPassword }],
-      flood: { commands: 1000, windowMs: 1000, banMs: 0 },
+      flood: real ? {} : { commands: 1000, windowMs: 1000, banMs: 0 },
     });
     disposers.push(() => teamspeak.close());
-    const limits: RateLimitOptions = {
-      memberEdit: { limit: 20, windowMs: 200 },
-      route: { limit: 50, windowMs: 200 },
-      global: { limit: 200, windowMs: 200 },
-    };
+    const limits: RateLimitOptions = real
+      ? defaultRateLimits
+      : {
+          memberEdit: { limit: 20, windowMs: 200 },
+          route: { limit: 50, windowMs: 200 },
+          global: { limit: 200, windowMs: 200 },
+        };
     const discord = await startFakeDiscord({ botToken: secrets.discordToken, rateLimits: limits });
     disposers.push(() => discord.close());
 
@@ -193,7 +204,10 @@ export async function createDaemonWorld(options: DaemonWorldOptions = {}): Promi
 
     let configs = 0;
     const writeConfig = (o: ConfigOptions = {}) => {
-      const pace = o.teamspeakPace ?? options.teamspeakPace ?? { commandsPerWindow: 100, windowMs: 1000 };
+      const pace =
+        o.teamspeakPace ??
+        options.teamspeakPace ??
+        (real ? { commandsPerWindow: 10, windowMs: 3000 } : { commandsPerWindow: 100, windowMs: 1000 });
       const path = join(work, `roster-${++configs}.yaml`);
       writeFileSync(
         path,
@@ -257,7 +271,11 @@ export async function createDaemonWorld(options: DaemonWorldOptions = {}): Promi
         const users = Array.from({ length: count }, (_, i) => {
           const name = `${prefix} ${i}`;
           const discordId = snowflake();
-          discord.guild.addMember({ id: discordId, username: name.replaceAll(' ', '_').toLowerCase() });
+          discord.guild.addMember({
+            id: discordId,
+            username: name.replaceAll(' ', '_').toLowerCase(),
+            ...(real ? { nick: name } : {}),
+          });
           const { cldbid } = teamspeak.addDbClient({ nickname: name });
           const user = addUser(em, name, { authorizedToLogin: true, discordUserId: discordId });
           addTeamspeakLink(em, user.id, targets.teamspeak, cldbid);

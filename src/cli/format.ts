@@ -28,9 +28,11 @@ export function cell(value: unknown): string {
   return shorten(JSON.stringify(value));
 }
 
+/** Long text is cut to fit a table, except text with a URL in it: a cut URL is useless. */
 const shorten = (text: string) => {
   const oneLine = text.replaceAll(/\s*\n\s*/g, ' ');
-  return oneLine.length > MAX_CELL ? `${oneLine.slice(0, MAX_CELL - 1)}…` : oneLine;
+  if (oneLine.length <= MAX_CELL || /\b[a-z][a-z0-9+.-]*:\/\/\S/i.test(oneLine)) return oneLine;
+  return `${oneLine.slice(0, MAX_CELL - 1)}…`;
 };
 
 export interface Column {

@@ -23,8 +23,15 @@ export const AA = {
 
 const rec = (model: string, pk: unknown, fields: Record<string, unknown>) => ({ model, pk, fields });
 
-/** A small dumpdata export with each case the import must handle. */
-export function allianceAuthDump(): unknown[] {
+/**
+ * A small dumpdata export with each case the import must handle. `serverGroups`: the ids of the
+ * existing TeamSpeak server groups (a fake server numbers its own).
+ */
+export function allianceAuthDump(
+  serverGroups: { fc?: string; member?: string } = {},
+): unknown[] {
+  const fc = Number(serverGroups.fc ?? AA.tsGroup);
+  const member = Number(serverGroups.member ?? AA.tsStateGroup);
   return [
     rec('eveonline.eveallianceinfo', 1, {
       alliance_id: String(AA.alliance),
@@ -92,10 +99,10 @@ export function allianceAuthDump(): unknown[] {
     rec('discord.discorduser', 2, { uid: AA.discordAlice, username: 'bob' }),
     // Teamspeak3User's primary key is the user; TSgroup's is the server group id itself.
     rec('teamspeak3.teamspeak3user', 2, { uid: AA.bobSsoUid, perm_key: 'key' }),
-    rec('teamspeak3.tsgroup', 7, { ts_group_name: 'FC' }),
-    rec('teamspeak3.tsgroup', 8, { ts_group_name: 'Member' }),
-    rec('teamspeak3.authts', 1, { auth_group: 10, ts_group: [7] }),
-    rec('teamspeak3.stategroup', 1, { state: 1, ts_group: 8 }),
+    rec('teamspeak3.tsgroup', fc, { ts_group_name: 'FC' }),
+    rec('teamspeak3.tsgroup', member, { ts_group_name: 'Member' }),
+    rec('teamspeak3.authts', 1, { auth_group: 10, ts_group: [fc] }),
+    rec('teamspeak3.stategroup', 1, { state: 1, ts_group: member }),
   ];
 }
 
@@ -167,8 +174,13 @@ export const SNI = {
 
 const oid = (n: number) => ({ $oid: n.toString(16).padStart(24, '0') });
 
-/** SNI collections as `mongoexport --jsonArray` writes them (extended JSON). */
-export function sniExport(): Record<string, unknown[]> {
+/**
+ * SNI collections as `mongoexport --jsonArray` writes them (extended JSON). `teamspeak`: the
+ * Logistics server group and Erin's client database id (a fake server numbers its own).
+ */
+export function sniExport(
+  teamspeak: { logistics?: number; erin?: number } = {},
+): Record<string, unknown[]> {
   const date = { $date: '2020-05-01T12:00:00Z' };
   return {
     alliance: [
@@ -228,7 +240,7 @@ export function sniExport(): Record<string, unknown[]> {
         corporation: oid(2),
         authorized_to_login: null,
         discord_user_id: { $numberLong: SNI.discordErin },
-        teamspeak_cldbid: 21,
+        teamspeak_cldbid: teamspeak.erin ?? 21,
       },
       {
         _id: oid(12),
@@ -263,7 +275,7 @@ export function sniExport(): Record<string, unknown[]> {
         map_to_discord: true,
         discord_role_id: { $numberLong: SNI.role },
         map_to_teamspeak: true,
-        teamspeak_sgid: 9,
+        teamspeak_sgid: teamspeak.logistics ?? 9,
         authorized_to_login: true,
       },
     ],

@@ -27,9 +27,7 @@ const rec = (model: string, pk: unknown, fields: Record<string, unknown>) => ({ 
  * A small dumpdata export with each case the import must handle. `serverGroups`: the ids of the
  * existing TeamSpeak server groups (a fake server numbers its own).
  */
-export function allianceAuthDump(
-  serverGroups: { fc?: string; member?: string } = {},
-): unknown[] {
+export function allianceAuthDump(serverGroups: { fc?: string; member?: string } = {}): unknown[] {
   const fc = Number(serverGroups.fc ?? AA.tsGroup);
   const member = Number(serverGroups.member ?? AA.tsStateGroup);
   return [
@@ -178,9 +176,7 @@ const oid = (n: number) => ({ $oid: n.toString(16).padStart(24, '0') });
  * SNI collections as `mongoexport --jsonArray` writes them (extended JSON). `teamspeak`: the
  * Logistics server group and Erin's client database id (a fake server numbers its own).
  */
-export function sniExport(
-  teamspeak: { logistics?: number; erin?: number } = {},
-): Record<string, unknown[]> {
+export function sniExport(teamspeak: { logistics?: number; erin?: number } = {}): Record<string, unknown[]> {
   const date = { $date: '2020-05-01T12:00:00Z' };
   return {
     alliance: [

@@ -12,6 +12,9 @@
  * runs after the warm-up), the growth over the steady state in percent, the peak RSS (VmHWM).
  *
  *   npx node scripts/bench/soak.ts [runs=200] [--users=10000] [--groups=50] [--drift=1]
+ *     [--bare] [--node-options='--max-old-space-size=256'] [--snapshots=<dir>]
+ *
+ * The daemon runs with the node flags of `npm start` (package.json); `--bare` leaves them out.
  *
  * Linux only (reads /proc). The ServerQuery pace is a whitelisted client's (1000 per second): the
  * figures are memory, not time.
@@ -23,6 +26,7 @@ import {
   killDaemon,
   rosterClient,
   spawnDaemon,
+  startFlags,
   type DaemonProcess,
   type DaemonWorld,
 } from '../../test/support/daemon.ts';
@@ -53,12 +57,23 @@ function processMemory(pid: number): { rss: number; peak: number } {
   return { rss: kb('VmRSS:') * 1024, peak: kb('VmHWM:') * 1024 };
 }
 
-/** The daemon's used V8 heap, from its Prometheus metrics. */
-async function heapUsed(url: string): Promise<number> {
+/** The daemon's V8 heap (used and committed) and external memory, from its Prometheus metrics. */
+async function heapOf(url: string): Promise<{ used: number; total: number; external: number }> {
   const text = await (await fetch(`${url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith('nodejs_heap_size_used_bytes '));
-  return Number(line?.split(' ')[1] ?? Number.NaN);
+  const value = (name: string) =>
+    Number(
+      text
+        .split('\n')
+        .find((l) => l.startsWith(`${name} `))
+        ?.split(' ')[1] ?? Number.NaN,
+    );
+  return {
+    used: value('nodejs_heap_size_used_bytes'),
+    total: value('nodejs_heap_size_total_bytes'),
+    external: value('nodejs_external_memory_bytes'),
+  };
 }
+const heapUsed = async (url: string) => (await heapOf(url)).used;
 
 /** Least-squares slope of ys over their indices. */
 function slope(ys: readonly number[]): number {
@@ -112,12 +127,18 @@ async function main() {
 
   // --snapshots=<dir>: the daemon writes a V8 heap snapshot there on SIGUSR2 (idle, after the first
   // run, after the last), to find what it retains.
+  // --node-options='...': flags for the daemon's node (e.g. --max-old-space-size=256).
   const snapshots = option('snapshots');
+  const nodeOptions = [
+    option('node-options') ?? '',
+    snapshots ? `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${snapshots}` : '',
+  ].join(' ');
+  // As `npm start` runs it (its node flags: a collection after each run, a small young generation);
+  // --bare: without them.
   daemon = await spawnDaemon(w.writeConfig(), {
     startTimeoutMs: 120_000,
-    ...(snapshots
-      ? { env: { NODE_OPTIONS: `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${snapshots}` } }
-      : {}),
+    nodeArgs: args.includes('--bare') ? [] : startFlags(),
+    ...(nodeOptions.trim() ? { env: { NODE_OPTIONS: nodeOptions.trim() } } : {}),
   });
   const snapshot = async (label: string) => {
     if (!snapshots) return;
@@ -148,7 +169,15 @@ async function main() {
     }
   };
 
-  const samples: { run: number; status: string; seconds: number; rssMb: number; heapMb: number }[] = [];
+  const samples: {
+    run: number;
+    status: string;
+    seconds: number;
+    rssMb: number;
+    heapMb: number;
+    heapTotalMb: number;
+    externalMb: number;
+  }[] = [];
   for (let run = 1; run <= runs; run++) {
     if (run > 1) drift();
     w.teamspeak.clearCommandLog();
@@ -158,15 +187,20 @@ async function main() {
     if (result.status !== 'applied') throw new Error(`run ${run}: ${result.status}: ${result.reason}`);
     if (run === 1)
       for (const g of w.teamspeak.serverGroups()) if (g.name.startsWith('Soak ')) sgidOf.set(g.name, g.sgid);
+    const heap = await heapOf(daemon.url);
     const sample = {
       run,
       status: result.status,
       seconds,
       rssMb: mb(processMemory(pid).rss),
-      heapMb: mb(await heapUsed(daemon.url)),
+      heapMb: mb(heap.used),
+      heapTotalMb: mb(heap.total),
+      externalMb: mb(heap.external),
     };
     samples.push(sample);
-    progress(`run ${run}/${runs}: ${sample.seconds} s, RSS ${sample.rssMb} MB, heap ${sample.heapMb} MB`);
+    progress(
+      `run ${run}/${runs}: ${sample.seconds} s, RSS ${sample.rssMb} MB, heap ${sample.heapMb} MB (committed ${sample.heapTotalMb} MB), external ${sample.externalMb} MB`,
+    );
     if (run === 1 || run === runs) await snapshot(`after run ${run}`);
   }
   // Converged: every group on the server as the directory wants it after the last run.
@@ -186,6 +220,8 @@ async function main() {
   const result = {
     benchmark: 'soak',
     runs,
+    nodeFlags: args.includes('--bare') ? [] : startFlags(),
+    nodeOptions: option('node-options') ?? null,
     users: userCount,
     groups: groupCount,
     memberships,
@@ -208,8 +244,8 @@ async function main() {
     peakRssMb: mb(processMemory(pid).peak),
     idleAfterLastRun: idleAfter,
     secondsPerRun: median(samples.map((s) => s.seconds)),
-    samples: samples.map((s) => [s.run, s.rssMb, s.heapMb, s.seconds]),
-    samplesColumns: ['run', 'rssMb', 'heapMb', 'seconds'],
+    samples: samples.map((s) => [s.run, s.rssMb, s.heapMb, s.heapTotalMb, s.externalMb, s.seconds]),
+    samplesColumns: ['run', 'rssMb', 'heapMb', 'heapTotalMb', 'externalMb', 'seconds'],
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }

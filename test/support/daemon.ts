@@ -4,7 +4,7 @@
  * daemon end-to-end test and of the latency benchmark.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -46,15 +46,22 @@ function daemonEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
+/** The node flags `npm start` gives the daemon (package.json: `exec node <flags> src/main.ts`). */
+export function startFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  const words = pkg.scripts.start.split(/\s+/);
+  return words.slice(words.indexOf('node') + 1, words.indexOf('src/main.ts'));
+}
+
 /**
  * Starts the daemon and waits (at most `startTimeoutMs`) for its "listening" line. A daemon that
  * exits or stays silent is killed and reported with its stderr.
  */
 export async function spawnDaemon(
   config: string,
-  options: { env?: Record<string, string>; startTimeoutMs?: number } = {},
+  options: { env?: Record<string, string>; startTimeoutMs?: number; nodeArgs?: readonly string[] } = {},
 ): Promise<DaemonProcess> {
-  const child = spawn(process.execPath, ['src/main.ts', '--config', config], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), 'src/main.ts', '--config', config], {
     cwd: root,
     env: daemonEnv(options.env ?? {}),
     stdio: ['ignore', 'pipe', 'pipe'],

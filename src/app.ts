@@ -10,6 +10,7 @@ import { bootstrap } from './services/bootstrap.ts';
 import { LEFT_IN_PLACE, rebuildAutogroups } from './services/autogroups.ts';
 import { openDatabase, type Database } from './store/orm.ts';
 import { createReconciler, type Reconciler } from './sync/engine.ts';
+import { deliverNotices } from './sync/notices.ts';
 import { createTargets } from './sync/targets.ts';
 import { rebuildScope, usersScope } from './sync/scope.ts';
 import type { PlatformTarget } from './sync/target.ts';
@@ -91,8 +92,16 @@ export async function createRoster(options: RosterOptions): Promise<Roster> {
     boss,
     config,
     {
-      sync: ({ platform, target, trigger }, scope) =>
-        reconciler.run(platform, target, { trigger, ...(scope ? { scope } : {}) }),
+      sync: async ({ platform, target, trigger }, scope) => {
+        const run = await reconciler.run(platform, target, { trigger, ...(scope ? { scope } : {}) });
+        // Notices before removal go out after each run of the target (a TeamSpeak member offline now
+        // is tried at the next one).
+        const on = targets.filter((t) => t.platform === platform && t.name === target);
+        await deliverNotices(db.fork(), on, logger).catch((error: unknown) =>
+          logger.warn({ err: error, platform, target }, 'notices not delivered'),
+        );
+        return run;
+      },
       targets: () => targets.map((t) => ({ platform: t.platform, target: t.name })),
       affiliations: () => directory.jobs.affiliations(),
       esiRefresh: () => directory.jobs.esiRefresh(),

@@ -7,3 +7,4 @@ export * from './autogroups.ts';
 export * from './group-rule.ts';
 export * from './group-membership.ts';
 export * from './rule-groups.ts';
+export * from './removal-notice.ts';

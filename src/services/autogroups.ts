@@ -5,7 +5,8 @@ import { Group, GroupMapping, GroupMember } from '../store/entities/index.ts';
 import { newId } from '../store/errors.ts';
 import { removeExpiredMemberships } from './expiry.ts';
 import { newAuditEntry } from '../store/records.ts';
-import { rebuildRuleGroups, type RuleGroupRebuild } from './rule-group-rebuild.ts';
+import { decideRemovals } from './removals.ts';
+import { applyRuleGroups, planRuleGroups, type RuleGroupRebuild } from './rule-group-rebuild.ts';
 import { inTransaction } from '../store/transaction.ts';
 
 /** An autogroup whose source (corporation, alliance, coalition) is gone, removed by a rebuild. */
@@ -30,6 +31,8 @@ export interface AutogroupRebuild {
   readonly expired: number;
   /** Users who joined or left an autogroup or a rule-built group, or whose membership expired. */
   readonly changedUserIds: readonly string[];
+  /** Notices given by this rebuild, and removals waiting out a notice (services/removals.ts). */
+  readonly notices: { readonly given: number; readonly held: number };
 }
 
 /** What the audit entry of a removed autogroup says about the platform groups it was mapped to. */
@@ -38,7 +41,7 @@ export const LEFT_IN_PLACE =
 
 /**
  * The one rebuild of derived membership: autogroups, then rule-built groups, then memberships
- * past their end date go. Each is rebuilt from the directory (not patched): members who left are
+ * past their end date go; where a group gives a grace, a removal waits out a notice instead. Each is rebuilt from the directory (not patched): members who left are
  * removed.
  * The autogroups are found by their stable key, so a ticker change renames the group in place.
  * An autogroup whose source is gone is removed with its members and mappings (audited), so that a
@@ -176,7 +179,11 @@ async function rebuildOnce(em: EntityManager): Promise<AutogroupRebuild> {
       if (!mine) groupsOfUser.set(userId, (mine = new Set()));
       mine.add(groupId);
     }
-    const ruleGroups = await rebuildRuleGroups(tx, dir, groupsOfUser, now);
+    const rules = await planRuleGroups(tx, dir, groupsOfUser, now);
+    // Removals wait out a group's grace, with a notice; then they happen here.
+    const removals = await decideRemovals(tx, dir, rules.build.groupsOfUser, rules.losing, now);
+    const held = new Set(removals.hold.map((h) => `${h.groupId}/${h.userId}`));
+    const ruleGroups = await applyRuleGroups(tx, rules, held);
     const expired = await removeExpiredMemberships(tx, now);
     for (const userId of [...ruleGroups.changedUserIds, ...expired]) changed.add(userId);
     return {
@@ -188,6 +195,7 @@ async function rebuildOnce(em: EntityManager): Promise<AutogroupRebuild> {
       ruleGroups,
       expired: expired.length,
       changedUserIds: [...changed],
+      notices: { given: removals.notify.length, held: removals.hold.length },
     };
   });
 }

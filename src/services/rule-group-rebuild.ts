@@ -1,5 +1,13 @@
 import type { EntityManager } from '@mikro-orm/core';
-import { buildRuleGroups, parseRule, type Directory, type RuleGroupSpec } from '../domain/index.ts';
+import {
+  buildRuleGroups,
+  failingClause,
+  parseRule,
+  type Directory,
+  type Losing,
+  type RuleGroupBuild,
+  type RuleGroupSpec,
+} from '../domain/index.ts';
 import { Group, GroupMember } from '../store/entities/index.ts';
 import { newId } from '../store/errors.ts';
 import { newAuditEntry } from '../store/records.ts';
@@ -9,6 +17,8 @@ export interface RuleGroupRebuild {
   readonly removed: number;
   /** Users who joined or left a rule-built group. */
   readonly changedUserIds: readonly string[];
+  /** Members who fail the rule but keep the group until their notice runs out. */
+  readonly held: number;
   /** Rule-built groups left as they were: their rules read each other in a circle. */
   readonly cyclic: readonly string[];
 }
@@ -34,35 +44,68 @@ export async function ruleGroupSpecs(
   return { specs, ruleless };
 }
 
+/** What the rebuild wants of the rule-built groups, before removals are decided. */
+export interface RuleGroupPlan {
+  readonly build: RuleGroupBuild;
+  readonly members: ReadonlyMap<string, ReadonlySet<string>>;
+  readonly current: readonly Pick<GroupMember, 'id' | 'groupId' | 'userId'>[];
+  /** Current members the rule no longer matches, with the clause they fail. */
+  readonly losing: readonly Losing[];
+}
+
 /**
- * Rebuilds every rule-built group to the users its rule matches (level-triggered, removals too),
- * inside the autogroup rebuild's transaction. `groupsOfUser` holds the memberships rules read:
- * manual ones (past end dates excluded) and the autogroups as just rebuilt. One audit entry per
- * group whose members changed, written with the change.
+ * The members every rule-built group should have: the users its rule matches, reading
+ * `groupsOfUser` (manual memberships, past end dates excluded, and the autogroups as just rebuilt).
  */
-export async function rebuildRuleGroups(
+export async function planRuleGroups(
   tx: EntityManager,
   dir: Directory,
   groupsOfUser: ReadonlyMap<string, ReadonlySet<string>>,
   now: Date,
-): Promise<RuleGroupRebuild> {
+): Promise<RuleGroupPlan> {
   const { specs, ruleless } = await ruleGroupSpecs(tx);
-  if (specs.length + ruleless.length === 0) return { added: 0, removed: 0, changedUserIds: [], cyclic: [] };
   const build = buildRuleGroups(specs, dir, groupsOfUser, now);
   const members = new Map([...build.members, ...ruleless.map((id) => [id, new Set<string>()] as const)]);
-  const current = await tx.find(
-    GroupMember,
-    { groupId: { $in: [...members.keys()] } },
-    { fields: ['id', 'groupId', 'userId'] },
-  );
+  const current = members.size
+    ? await tx.find(
+        GroupMember,
+        { groupId: { $in: [...members.keys()] } },
+        { fields: ['id', 'groupId', 'userId'] },
+      )
+    : [];
+  const facts = { dir, groupsOfUser: build.groupsOfUser, now };
+  const losing = current.flatMap((m): Losing[] => {
+    if (members.get(m.groupId)!.has(m.userId)) return [];
+    const spec = specs.find((s) => s.id === m.groupId);
+    const user = dir.users.get(m.userId);
+    const failed = spec && user ? failingClause(spec.rule, user, facts) : null;
+    const detail = failed ? `${failed.reason} (clause ${failed.path})` : 'the group has no valid rule';
+    return [{ groupId: m.groupId, userId: m.userId, reason: 'rule', detail, dueAt: now }];
+  });
+  return { build, members, current, losing };
+}
+
+/**
+ * Rebuilds every rule-built group to its planned members (level-triggered, removals too), except
+ * the members `held` (`groupId/userId`) through a notice. One audit entry per group whose members
+ * changed, written with the change.
+ */
+export async function applyRuleGroups(
+  tx: EntityManager,
+  plan: RuleGroupPlan,
+  held: ReadonlySet<string>,
+): Promise<RuleGroupRebuild> {
   let added = 0;
+  let heldCount = 0;
   const stale: string[] = [];
   const changed = new Set<string>();
-  for (const [groupId, wanted] of members) {
-    const mine = current.filter((m) => m.groupId === groupId);
+  for (const [groupId, wanted] of plan.members) {
+    const mine = plan.current.filter((m) => m.groupId === groupId);
     const have = new Set(mine.map((m) => m.userId));
     const adds = [...wanted].filter((u) => !have.has(u)).sort();
-    const removes = mine.filter((m) => !wanted.has(m.userId));
+    const failing = mine.filter((m) => !wanted.has(m.userId));
+    const removes = failing.filter((m) => !held.has(`${groupId}/${m.userId}`));
+    heldCount += failing.length - removes.length;
     for (const userId of adds) tx.create(GroupMember, { id: newId(), groupId, userId });
     stale.push(...removes.map((m) => m.id));
     for (const userId of [...adds, ...removes.map((m) => m.userId)]) changed.add(userId);
@@ -80,5 +123,11 @@ export async function rebuildRuleGroups(
   }
   if (stale.length) await tx.nativeDelete(GroupMember, { id: { $in: stale } });
   await tx.flush();
-  return { added, removed: stale.length, changedUserIds: [...changed], cyclic: build.cyclic };
+  return {
+    added,
+    removed: stale.length,
+    held: heldCount,
+    changedUserIds: [...changed],
+    cyclic: plan.build.cyclic,
+  };
 }

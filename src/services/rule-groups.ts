@@ -16,7 +16,7 @@ import { loadAccess, requireOverGroup, storedRule, validateRule, type Caller } f
 
 /**
  * Rule-built groups: their members are the users their rule matches, rebuilt with the autogroups
- * (store/autogroups.ts). People create them and change their rule; nobody edits their members.
+ * (services/autogroups.ts). People create them and change their rule; nobody edits their members.
  * Each use case writes the change and its audit entry in one flush; the caller rebuilds and asks
  * for a sync.
  */

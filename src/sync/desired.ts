@@ -42,6 +42,8 @@ export function desiredState(
   mappings: readonly MappingFacts[],
   accountOf: ReadonlyMap<string, string>,
   membersOf: ReadonlyMap<string, readonly string[]>,
+  /** groupId -> members who may no longer log in but keep that group until their notice runs out. */
+  heldByNotice: ReadonlyMap<string, ReadonlySet<string>> = new Map(),
 ): DesiredState {
   const limits = nameLimits[platform];
   const login = new Map<string, LoginDecision>();
@@ -64,8 +66,9 @@ export function desiredState(
   for (const [userId, account] of accountOf) if (decide(userId).allowed) allowedAccount.set(userId, account);
   const groups: DesiredGroup[] = mappings.map((m) => {
     const members = new Set<string>();
+    const held = heldByNotice.get(m.groupId);
     for (const userId of membersOf.get(m.groupId) ?? []) {
-      const account = allowedAccount.get(userId);
+      const account = allowedAccount.get(userId) ?? (held?.has(userId) ? accountOf.get(userId) : undefined);
       if (account !== undefined) members.add(account);
     }
     return {

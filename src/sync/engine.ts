@@ -339,7 +339,14 @@ export function createReconciler(
     // Without a last applied run there is nothing to keep outside a scope: the first run is full.
     if (onlyUsers && !inputs.lastApplied) inputs = await loadSyncInputs(db.fork(), platform, name);
     const partial = onlyUsers !== undefined && inputs.lastApplied !== null;
-    const desired = desiredState(platform, inputs.dir, inputs.mappings, inputs.accountOf, inputs.membersOf);
+    const desired = desiredState(
+      platform,
+      inputs.dir,
+      inputs.mappings,
+      inputs.accountOf,
+      inputs.membersOf,
+      inputs.heldByNotice,
+    );
     // A target configured to leave nicknames alone gets no nickname changes planned, so the plan
     // (a dry run's printout included) is what the run will do.
     const desiredNicknames = target.actsOnNicknames ? desired.nicknames : new Map<string, string>();

@@ -5,6 +5,7 @@ import { plainRows } from '../store/plain-rows.ts';
 import {
   GroupMapping,
   GroupMember,
+  GroupNotice,
   PendingRemoval,
   SyncSnapshot,
   TeamspeakLink,
@@ -27,6 +28,8 @@ export interface SyncInputs {
   /** groupId -> userIds, for mapped groups only. */
   readonly membersOf: Map<string, string[]>;
   readonly pendingRemovals: Map<string, Date>;
+  /** groupId -> members who lost their login but keep the group until their notice runs out. */
+  readonly heldByNotice: Map<string, Set<string>>;
   readonly lastApplied: Map<string, Set<string>> | null;
 }
 
@@ -41,7 +44,8 @@ export async function loadSyncInputs(
   const mappingRows = await em.find(GroupMapping, { platform, target }, { orderBy: { id: 'asc' } });
   const groupIds = [...new Set(mappingRows.map((m) => m.groupId))];
   const ofUsers = only ? { userId: { $in: [...only.userIds] } } : {};
-  const [dir, members, pending, snapshot, accountOf] = await Promise.all([
+  const now = new Date();
+  const [dir, members, pending, snapshot, accountOf, held] = await Promise.all([
     loadDirectory(em, only),
     groupIds.length
       ? plainRows(
@@ -59,7 +63,17 @@ export async function loadSyncInputs(
     em.find(PendingRemoval, { platform, target }),
     em.findOne(SyncSnapshot, { id: snapshotId(platform, target) }),
     loadAccounts(em, platform, target, only?.userIds),
+    groupIds.length
+      ? plainRows(
+          em,
+          GroupNotice,
+          { groupId: { $in: groupIds }, reason: 'login', removeAt: { $gt: now }, ...ofUsers },
+          ['groupId', 'userId'],
+        )
+      : [],
   ]);
+  const heldByNotice = new Map<string, Set<string>>();
+  for (const n of held) heldByNotice.set(n.groupId, (heldByNotice.get(n.groupId) ?? new Set()).add(n.userId));
   const membersOf = new Map<string, string[]>();
   for (const m of members) {
     let list = membersOf.get(m.groupId);
@@ -77,6 +91,7 @@ export async function loadSyncInputs(
     })),
     accountOf,
     membersOf,
+    heldByNotice,
     pendingRemovals: new Map(pending.map((p) => [`${p.platformGroupId}/${p.accountId}`, p.firstPlannedAt])),
     lastApplied: snapshot
       ? new Map(Object.entries(snapshot.members).map(([groupId, accounts]) => [groupId, new Set(accounts)]))
@@ -84,7 +99,8 @@ export async function loadSyncInputs(
   };
 }
 
-async function loadAccounts(
+/** userId -> the user's account on this target (TeamSpeak client database id, Discord user id). */
+export async function loadAccounts(
   em: EntityManager,
   platform: Platform,
   target: string,

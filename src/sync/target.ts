@@ -85,6 +85,12 @@ export interface TargetStatus {
   readonly missingPermissions: readonly string[];
 }
 
+/** How a notice to a member went: delivered, the member is not online (TeamSpeak; try later), or refused. */
+export type NoticeDelivery =
+  | { readonly status: 'sent' }
+  | { readonly status: 'offline' }
+  | { readonly status: 'refused'; readonly reason: string };
+
 export interface PlatformTarget {
   readonly platform: Platform;
   /** The target's name from the config (unique per platform). */
@@ -116,6 +122,11 @@ export interface PlatformTarget {
   observe(groupIds: readonly string[], scope?: ObserveScope): Promise<ObservedMembers>;
   /** Applies a batch with the fewest calls the platform allows, within its rate limits. */
   apply(batch: ApplyBatch): Promise<ApplyReport>;
+  /**
+   * Sends one member a private message (a notice before removal): Discord a DM through the bot,
+   * TeamSpeak a private text message to each of the account's online clients.
+   */
+  sendNotice(accountId: string, text: string): Promise<NoticeDelivery>;
 
   /** Platform calls issued since this target was created (the engine diffs it per run). */
   callsIssued(): number;

@@ -264,6 +264,12 @@ const matrix: Record<string, Entry> = {
 
   'membership.joinable': { allow: min(0) },
   'membership.mine': { allow: min(0) },
+  'membership.notices': { allow: min(0) },
+  'membership.setRemovalGrace': {
+    on: leaders,
+    allow: ownerOr(9),
+    input: async (f, a, r) => ({ id: await f.group(a, r), graceHours: 24 }),
+  },
   'membership.settings': { allow: min(0), input: async (f, a) => ({ id: await f.group(a) }) },
   'membership.join': {
     allow: min(0),

@@ -243,3 +243,40 @@ describe('fake Discord: OAuth2', () => {
     expect((await token(f, { code: location.searchParams.get('code') ?? '' })).status).toBe(200);
   });
 });
+
+describe('fake Discord: direct messages through the bot', () => {
+  it('opens one DM channel per user and posts to it; refuses users outside the guild or with DMs closed', async () => {
+    const f = await start();
+    const member = f.guild.addMember({ username: 'pilot' }).user.id;
+    const opened = await call(f, 'POST', '/users/@me/channels', { recipient_id: member });
+    expect(opened).toMatchObject({ status: 200, body: { type: 1, recipients: [{ id: member }] } });
+    const again = await call(f, 'POST', '/users/@me/channels', { recipient_id: member });
+    expect(again.body.id).toBe(opened.body.id);
+    const sent = await call(f, 'POST', `/channels/${opened.body.id}/messages`, { content: 'Hello' });
+    expect(sent).toMatchObject({ status: 200, body: { channel_id: opened.body.id, content: 'Hello' } });
+    expect(f.dms.to(member)).toEqual(['Hello']);
+
+    expect(
+      (await call(f, 'POST', '/channels/1234567890123456789/messages', { content: 'x' })).body.code,
+    ).toBe(10003);
+    expect((await call(f, 'POST', `/channels/${opened.body.id}/messages`, { content: '' })).body.code).toBe(
+      50006,
+    );
+    expect(
+      (await call(f, 'POST', '/users/@me/channels', { recipient_id: '1234567890123456789' })).body.code,
+    ).toBe(50033);
+    f.dms.closedDms.add(member);
+    expect(await call(f, 'POST', `/channels/${opened.body.id}/messages`, { content: 'Hi' })).toMatchObject({
+      status: 403,
+      body: { code: 50007 },
+    });
+    const denied = await call(
+      f,
+      'POST',
+      '/users/@me/channels',
+      { recipient_id: member },
+      { Authorization: 'Bot x' },
+    );
+    expect(denied.status).toBe(401);
+  });
+});

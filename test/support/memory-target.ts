@@ -1,6 +1,7 @@
 import type {
   ApplyBatch,
   ApplyReport,
+  NoticeDelivery,
   ObservedMembers,
   Platform,
   PlatformGroup,
@@ -42,6 +43,8 @@ export class MemoryTarget implements PlatformTarget {
   /** Accounts the platform shows (online clients, guild members) with their nickname. */
   readonly accounts = new Map<string, string | null>();
   readonly calls: RecordedCall[] = [];
+  /** Private messages sent to accounts (notices), in order; only accounts in `accounts` are reachable. */
+  readonly notices: { accountId: string; text: string }[] = [];
   private nextId = 100;
   private issued = 0;
   private readonly failures = new Map<TargetMethod, Error[]>();
@@ -166,6 +169,13 @@ export class MemoryTarget implements PlatformTarget {
       if (group) members.set(id, new Set(group.members));
     }
     return { members, nicknames: new Map(this.accounts) };
+  }
+
+  /** Delivered to accounts the platform shows (online clients, guild members); others are offline. */
+  async sendNotice(accountId: string, text: string): Promise<NoticeDelivery> {
+    if (!this.accounts.has(accountId)) return { status: 'offline' };
+    this.notices.push({ accountId, text });
+    return { status: 'sent' };
   }
 
   async apply(batch: ApplyBatch): Promise<ApplyReport> {

@@ -3,6 +3,7 @@ import { joinPolicies } from '../../domain/index.ts';
 import type { Caller } from '../../services/group-access.ts';
 import * as membership from '../../services/group-membership.ts';
 import * as requests from '../../services/group-requests.ts';
+import * as notices from '../../services/group-notices.ts';
 import type { AuthedActor, Context } from '../context.ts';
 import { requestSyncAll } from '../effects.ts';
 import { authedProcedure, router, scoped, scopedOver } from '../trpc.ts';
@@ -39,6 +40,7 @@ export const membershipRouter = router({
     membership.joinableGroups(ctx.deps.db.fork(), caller(ctx)),
   ),
   mine: scoped('group.join').query(({ ctx }) => membership.myGroups(ctx.deps.db.fork(), caller(ctx))),
+  notices: scoped('group.join').query(({ ctx }) => notices.myNotices(ctx.deps.db.fork(), caller(ctx))),
   settings: scoped('directory.read')
     .input(z.strictObject({ id }))
     .query(({ ctx, input }) => membership.groupSettings(ctx.deps.db.fork(), caller(ctx), input.id)),
@@ -132,6 +134,24 @@ export const membershipRouter = router({
       const { id: groupId, ...settings } = input;
       return membership.configureGroup(ctx.deps.db.fork(), caller(ctx), groupId, settings);
     }),
+  setRemovalGrace: scopedOver('group.members', 'self')
+    .input(
+      z.strictObject({
+        id,
+        graceHours: z
+          .number()
+          .int()
+          .min(1)
+          .max(notices.MAX_GRACE_HOURS)
+          .nullable()
+          .describe(
+            'Hours a member keeps the group after a notice (rule, end date, lost login); null: no notice',
+          ),
+      }),
+    )
+    .mutation(({ ctx, input }) =>
+      notices.setRemovalGrace(ctx.deps.db.fork(), caller(ctx), input.id, input.graceHours),
+    ),
   addLeader: scopedOver('group.members', 'self')
     .input(leader)
     .mutation(({ ctx, input }) => {

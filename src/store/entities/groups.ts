@@ -28,6 +28,8 @@ export const Group = defineEntity({
     rule: p.json<Record<string, unknown>>().nullable().default(null),
     /** SHA-256 of the join link's secret of a hidden group; a new link replaces the old one. */
     joinLinkHash: p.string().length(64).nullable().default(null).hidden(),
+    /** Hours a member keeps the group after a notice, before losing it to the rule, an end date or a lost login; null: no notice, at once. */
+    removalGraceHours: p.integer().nullable().default(null),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -64,6 +66,28 @@ export const GroupLeader = defineEntity({
   },
 });
 export type GroupLeader = InferEntity<typeof GroupLeader>;
+
+/**
+ * A notice given to a member who is about to lose a group (domain/removal-notice.ts): why, and
+ * until when. `deliveredTo` lists the targets (`discord:main`) that delivered it.
+ */
+export const GroupNotice = defineEntity({
+  name: 'GroupNotice',
+  tableName: 'group_notices',
+  uniques: [{ properties: ['groupId', 'userId'] }],
+  indexes: [{ properties: ['userId'] }],
+  properties: {
+    id: idProperty(),
+    groupId: p.string().length(64),
+    userId: p.string().length(64),
+    reason: p.enum(['rule', 'expiry', 'login'] as const),
+    detail: p.text(),
+    removeAt: p.datetime(),
+    deliveredTo: p.json<string[]>(),
+    createdAt: createdAt(),
+  },
+});
+export type GroupNotice = InferEntity<typeof GroupNotice>;
 
 /** A request to join a `request` group, and the leader's answer. */
 export const GroupRequest = defineEntity({

@@ -1,6 +1,6 @@
 import { ApiToken, AuditEntry, BrowserSession } from './auth.ts';
 import { Alliance, Coalition, Corporation, User } from './directory.ts';
-import { Group, GroupLeader, GroupMapping, GroupMember, GroupRequest } from './groups.ts';
+import { Group, GroupLeader, GroupMapping, GroupMember, GroupNotice, GroupRequest } from './groups.ts';
 import { Challenge, TeamspeakLink } from './links.ts';
 import { Lease, PendingRemoval, SyncRun, SyncSnapshot } from './sync.ts';
 
@@ -20,6 +20,7 @@ export const entities = [
   GroupMapping,
   GroupLeader,
   GroupRequest,
+  GroupNotice,
   TeamspeakLink,
   Challenge,
   SyncRun,

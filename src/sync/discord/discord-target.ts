@@ -1,8 +1,9 @@
-import { RESTJSONErrorCodes, Routes, type APIGuildMember, type APIUser } from 'discord.js';
+import { RESTJSONErrorCodes, Routes, type APIChannel, type APIGuildMember, type APIUser } from 'discord.js';
 import type { Logger } from 'pino';
 import type {
   ApplyBatch,
   ApplyReport,
+  NoticeDelivery,
   ObservedMembers,
   ObserveScope,
   PlatformTarget,
@@ -296,6 +297,37 @@ export class DiscordTarget implements PlatformTarget {
       this.#starting = null;
       this.#logger?.warn({ err: this.#status.lastError }, 'discord: start-up check failed');
     }
+  }
+
+  /**
+   * A DM through the bot: opens (or reuses) the DM channel, then posts the message once (never
+   * retried blindly: a lost answer must not send it twice). A member who accepts no DMs from the
+   * guild's members is a refusal, not an error.
+   */
+  async sendNotice(accountId: string, text: string): Promise<NoticeDelivery> {
+    const signal = this.#abort.signal;
+    return this.#track(async () => {
+      try {
+        const channel = (await this.#api.withBackoff(
+          () => this.#api.rest.post(Routes.userChannels(), { body: { recipient_id: accountId }, signal }),
+          signal,
+        )) as APIChannel;
+        await this.#api.restOnce.post(Routes.channelMessages(channel.id), {
+          body: { content: text.slice(0, 2000), allowed_mentions: { parse: [] } },
+          signal,
+        });
+        return { status: 'sent' } as const;
+      } catch (error) {
+        const code = discordCode(error);
+        if (
+          code === RESTJSONErrorCodes.CannotSendMessagesToThisUser ||
+          code === RESTJSONErrorCodes.UnknownUser ||
+          code === 50033
+        )
+          return { status: 'refused', reason: describeError(error) } as const;
+        throw error;
+      }
+    });
   }
 
   async #botId(): Promise<string> {

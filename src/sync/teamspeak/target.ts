@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type {
   ApplyBatch,
   ApplyReport,
+  NoticeDelivery,
   ObservedMembers,
   ObserveScope,
   PlatformGroup,
@@ -247,6 +248,25 @@ export class TeamspeakTarget implements PlatformTarget {
   }
 
   /** Online voice clients with their database and unique ids, from one `clientlist -uid` (for linking). */
+  /** A private text message to each online client of the account (`sendtextmessage targetmode=1`). */
+  async sendNotice(accountId: string, text: string): Promise<NoticeDelivery> {
+    const exec = this.exec.bind(this);
+    const clients = (await listOnlineClients(exec)).filter((c) => c.clientDbId === accountId);
+    let sent = false;
+    for (const client of clients) {
+      try {
+        await exec('sendtextmessage', { targetmode: 1, target: client.clientId, msg: text });
+        sent = true;
+      } catch (err) {
+        const id = errorId(err);
+        if (id === null) throw err;
+        if (id === QueryErrorId.invalidClientId) continue; // left meanwhile
+        return { status: 'refused', reason: describeError(err) };
+      }
+    }
+    return sent ? { status: 'sent' } : { status: 'offline' };
+  }
+
   async listOnlineClientIds(): Promise<OnlineClientMatch[]> {
     const clients = await listOnlineClients(this.exec.bind(this), true);
     return clients.map((c) => ({ clientDbId: c.clientDbId, uniqueId: c.uniqueId, nickname: c.nickname }));

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { DirectMessages } from './dm-routes.ts';
 import { Faults } from './faults.ts';
 import { FakeGuild, type GuildSeed } from './guild.ts';
 import { guildRoutes, type HierarchyMode } from './guild-routes.ts';
@@ -8,6 +9,7 @@ import { OAuthStore, type OAuthOptions } from './oauth.ts';
 import { RateLimiter, type LimitVerdict, type RateLimitOptions } from './rate-limits.ts';
 
 export { FakeGuild } from './guild.ts';
+export type { DirectMessage } from './dm-routes.ts';
 export { snowflake, Permission, type MemberJson, type RoleJson, type UserJson } from './model.ts';
 export { defaultRateLimits, type RateLimitOptions, type RateWindow } from './rate-limits.ts';
 export type { HierarchyMode } from './guild-routes.ts';
@@ -52,6 +54,8 @@ export interface FakeDiscord {
   readonly guild: FakeGuild;
   readonly oauth: OAuthStore;
   readonly faults: Faults;
+  /** DMs the bot sent (notices), and who refuses them. */
+  readonly dms: DirectMessages;
   hierarchy: HierarchyMode;
   readonly requests: RecordedRequest[];
   /** Requests whose route is `METHOD /pattern` (e.g. `PATCH /guilds/:guild/members/:user`). */
@@ -73,7 +77,12 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   const fake = {
     hierarchy: options.hierarchy ?? 'discord',
   } as { hierarchy: HierarchyMode };
-  const routes: Route[] = [...guildRoutes(guild, oauth, () => fake.hierarchy), ...oauth.routes(guild)];
+  const dms = new DirectMessages(guild);
+  const routes: Route[] = [
+    ...guildRoutes(guild, oauth, () => fake.hierarchy),
+    ...oauth.routes(guild),
+    ...dms.routes(),
+  ];
 
   const rateLimited = (verdict: LimitVerdict): Reply => {
     counters.rateLimited++;
@@ -207,6 +216,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     guild,
     oauth,
     faults,
+    dms,
     requests,
     count: (route: string) => requests.filter((r) => r.route === route).length,
     stats: (): FakeDiscordStats => ({ requests: requests.length, ...counters }),

@@ -3,7 +3,7 @@ import { affiliationOf, type Affiliation, type Directory, type LoginDecision } f
 import { NotFoundError } from '../domain/errors.ts';
 import { desiredState, type MappingFacts } from './desired.ts';
 import { loadSyncInputs } from './inputs.ts';
-import type { Platform } from './target.ts';
+import type { AccountInspection, Platform, PlatformTarget } from './target.ts';
 
 export type ExplainReason =
   'member' | 'not-a-member' | 'not-linked' | 'login-not-authorized' | 'removal-held';
@@ -75,18 +75,36 @@ export function explainUser(
   });
 }
 
+export interface Explanation {
+  readonly affiliation: Affiliation;
+  /** The user's account on the target; null when not linked. */
+  readonly accountId: string | null;
+  /** The nickname Roster wants the account to show; null when it wants none (not allowed, not linked). */
+  readonly nickname: string | null;
+  readonly groups: GroupExplanation[];
+}
+
 export async function explain(
   em: EntityManager,
   userId: string,
   platform: Platform,
   target: string,
   removalGraceMs = 0,
-): Promise<{ affiliation: Affiliation; groups: GroupExplanation[] }> {
+): Promise<Explanation> {
   const inputs = await loadSyncInputs(em, platform, target);
   const user = inputs.dir.users.get(userId);
   if (!user) throw new NotFoundError('user', userId);
+  const accountId = inputs.accountOf.get(userId) ?? null;
+  const nickname =
+    accountId === null
+      ? null
+      : (desiredState(platform, inputs.dir, [], new Map([[userId, accountId]]), new Map()).nicknames.get(
+          accountId,
+        ) ?? null);
   return {
     affiliation: affiliationOf(user, inputs.dir),
+    accountId,
+    nickname,
     groups: explainUser(
       userId,
       platform,
@@ -98,4 +116,85 @@ export async function explain(
       removalGraceMs,
     ),
   };
+}
+
+/** What the user's account holds on the platform now, beside what the directory wants. */
+export interface PlatformView {
+  readonly accountId: string | null;
+  readonly present: boolean | null;
+  readonly nickname: string | null;
+  /** The nickname Roster wants; with why the platform would refuse it, if it would. */
+  readonly wantedNickname: string | null;
+  readonly nicknameRefusal: string | null;
+  /** Every platform group (role, server group) the account holds now, mapped here or not. */
+  readonly holds: readonly { readonly id: string; readonly name: string; readonly mapped: boolean }[];
+  /** Set when the platform could not be asked (then only the directory's side is known). */
+  readonly error: string | null;
+}
+
+export interface GroupOnPlatform extends GroupExplanation {
+  /** Does the account hold the platform group now? Null when unknown (not linked, not created, platform down). */
+  readonly holdsNow: boolean | null;
+  /** Why the platform will refuse the grant Roster would make; null when it would not. */
+  readonly refusal: string | null;
+}
+
+/** Pure: the directory's explanation with the platform's view of the account joined in. */
+export function joinPlatformView(
+  explanation: Explanation,
+  platform: Platform,
+  inspection: AccountInspection | null,
+  error: string | null,
+): { account: PlatformView; groups: GroupOnPlatform[] } {
+  const mapped = new Set(explanation.groups.flatMap((g) => (g.platformGroupId ? [g.platformGroupId] : [])));
+  const groups = explanation.groups.map((g): GroupOnPlatform => {
+    const holdsNow =
+      inspection && g.platformGroupId ? inspection.holds.some((h) => h.id === g.platformGroupId) : null;
+    const refusal =
+      g.shouldHave && holdsNow === false && g.platformGroupId
+        ? (inspection?.refusals[g.platformGroupId] ?? null)
+        : null;
+    return {
+      ...g,
+      holdsNow,
+      refusal,
+      detail: refusal ? `${g.detail}; ${platform} will refuse the grant: ${refusal}` : g.detail,
+    };
+  });
+  return {
+    account: {
+      accountId: explanation.accountId,
+      present: inspection?.present ?? null,
+      nickname: inspection?.nickname ?? null,
+      wantedNickname: explanation.nickname,
+      nicknameRefusal: inspection?.nicknameRefusal ?? null,
+      holds: (inspection?.holds ?? []).map((h) => ({ ...h, mapped: mapped.has(h.id) })),
+      error,
+    },
+    groups,
+  };
+}
+
+/**
+ * explain() with the platform asked about the account (a few calls): what it holds now, and which
+ * grants the platform will refuse. A platform that does not answer leaves the directory's side.
+ */
+export async function explainOnPlatform(
+  explanation: Explanation,
+  target: PlatformTarget,
+): Promise<{ account: PlatformView; groups: GroupOnPlatform[] }> {
+  if (explanation.accountId === null) return joinPlatformView(explanation, target.platform, null, null);
+  const wanted = explanation.groups.flatMap((g) =>
+    g.shouldHave && g.platformGroupId ? [g.platformGroupId] : [],
+  );
+  try {
+    const inspection = await target.inspectAccount(explanation.accountId, {
+      groupIds: wanted,
+      nickname: target.actsOnNicknames ? explanation.nickname : null,
+    });
+    return joinPlatformView(explanation, target.platform, inspection, null);
+  } catch (error) {
+    const message = `${target.platform} target "${target.name}" could not be asked: ${(error as Error).message}`;
+    return joinPlatformView(explanation, target.platform, null, message);
+  }
 }

@@ -78,6 +78,20 @@ export interface ApplyReport {
   readonly errors: readonly string[];
 }
 
+/** One account as the platform shows it now, for "why don't I have X" (explain). */
+export interface AccountInspection {
+  /** In the guild (Discord); known to the server's client database (TeamSpeak). */
+  readonly present: boolean;
+  /** The name the platform shows (Discord: the guild nickname; TeamSpeak: online clients only). */
+  readonly nickname: string | null;
+  /** Every platform group the account holds now, managed by Roster or not. */
+  readonly holds: readonly PlatformGroup[];
+  /** Why the platform would refuse to grant each of the asked groups it would refuse, by group id. */
+  readonly refusals: Readonly<Record<string, string>>;
+  /** Why the platform would refuse to set the asked nickname; null when it would not. */
+  readonly nicknameRefusal: string | null;
+}
+
 export interface TargetStatus {
   readonly connected: boolean;
   readonly lastError: string | null;
@@ -127,6 +141,15 @@ export interface PlatformTarget {
    * TeamSpeak a private text message to each of the account's online clients.
    */
   sendNotice(accountId: string, text: string): Promise<NoticeDelivery>;
+
+  /**
+   * What one account holds now, and which of `grant.groupIds` (and `grant.nickname`) the platform
+   * would refuse, predicted by the same rules apply skips by. A few calls; changes nothing.
+   */
+  inspectAccount(
+    accountId: string,
+    grant: { readonly groupIds: readonly string[]; readonly nickname: string | null },
+  ): Promise<AccountInspection>;
 
   /** Platform calls issued since this target was created (the engine diffs it per run). */
   callsIssued(): number;

@@ -1,4 +1,5 @@
 import type {
+  AccountInspection,
   ApplyBatch,
   ApplyReport,
   NoticeDelivery,
@@ -176,6 +177,28 @@ export class MemoryTarget implements PlatformTarget {
     if (!this.accounts.has(accountId)) return { status: 'offline' };
     this.notices.push({ accountId, text });
     return { status: 'sent' };
+  }
+
+  /** Accounts in `refuse` have every grant refused with that reason (a platform's rule, simulated). */
+  readonly refuse = new Map<string, string>();
+
+  async inspectAccount(
+    accountId: string,
+    grant: { readonly groupIds: readonly string[]; readonly nickname: string | null },
+  ): Promise<AccountInspection> {
+    const holds = [...this.groups]
+      .filter(([, g]) => g.members.has(accountId))
+      .map(([id, g]) => ({ id, name: g.name }));
+    const refusal = this.refuse.get(accountId);
+    const refusals: Record<string, string> = {};
+    if (refusal) for (const id of grant.groupIds) if (!holds.some((g) => g.id === id)) refusals[id] = refusal;
+    return {
+      present: this.accounts.has(accountId),
+      nickname: this.accounts.get(accountId) ?? null,
+      holds,
+      refusals,
+      nicknameRefusal: refusal && grant.nickname !== null ? refusal : null,
+    };
   }
 
   async apply(batch: ApplyBatch): Promise<ApplyReport> {

@@ -2,7 +2,7 @@ import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { SyncRun } from '../../store/entities/index.ts';
 import { pageInput, toPage } from '../../services/pagination.ts';
-import { explain } from '../../sync/explain.ts';
+import { explain, explainOnPlatform } from '../../sync/explain.ts';
 import { requireScope, router, scoped, scopedOver } from '../trpc.ts';
 import type { Context } from '../context.ts';
 
@@ -103,6 +103,7 @@ export const syncRouter = router({
       const graceMs = ctx.deps.config.sync.removalGraceMinutes * 60_000;
       const result = await explain(em, input.userId, input.platform, input.target, graceMs);
       requireScope(ctx.actor, 'user.read', { affiliation: result.affiliation });
-      return result.groups;
+      // The directory's answer, then the platform's: what the account holds now, what it will refuse.
+      return explainOnPlatform(result, ctx.deps.reconciler.target(input.platform, input.target)!);
     }),
 });

@@ -1,6 +1,7 @@
 import { RESTJSONErrorCodes, Routes, type APIChannel, type APIGuildMember, type APIUser } from 'discord.js';
 import type { Logger } from 'pino';
 import type {
+  AccountInspection,
   ApplyBatch,
   ApplyReport,
   NoticeDelivery,
@@ -207,6 +208,67 @@ export class DiscordTarget implements PlatformTarget {
       }
     }
     return { ...header, members, pages: 0 };
+  }
+
+  /**
+   * The member's roles now (one GET guild, one GET of the bot, one GET of the member), and the
+   * grants Discord would refuse, by the rules apply skips by (hierarchy, managed roles, owner).
+   */
+  inspectAccount(
+    accountId: string,
+    grant: { readonly groupIds: readonly string[]; readonly nickname: string | null },
+  ): Promise<AccountInspection> {
+    return this.#track(async () => {
+      const signal = this.#abort.signal;
+      const botUserId = await this.#botId();
+      const header = await readGuildHeader(this.#api, this.guildId, botUserId, signal);
+      const snapshot: GuildSnapshot = {
+        guildId: this.guildId,
+        ownerId: header.ownerId,
+        botUserId,
+        roles: header.roles,
+        members: new Map(),
+        botTopPosition: topPosition(header.roles, header.botRoles),
+        botPermissions: permissionsOf(header.roles, this.guildId, header.botRoles),
+        pages: 0,
+      };
+      try {
+        const route = Routes.guildMember(this.guildId, accountId);
+        const member = (await this.#api.withBackoff(
+          () => this.#api.rest.get(route, { signal }),
+          signal,
+        )) as APIGuildMember;
+        snapshot.members.set(accountId, { roles: member.roles, nick: member.nick ?? null });
+      } catch (error) {
+        if (discordCode(error) !== RESTJSONErrorCodes.UnknownMember) throw error;
+      }
+      const member = snapshot.members.get(accountId);
+      const wanted = grant.groupIds.filter((id) => !member?.roles.includes(id));
+      const { skipped } = planMemberEdits(
+        snapshot,
+        {
+          runId: 'explain',
+          adds: wanted.map((groupId) => ({ groupId, accountIds: [accountId] })),
+          removes: [],
+          nicknames: grant.nickname === null ? [] : [{ accountId, nickname: grant.nickname }],
+          reason: '',
+        },
+        this.#options.setNicknames,
+      );
+      const refusals: Record<string, string> = {};
+      let nicknameRefusal: string | null = null;
+      for (const s of skipped) {
+        if (s.groupId === undefined) nicknameRefusal = s.reason;
+        else refusals[s.groupId] = s.reason;
+      }
+      return {
+        present: member !== undefined,
+        nickname: member?.nick ?? null,
+        holds: (member?.roles ?? []).map((id) => ({ id, name: header.roles.get(id)?.name ?? id })),
+        refusals,
+        nicknameRefusal,
+      };
+    });
   }
 
   /** One PATCH per changed member with its full new role list (and nickname), within Discord's limits. */

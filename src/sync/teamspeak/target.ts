@@ -6,6 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type {
+  AccountInspection,
   ApplyBatch,
   ApplyReport,
   NoticeDelivery,
@@ -204,6 +205,39 @@ export class TeamspeakTarget implements PlatformTarget {
       if (id === QueryErrorId.emptyResult || id === QueryErrorId.invalidClientId) return [];
       throw err;
     }
+  }
+
+  /**
+   * The client's server groups now (`clientdbinfo`, `servergroupsbyclientid`, `servergrouplist`)
+   * and the grants the server would refuse: a client it does not know, a group it does not have.
+   * TeamSpeak cannot rename a client, so a nickname is never refused (Roster only asks).
+   */
+  async inspectAccount(
+    accountId: string,
+    grant: { readonly groupIds: readonly string[]; readonly nickname: string | null },
+  ): Promise<AccountInspection> {
+    const groups = new Map((await this.listGroups()).map((g) => [g.id, g]));
+    let nickname: string | null = null;
+    let present = /^\d+$/.test(accountId);
+    if (present) {
+      try {
+        const [entry] = await this.exec('clientdbinfo', { cldbid: accountId });
+        nickname = entry?.['clientNickname'] === undefined ? null : String(entry['clientNickname']);
+      } catch (err) {
+        if (errorId(err) !== QueryErrorId.invalidClientId) throw err;
+        present = false;
+      }
+    }
+    const holds = present
+      ? (await this.groupsOfClient(accountId)).map((id) => groups.get(id) ?? { id, name: id })
+      : [];
+    const refusals: Record<string, string> = {};
+    for (const id of grant.groupIds) {
+      if (holds.some((g) => g.id === id)) continue;
+      if (!present) refusals[id] = 'no such client on the server (the link is stale: relink it)';
+      else if (!groups.has(id)) refusals[id] = 'the server group no longer exists on the server';
+    }
+    return { present, nickname, holds, refusals, nicknameRefusal: null };
   }
 
   async apply(batch: ApplyBatch): Promise<ApplyReport> {

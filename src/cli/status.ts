@@ -84,6 +84,13 @@ export function formatStatus(view: StatusView, now: Date, paint: Paint): string[
       if (t.lastError) lines.push(paint(`  ! ${where}: ${t.lastError}`, 'bad'));
       if (t.missingPermissions.length)
         lines.push(paint(`  ! ${where}: missing permissions: ${t.missingPermissions.join(', ')}`, 'bad'));
+      if (t.refusedMembers)
+        lines.push(
+          paint(
+            `  ! ${where}: ${t.refusedMembers} member(s) refused by the platform (hierarchy, owner); skipped until their roles, the role positions or the bot's roles change (sync explain shows why)`,
+            'warn',
+          ),
+        );
       const run = t.lastRun;
       if (run?.refusedReason)
         lines.push(paint(`  ! ${where}: last run refused: ${run.refusedReason}`, 'warn'));

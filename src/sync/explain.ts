@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/core';
 import { affiliationOf, type Affiliation, type Directory, type LoginDecision } from '../domain/index.ts';
 import { NotFoundError } from '../domain/errors.ts';
 import { desiredState, type MappingFacts } from './desired.ts';
+import { SyncRun } from '../store/entities/index.ts';
 import { loadSyncInputs } from './inputs.ts';
 import type { AccountInspection, Platform, PlatformTarget } from './target.ts';
 
@@ -19,6 +20,11 @@ export interface GroupExplanation {
   readonly reason: ExplainReason;
   /** A sentence for people: "login denied by corporation ABC", "removal held until ...". */
   readonly detail: string;
+  /**
+   * What the last run of the target skipped for this account in this group, and why (Discord
+   * refused the edit: the member is the owner or above the bot); absent when nothing was skipped.
+   */
+  readonly skipped?: string;
 }
 
 /**
@@ -91,7 +97,10 @@ export async function explain(
   target: string,
   removalGraceMs = 0,
 ): Promise<Explanation> {
-  const inputs = await loadSyncInputs(em, platform, target);
+  const [inputs, lastRun] = await Promise.all([
+    loadSyncInputs(em, platform, target, { userIds: [userId] }),
+    em.findOne(SyncRun, { platform, target, dryRun: false }, { orderBy: { startedAt: 'desc' } }),
+  ]);
   const user = inputs.dir.users.get(userId);
   if (!user) throw new NotFoundError('user', userId);
   const accountId = inputs.accountOf.get(userId) ?? null;
@@ -101,20 +110,30 @@ export async function explain(
       : (desiredState(platform, inputs.dir, [], new Map([[userId, accountId]]), new Map()).nicknames.get(
           accountId,
         ) ?? null);
+  // What the last run skipped for this account (an edit Discord refused, held since), per group.
+  const skipped = new Map(
+    (lastRun?.skipped ?? []).flatMap((s) =>
+      s.accountId === accountId && s.groupId ? [[s.groupId, s.reason] as const] : [],
+    ),
+  );
+  const groups = explainUser(
+    userId,
+    platform,
+    inputs.dir,
+    inputs.mappings,
+    inputs.accountOf,
+    inputs.membersOf,
+    inputs.pendingRemovals,
+    removalGraceMs,
+  );
   return {
     affiliation: affiliationOf(user, inputs.dir),
     accountId,
     nickname,
-    groups: explainUser(
-      userId,
-      platform,
-      inputs.dir,
-      inputs.mappings,
-      inputs.accountOf,
-      inputs.membersOf,
-      inputs.pendingRemovals,
-      removalGraceMs,
-    ),
+    groups: groups.map((g) => {
+      const reason = g.platformGroupId ? skipped.get(g.platformGroupId) : undefined;
+      return reason ? { ...g, skipped: reason } : g;
+    }),
   };
 }
 

@@ -97,6 +97,11 @@ export interface TargetStatus {
   readonly lastError: string | null;
   /** Set when a start-up check found missing permissions (named), else empty. */
   readonly missingPermissions: readonly string[];
+  /**
+   * Members whose edits the platform refused (Discord: 403 Missing Permissions), not resent until
+   * their roles, the role positions or the bot's roles change; each run lists them as skipped.
+   */
+  readonly refusedMembers?: number;
 }
 
 /** How a notice to a member went: delivered, the member is not online (TeamSpeak; try later), or refused. */

@@ -20,6 +20,7 @@ import {
   type DiscordTargetOptions,
 } from '../../src/sync/discord/index.ts';
 import { createReconciler, type ReconcilerOptions, type RunResult } from '../../src/sync/engine.ts';
+import { explain } from '../../src/sync/explain.ts';
 import { usersScope } from '../../src/sync/scope.ts';
 import {
   snowflake,
@@ -567,6 +568,73 @@ describe('Discord end to end: engine + adapter + fake Discord + PostgreSQL', () 
     expectApplied(second);
     expect(second.plan?.counts).toMatchObject({ adds: 2, driftAdded: 0, driftRemoved: 0 });
     expect(second.report?.skipped).toHaveLength(2);
+  });
+
+  it('remembers the edits Discord refused: not sent again until the member, the role positions or the bot change', async () => {
+    const g = await startGuild({ fake: { hierarchy: 'strict' } });
+    const corp = await corporation();
+    const [pilot, director] = await users(corp, ['Pilot', 'Director']);
+    const guild = g.fake.guild;
+    const directors = guild.addRole({ name: 'Directors', position: guild.botTopPosition() + 1 });
+    const badge = guild.addRole({ name: 'Badge' });
+    guild.addMember({ id: account(pilot!), nick: '[CORP] Pilot' });
+    guild.addMember({ id: account(director!), roles: [directors.id], nick: '[CORP] Director' });
+    const em = t.db.fork();
+    const owner = addUser(em, 'Owner', { corporationId: corp, discordUserId: guild.ownerId });
+    await em.flush();
+    guild.members.get(guild.ownerId)!.nick = '[CORP] Owner';
+    const pilots = await mappedGroup(g.name, 'Pilots', [pilot!, director!, owner]);
+    const r = reconcilerFor([g.target]);
+    const patchesTo = (id: string) =>
+      g.fake.requests.filter((q) => q.route === PATCH_MEMBER && q.path.endsWith(`/members/${id}`)).length;
+    const refusedStatus = (id: string) =>
+      g.fake.requests.filter(
+        (q) => q.route === PATCH_MEMBER && q.path.endsWith(`/members/${id}`) && q.status === 403,
+      ).length;
+
+    const first = await r.run('discord', g.name);
+    expectApplied(first);
+    const pilotsId = await platformIdOf(pilots.mapping.id);
+    // Refused as the real Discord refuses: 403, code 50013.
+    expect(refusedStatus(account(director!))).toBe(1);
+    expect(refusedStatus(guild.ownerId)).toBe(1);
+    expect(g.target.status().refusedMembers).toBe(2);
+
+    // Nothing changed: the refused edits are not sent again, and still show as skipped.
+    g.fake.clearRecords();
+    const second = await r.run('discord', g.name);
+    expectApplied(second);
+    expect(g.fake.count(PATCH_MEMBER)).toBe(0);
+    expect(second.report?.skipped.map((s) => [s.accountId, s.groupId])).toEqual(
+      expect.arrayContaining([
+        [account(director!), pilotsId],
+        [guild.ownerId, pilotsId],
+      ]),
+    );
+    for (const s of second.report?.skipped ?? []) expect(s.reason).toMatch(/not sent again until/);
+    // sync explain shows it on the member's group.
+    const why = await explain(t.db.fork(), owner.id, 'discord', g.name);
+    expect(why.groups.find((x) => x.platformGroupId === pilotsId)?.skipped).toMatch(/Missing Permissions/);
+
+    // The owner's roles change (by hand): the owner's edit is tried again, the director's is not.
+    guild.members.get(guild.ownerId)!.roles.push(badge.id);
+    g.fake.clearRecords();
+    expectApplied(await r.run('discord', g.name));
+    expect(patchesTo(guild.ownerId)).toBe(1);
+    expect(patchesTo(account(director!))).toBe(0);
+
+    // The bot's role moves above Directors (the role positions change): both are tried again, the
+    // director's edit now goes through; the owner stays refused, and held again after.
+    guild.moveRole(guild.botRoleId, guild.roles.size);
+    g.fake.clearRecords();
+    expectApplied(await r.run('discord', g.name));
+    expect(patchesTo(account(director!))).toBe(1);
+    expect(patchesTo(guild.ownerId)).toBe(1);
+    expect(rolesOf(g, director!)).toEqual([directors.id, pilotsId]);
+    expect(g.target.status().refusedMembers).toBe(1);
+    g.fake.clearRecords();
+    expectApplied(await r.run('discord', g.name));
+    expect(g.fake.count(PATCH_MEMBER)).toBe(0);
   });
 
   it.each([false, true])(

@@ -25,6 +25,7 @@ import {
   type MemberState,
 } from './guild-snapshot.ts';
 import { planMemberEdits } from './member-edits.ts';
+import { createRefusalMemory } from './refusals.ts';
 import * as oauth from './oauth.ts';
 import {
   AUDIT_REASON_MAX,
@@ -53,6 +54,8 @@ export class DiscordTarget implements PlatformTarget {
   #starting: Promise<void> | null = null;
   #botUserId: string | null = null;
   #snapshot: GuildSnapshot | null = null;
+  /** Member edits Discord refused, held back until the member or the hierarchy changes. */
+  readonly #refusals = createRefusalMemory();
   /**
    * The guild's roles, owner and the bot's place in the hierarchy as of the last full read (or the
    * start-up check): what a scoped observation reuses so that it costs one GET per member only.
@@ -91,7 +94,11 @@ export class DiscordTarget implements PlatformTarget {
   }
 
   status(): TargetStatus {
-    return { ...this.#status, missingPermissions: [...this.#status.missingPermissions] };
+    return {
+      ...this.#status,
+      missingPermissions: [...this.#status.missingPermissions],
+      refusedMembers: this.#refusals.list().size,
+    };
   }
 
   callsIssued(): number {
@@ -276,7 +283,7 @@ export class DiscordTarget implements PlatformTarget {
     if (!this.#snapshot) await this.observe([]);
     const snapshot = this.#snapshot;
     if (!snapshot) throw new Error('discord: no observation to apply against');
-    const plan = planMemberEdits(snapshot, batch, this.#options.setNicknames);
+    const plan = this.#refusals.hold(snapshot, planMemberEdits(snapshot, batch, this.#options.setNicknames));
     const log = this.#logger?.child({ runId: batch.runId });
     log?.info({ edits: plan.edits.length, skipped: plan.skipped.length }, 'discord: applying');
     const report = await applyMemberEdits(
@@ -292,6 +299,7 @@ export class DiscordTarget implements PlatformTarget {
       plan,
     );
     if (report.errors.length > 0) this.#status.lastError = report.errors.at(-1) ?? null;
+    this.#refusals.learn(snapshot, report.skipped, new Date());
     return report;
   }
 

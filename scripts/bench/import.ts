@@ -3,7 +3,9 @@
  * Discord and a TeamSpeak link: 20,000 characters) into the embedded database: reading the
  * dumpdata JSON, the dry run, the import in one transaction, and the re-run that changes nothing.
  * The import reads no ESI (the export carries the facts): `esiCalls` says so. Prints
- * `{ users, characters, esiCalls, seconds: { read, plan, apply, rerun }, rssMb, heapMb }`.
+ * `{ users, characters, esiCalls, seconds: { read, plan, apply, rerun }, memory, rssMb, heapMb }`:
+ * `memory` has the RSS, heap and peak RSS so far after each step (`opened` is the embedded
+ * database alone, before anything is imported: PGlite's WebAssembly memory).
  *
  *   npx node scripts/bench/import.ts [aaUsers]
  */
@@ -17,23 +19,40 @@ import { largeAllianceAuthDump } from '../../test/import/fixtures.ts';
 const count = Number(process.argv[2] ?? 10_000);
 const targets = { teamspeak: 'main', discord: 'guild' };
 const text = JSON.stringify(largeAllianceAuthDump(count));
+const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
+const memory: Record<string, { rssMb: number; heapMb: number; peakRssMb: number }> = {};
+const sample = (step: string) => {
+  const m = process.memoryUsage();
+  const peakRssMb = mb(process.resourceUsage().maxRSS * 1024);
+  memory[step] = { rssMb: mb(m.rss), heapMb: mb(m.heapUsed), peakRssMb };
+};
 const db = await openDatabase({ url: '', dataDir: ':memory:' });
+sample('opened');
 try {
   await db.migrate();
   const { rootId } = await bootstrap(db.fork());
-  const time = async <T>(work: () => Promise<T> | T): Promise<[T, number]> => {
+  // CPU seconds too: on a loaded machine they say more than the wall clock.
+  const cpuSeconds: Record<string, number> = {};
+  const time = async <T>(work: () => Promise<T> | T, step: string): Promise<[T, number]> => {
     const started = process.hrtime.bigint();
+    const cpu = process.cpuUsage();
     const value = await work();
+    const used = process.cpuUsage(cpu);
+    cpuSeconds[step] = Math.round((used.user + used.system) / 1000) / 1000;
     return [value, Math.round(Number(process.hrtime.bigint() - started) / 1e6) / 1000];
   };
-  const [source, read] = await time(() => readAllianceAuth(JSON.parse(text)));
-  const [plan, planned] = await time(() => planImport(db.fork(), source, targets));
-  const [applied, apply] = await time(() => applyImport(db.fork(), source, targets, rootId));
-  const [again, rerun] = await time(() => applyImport(db.fork(), source, targets, rootId));
+  const [source, read] = await time(() => readAllianceAuth(JSON.parse(text)), 'read');
+  sample('read');
+  const [plan, planned] = await time(() => planImport(db.fork(), source, targets), 'plan');
+  sample('plan');
+  const [applied, apply] = await time(() => applyImport(db.fork(), source, targets, rootId), 'apply');
+  sample('apply');
+  const [again, rerun] = await time(() => applyImport(db.fork(), source, targets, rootId), 'rerun');
+  sample('rerun');
   const users = await db.fork().count(User, { characterId: { $gt: 0 } });
   if (users !== 2 * count || !again.upToDate || applied.counts.users.created !== 2 * count)
     throw new Error(`import incomplete: ${users} users, re-run up to date: ${again.upToDate}`);
-  const memory = process.memoryUsage();
+  const end = process.memoryUsage();
   const result = {
     aaUsers: count,
     characters: users,
@@ -43,8 +62,10 @@ try {
     teamspeakIdentities: plan.teamspeakIdentities.length,
     esiCalls: 0,
     seconds: { read, plan: planned, apply, rerun, total: Math.round((read + planned + apply) * 1000) / 1000 },
-    rssMb: Math.round((memory.rss / 1024 / 1024) * 10) / 10,
-    heapMb: Math.round((memory.heapUsed / 1024 / 1024) * 10) / 10,
+    cpuSeconds,
+    memory: { ...memory, peakRssMb: mb(process.resourceUsage().maxRSS * 1024) },
+    rssMb: mb(end.rss),
+    heapMb: mb(end.heapUsed),
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 } finally {

@@ -20,6 +20,7 @@ import {
 } from '../store/entities/index.ts';
 import { newId } from '../store/errors.ts';
 import { newAlliance, newCorporation, newUser } from '../store/records.ts';
+import { plainRows } from '../store/plain-rows.ts';
 import { inTransaction } from '../store/transaction.ts';
 import { audit } from './audit.ts';
 import type { ResolvedTeamspeak } from './import-teamspeak.ts';
@@ -158,17 +159,34 @@ export interface ImportOptions {
   readonly teamspeak?: ResolvedTeamspeak;
 }
 
-/** Everything the directory already has that an import touches, read once. */
+const USER_FIELDS = [
+  'id',
+  'characterId',
+  'characterName',
+  'corporationId',
+  'clearanceLevel',
+  'authorizedToLogin',
+  'discordUserId',
+] as const;
+type UserRow = Pick<User, (typeof USER_FIELDS)[number]>;
+
+/**
+ * Everything the directory already has that an import touches, read once. Users, memberships and
+ * links (tens of thousands of rows) are read as plain rows, not entities: nothing of them sits in
+ * the identity map while the import writes (store/plain-rows.ts).
+ */
 async function loadDirectory(em: EntityManager, teamspeakTarget: string | null) {
   const [alliances, corporations, coalitions, users, groups, members, mappings, links] = await Promise.all([
     em.find(Alliance, {}),
     em.find(Corporation, {}),
     em.find(Coalition, {}),
-    em.find(User, {}),
+    plainRows(em, User, {}, USER_FIELDS),
     em.find(Group, {}),
-    em.find(GroupMember, {}),
+    plainRows(em, GroupMember, {}, ['groupId', 'userId']),
     em.find(GroupMapping, {}),
-    teamspeakTarget === null ? Promise.resolve([]) : em.find(TeamspeakLink, { target: teamspeakTarget }),
+    teamspeakTarget === null
+      ? Promise.resolve([])
+      : plainRows(em, TeamspeakLink, { target: teamspeakTarget }, ['id', 'userId', 'clientDbId', 'uniqueId']),
   ]);
   const characterOfUser = new Map(users.map((u) => [u.id, u.characterId]));
   return {
@@ -176,7 +194,7 @@ async function loadDirectory(em: EntityManager, teamspeakTarget: string | null) 
     alliances: new Map(alliances.map((a) => [a.allianceId, a])),
     corporations: new Map(corporations.map((c) => [c.corporationId, c])),
     coalitions: new Map(coalitions.map((c) => [c.name, c])),
-    users: new Map(users.map((u) => [u.characterId, u])),
+    users: new Map<number, UserRow>(users.map((u) => [u.characterId, u])),
     discordHolders: new Map(
       users.flatMap((u) => (u.discordUserId ? [[u.discordUserId, u.characterId]] : [])),
     ),
@@ -418,7 +436,7 @@ function decideTeamspeakLinks(
   return links;
 }
 
-function userChanges(e: User, u: SourceUser): boolean {
+function userChanges(e: UserRow, u: SourceUser): boolean {
   return (
     e.characterName !== u.characterName ||
     (e.corporationId ?? null) !== u.corporationId ||
@@ -426,6 +444,21 @@ function userChanges(e: User, u: SourceUser): boolean {
     (u.authorizedToLogin !== undefined && (e.authorizedToLogin ?? null) !== u.authorizedToLogin) ||
     (!!u.discordUserId && e.discordUserId !== u.discordUserId)
   );
+}
+
+/** Rows created between two flushes of an import; the identity map is emptied after each. */
+const IMPORT_BATCH = 1000;
+
+function batchedWrites(tx: EntityManager) {
+  let pending = 0;
+  return {
+    async added() {
+      if (++pending < IMPORT_BATCH) return;
+      pending = 0;
+      await tx.flush();
+      tx.clear();
+    },
+  };
 }
 
 /** The resolved identities must be those of the import's TeamSpeak target. */
@@ -511,18 +544,10 @@ export async function applyImport(
       if (c.authorizedToLogin !== undefined) e.authorizedToLogin = c.authorizedToLogin;
       if (c.mandatoryEsiScopes !== undefined) e.mandatoryEsiScopes = [...c.mandatoryEsiScopes].sort();
     }
-    const userOf = new Map(dir.users);
-    for (const u of d.users) {
-      const e =
-        dir.users.get(u.characterId) ??
-        newUser(tx, { characterId: u.characterId, characterName: u.characterName });
-      e.characterName = u.characterName;
-      e.corporationId = u.corporationId;
-      if (u.clearanceLevel !== undefined) e.clearanceLevel = u.clearanceLevel;
-      if (u.authorizedToLogin !== undefined) e.authorizedToLogin = u.authorizedToLogin;
-      if (u.discordUserId) e.discordUserId = u.discordUserId;
-      userOf.set(u.characterId, e);
-    }
+    // Ids of the users to be, known now: groups name their owners before the users are written.
+    const userIdOf = new Map([...dir.users].map(([characterId, u]) => [characterId, u.id]));
+    for (const u of d.users) if (!userIdOf.has(u.characterId)) userIdOf.set(u.characterId, newId());
+    const groupIdOf = new Map<string, string>();
     for (const g of d.groups) {
       const existing = dir.groups.get(g.name.toLowerCase());
       const group =
@@ -536,14 +561,10 @@ export async function applyImport(
           autoKey: null,
           authorizedToLogin: null,
         });
+      groupIdOf.set(g.name, group.id);
       group.description = g.description;
       if (g.authorizedToLogin !== undefined) group.authorizedToLogin = g.authorizedToLogin;
-      if (g.ownerCharacterId !== null) group.ownerId = userOf.get(g.ownerCharacterId)!.id;
-      for (const characterId of g.memberCharacterIds) {
-        const userId = userOf.get(characterId)!.id;
-        if (dir.members.has(`${group.id}/${userId}`)) continue;
-        tx.create(GroupMember, { id: newId(), groupId: group.id, userId });
-      }
+      if (g.ownerCharacterId !== null) group.ownerId = userIdOf.get(g.ownerCharacterId)!;
       for (const m of g.mappings) {
         const e = dir.mappings.get(`${group.id}/${m.platform}/${m.target}`);
         if (e) {
@@ -561,19 +582,68 @@ export async function applyImport(
         });
       }
     }
+    await tx.flush();
+
+    // The many rows: changed users one UPDATE each, new rows flushed a batch at a time with the
+    // identity map cleared in between, so memory stays flat however large the export.
+    const batch = batchedWrites(tx);
+    for (const u of d.users) {
+      const e = dir.users.get(u.characterId);
+      if (e) {
+        if (userChanges(e, u))
+          await tx.nativeUpdate(
+            User,
+            { id: e.id },
+            {
+              characterName: u.characterName,
+              corporationId: u.corporationId,
+              ...(u.clearanceLevel !== undefined ? { clearanceLevel: u.clearanceLevel } : {}),
+              ...(u.authorizedToLogin !== undefined ? { authorizedToLogin: u.authorizedToLogin } : {}),
+              ...(u.discordUserId ? { discordUserId: u.discordUserId } : {}),
+              updatedAt: new Date(),
+            },
+          );
+        continue;
+      }
+      newUser(tx, {
+        id: userIdOf.get(u.characterId)!,
+        characterId: u.characterId,
+        characterName: u.characterName,
+        corporationId: u.corporationId,
+        ...(u.clearanceLevel !== undefined ? { clearanceLevel: u.clearanceLevel } : {}),
+        ...(u.authorizedToLogin !== undefined ? { authorizedToLogin: u.authorizedToLogin } : {}),
+        ...(u.discordUserId ? { discordUserId: u.discordUserId } : {}),
+      });
+      await batch.added();
+    }
+    for (const g of d.groups) {
+      const groupId = groupIdOf.get(g.name)!;
+      for (const characterId of g.memberCharacterIds) {
+        const userId = userIdOf.get(characterId)!;
+        if (dir.members.has(`${groupId}/${userId}`)) continue;
+        tx.create(GroupMember, { id: newId(), groupId, userId });
+        await batch.added();
+      }
+    }
     for (const l of d.teamspeakLinks) {
       const e = dir.teamspeakLinks.get(l.characterId);
       if (e) {
-        e.clientDbId = l.clientDbId;
-        e.uniqueId = l.uniqueId;
-      } else
-        tx.create(TeamspeakLink, {
-          id: newId(),
-          userId: userOf.get(l.characterId)!.id,
-          target: resolved!.target,
-          clientDbId: l.clientDbId,
-          uniqueId: l.uniqueId,
-        });
+        if (e.clientDbId !== l.clientDbId || e.uniqueId !== l.uniqueId)
+          await tx.nativeUpdate(
+            TeamspeakLink,
+            { id: e.id },
+            { clientDbId: l.clientDbId, uniqueId: l.uniqueId },
+          );
+        continue;
+      }
+      tx.create(TeamspeakLink, {
+        id: newId(),
+        userId: userIdOf.get(l.characterId)!,
+        target: resolved!.target,
+        clientDbId: l.clientDbId,
+        uniqueId: l.uniqueId,
+      });
+      await batch.added();
     }
     const plan: ImportPlan = {
       system: source.system,

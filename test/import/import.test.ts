@@ -98,6 +98,24 @@ for (const backend of ['postgresql', 'embedded'] as const) {
       expect(again.counts.users).toEqual({ created: 0, updated: 0, unchanged: 5 });
       expect(again.counts.memberships.created).toBe(0);
       expect(await t.db.fork().count(AuditEntry, { action: 'import.apply' })).toBe(1);
+
+      // A later export where Bob was renamed and moved corporation: updated in place.
+      const changed = allianceAuthDump();
+      const bobRecord = changed.find(
+        (r) =>
+          (r as { model: string; pk: unknown }).model === 'eveonline.evecharacter' &&
+          (r as { pk: unknown }).pk === 3,
+      ) as { fields: Record<string, unknown> };
+      bobRecord.fields.character_name = 'Bob Renamed';
+      bobRecord.fields.corporation_id = String(AA.corpB);
+      const updated = await applyImport(t.db.fork(), readAllianceAuth(changed), targets, null);
+      expect(updated.counts.users).toEqual({ created: 0, updated: 1, unchanged: 4 });
+      expect(await t.db.fork().findOneOrFail(User, { characterId: AA.bob })).toMatchObject({
+        id: bob.id,
+        characterName: 'Bob Renamed',
+        corporationId: AA.corpB,
+      });
+      expect(await t.db.fork().count(User, { characterName: 'Bob Imported' })).toBe(0);
     });
 
     it('SeAT Navy Issue: extended JSON, old schema versions, root stays root, clearance, flags, scopes and platform ids', async () => {

@@ -11,6 +11,7 @@ import {
   type JoinPolicy,
   type Scope,
 } from '../domain/index.ts';
+import { affiliationFor } from '../store/affiliation.ts';
 import { Coalition, Group, GroupLeader, GroupMember } from '../store/entities/index.ts';
 import {
   ForbiddenError,
@@ -156,4 +157,19 @@ export async function validateRule(em: EntityManager, input: unknown, what: stri
   if (missingGroups.length)
     throw new InvalidReferenceError(`${what}: unknown group ${missingGroups.join(', ')}`);
   return parsed.rule;
+}
+
+/** The caller of a use case from a signed-in user (the portal), with their affiliation. */
+export async function callerOf(
+  em: EntityManager,
+  user: { id: string; characterId: number; clearanceLevel: number; corporationId?: number | null },
+  requestId: string | null = null,
+): Promise<Caller> {
+  return {
+    userId: user.id,
+    characterId: user.characterId,
+    clearanceLevel: user.clearanceLevel,
+    affiliation: await affiliationFor(em, { userId: user.id, corporationId: user.corporationId ?? null }),
+    requestId,
+  };
 }

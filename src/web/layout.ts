@@ -25,6 +25,7 @@ export interface PageOptions {
 
 const nav: readonly { readonly href: string; readonly label: string }[] = [
   { href: '/account', label: 'My account' },
+  { href: '/groups', label: 'Groups' },
   { href: '/account/why', label: "Why don't I have…?" },
   { href: '/account/tokens', label: 'API tokens' },
 ];

@@ -29,6 +29,7 @@ import { createToken, listCredentials, revokeCredential } from '../services/toke
 import { ConflictError } from '../domain/errors.ts';
 import { loadAccountView, type JustStarted } from './account-view.ts';
 import { serveAsset } from './assets.ts';
+import { groupRoutes } from './group-routes.ts';
 import type { WebDeps } from './deps.ts';
 import { html } from './html.ts';
 import { accountPage, whyPage } from './pages/account.ts';
@@ -127,6 +128,7 @@ export function portalRoutes(deps: WebDeps): Route[] {
     );
 
   const routes: Record<string, Handler> = {
+    ...groupRoutes(deps, { page, action }),
     'GET /': async (req, res) => {
       const me = await signedIn(deps, req, res);
       return sendHtml(deps, res, 200, homePage(me?.viewer ?? null, deps.login !== null));

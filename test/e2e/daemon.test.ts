@@ -9,16 +9,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Group, GroupMapping, GroupMember, SyncRun } from '../../src/store/entities/index.ts';
 import {
   createDaemonWorld,
-  killDaemon,
   rosterClient,
   sortedCldbids,
   sortedIds,
-  spawnDaemon,
   waitFor,
   type DaemonProcess,
   type DaemonWorld,
   type LinkedUser,
 } from '../support/daemon.ts';
+import { catchRunMidway, daemonPool, terminate } from '../support/daemon-runs.ts';
 
 /** How long a change may take to show on a platform before the test gives up (no timing asserted). */
 const CONVERGE_MS = 20_000;
@@ -26,33 +25,16 @@ const CONVERGE_MS = 20_000;
 const TEST_MS = 55_000;
 
 let world: DaemonWorld;
-const daemons: DaemonProcess[] = [];
+const daemons = daemonPool();
+const start = (config: string) => daemons.start(config);
 
 beforeAll(async () => {
   world = await createDaemonWorld({ shutdownTimeoutMs: 20_000 });
 });
 afterAll(async () => {
-  for (const d of daemons) await killDaemon(d);
+  await daemons.killAll();
   await world?.dispose();
 });
-
-async function start(config: string): Promise<DaemonProcess> {
-  const daemon = await spawnDaemon(config);
-  daemons.push(daemon);
-  return daemon;
-}
-
-/** Sends SIGTERM and waits (at most `withinMs`) for the exit: its code, or 'still running'. */
-async function terminate(daemon: DaemonProcess, withinMs = 30_000): Promise<number | string> {
-  daemon.child.kill('SIGTERM');
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<string>((done) => (timer = setTimeout(() => done('still running'), withinMs)));
-  try {
-    return await Promise.race([daemon.exited, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** What both platforms show of these groups: TeamSpeak cldbids and Discord member ids. */
 function platforms(groups: Record<string, readonly LinkedUser[]>) {
@@ -223,17 +205,6 @@ describe('the daemon as a process, through pg-boss, against the fake TeamSpeak a
     'SIGTERM during a run longer than the shutdown bound: exits 0 at the bound, the cut run is recorded and the restarted daemon converges',
     async () => {
       const began = new Date();
-      const crew = await world.addUsers(4, 'Crew');
-      const want: Record<string, readonly LinkedUser[]> = {
-        'Crew A': crew,
-        'Crew B': crew,
-        'Crew C': crew.slice(0, 2),
-      };
-      const ids: Record<string, string> = {
-        'Crew A': await world.seedMappedGroup('Crew A', crew.slice(1)),
-        'Crew B': await world.seedMappedGroup('Crew B', crew),
-        'Crew C': await world.seedMappedGroup('Crew C', crew.slice(0, 2)),
-      };
       // The stop waits 1 s for the running sync; the run needs several.
       const slow = await start(
         world.writeConfig({
@@ -241,12 +212,7 @@ describe('the daemon as a process, through pg-boss, against the fake TeamSpeak a
           shutdownTimeoutMs: 1000,
         }),
       );
-      const api = rosterClient(slow.url, world.token);
-      const ts = world.teamspeak;
-      ts.clearCommandLog();
-      await api.group.addMembers.mutate({ id: ids['Crew A']!, userIds: [crew[0]!.id] });
-      expect(await waitFor(() => ts.commandCount('servergroupadd') >= 1, CONVERGE_MS)).toBe(true);
-      expect(ts.commandCount('servergroupaddclient')).toBe(0);
+      const { want, ids } = await catchRunMidway(world, slow, 'Crew');
 
       const signalled = new Date();
       expect(await terminate(slow)).toBe(0);

@@ -31,43 +31,90 @@ export interface AllianceMembersResult extends FailureCounts {
   readonly corporationsCreated: number;
   /** Known corporations that started being tracked, or whose alliance was corrected. */
   readonly corporationsUpdated: number;
+  /**
+   * Corporations an alliance's list still names though their own, more recent reply says they left
+   * (the list was older, e.g. still in the local cache): left out of the alliance.
+   */
+  readonly corporationsLeft: number;
 }
+
+/** Which alliances to read (default: the tracked ones), and whether past the local ESI cache. */
+export interface AllianceMembersOptions {
+  readonly allianceIds?: readonly number[];
+  readonly fresh?: boolean;
+}
+
+/** Of two ESI replies that disagree, the one ESI generated later is right; unknown dates lose. */
+const newer = (a: Date | null, b: Date | null) => a !== null && (b === null || a.getTime() >= b.getTime());
 
 /** Every corporation of a tracked alliance becomes a tracked record (so its CEO changes are seen). */
 export async function ensureAllianceMembers(
   em: EntityManager,
   esi: EsiClient,
   logger: Logger,
+  options: AllianceMembersOptions = {},
 ): Promise<AllianceMembersResult> {
   const log = logger.child({ job: 'esi.alliance-members' });
-  const alliances = await em.find(Alliance, { tracked: true }, { fields: ['id', 'allianceId'] });
+  const read = { fresh: options.fresh ?? false };
+  const alliances = await em.find(
+    Alliance,
+    options.allianceIds ? { allianceId: { $in: [...options.allianceIds] } } : { tracked: true },
+    { fields: ['id', 'allianceId'] },
+  );
   const failures = noFailures();
   const membersOf = await fetchEach(
     alliances.map((a) => a.allianceId),
-    (id) => esi.getAllianceCorporations(id),
+    (id) => esi.getAllianceCorporations(id, read),
     log,
     'alliance',
   );
   addFailures(failures, membersOf.failures);
-  const allianceOf = new Map<number, number>();
-  for (const [allianceId, ids] of membersOf.found) for (const id of ids) allianceOf.set(id, allianceId);
+  const allianceOf = new Map<number, { allianceId: number; listedAt: Date | null }>();
+  for (const [allianceId, list] of membersOf.found)
+    for (const id of list.corporationIds) allianceOf.set(id, { allianceId, listedAt: list.lastModified });
   const known = allianceOf.size
     ? await em.find(Corporation, { corporationId: { $in: [...allianceOf.keys()] } })
     : [];
   const knownIds = new Set(known.map((c) => c.corporationId));
   const fresh = await fetchEach(
     [...allianceOf.keys()].filter((id) => !knownIds.has(id)),
-    (id) => esi.getCorporation(id),
+    (id) => esi.getCorporation(id, read),
     log,
     'corporation',
   );
   addFailures(failures, fresh.failures);
+  // A list that puts a known corporation in another alliance than the directory has may be older
+  // than the corporation's own reply (each route is cached for its own time): ask the corporation
+  // (usually from the local cache) and believe whichever ESI generated later.
+  const disputed = await fetchEach(
+    known
+      .filter((c) => (c.allianceId ?? null) !== allianceOf.get(c.corporationId)!.allianceId)
+      .map((c) => c.corporationId),
+    (id) => esi.getCorporation(id, read),
+    log,
+    'corporation',
+  );
+  addFailures(failures, disputed.failures);
 
   return inTransaction(em, async (tx) => {
     let corporationsUpdated = 0;
+    let corporationsLeft = 0;
     for (const corporation of known) {
-      const allianceId = allianceOf.get(corporation.corporationId)!;
+      const { allianceId, listedAt } = allianceOf.get(corporation.corporationId)!;
       if (corporation.tracked && corporation.allianceId === allianceId) continue;
+      if ((corporation.allianceId ?? null) !== allianceId) {
+        const own = disputed.found.get(corporation.corporationId);
+        // Unread: left as it is until the next refresh can tell.
+        if (!own) continue;
+        if (own.allianceId !== allianceId && newer(own.lastModified, listedAt)) {
+          log.info(
+            { corporationId: corporation.corporationId, listedIn: allianceId, allianceId: own.allianceId },
+            'directory:alliance-list-older-than-corporation',
+          );
+          corporationsLeft += 1;
+          continue;
+        }
+      }
       corporation.tracked = true;
       corporation.allianceId = allianceId;
       corporationsUpdated += 1;
@@ -75,7 +122,7 @@ export async function ensureAllianceMembers(
     for (const corporation of fresh.found.values()) {
       createCorporationRecord(
         tx,
-        { ...corporation, allianceId: allianceOf.get(corporation.corporationId)! },
+        { ...corporation, allianceId: allianceOf.get(corporation.corporationId)!.allianceId },
         true,
       );
     }
@@ -84,6 +131,7 @@ export async function ensureAllianceMembers(
       alliances: membersOf.found.size,
       corporationsCreated: fresh.found.size,
       corporationsUpdated,
+      corporationsLeft,
       ...failures,
     };
     log.info(result, 'esi:alliance-members-ensured');

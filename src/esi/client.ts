@@ -86,12 +86,25 @@ export interface EsiClientStats extends Readonly<TransportCounters> {
   readonly errorLimitRemain: number | null;
 }
 
+/** `fresh`: ask ESI even when the local cache holds a copy that has not expired (an operator's refresh). */
+export interface ReadOptions {
+  readonly fresh?: boolean;
+}
+
+/** When ESI generated the data (`Last-Modified`): of two replies that disagree, the later one is right. */
+export interface Dated {
+  readonly lastModified: Date | null;
+}
+
 export interface EsiClient {
   getCharacter(characterId: number): Promise<EsiCharacter>;
-  getCorporation(corporationId: number): Promise<EsiCorporation>;
-  getAlliance(allianceId: number): Promise<EsiAlliance>;
-  /** Ids of the alliance's member corporations. */
-  getAllianceCorporations(allianceId: number): Promise<number[]>;
+  getCorporation(corporationId: number, options?: ReadOptions): Promise<EsiCorporation & Dated>;
+  getAlliance(allianceId: number, options?: ReadOptions): Promise<EsiAlliance & Dated>;
+  /** Ids of the alliance's member corporations; dated by the oldest page. */
+  getAllianceCorporations(
+    allianceId: number,
+    options?: ReadOptions,
+  ): Promise<{ readonly corporationIds: number[] } & Dated>;
   /** Current corporation and alliance of each character ESI knows, in batches of 1,000. */
   getAffiliations(characterIds: readonly number[]): Promise<EsiAffiliation[]>;
   /**
@@ -148,19 +161,38 @@ export function createEsiClient(options: EsiClientOptions, logger?: Logger): Esi
   const send = createTransport(o, governor, cache, counters, logger);
 
   async function fetchParsed<S extends z.ZodType>(schema: S, request: EsiRequest): Promise<z.output<S>> {
-    const reply = await send(request);
-    return validate(schema, request.route, reply.body);
+    return (await fetchDated(schema, request)).value;
   }
 
-  /** Every page of a paginated list route (`X-Pages`), concatenated. */
-  async function fetchAllPages(request: EsiRequest): Promise<number[]> {
+  async function fetchDated<S extends z.ZodType>(
+    schema: S,
+    request: EsiRequest,
+  ): Promise<{ value: z.output<S>; lastModified: Date | null }> {
+    const reply = await send(request);
+    const value = validate(schema, request.route, reply.body);
+    return { value, lastModified: reply.lastModified === null ? null : new Date(reply.lastModified) };
+  }
+
+  /** Every page of a paginated list route (`X-Pages`), concatenated, dated by its oldest page. */
+  async function fetchAllPagesDated(
+    request: EsiRequest,
+  ): Promise<{ ids: number[]; lastModified: Date | null }> {
     const first = await send(request);
     const rest = Array.from({ length: first.pages - 1 }, (_, i) => i + 2);
     const pages = await mapWithConcurrency(rest, o.concurrency, async (page) => {
       const reply = await send({ ...request, query: { ...request.query, page: String(page) } });
-      return validate(idListSchema, request.route, reply.body);
+      return { ids: validate(idListSchema, request.route, reply.body), lastModified: reply.lastModified };
     });
-    return [...validate(idListSchema, request.route, first.body), ...pages.flat()];
+    const dates = [first.lastModified, ...pages.map((p) => p.lastModified)];
+    const lastModified = dates.some((d) => d === null) ? null : Math.min(...(dates as number[]));
+    return {
+      ids: [...validate(idListSchema, request.route, first.body), ...pages.flatMap((p) => p.ids)],
+      lastModified: lastModified === null ? null : new Date(lastModified),
+    };
+  }
+
+  async function fetchAllPages(request: EsiRequest): Promise<number[]> {
+    return (await fetchAllPagesDated(request)).ids;
   }
 
   return {
@@ -174,30 +206,38 @@ export function createEsiClient(options: EsiClientOptions, logger?: Logger): Esi
       });
       return { characterId, ...c };
     },
-    async getCorporation(corporationId) {
+    async getCorporation(corporationId, options = {}) {
       assertId('corporation', corporationId);
       const route = '/corporations/{corporation_id}/';
-      const c = await fetchParsed(corporationSchema, {
+      const { value, lastModified } = await fetchDated(corporationSchema, {
         method: 'GET',
         route,
         path: `/corporations/${corporationId}/`,
+        fresh: options.fresh ?? false,
       });
-      return { corporationId, ...c };
+      return { corporationId, ...value, lastModified };
     },
-    async getAlliance(allianceId) {
+    async getAlliance(allianceId, options = {}) {
       assertId('alliance', allianceId);
       const route = '/alliances/{alliance_id}/';
-      const a = await fetchParsed(allianceSchema, {
+      const { value, lastModified } = await fetchDated(allianceSchema, {
         method: 'GET',
         route,
         path: `/alliances/${allianceId}/`,
+        fresh: options.fresh ?? false,
       });
-      return { allianceId, ...a };
+      return { allianceId, ...value, lastModified };
     },
-    async getAllianceCorporations(allianceId) {
+    async getAllianceCorporations(allianceId, options = {}) {
       assertId('alliance', allianceId);
       const route = '/alliances/{alliance_id}/corporations/';
-      return fetchAllPages({ method: 'GET', route, path: `/alliances/${allianceId}/corporations/` });
+      const { ids, lastModified } = await fetchAllPagesDated({
+        method: 'GET',
+        route,
+        path: `/alliances/${allianceId}/corporations/`,
+        fresh: options.fresh ?? false,
+      });
+      return { corporationIds: ids, lastModified };
     },
     async getAffiliations(characterIds) {
       for (const id of characterIds) assertId('character', id);

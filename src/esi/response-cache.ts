@@ -10,6 +10,8 @@ export interface CacheEntry {
   /** Epoch ms after which the entry must be revalidated. */
   expiresAt: number;
   readonly pages: number;
+  /** When ESI generated this data (`Last-Modified`, else `Date`), epoch ms; revalidation moves it. */
+  lastModified: number | null;
 }
 
 export interface ResponseCache {
@@ -57,4 +59,13 @@ export function freshUntil(headers: Headers, now: number): number {
   if (Number.isNaN(expires)) return 0;
   const served = Date.parse(headers.get('date') ?? '');
   return Number.isNaN(served) ? expires : now + (expires - served);
+}
+
+/** When ESI generated the data of a reply: `Last-Modified`, else `Date`, as epoch ms; null for neither. */
+export function generatedAt(headers: Headers): number | null {
+  for (const name of ['last-modified', 'date']) {
+    const at = Date.parse(headers.get(name) ?? '');
+    if (!Number.isNaN(at)) return at;
+  }
+  return null;
 }

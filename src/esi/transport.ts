@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import { EsiError, EsiMalformedResponseError, esiErrorForStatus } from './errors.ts';
 import type { ErrorLimitGovernor } from './error-limit.ts';
-import { freshUntil, type ResponseCache } from './response-cache.ts';
+import { freshUntil, generatedAt, type ResponseCache } from './response-cache.ts';
 
 export interface TransportOptions {
   readonly baseUrl: string;
@@ -28,12 +28,19 @@ export interface EsiRequest {
   readonly query?: Readonly<Record<string, string>>;
   readonly body?: unknown;
   readonly accessToken?: string;
+  /**
+   * Skip the local cache's fresh copy and ask ESI (an operator's refresh): the ETag is still
+   * sent, so unchanged data costs a 304.
+   */
+  readonly fresh?: boolean;
 }
 
 export interface EsiReply {
   readonly body: unknown;
   /** `X-Pages`, 1 when absent. */
   readonly pages: number;
+  /** When ESI generated this data (`Last-Modified`), epoch ms; null when ESI did not say. */
+  readonly lastModified: number | null;
 }
 
 export interface TransportCounters {
@@ -109,9 +116,9 @@ export function createTransport(
     const cacheable = request.method === 'GET';
     const cached = cacheable ? cache.get(url) : undefined;
     // Authenticated replies are always revalidated, so that ESI still checks the token.
-    if (cached && request.accessToken === undefined && cached.expiresAt > options.now()) {
+    if (cached && !request.fresh && request.accessToken === undefined && cached.expiresAt > options.now()) {
       counters.cacheHits += 1;
-      return { body: cached.body, pages: cached.pages };
+      return { body: cached.body, pages: cached.pages, lastModified: cached.lastModified };
     }
 
     const headers: Record<string, string> = {
@@ -157,7 +164,9 @@ export function createTransport(
       if (status === 304 && cached) {
         counters.notModified += 1;
         cached.expiresAt = freshUntil(replyHeaders, options.now());
-        return { body: cached.body, pages: cached.pages };
+        // Unchanged as of this reply: ESI's newer Last-Modified dates the same data.
+        cached.lastModified = generatedAt(replyHeaders) ?? cached.lastModified;
+        return { body: cached.body, pages: cached.pages, lastModified: cached.lastModified };
       }
       if (status >= 200 && status < 300) {
         let parsed: unknown;
@@ -167,14 +176,15 @@ export function createTransport(
           throw new EsiMalformedResponseError(request.route, status, 'body is not JSON', error);
         }
         const pages = readPages(replyHeaders);
+        const lastModified = generatedAt(replyHeaders);
         if (cacheable) {
           const etag = replyHeaders.get('etag');
           const expiresAt = freshUntil(replyHeaders, options.now());
           if (etag !== null || expiresAt > options.now()) {
-            cache.set(url, { body: parsed, etag, expiresAt, pages });
+            cache.set(url, { body: parsed, etag, expiresAt, pages, lastModified });
           }
         }
-        return { body: parsed, pages };
+        return { body: parsed, pages, lastModified };
       }
 
       lastError = esiErrorForStatus(request.route, status, esiMessageOf(text));

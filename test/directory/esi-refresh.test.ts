@@ -394,4 +394,40 @@ describe('ensureAllianceMembers', () => {
       [DELTA, ALLIANCE, true],
     ]);
   });
+
+  it("believes the most recent reply: a corporation that left its alliance leaves it, though the alliance's list is still cached", async () => {
+    // ESI caches each route for its own time: here the alliance's corporation list for an hour, the
+    // corporation not at all (so its change is seen at once). The fake's clock dates the replies.
+    let clock = Date.parse('2026-12-01T12:00:00Z');
+    const dated = await startFakeEsi({
+      now: () => clock,
+      expiresSeconds: 0,
+      expiresByRoute: { '/alliances/{alliance_id}/corporations/': 3600 },
+    });
+    try {
+      seedWorld(dated);
+      const esi = esiFor(dated, { now: () => clock });
+      const em = t.db.fork();
+      addAlliance(em, ALLIANCE, { ticker: 'TEST', executorCorporationId: ALPHA, tracked: true });
+      addCorporation(em, BETA, { ticker: 'BETA', allianceId: ALLIANCE, tracked: true });
+      await em.flush();
+      const config = configSchema.parse({ esi: { contact: 'ops@example.org' } });
+      const jobs = createDirectoryJobs({ db: t.db, config, logger: silent, esi, sso: null });
+      await jobs.esiRefresh();
+      expect((await corporationOf(BETA))?.allianceId).toBe(ALLIANCE);
+
+      dated.setCorporationAlliance(BETA, null);
+      clock += 10 * 60_000;
+      const second = await jobs.esiRefresh();
+      expect(second.corporations.changed).toBe(1);
+      expect(second.allianceMembers).toMatchObject({ corporationsLeft: 1, corporationsUpdated: 0 });
+      expect((await corporationOf(BETA))?.allianceId ?? null).toBeNull();
+      // The list was not asked again: it came from the local cache, an hour fresh.
+      expect(dated.requests.filter((r) => r.route === '/alliances/{alliance_id}/corporations/')).toHaveLength(
+        1,
+      );
+    } finally {
+      await dated.close();
+    }
+  });
 });

@@ -29,7 +29,8 @@ describe('Expires and ETag', () => {
     const esi = clientFor(fake);
     const first = await esi.getCorporation(ALPHA);
     const second = await esi.getCorporation(ALPHA);
-    expect(second).toEqual(first);
+    // The same data; the 304's Last-Modified dates it again.
+    expect({ ...second, lastModified: null }).toEqual({ ...first, lastModified: null });
     expect(fake.requests.map((r) => [r.status, r.ifNoneMatch])).toEqual([
       [200, false],
       [304, true],
@@ -82,6 +83,27 @@ describe('Expires and ETag', () => {
       expect(esi.stats().notModified).toBe(2);
     } finally {
       fake.setPageSize(1000);
+    }
+  });
+
+  it('asks ESI past a fresh local copy when told to (fresh), still with its ETag, and dates replies by Last-Modified', async () => {
+    let clock = Date.parse('2026-12-01T12:00:00Z');
+    const dated = await startFakeEsi({ now: () => clock, expiresSeconds: 3600 });
+    try {
+      dated.seed({ alliances: [{ id: 99_000_001, name: 'A', ticker: 'A', executorCorporationId: null }] });
+      const esi = clientFor(dated, { now: () => clock });
+      const first = await esi.getAlliance(99_000_001);
+      expect(first.lastModified).toEqual(new Date(clock));
+      clock += 60_000;
+      expect((await esi.getAlliance(99_000_001)).lastModified).toEqual(first.lastModified); // cached
+      const fresh = await esi.getAlliance(99_000_001, { fresh: true });
+      expect(fresh.lastModified).toEqual(new Date(clock));
+      expect(dated.requests.map((r) => [r.status, r.ifNoneMatch])).toEqual([
+        [200, false],
+        [304, true],
+      ]);
+    } finally {
+      await dated.close();
     }
   });
 

@@ -38,6 +38,7 @@ describe('public endpoints', () => {
       ceoCharacterId: ALICE,
       allianceId: ALLIANCE,
       memberCount: 2,
+      lastModified: expect.any(Date),
     });
     await expect(esi.getCorporation(GAMMA)).resolves.toMatchObject({ allianceId: null });
     await expect(esi.getAlliance(ALLIANCE)).resolves.toEqual({
@@ -45,13 +46,17 @@ describe('public endpoints', () => {
       name: 'Test Alliance Please Ignore',
       ticker: 'TEST',
       executorCorporationId: ALPHA,
+      lastModified: expect.any(Date),
     });
   });
 
   it("reads every page of an alliance's corporations (X-Pages)", async () => {
     fake.setPageSize(1);
     try {
-      await expect(clientFor(fake).getAllianceCorporations(ALLIANCE)).resolves.toEqual([ALPHA, BETA]);
+      await expect(clientFor(fake).getAllianceCorporations(ALLIANCE)).resolves.toEqual({
+        corporationIds: [ALPHA, BETA],
+        lastModified: expect.any(Date),
+      });
       expect(fake.requests.map((r) => r.path)).toEqual([
         `/alliances/${ALLIANCE}/corporations/`,
         `/alliances/${ALLIANCE}/corporations/`,

@@ -1,6 +1,7 @@
 /**
  * A fake ESI on loopback (node:http) speaking the routes Roster uses, with ESI's HTTP habits:
- * `ETag` + 304 on `If-None-Match`, `Expires`, `X-Pages`, the error-limit headers decremented by
+ * `ETag` + 304 on `If-None-Match`, `Expires` (per route, as ESI caches each route for its own
+ * time), `Last-Modified` and `Date` on the fake's clock, `X-Pages`, the error-limit headers decremented by
  * every 4xx/5xx and a 420 once the budget is spent. Faults (5xx, slow replies, malformed bodies)
  * are injected per request; every request is logged.
  */
@@ -17,6 +18,10 @@ export interface FakeEsiOptions {
   errorWindowSeconds?: number;
   /** Seconds until `Expires` on 200 and 304 replies. 0 makes every reply stale at once. */
   expiresSeconds?: number;
+  /** `Expires` of some routes (by route template, e.g. `/alliances/{alliance_id}/corporations/`). */
+  expiresByRoute?: Readonly<Record<string, number>>;
+  /** The fake's clock for `Date`, `Last-Modified` and `Expires` (epoch ms); default Date.now. */
+  now?: () => number;
   /** Items per page on paginated routes. */
   pageSize?: number;
   /** Maps a bearer token to a character id (null: invalid). Default: tokens added with `addAccessToken`. */
@@ -61,6 +66,7 @@ export async function startFakeEsi(options: FakeEsiOptions = {}) {
   const errorLimit = options.errorLimit ?? 100;
   const windowMs = (options.errorWindowSeconds ?? 60) * 1000;
   let expiresSeconds = options.expiresSeconds ?? 300;
+  const now = options.now ?? Date.now;
   let pageSize = options.pageSize ?? 1000;
   let remain = errorLimit;
   let windowEndsAt = Date.now() + windowMs;
@@ -140,11 +146,15 @@ export async function startFakeEsi(options: FakeEsiOptions = {}) {
       replyBody = { malformed: true };
     }
     const etag = `"${createHash('sha1').update(JSON.stringify(replyBody)).digest('hex')}"`;
+    const at = now();
+    const lifetime = options.expiresByRoute?.[reply.route] ?? expiresSeconds;
     const headers: Record<string, string> = {
       ...limitHeaders(),
       etag,
-      expires: new Date(Date.now() + expiresSeconds * 1000).toUTCString(),
-      'last-modified': new Date().toUTCString(),
+      date: new Date(at).toUTCString(),
+      expires: new Date(at + lifetime * 1000).toUTCString(),
+      // ESI dates the data it serves; the fake serves data as of now.
+      'last-modified': new Date(at).toUTCString(),
       ...(reply.pages === undefined ? {} : { 'x-pages': String(reply.pages) }),
     };
     if (req.method === 'GET' && req.headers['if-none-match'] === etag) {

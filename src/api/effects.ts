@@ -1,7 +1,8 @@
 import { TRPCError } from '@trpc/server';
 import type { EntityManager } from '@mikro-orm/core';
 import { rebuildAutogroups } from '../services/autogroups.ts';
-import { audit, type AuditRecord } from '../services/audit.ts';
+import { writeChange, type Audit } from '../services/use-case.ts';
+import type { Database } from '../store/orm.ts';
 import type { DirectoryEsi } from '../services/directory-esi.ts';
 import { emptyScope, mergeScopes, rebuildScope, type DirectoryScope } from '../sync/scope.ts';
 import type { Context } from './context.ts';
@@ -88,11 +89,17 @@ export async function trackedFacts<T>(
   return { facts: fetched, refreshedAt: new Date(), esi };
 }
 
-/** Audits a change made through the control plane: by the calling user, under the request's id. */
-export function auditChange(
-  ctx: { readonly actor: { readonly userId: string }; readonly requestId: string },
-  em: EntityManager,
-  change: Omit<AuditRecord, 'actorId' | 'requestId'>,
-): void {
-  audit(em, { ...change, actorId: ctx.actor.userId, requestId: ctx.requestId });
+/**
+ * A change made through the control plane and the audit entries describing it, committed in one
+ * transaction (services/use-case.ts): by the calling user, under the request's id.
+ */
+export function change<T>(
+  ctx: {
+    readonly deps: { readonly db: Database };
+    readonly actor: { readonly userId: string };
+    readonly requestId: string;
+  },
+  work: (tx: EntityManager, audit: Audit) => Promise<T>,
+): Promise<T> {
+  return writeChange(ctx.deps.db, { actorId: ctx.actor.userId, requestId: ctx.requestId }, work);
 }

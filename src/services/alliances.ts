@@ -6,6 +6,7 @@ import { ConflictError, InvalidReferenceError, NotFoundError } from '../domain/e
 import { asConflict } from '../store/errors.ts';
 import { iso } from './format.ts';
 import { newAlliance } from '../store/records.ts';
+import { findPage } from './pagination.ts';
 
 export interface AllianceEsiFacts {
   readonly name: string;
@@ -128,4 +129,14 @@ export async function updateAlliance(
     after: describeAlliance(alliance),
     loginChanged: before.authorizedToLogin !== (alliance.authorizedToLogin ?? null),
   };
+}
+
+/** A page of alliances (all, or only the tracked or untracked ones), described. */
+export async function listAlliances(
+  em: EntityManager,
+  query: { cursor?: string | null | undefined; limit: number; tracked?: boolean | undefined },
+) {
+  const where = query.tracked !== undefined ? { tracked: query.tracked } : {};
+  const page = await findPage(em, Alliance, where, query);
+  return { items: page.items.map(describeAlliance), nextCursor: page.nextCursor };
 }

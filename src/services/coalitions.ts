@@ -3,6 +3,7 @@ import { Alliance, Coalition, Corporation } from '../store/entities/index.ts';
 import { ConflictError, InvalidReferenceError, NotFoundError } from '../domain/errors.ts';
 import { asConflict, newId } from '../store/errors.ts';
 import { iso } from './format.ts';
+import { findPage } from './pagination.ts';
 
 /** A member named by EVE id (number) or by ticker (string). */
 export type MemberRef = number | string;
@@ -243,4 +244,13 @@ export async function deleteCoalition(em: EntityManager, id: string) {
   const before = await describeCoalition(em, coalition);
   await em.nativeDelete(Coalition, { id });
   return before;
+}
+
+/** A page of coalitions, described with their members. */
+export async function listCoalitions(
+  em: EntityManager,
+  query: { cursor?: string | null | undefined; limit: number },
+) {
+  const page = await findPage(em, Coalition, {}, query);
+  return { items: await describeCoalitions(em, page.items), nextCursor: page.nextCursor };
 }

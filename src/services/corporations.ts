@@ -6,6 +6,7 @@ import { ConflictError, InvalidReferenceError, NotFoundError } from '../domain/e
 import { asConflict } from '../store/errors.ts';
 import { iso } from './format.ts';
 import { newCorporation } from '../store/records.ts';
+import { findPage } from './pagination.ts';
 
 export interface CorporationEsiFacts {
   readonly name: string;
@@ -132,4 +133,27 @@ export async function updateCorporation(
     after: describeCorporation(corporation),
     loginChanged: before.authorizedToLogin !== (corporation.authorizedToLogin ?? null),
   };
+}
+
+/** A page of corporations, by alliance or tracked state when asked, described. */
+export async function listCorporations(
+  em: EntityManager,
+  query: {
+    cursor?: string | null | undefined;
+    limit: number;
+    allianceId?: number | undefined;
+    tracked?: boolean | undefined;
+  },
+) {
+  const where = {
+    ...(query.allianceId !== undefined ? { allianceId: query.allianceId } : {}),
+    ...(query.tracked !== undefined ? { tracked: query.tracked } : {}),
+  };
+  const page = await findPage(em, Corporation, where, query);
+  return { items: page.items.map(describeCorporation), nextCursor: page.nextCursor };
+}
+
+/** Whether the directory knows the alliance (tracked or only recorded). */
+export async function knowsAlliance(em: EntityManager, allianceId: number): Promise<boolean> {
+  return (await em.findOne(Alliance, { allianceId }, { fields: ['id'] })) !== null;
 }

@@ -13,6 +13,7 @@ import { asConflict, newId } from '../store/errors.ts';
 import type { Platform } from '../sync/target.ts';
 import { inTransaction } from '../store/transaction.ts';
 import { iso } from './format.ts';
+import { findPage } from './pagination.ts';
 
 export interface MappingInput {
   readonly platform: Platform;
@@ -223,4 +224,30 @@ export async function removeMapping(
   target: string,
 ): Promise<boolean> {
   return (await em.nativeDelete(GroupMapping, { groupId, platform, target })) > 0;
+}
+
+/** A page of groups (of one kind when asked), described. */
+export async function listGroups(
+  em: EntityManager,
+  query: { cursor?: string | null | undefined; limit: number; kind?: Group['kind'] | undefined },
+) {
+  const page = await findPage(em, Group, query.kind ? { kind: query.kind } : {}, query);
+  return { items: await describeGroups(em, page.items), nextCursor: page.nextCursor };
+}
+
+/** A group described with its members (id, character), by character name. */
+export async function groupWithMembers(em: EntityManager, id: string) {
+  const group = await getGroup(em, id);
+  const memberIds = (await em.find(GroupMember, { groupId: group.id }, { fields: ['userId'] })).map(
+    (m) => m.userId,
+  );
+  const members = await em.find(
+    User,
+    { id: { $in: memberIds } },
+    { fields: ['id', 'characterId', 'characterName'], orderBy: { characterName: 'asc' } },
+  );
+  return {
+    ...(await describeGroup(em, group)),
+    members: members.map((u) => ({ id: u.id, characterId: u.characterId, characterName: u.characterName })),
+  };
 }

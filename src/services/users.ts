@@ -23,6 +23,13 @@ import { NotFoundError } from '../domain/errors.ts';
 import { iso } from './format.ts';
 import { toPage, type Page } from './pagination.ts';
 
+/** The user of a character; NotFoundError names the character when there is none. */
+export async function getUserByCharacter(em: EntityManager, characterId: number): Promise<User> {
+  const user = await em.findOne(User, { characterId });
+  if (!user) throw new NotFoundError('character', characterId);
+  return user;
+}
+
 export async function getUser(em: EntityManager, id: string): Promise<User> {
   const user = await em.findOne(User, { id });
   if (!user) throw new NotFoundError('user', id);

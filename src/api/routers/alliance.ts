@@ -1,15 +1,15 @@
 import { z } from 'zod';
-import { Alliance } from '../../store/entities/index.ts';
 import {
   allianceDetails,
   describeAlliance,
   getAlliance,
+  listAlliances,
   recordAlliance,
   updateAlliance,
   type AllianceEsiFacts,
 } from '../../services/alliances.ts';
-import { pageInput, toPage } from '../../services/pagination.ts';
-import { auditChange, directoryChanged, trackedFacts } from '../effects.ts';
+import { pageInput } from '../../services/pagination.ts';
+import { change, directoryChanged, trackedFacts } from '../effects.ts';
 import { esiScopes, eveId, loginFlag, name, ticker } from '../inputs.ts';
 import { allianceGuestsRouter } from './guests.ts';
 import { router, scoped } from '../trpc.ts';
@@ -18,16 +18,7 @@ export const allianceRouter = router({
   list: scoped('directory.read')
     .input(pageInput.extend({ tracked: z.boolean().optional() }).prefault({}))
     .query(async ({ ctx, input }) => {
-      const rows = await ctx.deps.db.fork().find(
-        Alliance,
-        {
-          ...(input.tracked !== undefined ? { tracked: input.tracked } : {}),
-          ...(input.cursor ? { id: { $gt: input.cursor } } : {}),
-        },
-        { orderBy: { id: 'asc' }, limit: input.limit + 1 },
-      );
-      const page = toPage(rows, input.limit);
-      return { items: page.items.map(describeAlliance), nextCursor: page.nextCursor };
+      return listAlliances(ctx.deps.db.fork(), input);
     }),
   get: scoped('directory.read')
     .input(z.strictObject({ allianceId: eveId }))
@@ -55,14 +46,19 @@ export const allianceRouter = router({
         given,
         (esi) => esi.fetchAlliance(allianceId),
       );
-      const { alliance, before } = await recordAlliance(em, allianceId, facts, { track: true, refreshedAt });
-      auditChange(ctx, em, {
-        action: 'alliance.track',
-        subject: `alliance:${allianceId}`,
-        before,
-        after: describeAlliance(alliance),
+      const alliance = await change(ctx, async (tx, audit) => {
+        const { alliance, before } = await recordAlliance(tx, allianceId, facts, {
+          track: true,
+          refreshedAt,
+        });
+        audit({
+          action: 'alliance.track',
+          subject: `alliance:${allianceId}`,
+          before,
+          after: describeAlliance(alliance),
+        });
+        return alliance;
       });
-      await em.flush();
       await directoryChanged(ctx, em, 'alliance.track');
       return allianceDetails(em, alliance);
     }),
@@ -77,16 +73,13 @@ export const allianceRouter = router({
     .mutation(async ({ ctx, input }) => {
       const em = ctx.deps.db.fork();
       const { allianceId, ...changes } = input;
-      const { alliance, before, after, loginChanged } = await updateAlliance(em, allianceId, changes);
-      if (JSON.stringify(before) !== JSON.stringify(after)) {
-        auditChange(ctx, em, {
-          action: 'alliance.update',
-          subject: `alliance:${allianceId}`,
-          before,
-          after,
-        });
-        await em.flush();
-      }
+      const { alliance, loginChanged } = await change(ctx, async (tx, audit) => {
+        const updated = await updateAlliance(tx, allianceId, changes);
+        const { before, after } = updated;
+        if (JSON.stringify(before) !== JSON.stringify(after))
+          audit({ action: 'alliance.update', subject: `alliance:${allianceId}`, before, after });
+        return updated;
+      });
       if (loginChanged) await directoryChanged(ctx, em, 'alliance.update');
       return allianceDetails(em, alliance);
     }),

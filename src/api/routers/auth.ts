@@ -9,7 +9,7 @@ import type { Context } from '../context.ts';
 import { createAuthLimiter, type AuthLimiter } from '../rate-limit.ts';
 import { eveId } from '../inputs.ts';
 import { publicProcedure, requireScope, router, scopedOver } from '../trpc.ts';
-import { auditChange } from '../effects.ts';
+import { change } from '../effects.ts';
 
 /**
  * `auth.*`: the start of an EVE SSO login (the callback is the plain route `GET /auth/callback`,
@@ -79,18 +79,21 @@ export const authRouter = router({
           ? { kind: 'corporation', id: input.corporationId }
           : { kind: 'alliance', id: input.allianceId };
       const sso = ssoOf(ctx);
-      const em = ctx.deps.db.fork();
-      requireScope(ctx.actor, 'corporation.guests', { affiliation: await hostAffiliation(em, invite) });
-      const start = await startLogin(em, sso, loginSettingsOf(ctx.deps.config), {
-        invite,
-        invitedBy: ctx.actor.userId,
+      requireScope(ctx.actor, 'corporation.guests', {
+        affiliation: await hostAffiliation(ctx.deps.db.fork(), invite),
       });
-      auditChange(ctx, em, {
-        action: `${invite.kind}.guests.inviteUrl`,
-        subject: `${invite.kind}:${invite.id}`,
-        after: { expiresAt: start.expiresAt.toISOString() },
+      const start = await change(ctx, async (tx, audit) => {
+        const start = await startLogin(tx, sso, loginSettingsOf(ctx.deps.config), {
+          invite,
+          invitedBy: ctx.actor.userId,
+        });
+        audit({
+          action: `${invite.kind}.guests.inviteUrl`,
+          subject: `${invite.kind}:${invite.id}`,
+          after: { expiresAt: start.expiresAt.toISOString() },
+        });
+        return start;
       });
-      await em.flush();
       return { url: start.url, scopes: start.scopes, expiresAt: start.expiresAt.toISOString() };
     }),
 });

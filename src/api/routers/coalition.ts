@@ -1,15 +1,14 @@
 import { z } from 'zod';
-import { Coalition } from '../../store/entities/index.ts';
 import {
   createCoalition,
   deleteCoalition,
   describeCoalition,
-  describeCoalitions,
   getCoalition,
+  listCoalitions,
   updateCoalition,
 } from '../../services/coalitions.ts';
-import { pageInput, toPage } from '../../services/pagination.ts';
-import { auditChange, directoryChanged } from '../effects.ts';
+import { pageInput } from '../../services/pagination.ts';
+import { change, directoryChanged } from '../effects.ts';
 import { esiScopes, eveId, id, loginFlag, name, ticker } from '../inputs.ts';
 import { router, scoped } from '../trpc.ts';
 
@@ -21,13 +20,7 @@ export const coalitionRouter = router({
   list: scoped('directory.read')
     .input(pageInput.prefault({}))
     .query(async ({ ctx, input }) => {
-      const em = ctx.deps.db.fork();
-      const rows = await em.find(Coalition, input.cursor ? { id: { $gt: input.cursor } } : {}, {
-        orderBy: { id: 'asc' },
-        limit: input.limit + 1,
-      });
-      const page = toPage(rows, input.limit);
-      return { items: await describeCoalitions(em, page.items), nextCursor: page.nextCursor };
+      return listCoalitions(ctx.deps.db.fork(), input);
     }),
   get: scoped('directory.read')
     .input(
@@ -52,16 +45,13 @@ export const coalitionRouter = router({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      const em = ctx.deps.db.fork();
-      const coalition = await createCoalition(em, input);
-      const after = await describeCoalition(em, coalition);
-      auditChange(ctx, em, {
-        action: 'coalition.create',
-        subject: `coalition:${coalition.id}`,
-        after,
+      const after = await change(ctx, async (tx, audit) => {
+        const coalition = await createCoalition(tx, input);
+        const after = await describeCoalition(tx, coalition);
+        audit({ action: 'coalition.create', subject: `coalition:${coalition.id}`, after });
+        return after;
       });
-      await em.flush();
-      await directoryChanged(ctx, em, 'coalition.create');
+      await directoryChanged(ctx, ctx.deps.db.fork(), 'coalition.create');
       return after;
     }),
   /** `alliances`/`corporations` replace the members; `add*`/`remove*` change some (after a replacement). */
@@ -83,33 +73,25 @@ export const coalitionRouter = router({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      const em = ctx.deps.db.fork();
       const { id: coalitionId, ...changes } = input;
-      const { before, after } = await updateCoalition(em, coalitionId, changes);
-      if (JSON.stringify(before) !== JSON.stringify(after)) {
-        auditChange(ctx, em, {
-          action: 'coalition.update',
-          subject: `coalition:${coalitionId}`,
-          before,
-          after,
-        });
-        await em.flush();
-        await directoryChanged(ctx, em, 'coalition.update');
-      }
+      const { before, after } = await change(ctx, async (tx, audit) => {
+        const updated = await updateCoalition(tx, coalitionId, changes);
+        if (JSON.stringify(updated.before) !== JSON.stringify(updated.after))
+          audit({ action: 'coalition.update', subject: `coalition:${coalitionId}`, ...updated });
+        return updated;
+      });
+      if (JSON.stringify(before) !== JSON.stringify(after))
+        await directoryChanged(ctx, ctx.deps.db.fork(), 'coalition.update');
       return after;
     }),
   delete: scoped('coalition.write')
     .input(z.strictObject({ id }))
     .mutation(async ({ ctx, input }) => {
-      const em = ctx.deps.db.fork();
-      const before = await deleteCoalition(em, input.id);
-      auditChange(ctx, em, {
-        action: 'coalition.delete',
-        subject: `coalition:${input.id}`,
-        before,
+      await change(ctx, async (tx, audit) => {
+        const before = await deleteCoalition(tx, input.id);
+        audit({ action: 'coalition.delete', subject: `coalition:${input.id}`, before });
       });
-      await em.flush();
-      await directoryChanged(ctx, em, 'coalition.delete');
+      await directoryChanged(ctx, ctx.deps.db.fork(), 'coalition.delete');
       return { deleted: true as const };
     }),
 });

@@ -1,16 +1,17 @@
 import { z } from 'zod';
-import { Alliance, Corporation } from '../../store/entities/index.ts';
-import { recordAlliance } from '../../services/alliances.ts';
+import { recordAlliance, type AllianceEsiFacts } from '../../services/alliances.ts';
 import {
   corporationDetails,
   describeCorporation,
   getCorporation,
+  knowsAlliance,
+  listCorporations,
   trackCorporation,
   updateCorporation,
   type CorporationEsiFacts,
 } from '../../services/corporations.ts';
-import { pageInput, toPage } from '../../services/pagination.ts';
-import { askEsi, auditChange, directoryChanged, trackedFacts } from '../effects.ts';
+import { pageInput } from '../../services/pagination.ts';
+import { askEsi, change, directoryChanged, trackedFacts } from '../effects.ts';
 import { esiScopes, eveId, loginFlag, name, ticker } from '../inputs.ts';
 import { corporationGuestsRouter } from './guests.ts';
 import { router, scoped } from '../trpc.ts';
@@ -19,17 +20,7 @@ export const corporationRouter = router({
   list: scoped('directory.read')
     .input(pageInput.extend({ allianceId: eveId.optional(), tracked: z.boolean().optional() }).prefault({}))
     .query(async ({ ctx, input }) => {
-      const rows = await ctx.deps.db.fork().find(
-        Corporation,
-        {
-          ...(input.allianceId !== undefined ? { allianceId: input.allianceId } : {}),
-          ...(input.tracked !== undefined ? { tracked: input.tracked } : {}),
-          ...(input.cursor ? { id: { $gt: input.cursor } } : {}),
-        },
-        { orderBy: { id: 'asc' }, limit: input.limit + 1 },
-      );
-      const page = toPage(rows, input.limit);
-      return { items: page.items.map(describeCorporation), nextCursor: page.nextCursor };
+      return listCorporations(ctx.deps.db.fork(), input);
     }),
   get: scoped('directory.read')
     .input(z.strictObject({ corporationId: eveId }))
@@ -63,30 +54,28 @@ export const corporationRouter = router({
       );
       const { refreshedAt, esi } = tracked;
       let facts = tracked.facts;
+      // The corporation's alliance, when the directory does not know it yet, is recorded with it.
+      let newAlliance: { allianceId: number; facts: AllianceEsiFacts } | null = null;
       if (esi) {
         const fetched = facts as CorporationEsiFacts;
         const allianceId = fetched.allianceId;
-        if (allianceId !== null && !(await em.findOne(Alliance, { allianceId }, { fields: ['id'] }))) {
+        if (allianceId !== null && !(await knowsAlliance(em, allianceId))) {
           const alliance = await askEsi(ctx, `alliance ${allianceId}`, () => esi.fetchAlliance(allianceId));
-          if (alliance) {
-            await recordAlliance(em, allianceId, alliance, { track: false, refreshedAt });
-            auditChange(ctx, em, {
-              action: 'alliance.record',
-              subject: `alliance:${allianceId}`,
-              after: alliance,
-            });
-          } else facts = { ...fetched, allianceId: null };
+          if (alliance) newAlliance = { allianceId, facts: alliance };
+          else facts = { ...fetched, allianceId: null };
         }
       }
-      const { corporation, before } = await trackCorporation(em, corporationId, facts, refreshedAt);
-      const after = describeCorporation(corporation);
-      auditChange(ctx, em, {
-        action: 'corporation.track',
-        subject: `corporation:${corporationId}`,
-        before,
-        after,
+      const corporation = await change(ctx, async (tx, audit) => {
+        if (newAlliance) {
+          const { allianceId, facts: alliance } = newAlliance;
+          await recordAlliance(tx, allianceId, alliance, { track: false, refreshedAt });
+          audit({ action: 'alliance.record', subject: `alliance:${allianceId}`, after: alliance });
+        }
+        const { corporation, before } = await trackCorporation(tx, corporationId, facts, refreshedAt);
+        const after = describeCorporation(corporation);
+        audit({ action: 'corporation.track', subject: `corporation:${corporationId}`, before, after });
+        return corporation;
       });
-      await em.flush();
       await directoryChanged(ctx, em, 'corporation.track');
       return corporationDetails(em, corporation);
     }),
@@ -101,20 +90,13 @@ export const corporationRouter = router({
     .mutation(async ({ ctx, input }) => {
       const em = ctx.deps.db.fork();
       const { corporationId, ...changes } = input;
-      const { corporation, before, after, loginChanged } = await updateCorporation(
-        em,
-        corporationId,
-        changes,
-      );
-      if (JSON.stringify(before) !== JSON.stringify(after)) {
-        auditChange(ctx, em, {
-          action: 'corporation.update',
-          subject: `corporation:${corporationId}`,
-          before,
-          after,
-        });
-        await em.flush();
-      }
+      const { corporation, loginChanged } = await change(ctx, async (tx, audit) => {
+        const updated = await updateCorporation(tx, corporationId, changes);
+        const { before, after } = updated;
+        if (JSON.stringify(before) !== JSON.stringify(after))
+          audit({ action: 'corporation.update', subject: `corporation:${corporationId}`, before, after });
+        return updated;
+      });
       if (loginChanged) await directoryChanged(ctx, em, 'corporation.update');
       return corporationDetails(em, corporation);
     }),

@@ -1,11 +1,10 @@
 import { z } from 'zod';
-import { Group, GroupMember, User } from '../../store/entities/index.ts';
 import * as groups from '../../services/groups.ts';
-import { pageInput, toPage } from '../../services/pagination.ts';
+import { pageInput } from '../../services/pagination.ts';
 import { requireScope, router, scoped, scopedOver } from '../trpc.ts';
 import type { Context } from '../context.ts';
 import { membershipScope } from '../../sync/scope.ts';
-import { auditChange, requestSyncAll } from '../effects.ts';
+import { change, requestSyncAll } from '../effects.ts';
 
 const id = z.string().min(1).max(64);
 const platform = z.enum(['teamspeak', 'discord']);
@@ -18,39 +17,12 @@ export const groupRouter = router({
   list: scoped('directory.read')
     .input(pageInput.extend({ kind: z.enum(['manual', 'auto', 'rule']).optional() }).prefault({}))
     .query(async ({ ctx, input }) => {
-      const em = ctx.deps.db.fork();
-      const rows = await em.find(
-        Group,
-        {
-          ...(input.kind ? { kind: input.kind } : {}),
-          ...(input.cursor ? { id: { $gt: input.cursor } } : {}),
-        },
-        { orderBy: { id: 'asc' }, limit: input.limit + 1 },
-      );
-      const page = toPage(rows, input.limit);
-      return { items: await groups.describeGroups(em, page.items), nextCursor: page.nextCursor };
+      return groups.listGroups(ctx.deps.db.fork(), input);
     }),
   get: scoped('directory.read')
     .input(z.strictObject({ id }))
     .query(async ({ ctx, input }) => {
-      const em = ctx.deps.db.fork();
-      const group = await groups.getGroup(em, input.id);
-      const memberIds = (await em.find(GroupMember, { groupId: group.id }, { fields: ['userId'] })).map(
-        (m) => m.userId,
-      );
-      const members = await em.find(
-        User,
-        { id: { $in: memberIds } },
-        { fields: ['id', 'characterId', 'characterName'], orderBy: { characterName: 'asc' } },
-      );
-      return {
-        ...(await groups.describeGroup(em, group)),
-        members: members.map((u) => ({
-          id: u.id,
-          characterId: u.characterId,
-          characterName: u.characterName,
-        })),
-      };
+      return groups.groupWithMembers(ctx.deps.db.fork(), input.id);
     }),
   create: scoped('group.create')
     .input(
@@ -61,16 +33,13 @@ export const groupRouter = router({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      const em = ctx.deps.db.fork();
       if (input.authorizedToLogin !== null) requireScope(ctx.actor, 'corporation.update');
-      const group = await groups.createGroup(em, { ...input, ownerId: ctx.actor.userId });
-      auditChange(ctx, em, {
-        action: 'group.create',
-        subject: `group:${group.id}`,
-        after: group,
+      const group = await change(ctx, async (tx, audit) => {
+        const group = await groups.createGroup(tx, { ...input, ownerId: ctx.actor.userId });
+        audit({ action: 'group.create', subject: `group:${group.id}`, after: group });
+        return group;
       });
-      await em.flush();
-      return groups.describeGroup(em, group);
+      return groups.describeGroup(ctx.deps.db.fork(), group);
     }),
   update: scopedOver('group.update', 'self')
     .input(
@@ -88,14 +57,11 @@ export const groupRouter = router({
       requireScope(ctx.actor, 'group.update', { ownerId: current.ownerId ?? null });
       if (input.authorizedToLogin !== undefined) requireScope(ctx.actor, 'corporation.update');
       const { id: groupId, ...changes } = input;
-      const { before, after } = await groups.updateGroup(em, groupId, changes);
-      auditChange(ctx, em, {
-        action: 'group.update',
-        subject: `group:${groupId}`,
-        before,
-        after,
+      const { after } = await change(ctx, async (tx, audit) => {
+        const updated = await groups.updateGroup(tx, groupId, changes);
+        audit({ action: 'group.update', subject: `group:${groupId}`, ...updated });
+        return updated;
       });
-      await em.flush();
       if (input.name !== undefined || input.authorizedToLogin !== undefined)
         await requestSyncAll(ctx, 'group.update');
       return groups.describeGroup(em, after);
@@ -111,76 +77,68 @@ export const groupRouter = router({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      const em = ctx.deps.db.fork();
-      const mapping = await groups.setMapping(em, input.id, input, targetNames(ctx, input.platform));
-      auditChange(ctx, em, {
-        action: 'group.map',
-        subject: `group:${input.id}`,
-        after: mapping,
+      await change(ctx, async (tx, audit) => {
+        const mapping = await groups.setMapping(tx, input.id, input, targetNames(ctx, input.platform));
+        audit({ action: 'group.map', subject: `group:${input.id}`, after: mapping });
       });
-      await em.flush();
+      const em = ctx.deps.db.fork();
       await ctx.deps.jobs.requestSync(input.platform, input.target, 'group.map');
       return groups.describeGroup(em, await groups.getGroup(em, input.id));
     }),
   unmap: scoped('group.map')
     .input(z.strictObject({ id, platform, target: z.string().min(1).max(64) }))
     .mutation(async ({ ctx, input }) => {
-      const em = ctx.deps.db.fork();
-      await groups.getGroup(em, input.id);
-      const removed = await groups.removeMapping(em, input.id, input.platform, input.target);
-      auditChange(ctx, em, {
-        action: 'group.unmap',
-        subject: `group:${input.id}`,
-        before: input,
+      const removed = await change(ctx, async (tx, audit) => {
+        await groups.getGroup(tx, input.id);
+        const removed = await groups.removeMapping(tx, input.id, input.platform, input.target);
+        audit({ action: 'group.unmap', subject: `group:${input.id}`, before: input });
+        return removed;
       });
-      await em.flush();
       return { removed };
     }),
   addMembers: scopedOver('group.members', 'self')
     .input(z.strictObject({ id, userIds: z.array(id).min(1).max(1000) }))
     .mutation(async ({ ctx, input }) => {
-      const em = ctx.deps.db.fork();
-      const group = await groups.getGroup(em, input.id);
-      requireScope(ctx.actor, 'group.members', { ownerId: group.ownerId ?? null });
-      const added = await groups.addMembers(em, input.id, input.userIds);
-      auditChange(ctx, em, {
-        action: 'group.addMembers',
-        subject: `group:${input.id}`,
-        after: { userIds: input.userIds },
+      const added = await change(ctx, async (tx, audit) => {
+        const group = await groups.getGroup(tx, input.id);
+        requireScope(ctx.actor, 'group.members', { ownerId: group.ownerId ?? null });
+        const added = await groups.addMembers(tx, input.id, input.userIds);
+        audit({
+          action: 'group.addMembers',
+          subject: `group:${input.id}`,
+          after: { userIds: input.userIds },
+        });
+        return added;
       });
-      await em.flush();
       if (added) await requestSyncAll(ctx, 'group.addMembers', membershipScope(input.id, input.userIds));
       return { added };
     }),
   removeMembers: scopedOver('group.members', 'self')
     .input(z.strictObject({ id, userIds: z.array(id).min(1).max(1000) }))
     .mutation(async ({ ctx, input }) => {
-      const em = ctx.deps.db.fork();
-      const group = await groups.getGroup(em, input.id);
-      requireScope(ctx.actor, 'group.members', { ownerId: group.ownerId ?? null });
-      const removed = await groups.removeMembers(em, input.id, input.userIds);
-      auditChange(ctx, em, {
-        action: 'group.removeMembers',
-        subject: `group:${input.id}`,
-        before: { userIds: input.userIds },
+      const removed = await change(ctx, async (tx, audit) => {
+        const group = await groups.getGroup(tx, input.id);
+        requireScope(ctx.actor, 'group.members', { ownerId: group.ownerId ?? null });
+        const removed = await groups.removeMembers(tx, input.id, input.userIds);
+        audit({
+          action: 'group.removeMembers',
+          subject: `group:${input.id}`,
+          before: { userIds: input.userIds },
+        });
+        return removed;
       });
-      await em.flush();
       if (removed) await requestSyncAll(ctx, 'group.removeMembers', membershipScope(input.id, input.userIds));
       return { removed };
     }),
   delete: scopedOver('group.delete', 'self')
     .input(z.strictObject({ id }))
     .mutation(async ({ ctx, input }) => {
-      const em = ctx.deps.db.fork();
-      const group = await groups.getGroup(em, input.id);
-      requireScope(ctx.actor, 'group.delete', { ownerId: group.ownerId ?? null });
-      const deleted = await groups.deleteGroup(em, input.id);
-      auditChange(ctx, em, {
-        action: 'group.delete',
-        subject: `group:${input.id}`,
-        before: deleted,
+      await change(ctx, async (tx, audit) => {
+        const group = await groups.getGroup(tx, input.id);
+        requireScope(ctx.actor, 'group.delete', { ownerId: group.ownerId ?? null });
+        const deleted = await groups.deleteGroup(tx, input.id);
+        audit({ action: 'group.delete', subject: `group:${input.id}`, before: deleted });
       });
-      await em.flush();
       return { deleted: true };
     }),
 });

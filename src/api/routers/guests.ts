@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { hostAffiliation, inviteGuest, listGuests, removeGuest, type Host } from '../../services/guests.ts';
 import { pageInput } from '../../services/pagination.ts';
 import type { AuthedActor, Context } from '../context.ts';
-import { auditChange, directoryChanged } from '../effects.ts';
+import { change, directoryChanged } from '../effects.ts';
 import { eveId, id, name } from '../inputs.ts';
 import { requireScope, router, scopedOver } from '../trpc.ts';
 
@@ -28,21 +28,23 @@ async function invite(
 ) {
   const em = ctx.deps.db.fork();
   requireScope(ctx.actor, 'corporation.guests', { affiliation: await hostAffiliation(em, host) });
-  const { user, before, createdUser, changed } = await inviteGuest(em, host, input);
-  if (changed) {
-    auditChange(ctx, em, {
-      action: `${host.kind}.guests.invite`,
-      subject: `user:${user.id}`,
-      before,
-      after: {
-        corporationId: user.corporationId ?? null,
-        clearanceLevel: user.clearanceLevel,
-        host: `${host.kind}:${host.id}`,
-      },
-    });
-    await em.flush();
-    await directoryChanged(ctx, em, `${host.kind}.guests.invite`);
-  }
+  const { user, createdUser, changed } = await change(ctx, async (tx, audit) => {
+    const invited = await inviteGuest(tx, host, input);
+    const { user, before } = invited;
+    if (invited.changed)
+      audit({
+        action: `${host.kind}.guests.invite`,
+        subject: `user:${user.id}`,
+        before,
+        after: {
+          corporationId: user.corporationId ?? null,
+          clearanceLevel: user.clearanceLevel,
+          host: `${host.kind}:${host.id}`,
+        },
+      });
+    return invited;
+  });
+  if (changed) await directoryChanged(ctx, em, `${host.kind}.guests.invite`);
   return {
     userId: user.id,
     characterId: user.characterId,
@@ -55,14 +57,10 @@ async function invite(
 async function remove(ctx: Ctx, host: Host, userId: string) {
   const em = ctx.deps.db.fork();
   requireScope(ctx.actor, 'corporation.guests', { affiliation: await hostAffiliation(em, host) });
-  const { before, after } = await removeGuest(em, host, userId);
-  auditChange(ctx, em, {
-    action: `${host.kind}.guests.remove`,
-    subject: `user:${userId}`,
-    before,
-    after,
+  await change(ctx, async (tx, audit) => {
+    const { before, after } = await removeGuest(tx, host, userId);
+    audit({ action: `${host.kind}.guests.remove`, subject: `user:${userId}`, before, after });
   });
-  await em.flush();
   await directoryChanged(ctx, em, `${host.kind}.guests.remove`);
   return { removed: true as const };
 }

@@ -1,7 +1,7 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { SyncRun } from '../../store/entities/index.ts';
-import { pageInput, toPage } from '../../services/pagination.ts';
+import { pageInput } from '../../services/pagination.ts';
+import { lastRuns, listRuns } from '../../services/sync-runs.ts';
 import { explain, explainOnPlatform } from '../../sync/explain.ts';
 import { requireScope, router, scoped, scopedOver } from '../trpc.ts';
 import type { Context } from '../context.ts';
@@ -58,33 +58,13 @@ export const syncRouter = router({
   runs: scoped('sync.read')
     .input(pageInput.extend({ platform: platform.optional(), target: z.string().max(64).optional() }))
     .query(async ({ ctx, input }) => {
-      const rows = await ctx.deps.db.fork().find(
-        SyncRun,
-        {
-          ...(input.platform ? { platform: input.platform } : {}),
-          ...(input.target ? { target: input.target } : {}),
-          ...(input.cursor ? { id: { $lt: input.cursor } } : {}),
-        },
-        { orderBy: { id: 'desc' }, limit: input.limit + 1 },
-      );
-      return toPage(rows, input.limit);
+      return listRuns(ctx.deps.db.fork(), input);
     }),
   status: scoped('sync.read').query(async ({ ctx }) => {
     const em = ctx.deps.db.fork();
     return Promise.all(
       ctx.deps.reconciler.targets().map(async (t) => {
-        const [last, lastApplied] = await Promise.all([
-          em.findOne(
-            SyncRun,
-            { platform: t.platform, target: t.name, dryRun: false },
-            { orderBy: { startedAt: 'desc' } },
-          ),
-          em.findOne(
-            SyncRun,
-            { platform: t.platform, target: t.name, status: 'applied' },
-            { orderBy: { startedAt: 'desc' } },
-          ),
-        ]);
+        const { last, lastApplied } = await lastRuns(em, t);
         return {
           platform: t.platform,
           target: t.name,

@@ -2,7 +2,7 @@ import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { createToken, listCredentials, revokeCredential } from '../../services/tokens.ts';
 import { requireScope, router, scoped } from '../trpc.ts';
-import { auditChange } from '../effects.ts';
+import { change } from '../effects.ts';
 
 export const tokenRouter = router({
   /** One's API tokens and live browser sessions (kind `session`). */
@@ -27,28 +27,25 @@ export const tokenRouter = router({
       if (input.kind === 'user' && input.ttlSeconds === null) {
         throw new TRPCError({ code: 'BAD_REQUEST', message: 'user tokens expire: give ttlSeconds' });
       }
-      const em = ctx.deps.db.fork();
-      const created = await createToken(em, { userId: ctx.actor.userId, ...input });
-      auditChange(ctx, em, {
-        action: 'token.create',
-        subject: `token:${created.id}`,
-        after: { kind: input.kind, comment: input.comment },
+      return change(ctx, async (tx, audit) => {
+        const created = await createToken(tx, { userId: ctx.actor.userId, ...input });
+        audit({
+          action: 'token.create',
+          subject: `token:${created.id}`,
+          after: { kind: input.kind, comment: input.comment },
+        });
+        return created;
       });
-      await em.flush();
-      return created;
     }),
   revoke: scoped('token.own')
     .input(z.strictObject({ id: z.string().min(1).max(64) }))
     .mutation(async ({ ctx, input }) => {
-      const em = ctx.deps.db.fork();
-      // An API token or a browser session; someone else's is reported as missing, not forbidden.
-      const revoked = await revokeCredential(em, ctx.actor, input.id);
-      if (!revoked) throw new TRPCError({ code: 'NOT_FOUND', message: `token ${input.id} not found` });
-      auditChange(ctx, em, {
-        action: 'token.revoke',
-        subject: `token:${input.id}`,
+      return change(ctx, async (tx, audit) => {
+        // An API token or a browser session; someone else's is reported as missing, not forbidden.
+        const revoked = await revokeCredential(tx, ctx.actor, input.id);
+        if (!revoked) throw new TRPCError({ code: 'NOT_FOUND', message: `token ${input.id} not found` });
+        audit({ action: 'token.revoke', subject: `token:${input.id}` });
+        return revoked;
       });
-      await em.flush();
-      return revoked;
     }),
 });

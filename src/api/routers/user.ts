@@ -7,13 +7,17 @@ import {
   SUPERUSER,
   type ClearanceRefusal,
 } from '../../domain/index.ts';
-import { User } from '../../store/entities/index.ts';
-import { NotFoundError } from '../../domain/errors.ts';
 import { pageInput } from '../../services/pagination.ts';
 import { deleteUser, setClearanceLevel, setLoginFlag, unlinkAccounts } from '../../services/user-changes.ts';
-import { describeUser, getUser, listUsers, userAffiliation } from '../../services/users.ts';
+import {
+  describeUser,
+  getUser,
+  getUserByCharacter,
+  listUsers,
+  userAffiliation,
+} from '../../services/users.ts';
 import { addUsers, MAX_ADD_ENTRIES } from '../../services/user-add.ts';
-import { auditChange, directoryChanged, requestSyncAll, requireEsi } from '../effects.ts';
+import { change, directoryChanged, requestSyncAll, requireEsi } from '../effects.ts';
 import { eveId, id, loginFlag } from '../inputs.ts';
 import type { AuthedActor } from '../context.ts';
 import { setDiscordLink, setTeamspeakLinks } from '../../services/links/admin.ts';
@@ -118,87 +122,86 @@ export const userRouter = router({
       const user =
         input.id !== undefined
           ? await getUser(em, input.id)
-          : await em.findOne(User, { characterId: input.characterId! });
-      if (!user) throw new NotFoundError('character', input.characterId!);
+          : await getUserByCharacter(em, input.characterId!);
       requireScope(ctx.actor, 'user.read', { affiliation: await userAffiliation(em, user) });
       return describeUser(em, user);
     }),
   setClearance: scopedOver('user.setClearance', 'corporation')
     .input(z.strictObject({ id, level: z.number().int().min(GUEST).max(SUPERUSER) }))
     .mutation(async ({ ctx, input }) => {
+      const { user, changed } = await change(ctx, async (em, audit) => {
+        const user = await getUser(em, input.id);
+        const target = {
+          userId: user.id,
+          characterId: user.characterId,
+          clearanceLevel: user.clearanceLevel,
+          affiliation: await userAffiliation(em, user),
+        };
+        const refusal = clearanceChangeRefusal(ctx.actor, target, input.level);
+        if (refusal)
+          throw new TRPCError({
+            code: refusal === 'out-of-range' ? 'BAD_REQUEST' : 'FORBIDDEN',
+            message: refusalMessages[refusal],
+          });
+        const result = await setClearanceLevel(em, user, input.level);
+        if (result.changed)
+          audit({
+            action: 'user.setClearance',
+            subject: `user:${user.id}`,
+            before: result.before,
+            after: result.after,
+          });
+        return { user, changed: result.changed };
+      });
       const em = ctx.deps.db.fork();
-      const user = await getUser(em, input.id);
-      const target = {
-        userId: user.id,
-        characterId: user.characterId,
-        clearanceLevel: user.clearanceLevel,
-        affiliation: await userAffiliation(em, user),
-      };
-      const refusal = clearanceChangeRefusal(ctx.actor, target, input.level);
-      if (refusal)
-        throw new TRPCError({
-          code: refusal === 'out-of-range' ? 'BAD_REQUEST' : 'FORBIDDEN',
-          message: refusalMessages[refusal],
-        });
-      const change = await setClearanceLevel(em, user, input.level);
-      if (change.changed) {
-        auditChange(ctx, em, {
-          action: 'user.setClearance',
-          subject: `user:${user.id}`,
-          before: change.before,
-          after: change.after,
-        });
-        await em.flush();
-        await directoryChanged(ctx, em, 'user.setClearance', usersScope([user.id]));
-      }
+      if (changed) await directoryChanged(ctx, em, 'user.setClearance', usersScope([user.id]));
       return describeUser(em, user);
     }),
   setAuthorizedToLogin: scopedOver('user.setAuthorizedToLogin', 'corporation')
     .input(z.strictObject({ id, authorizedToLogin: loginFlag }))
     .mutation(async ({ ctx, input }) => {
-      const em = ctx.deps.db.fork();
-      const user = await getUser(em, input.id);
-      if (user.id === ctx.actor.userId)
-        throw new TRPCError({ code: 'FORBIDDEN', message: 'nobody sets their own login flag' });
-      requireScope(ctx.actor, 'user.setAuthorizedToLogin', { affiliation: await userAffiliation(em, user) });
-      const change = await setLoginFlag(em, user, input.authorizedToLogin);
-      if (change.changed) {
-        auditChange(ctx, em, {
-          action: 'user.setAuthorizedToLogin',
-          subject: `user:${user.id}`,
-          before: change.before,
-          after: change.after,
+      const { user, changed } = await change(ctx, async (em, audit) => {
+        const user = await getUser(em, input.id);
+        if (user.id === ctx.actor.userId)
+          throw new TRPCError({ code: 'FORBIDDEN', message: 'nobody sets their own login flag' });
+        requireScope(ctx.actor, 'user.setAuthorizedToLogin', {
+          affiliation: await userAffiliation(em, user),
         });
-        await em.flush();
-        await directoryChanged(ctx, em, 'user.setAuthorizedToLogin', usersScope([user.id]));
-      }
+        const result = await setLoginFlag(em, user, input.authorizedToLogin);
+        if (result.changed)
+          audit({
+            action: 'user.setAuthorizedToLogin',
+            subject: `user:${user.id}`,
+            before: result.before,
+            after: result.after,
+          });
+        return { user, changed: result.changed };
+      });
+      const em = ctx.deps.db.fork();
+      if (changed) await directoryChanged(ctx, em, 'user.setAuthorizedToLogin', usersScope([user.id]));
       return describeUser(em, user);
     }),
   delete: scoped('user.delete')
     .input(z.strictObject({ id }))
     .mutation(async ({ ctx, input }) => {
-      const em = ctx.deps.db.fork();
-      const user = await getUser(em, input.id);
-      requireScope(ctx.actor, 'user.delete');
-      if (user.characterId === ROOT_CHARACTER_ID)
-        throw new TRPCError({ code: 'FORBIDDEN', message: 'root cannot be deleted' });
-      if (user.id === ctx.actor.userId)
-        throw new TRPCError({ code: 'FORBIDDEN', message: 'nobody deletes themselves' });
-      if (user.clearanceLevel > ctx.actor.clearanceLevel) {
-        throw new TRPCError({
-          code: 'FORBIDDEN',
-          message: 'nobody deletes a user of a higher clearance level than their own',
-        });
-      }
-      const before = await describeUser(em, user);
-      const removed = await deleteUser(em, user.id);
-      auditChange(ctx, em, {
-        action: 'user.delete',
-        subject: `user:${user.id}`,
-        before,
-        after: removed,
+      const removed = await change(ctx, async (em, audit) => {
+        const user = await getUser(em, input.id);
+        requireScope(ctx.actor, 'user.delete');
+        if (user.characterId === ROOT_CHARACTER_ID)
+          throw new TRPCError({ code: 'FORBIDDEN', message: 'root cannot be deleted' });
+        if (user.id === ctx.actor.userId)
+          throw new TRPCError({ code: 'FORBIDDEN', message: 'nobody deletes themselves' });
+        if (user.clearanceLevel > ctx.actor.clearanceLevel) {
+          throw new TRPCError({
+            code: 'FORBIDDEN',
+            message: 'nobody deletes a user of a higher clearance level than their own',
+          });
+        }
+        const before = await describeUser(em, user);
+        const removed = await deleteUser(em, user.id);
+        audit({ action: 'user.delete', subject: `user:${user.id}`, before, after: removed });
+        return removed;
       });
-      await em.flush();
       await requestSyncAll(ctx, 'user.delete');
       return { deleted: true as const, ...removed };
     }),
@@ -277,19 +280,21 @@ export const userRouter = router({
   unlink: scopedOver('user.write', 'self')
     .input(unlinkInput)
     .mutation(async ({ ctx, input }) => {
-      const em = ctx.deps.db.fork();
-      const user = await getUser(em, input.id);
-      requireScope(ctx.actor, 'user.write', { affiliation: await userAffiliation(em, user) });
-      const scope = await linkScope(em, [user.id]);
-      const { removed, before } = await unlinkAccounts(em, user, input);
+      const { removed, scope } = await change(ctx, async (em, audit) => {
+        const user = await getUser(em, input.id);
+        requireScope(ctx.actor, 'user.write', { affiliation: await userAffiliation(em, user) });
+        const scope = await linkScope(em, [user.id]);
+        const { removed, before } = await unlinkAccounts(em, user, input);
+        if (removed)
+          audit({
+            action: 'user.unlink',
+            subject: `user:${user.id}`,
+            before,
+            after: { platform: input.platform },
+          });
+        return { removed, scope };
+      });
       if (removed) {
-        auditChange(ctx, em, {
-          action: 'user.unlink',
-          subject: `user:${user.id}`,
-          before,
-          after: { platform: input.platform },
-        });
-        await em.flush();
         await ctx.deps.jobs.requestSync(
           input.platform,
           input.platform === 'teamspeak' ? (input.target ?? null) : null,

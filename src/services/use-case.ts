@@ -1,0 +1,39 @@
+import type { EntityManager } from '@mikro-orm/core';
+import { newAuditEntry, type AuditRecord } from '../store/records.ts';
+import { inTransaction } from '../store/transaction.ts';
+
+/** Who makes a change, as its audit entries name them. */
+export interface ChangeAuthor {
+  /** The user acting; null for the daemon itself (jobs, start-up). */
+  readonly actorId: string | null;
+  /** The control-plane request it came in, when it came in one. */
+  readonly requestId: string | null;
+}
+
+/** An audit entry of a change, its author added by writeChange. */
+export type ChangeRecord = Omit<AuditRecord, 'actorId' | 'requestId'>;
+
+/** Queues the audit entry that describes a change, in the change's own transaction. */
+export type Audit = (record: ChangeRecord) => void;
+
+/**
+ * One use case's writes and the audit entries that describe them, committed together or not at
+ * all: `work` changes the directory through `tx` and records what it did with `audit`; both go
+ * to the database in one transaction. A crash, a refused write or a failing audit row between
+ * the two leaves neither (services/audit.ts promises exactly that). On MongoDB, which Roster runs
+ * without transactions, it is one flush at the end, and the use cases are idempotent steps.
+ *
+ * What the change causes elsewhere (a sync, a rebuild) is asked for by the caller after this
+ * returns, so nothing acts on a change that might still roll back.
+ */
+export function writeChange<T>(
+  db: { fork(): EntityManager },
+  author: ChangeAuthor,
+  work: (tx: EntityManager, audit: Audit) => Promise<T>,
+): Promise<T> {
+  return inTransaction(db.fork(), (tx) =>
+    work(tx, (record) =>
+      newAuditEntry(tx, { ...record, actorId: author.actorId, requestId: author.requestId }),
+    ),
+  );
+}

@@ -1,0 +1,100 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApi, type TestApi } from '../support/api.ts';
+
+/**
+ * A change and its audit entry are written together: with the audit table refusing every insert
+ * (a trigger standing for a crash, a full disk or a lost connection right between the two
+ * writes), each use case fails and leaves the directory as it was. Then, with the audit table
+ * back, the same call writes both.
+ */
+describe('a change and its audit entry, in one transaction', () => {
+  let api: TestApi;
+  let sql: pg.Client;
+  let admin: { id: string; token: string };
+  const count = async (query: string, values: unknown[] = []) =>
+    Number((await sql.query<{ n: string }>(`SELECT count(*) AS n FROM ${query}`, values)).rows[0]!.n);
+  const auditRefuses = (on: boolean) =>
+    sql.query(`ALTER TABLE audit_log ${on ? 'ENABLE' : 'DISABLE'} TRIGGER refuse_audit`);
+
+  beforeAll(async () => {
+    api = await startTestApi();
+    sql = new pg.Client({ connectionString: api.t.url });
+    await sql.connect();
+    await sql.query(`
+      CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS
+        $$ BEGIN RAISE EXCEPTION 'the audit log is unavailable'; END $$;
+      CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION refuse_audit();
+      ALTER TABLE audit_log DISABLE TRIGGER refuse_audit;`);
+    admin = await api.user({ clearanceLevel: 10 });
+  });
+  afterAll(async () => {
+    await sql?.end();
+    await api?.stop();
+  });
+
+  /** Runs `call` with the audit refusing: it must fail and `state` must not move; then without. */
+  async function together(call: () => Promise<unknown>, state: () => Promise<unknown>) {
+    const before = await state();
+    await auditRefuses(true);
+    try {
+      await expect(call()).rejects.toMatchObject({ data: { code: 'INTERNAL_SERVER_ERROR' } });
+    } finally {
+      await auditRefuses(false);
+    }
+    expect(await state()).toEqual(before);
+    const audits = await count('audit_log');
+    await call();
+    expect(await state()).not.toEqual(before);
+    expect(await count('audit_log')).toBeGreaterThan(audits);
+  }
+
+  it('group.create', async () => {
+    const client = api.client(admin.token);
+    await together(
+      () => client.group.create.mutate({ name: 'Atomic Wing' }),
+      () => count(`groups WHERE name = $1`, ['Atomic Wing']),
+    );
+  });
+
+  it('group.addMembers and group.delete', async () => {
+    const client = api.client(admin.token);
+    const group = await client.group.create.mutate({ name: 'Atomic Squad' });
+    const pilot = await api.user();
+    await together(
+      () => client.group.addMembers.mutate({ id: group.id, userIds: [pilot.id] }),
+      () => count(`group_members WHERE group_id = $1`, [group.id]),
+    );
+    await together(
+      () => client.group.delete.mutate({ id: group.id }),
+      () => count(`groups WHERE id = $1`, [group.id]),
+    );
+  });
+
+  it('coalition.create', async () => {
+    const client = api.client(admin.token);
+    await together(
+      () => client.coalition.create.mutate({ name: 'Atomic Coalition', ticker: 'ATOM' }),
+      () => count(`coalitions WHERE ticker = $1`, ['ATOM']),
+    );
+  });
+
+  it('user.setClearance', async () => {
+    const client = api.client(admin.token);
+    const pilot = await api.user({ clearanceLevel: 0 });
+    await together(
+      () => client.user.setClearance.mutate({ id: pilot.id, level: 3 }),
+      async () =>
+        (await sql.query('SELECT clearance_level FROM users WHERE id = $1', [pilot.id])).rows[0]
+          .clearance_level,
+    );
+  });
+
+  it('token.create', async () => {
+    const client = api.client(admin.token);
+    await together(
+      () => client.token.create.mutate({ kind: 'user', comment: 'atomic' }),
+      () => count(`api_tokens WHERE comment = $1`, ['atomic']),
+    );
+  });
+});

@@ -6,10 +6,17 @@
  * them). Mapping (README "Switching from SeAT Navy Issue"): one user per user document (root,
  * character 0, stays Roster's own root), clearance and login flags as they are, mandatory scopes
  * on corporations, alliances and coalitions, groups with members and owner, `discord_role_id` and
- * `teamspeak_sgid` as mappings of the groups mapped to each platform (autogroups and
- * `superusers` are Roster's own), `discord_user_id` and `teamspeak_cldbid` as links.
+ * `teamspeak_sgid` as mappings of the groups mapped to each platform, `discord_user_id` and
+ * `teamspeak_cldbid` as links. SNI's autogroups (and `superusers`) are Roster's own: the role and
+ * server group ids SNI recorded on them become mappings of Roster's autogroup of the same
+ * corporation, alliance or coalition (SNI names an autogroup after it).
  */
-import type { ImportProblem, ImportSource, SourceMapping } from '../services/import.ts';
+import type {
+  ImportProblem,
+  ImportSource,
+  SourceAutogroupMapping,
+  SourceMapping,
+} from '../services/import.ts';
 import { eveIdOf, ImportFormatError, optionalEveIdOf, snowflakeOf, textOf } from './errors.ts';
 
 export type SniCollections = Readonly<
@@ -112,21 +119,39 @@ export function readSni(collections: SniCollections): ImportSource {
     };
   });
 
+  // SNI names an autogroup after its corporation, alliance or coalition (sni/user/jobs.py).
+  const autogroupOf = new Map<string, SourceAutogroupMapping['of']>([
+    ...corporations.map((c) => [c.name, { kind: 'corporation', corporationId: c.corporationId }] as const),
+    ...alliances.map((a) => [a.name, { kind: 'alliance', allianceId: a.allianceId }] as const),
+    ...coalitions.map((c) => [c.name, { kind: 'coalition', name: c.name }] as const),
+  ]);
+  const autogroupMappings: SourceAutogroupMapping[] = [];
   const groups = docs(collections, 'group').flatMap((d) => {
     const r = label('group', d);
     const name = textOf(d.group_name ?? d.name, r, 'group_name');
+    const role = snowflakeOf(d.discord_role_id, r, 'discord_role_id');
+    const sgid = optionalEveIdOf(d.teamspeak_sgid, r, 'teamspeak_sgid');
     if (d.is_autogroup === true || name === 'superusers') {
-      if (d.discord_role_id != null || d.teamspeak_sgid != null)
+      // Roster builds its own autogroups; what SNI kept of them is where their roles and server
+      // groups are: those (and only those with an id) become the mappings of Roster's autogroup.
+      const mappings: SourceMapping[] = [];
+      if (d.map_to_discord !== false && role !== null)
+        mappings.push({ platform: 'discord', platformGroupId: String(role), displayName: name });
+      if (d.map_to_teamspeak !== false && sgid !== null)
+        mappings.push({ platform: 'teamspeak', platformGroupId: String(sgid), displayName: name });
+      if (mappings.length === 0) return [];
+      const of: SourceAutogroupMapping['of'] | undefined =
+        name === 'superusers' ? { kind: 'builtin', name: 'superusers' } : autogroupOf.get(name);
+      if (of === undefined)
         problems.push({
           record: `group "${name}"`,
           reason:
-            "an SNI autogroup: Roster builds its own; map Roster's autogroup to this role or server group by hand",
+            'an SNI autogroup named after no corporation, alliance or coalition of the export: its role and server group are not mapped (map one by hand)',
         });
+      else autogroupMappings.push({ of, sourceName: name, mappings });
       return [];
     }
     const mappings: SourceMapping[] = [];
-    const role = snowflakeOf(d.discord_role_id, r, 'discord_role_id');
-    const sgid = optionalEveIdOf(d.teamspeak_sgid, r, 'teamspeak_sgid');
     if (d.map_to_discord !== false)
       mappings.push({ platform: 'discord', platformGroupId: role === null ? null : String(role) });
     if (d.map_to_teamspeak !== false)
@@ -144,5 +169,5 @@ export function readSni(collections: SniCollections): ImportSource {
       },
     ];
   });
-  return { system: 'sni', alliances, corporations, coalitions, users, groups, problems };
+  return { system: 'sni', alliances, corporations, coalitions, users, groups, autogroupMappings, problems };
 }

@@ -62,6 +62,15 @@ export function rebuildAutogroups(em: EntityManager): Promise<AutogroupRebuild> 
 }
 
 /**
+ * The rebuild inside the caller's transaction: an import that maps autogroups writes them, their
+ * members and its mappings all or nothing. A concurrent rebuild elsewhere can make it fail on the
+ * unique index; the import is then run again.
+ */
+export function rebuildAutogroupsWithin(tx: EntityManager): Promise<AutogroupRebuild> {
+  return rebuildOnce(tx);
+}
+
+/**
  * Rebuilds run one at a time in this process (the API, the jobs and logins all ask for them). A
  * rebuild in another daemon can still create the same autogroup first: the unique index refuses
  * ours, and the rebuild, idempotent, runs again on what is now there.

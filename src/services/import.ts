@@ -21,6 +21,7 @@ import {
 import { newId } from '../store/errors.ts';
 import { newAlliance, newCorporation, newUser } from '../store/records.ts';
 import { plainRows } from '../store/plain-rows.ts';
+import { rebuildAutogroupsWithin } from './autogroups.ts';
 import { inTransaction } from '../store/transaction.ts';
 import { audit } from './audit.ts';
 import type { ResolvedTeamspeak } from './import-teamspeak.ts';
@@ -102,8 +103,25 @@ export interface SourceGroup {
   readonly mappings: readonly SourceMapping[];
 }
 
+/**
+ * Platform groups the source kept for one of Roster's autogroups (SNI's autogroups of a
+ * corporation, alliance or coalition, and `superusers`): they become that autogroup's mappings.
+ */
+export interface SourceAutogroupMapping {
+  readonly of:
+    | { readonly kind: 'corporation'; readonly corporationId: number }
+    | { readonly kind: 'alliance'; readonly allianceId: number }
+    | { readonly kind: 'coalition'; readonly name: string }
+    | { readonly kind: 'builtin'; readonly name: 'superusers' };
+  /** The source's name of the group (what the platform groups are called). */
+  readonly sourceName: string;
+  readonly mappings: readonly SourceMapping[];
+}
+
 export interface ImportSource {
   readonly system: ImportSystem;
+  /** Mappings of Roster's autogroups (SNI); absent: none. */
+  readonly autogroupMappings?: readonly SourceAutogroupMapping[];
   readonly alliances: readonly SourceAlliance[];
   readonly corporations: readonly SourceCorporation[];
   readonly coalitions: readonly SourceCoalition[];
@@ -199,6 +217,7 @@ async function loadDirectory(em: EntityManager, teamspeakTarget: string | null) 
       users.flatMap((u) => (u.discordUserId ? [[u.discordUserId, u.characterId]] : [])),
     ),
     groups: new Map(groups.map((g) => [g.name.toLowerCase(), g])),
+    autogroups: new Map(groups.flatMap((g) => (g.kind === 'auto' && g.autoKey ? [[g.autoKey, g]] : []))),
     members: new Set(members.map((m) => `${m.groupId}/${m.userId}`)),
     mappings: new Map(mappings.map((m) => [`${m.groupId}/${m.platform}/${m.target}`, m])),
   };
@@ -382,8 +401,22 @@ function decide(
     return [{ ...g, ownerCharacterId: owner, memberCharacterIds: members, mappings }];
   });
 
+  const autogroupMappings = (source.autogroupMappings ?? []).map((a) => {
+    const key = autogroupKey(a.of, (name) => dir.coalitions.get(name)?.id);
+    const group = key === null ? undefined : dir.autogroups.get(key);
+    const mappings = a.mappings.flatMap((m) => {
+      const target = targets[m.platform];
+      if (target === null) return [];
+      const e = group && dir.mappings.get(`${group.id}/${m.platform}/${target}`);
+      tally(counts.mappings, e, !!e && e.platformGroupId !== m.platformGroupId);
+      return [{ ...m, target }];
+    });
+    return { ...a, mappings };
+  });
+
   const upToDate = Object.values(counts).every((c) => c.created === 0 && c.updated === 0);
   return {
+    autogroupMappings,
     alliances: source.alliances,
     corporations,
     coalitions,
@@ -444,6 +477,25 @@ function userChanges(e: UserRow, u: SourceUser): boolean {
     (u.authorizedToLogin !== undefined && (e.authorizedToLogin ?? null) !== u.authorizedToLogin) ||
     (!!u.discordUserId && e.discordUserId !== u.discordUserId)
   );
+}
+
+/** The store's key of an autogroup (domain/autogroups.ts); null for a coalition not written yet. */
+function autogroupKey(
+  of: SourceAutogroupMapping['of'],
+  coalitionId: (name: string) => string | undefined,
+): string | null {
+  switch (of.kind) {
+    case 'corporation':
+      return `corporation:${of.corporationId}`;
+    case 'alliance':
+      return `alliance:${of.allianceId}`;
+    case 'coalition': {
+      const id = coalitionId(of.name);
+      return id === undefined ? null : `coalition:${id}`;
+    }
+    case 'builtin':
+      return `builtin:${of.name}`;
+  }
 }
 
 /** Rows created between two flushes of an import; the identity map is emptied after each. */
@@ -644,6 +696,43 @@ export async function applyImport(
         uniqueId: l.uniqueId,
       });
       await batch.added();
+    }
+    if (d.autogroupMappings.some((a) => a.mappings.length > 0)) {
+      // The autogroups exist, with their members, before their mappings do, in this transaction:
+      // a run never sees an adopted role on an autogroup that has no members yet.
+      await tx.flush();
+      tx.clear();
+      await rebuildAutogroupsWithin(tx);
+      const coalitionIds = new Map(
+        (await tx.find(Coalition, {}, { fields: ['id', 'name'] })).map((c) => [c.name, c.id]),
+      );
+      const autogroups = new Map(
+        (await tx.find(Group, { kind: 'auto' }, { fields: ['id', 'autoKey'] })).map((g) => [g.autoKey, g.id]),
+      );
+      const existing = new Map(
+        (await tx.find(GroupMapping, { groupId: { $in: [...autogroups.values()] } })).map((m) => [
+          `${m.groupId}/${m.platform}/${m.target}`,
+          m,
+        ]),
+      );
+      for (const a of d.autogroupMappings) {
+        const groupId = autogroups.get(autogroupKey(a.of, (name) => coalitionIds.get(name)));
+        if (groupId === undefined) continue;
+        for (const m of a.mappings) {
+          const e = existing.get(`${groupId}/${m.platform}/${m.target}`);
+          if (e) e.platformGroupId = m.platformGroupId;
+          else
+            tx.create(GroupMapping, {
+              id: newId(),
+              groupId,
+              platform: m.platform,
+              target: m.target,
+              platformGroupId: m.platformGroupId,
+              displayName: m.displayName ?? null,
+              mode: 'managed',
+            });
+        }
+      }
     }
     const plan: ImportPlan = {
       system: source.system,

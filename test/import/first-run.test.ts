@@ -3,7 +3,8 @@
  * and members holding them (the fake TeamSpeak over ServerQuery, the fake Discord over REST, a
  * real PostgreSQL): the import maps the existing platform groups (Alliance Auth: Discord roles by
  * name on first contact, AuthTS and state server groups by id; SNI: `discord_role_id`,
- * `teamspeak_sgid`), the daemon's start rebuilds the autogroups, and the first run creates no
+ * `teamspeak_sgid` of its groups and of its autogroups, which map to Roster's autogroups of the
+ * same corporation or coalition), the daemon's start rebuilds the autogroups, and the first run creates no
  * role or group that existed, removes no imported member who still qualifies, and duplicates
  * nothing, under the default blast-radius guard. Only people who do not qualify (a stranger
  * nobody imported, a pilot the source itself had barred from logging in) lose the group.
@@ -166,18 +167,27 @@ describe('the first run after an import keeps who already holds their role or se
     }
   });
 
-  it('SNI: teamspeak_sgid and discord_role_id', async () => {
+  it("SNI: teamspeak_sgid and discord_role_id, of its groups and of its autogroups (mapped to Roster's)", async () => {
     const ts = await fakeServer();
     const erin = ts.addDbClient({ nickname: 'Erin' });
     const frank = ts.addDbClient({ nickname: 'Frank' }); // barred from logging in by SNI
-    const logistics = ts.createServerGroup('Logistics', { members: [erin.cldbid, frank.cldbid] });
+    const holders = [erin.cldbid, frank.cldbid];
+    const logistics = ts.createServerGroup('Logistics', { members: holders });
+    const corpGroup = ts.createServerGroup('SNI Corp', { members: holders });
     const discord = await guild();
     const frankDiscord = snowflake();
     const role = discord.guild.addRole({ id: SNI.role, name: 'Logistics' });
-    discord.guild.addMember({ id: SNI.discordErin, nick: '[SNIA] Erin Sni', roles: [role.id] });
-    discord.guild.addMember({ id: frankDiscord, roles: [role.id] });
+    const corpRole = discord.guild.addRole({ id: SNI.corpRole, name: 'SNI Corp' });
+    const coalitionRole = discord.guild.addRole({ id: SNI.coalitionRole, name: 'SNI Coalition' });
+    const erinRoles = [role.id, corpRole.id, coalitionRole.id].toSorted();
+    discord.guild.addMember({ id: SNI.discordErin, nick: '[SNIA] Erin Sni', roles: erinRoles });
+    discord.guild.addMember({ id: frankDiscord, roles: [role.id, corpRole.id] });
     const p = await platforms(ts, discord);
-    const collections = sniExport({ logistics: Number(logistics), erin: Number(erin.cldbid) });
+    const collections = sniExport({
+      logistics: Number(logistics),
+      corp: Number(corpGroup),
+      erin: Number(erin.cldbid),
+    });
     (collections.user![2] as Record<string, unknown>).discord_user_id = frankDiscord;
     const plan = await p.importAndStart(readSniFolder(writeSniFolder(collections)));
     expect(plan.counts.teamspeakLinks.created).toBe(1);
@@ -186,19 +196,22 @@ describe('the first run after an import keeps who already holds their role or se
 
     const onTeamspeak = await p.run('teamspeak');
     expectApplied(onTeamspeak);
-    expect(onTeamspeak.plan?.counts).toMatchObject({ creates: 0, renames: 0, adds: 0, removes: 1 });
+    expect(onTeamspeak.plan?.counts).toMatchObject({ creates: 0, renames: 0, adds: 0, removes: 2 });
     expect(onTeamspeak.plan?.adopts).toEqual([]);
     // Frank's client was never linked in SNI: to Roster it is a stranger's, and he may not log in.
-    expect(removed(onTeamspeak)).toEqual({ [logistics]: [frank.cldbid] });
+    expect(removed(onTeamspeak)).toEqual({ [logistics]: [frank.cldbid], [corpGroup]: [frank.cldbid] });
     expect(ts.groupMembers(logistics)).toEqual([erin.cldbid]);
+    expect(ts.groupMembers(corpGroup)).toEqual([erin.cldbid]);
+    expect(names(ts.serverGroups())).toContain('SNI Corp'); // kept its name: not renamed corp:SNIC
     expect(ts.serverGroups()).toHaveLength(groupsBefore);
 
     const onDiscord = await p.run('discord');
     expectApplied(onDiscord);
-    expect(onDiscord.plan?.counts).toMatchObject({ creates: 0, renames: 0, adds: 0, removes: 1 });
+    expect(onDiscord.plan?.counts).toMatchObject({ creates: 0, renames: 0, adds: 0, removes: 2 });
     expect(onDiscord.plan?.adopts).toEqual([]);
-    expect(removed(onDiscord)).toEqual({ [SNI.role]: [frankDiscord] });
-    expect(discord.guild.members.get(SNI.discordErin)?.roles).toEqual([SNI.role]);
+    expect(removed(onDiscord)).toEqual({ [SNI.role]: [frankDiscord], [SNI.corpRole]: [frankDiscord] });
+    expect(discord.guild.members.get(SNI.discordErin)?.roles.toSorted()).toEqual(erinRoles);
     expect(discord.guild.roles.size).toBe(rolesBefore);
+    expect(discord.guild.roles.get(SNI.corpRole)?.name).toBe('SNI Corp');
   });
 });

@@ -168,6 +168,8 @@ export const SNI = {
   frank: 2_120_000_002,
   discordErin: '330000000000000001',
   role: '440000000000000001',
+  corpRole: '440000000000000002', // SNI's autogroup of SNI Corp
+  coalitionRole: '440000000000000003', // SNI's autogroup of SNI Coalition
 };
 
 const oid = (n: number) => ({ $oid: n.toString(16).padStart(24, '0') });
@@ -176,7 +178,9 @@ const oid = (n: number) => ({ $oid: n.toString(16).padStart(24, '0') });
  * SNI collections as `mongoexport --jsonArray` writes them (extended JSON). `teamspeak`: the
  * Logistics server group and Erin's client database id (a fake server numbers its own).
  */
-export function sniExport(teamspeak: { logistics?: number; erin?: number } = {}): Record<string, unknown[]> {
+export function sniExport(
+  teamspeak: { logistics?: number; corp?: number; erin?: number } = {},
+): Record<string, unknown[]> {
   const date = { $date: '2020-05-01T12:00:00Z' };
   return {
     alliance: [
@@ -273,6 +277,38 @@ export function sniExport(teamspeak: { logistics?: number; erin?: number } = {})
         map_to_teamspeak: true,
         teamspeak_sgid: teamspeak.logistics ?? 9,
         authorized_to_login: true,
+      },
+      // SNI's autogroups, named after their corporation, alliance or coalition (sni/user/jobs.py)
+      {
+        _id: oid(22),
+        _version: 4,
+        group_name: 'SNI Corp',
+        is_autogroup: true,
+        members: [oid(11), oid(12)],
+        map_to_discord: true,
+        discord_role_id: { $numberLong: SNI.corpRole },
+        map_to_teamspeak: true,
+        teamspeak_sgid: teamspeak.corp ?? 10,
+      },
+      {
+        _id: oid(23),
+        _version: 4,
+        group_name: 'SNI Coalition',
+        is_autogroup: true,
+        members: [oid(11), oid(12)],
+        map_to_discord: true,
+        discord_role_id: { $numberLong: SNI.coalitionRole },
+        map_to_teamspeak: false,
+        teamspeak_sgid: null,
+      },
+      {
+        _id: oid(24),
+        _version: 4,
+        group_name: 'Gone Corp',
+        is_autogroup: true,
+        members: [],
+        map_to_discord: true,
+        discord_role_id: { $numberLong: '440000000000000009' },
       },
     ],
   };

@@ -127,10 +127,18 @@ for (const backend of ['postgresql', 'embedded'] as const) {
         coalitions: { created: 1 },
         groups: { created: 1 },
         memberships: { created: 2 },
-        mappings: { created: 2 },
+        // Logistics on both platforms; the autogroups of SNI Corp (both) and SNI Coalition (Discord)
+        mappings: { created: 5 },
       });
-      expect(plan.problems.map((p) => p.reason)).toEqual([
-        expect.stringContaining('dangling reference to user'),
+      expect(plan.problems).toEqual([
+        {
+          record: expect.stringContaining('group'),
+          reason: expect.stringContaining('dangling reference to user'),
+        },
+        {
+          record: 'group "Gone Corp"',
+          reason: expect.stringContaining('named after no corporation, alliance or coalition'),
+        },
       ]);
       expect(plan.teamspeakIdentities).toEqual([{ characterId: SNI.erin, clientDbId: '21' }]);
       const em = t.db.fork();
@@ -156,8 +164,30 @@ for (const backend of ['postgresql', 'embedded'] as const) {
         { orderBy: { platform: 'asc' } },
       );
       expect(mappings.map((m) => m.platformGroupId)).toEqual([SNI.role, '9']);
+      // SNI's autogroups' roles and server groups are mappings of Roster's own autogroups, which
+      // the import built with their members; the platform's names are kept as display names.
+      const corp = await em.findOneOrFail(Group, { autoKey: `corporation:${SNI.corp}` });
+      const erin = await em.findOneOrFail(User, { characterId: SNI.erin });
+      expect(corp).toMatchObject({ kind: 'auto', name: 'corp:SNIC' });
+      expect((await em.find(GroupMember, { groupId: corp.id })).map((m) => m.userId)).toContain(erin.id);
+      const coalition = await em.findOneOrFail(Coalition, { name: 'SNI Coalition' });
+      const autoMappings = await em.find(
+        GroupMapping,
+        {
+          groupId: {
+            $in: [corp.id, (await em.findOneOrFail(Group, { autoKey: `coalition:${coalition.id}` })).id],
+          },
+        },
+        { orderBy: { platformGroupId: 'asc' } },
+      );
+      expect(autoMappings.map((m) => [m.platform, m.target, m.platformGroupId, m.displayName])).toEqual([
+        ['teamspeak', 'main', '10', 'SNI Corp'],
+        ['discord', 'guild', SNI.corpRole, 'SNI Corp'],
+        ['discord', 'guild', SNI.coalitionRole, 'SNI Coalition'],
+      ]);
       const again = await planImport(t.db.fork(), readSniFolder(dir), targets);
       expect(again.upToDate).toBe(true);
+      expect(again.counts.mappings).toEqual({ created: 0, updated: 0, unchanged: 5 });
     });
 
     it('refuses bad input with an error naming the record, and writes nothing', async () => {

@@ -19,6 +19,8 @@ export interface SyncJobData {
 export interface SyncJobOutcome {
   readonly status: string;
   readonly reason: string | null;
+  /** What the run covered: null when it ran full (a first run is full whatever it was asked). */
+  readonly scope?: unknown;
 }
 
 /** The work behind each queue; main.ts wires them to the services. */
@@ -116,8 +118,8 @@ export function createJobs(boss: PgBoss, config: Config, handlers: JobHandlers, 
    * Runs what the target is owed. A job this daemon sent whose debt an earlier run already took
    * has nothing left to do; one from elsewhere runs full. A failed run (a dropped connection, a
    * platform error) and a busy target (another run, maybe a dead daemon's until its lease lapses,
-   * holds it) owe their scope again and fail the job, so pg-boss retries it with backoff until the
-   * run applies. A refused run is a decision, not a failure: it waits for an operator.
+   * holds it) owe their scope again (a failed full run, everything) and fail the job, so pg-boss
+   * retries it with backoff until the run applies. A refused run is a decision, not a failure: it waits for an operator.
    */
   async function runSync(data: SyncJobData): Promise<SyncJobOutcome | undefined> {
     const key = keyOf(data);
@@ -136,7 +138,12 @@ export function createJobs(boss: PgBoss, config: Config, handlers: JobHandlers, 
       throw error;
     }
     if (outcome.status === 'failed' || outcome.status === 'busy') {
-      if (owed !== undefined) pending.restore(key, owed);
+      // A failed run owes what it set out to do: a full one (the first run on a target is full
+      // even when asked for a scope) owes everything, or its retry would fix only the scope and
+      // leave the rest of what it did not apply to the scheduled run.
+      const ranFull = outcome.status === 'failed' && (outcome.scope === null || outcome.scope === undefined);
+      if (ranFull) pending.restore(key, 'full');
+      else if (owed !== undefined) pending.restore(key, owed);
       throw new Error(
         `sync of ${data.platform}/${data.target} ${outcome.status}: ${outcome.reason ?? 'no reason given'}`,
       );

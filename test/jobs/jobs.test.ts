@@ -279,6 +279,38 @@ describe('jobs on pg-boss', () => {
     expect(await boss.findJobs(queues.deadLetters, { queued: true })).toEqual([]);
   });
 
+  it('retries a failed scoped run with its scope, and a failed full run (a first run) in full', async () => {
+    // Each answer: what the run covered (its `scope`: null for a full one) and how it ended.
+    const answers = [
+      { status: 'failed', reason: 'connection lost', scope: { groups: 0, accounts: 1 } },
+      applied,
+      { status: 'failed', reason: 'connection lost', scope: null },
+      applied,
+    ];
+    const asked: (DirectoryScope | null)[] = [];
+    const { boss, jobs } = await start(
+      {
+        sync: async (_data, scope) => {
+          asked.push(scope);
+          return answers.shift() ?? applied;
+        },
+      },
+      { retryLimit: 5, syncDebounceSeconds: 0 },
+    );
+    await jobs.control.requestSync('teamspeak', 'main', 'edit', usersScope(['u1']));
+    await until(async () => {
+      expect(asked).toHaveLength(2);
+      expect(await boss.findJobs(queues.sync, { queued: true })).toEqual([]);
+    });
+    // The run was asked for u1 and ran full (as a first run does) but failed: the retry is full.
+    await jobs.control.requestSync('teamspeak', 'main', 'edit', usersScope(['u2']));
+    await until(async () => {
+      expect(asked).toHaveLength(4);
+      expect(await boss.findJobs(queues.sync, { queued: true })).toEqual([]);
+    });
+    expect(asked).toEqual([usersScope(['u1']), usersScope(['u1']), usersScope(['u2']), null]);
+  });
+
   it('fails and retries the job of a worker that died mid-job (no heartbeat), within a minute', async () => {
     const schema = `pgboss_${crypto.randomUUID().replaceAll('-', '').slice(0, 12)}`;
     const runs: string[] = [];

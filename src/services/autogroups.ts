@@ -8,6 +8,7 @@ import { newAuditEntry } from '../store/records.ts';
 import { decideRemovals } from './removals.ts';
 import { applyRuleGroups, planRuleGroups, type RuleGroupRebuild } from './rule-group-rebuild.ts';
 import { inTransaction } from '../store/transaction.ts';
+import { coalesced } from './coalesce.ts';
 
 /** An autogroup whose source (corporation, alliance, coalition) is gone, removed by a rebuild. */
 export interface DeletedAutogroup {
@@ -48,17 +49,21 @@ export const LEFT_IN_PLACE =
  * re-created coalition or a new corporation with the same ticker starts afresh under the name.
  */
 export function rebuildAutogroups(em: EntityManager): Promise<AutogroupRebuild> {
-  const run = rebuilding.then(async () => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await rebuildOnce(em.fork());
-      } catch (error) {
-        if (!(error instanceof UniqueConstraintViolationException) || attempt >= 3) throw error;
+  // One rebuilder per database (its MikroORM config): the API, the jobs and logins all ask.
+  let rebuild = rebuilders.get(em.config);
+  if (!rebuild) {
+    rebuild = coalesced(async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await rebuildOnce(em.fork());
+        } catch (error) {
+          if (!(error instanceof UniqueConstraintViolationException) || attempt >= 3) throw error;
+        }
       }
-    }
-  });
-  rebuilding = run.catch(() => undefined);
-  return run;
+    });
+    rebuilders.set(em.config, rebuild);
+  }
+  return rebuild();
 }
 
 /**
@@ -71,11 +76,12 @@ export function rebuildAutogroupsWithin(tx: EntityManager): Promise<AutogroupReb
 }
 
 /**
- * Rebuilds run one at a time in this process (the API, the jobs and logins all ask for them). A
- * rebuild in another daemon can still create the same autogroup first: the unique index refuses
- * ours, and the rebuild, idempotent, runs again on what is now there.
+ * Rebuilds run one at a time in this process, and calls during a rebuild share the next one
+ * (services/coalesce.ts): a burst of changes costs two rebuilds. A rebuild in another daemon can
+ * still create the same autogroup first: the unique index refuses ours, and the rebuild,
+ * idempotent, runs again on what is now there.
  */
-let rebuilding: Promise<unknown> = Promise.resolve();
+const rebuilders = new WeakMap<object, () => Promise<AutogroupRebuild>>();
 
 /**
  * A built-in name a manual group already holds (it predates the built-in: manual groups may no

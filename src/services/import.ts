@@ -3,8 +3,9 @@
  * src/import turn an export into an ImportSource (plain data, the problems they saw); this use
  * case compares it with the directory (`planImport`: what would be created, updated, left alone,
  * and every problem record with its reason), then writes it all or nothing (`applyImport`: one
- * transaction where the database has them; on MongoDB every write is an upsert by natural key, so
- * an interrupted run is finished by running it again). Running it again changes nothing.
+ * transaction where the database has them; MongoDB has none here: an interrupted run is finished
+ * by running it again, which plans against what is there, while the unique indexes on the natural
+ * keys keep any row from being written twice). Running it again changes nothing.
  */
 import type { EntityManager } from '@mikro-orm/core';
 import { ROOT_CHARACTER_ID } from '../domain/index.ts';

@@ -17,7 +17,7 @@ import {
   User,
 } from '../../src/store/entities/index.ts';
 import { openDatabase, type Database } from '../../src/store/orm.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { backends, createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { AA, allianceAuthDump, SNI, sniExport, writeSniFolder } from './fixtures.ts';
 
 const targets = { teamspeak: 'main', discord: 'guild' };
@@ -28,11 +28,12 @@ async function embedded(): Promise<{ db: Database; dispose(): Promise<void> }> {
   return { db, dispose: () => db.close() };
 }
 
-for (const backend of ['postgresql', 'embedded'] as const) {
+// MongoDB too where MONGODB_URL points at a server (none on the development machines).
+for (const backend of [...backends(), 'embedded'] as const) {
   describe(`import on ${backend}`, () => {
     let t: { db: Database; dispose(): Promise<void> } | TestDatabase;
     beforeAll(async () => {
-      t = backend === 'embedded' ? await embedded() : await createTestDatabase();
+      t = backend === 'embedded' ? await embedded() : await createTestDatabase(backend);
       await bootstrap(t.db.fork());
     });
     afterAll(async () => t?.dispose());

@@ -15,7 +15,7 @@ import { bootstrap } from '../../src/services/bootstrap.ts';
 import { AuditEntry, TeamspeakLink, User } from '../../src/store/entities/index.ts';
 import { openDatabase, type Database } from '../../src/store/orm.ts';
 import { startFakeTeamspeak, type FakeTeamspeak } from '../fakes/teamspeak/index.ts';
-import { createTestDatabase } from '../support/database.ts';
+import { backends, createTestDatabase } from '../support/database.ts';
 import { addTeamspeakLink, addUser } from '../support/rows.ts';
 import { AA, allianceAuthDump, SNI, sniExport, writeSniFolder } from './fixtures.ts';
 
@@ -47,7 +47,8 @@ const dumpWithAnUnusedKey = (): unknown[] => [
   { model: 'teamspeak3.teamspeak3user', pk: 1, fields: { uid: '[IMCA]_Alice_Imported', perm_key: 'k' } },
 ];
 
-for (const backend of ['postgresql', 'embedded'] as const) {
+// MongoDB too where MONGODB_URL points at a server (none on the development machines).
+for (const backend of [...backends(), 'embedded'] as const) {
   describe(`TeamSpeak identities of an import on ${backend}`, () => {
     let db: Database;
     let dispose: () => Promise<void>;
@@ -57,7 +58,7 @@ for (const backend of ['postgresql', 'embedded'] as const) {
         await db.migrate();
         dispose = () => db.close();
       } else {
-        const t = await createTestDatabase();
+        const t = await createTestDatabase(backend);
         db = t.db;
         dispose = t.dispose;
       }

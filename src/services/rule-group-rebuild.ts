@@ -10,6 +10,7 @@ import {
 } from '../domain/index.ts';
 import { Group, GroupMember } from '../store/entities/index.ts';
 import { newId } from '../store/errors.ts';
+import { plainRows } from '../store/plain-rows.ts';
 import { newAuditEntry } from '../store/records.ts';
 
 export interface RuleGroupRebuild {
@@ -66,12 +67,9 @@ export async function planRuleGroups(
   const { specs, ruleless } = await ruleGroupSpecs(tx);
   const build = buildRuleGroups(specs, dir, groupsOfUser, now);
   const members = new Map([...build.members, ...ruleless.map((id) => [id, new Set<string>()] as const)]);
+  // Plain rows: every rule-built group's members, read on every rebuild, need no entities.
   const current = members.size
-    ? await tx.find(
-        GroupMember,
-        { groupId: { $in: [...members.keys()] } },
-        { fields: ['id', 'groupId', 'userId'] },
-      )
+    ? await plainRows(tx, GroupMember, { groupId: { $in: [...members.keys()] } }, ['id', 'groupId', 'userId'])
     : [];
   const facts = { dir, groupsOfUser: build.groupsOfUser, now };
   const losing = current.flatMap((m): Losing[] => {
@@ -99,8 +97,14 @@ export async function applyRuleGroups(
   let heldCount = 0;
   const stale: string[] = [];
   const changed = new Set<string>();
+  const byGroup = new Map<string, (typeof plan.current)[number][]>();
+  for (const m of plan.current) {
+    const list = byGroup.get(m.groupId);
+    if (list) list.push(m);
+    else byGroup.set(m.groupId, [m]);
+  }
   for (const [groupId, wanted] of plan.members) {
-    const mine = plan.current.filter((m) => m.groupId === groupId);
+    const mine = byGroup.get(groupId) ?? [];
     const have = new Set(mine.map((m) => m.userId));
     const adds = [...wanted].filter((u) => !have.has(u)).sort();
     const failing = mine.filter((m) => !wanted.has(m.userId));

@@ -27,6 +27,8 @@ export const syncHelp = [
   'rosterctl sync plan|run|force --platform P --target T [--all]',
   '  names each member beside its id (character name and platform nickname), ids in numeric order;',
   '  a long list shows its first 20 members per group and how many more: --all prints every one.',
+  '  sync run gets the run id at once and follows the run to its end, however long it takes (phase,',
+  '  calls done out of planned, ETA; a progress bar on a terminal), then exits with its outcome.',
 ];
 
 export const statusHelp = [

@@ -50,3 +50,32 @@ export function progressBar(out: Output, total: number, label: string) {
     done: () => void (out.isTTY && out.write(CLEAR_LINE)),
   };
 }
+
+/** What `rosterctl sync run` shows of a run it follows. */
+export interface RunProgressView {
+  readonly phase: string;
+  readonly callsDone: number;
+  readonly callsPlanned: number | null;
+  readonly etaSeconds: number | null;
+}
+
+/** `[#####.....] 12/52 calls, applying, ETA 40s`: a bar once the calls are known, else the phase. */
+export function runProgressLine(p: RunProgressView, elapsedSeconds: number): string {
+  const width = 30;
+  const eta = p.etaSeconds === null ? '' : `, ETA ${duration(p.etaSeconds)}`;
+  if (p.callsPlanned === null || p.callsPlanned === 0)
+    return `${p.phase}, ${p.callsDone} calls, ${duration(elapsedSeconds)}`;
+  const filled = Math.min(width, Math.round((p.callsDone / p.callsPlanned) * width));
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.callsDone}/${p.callsPlanned} calls, ${p.phase}${eta}, ${duration(elapsedSeconds)}`;
+}
+
+/** Draws a followed run's progress on a terminal (stderr); `done()` clears the line. */
+export function runProgress(out: Output, label: string, now: () => number = () => performance.now()) {
+  const started = now();
+  return {
+    update(p: RunProgressView) {
+      if (out.isTTY) out.write(`${CLEAR_LINE}${label} ${runProgressLine(p, (now() - started) / 1000)}`);
+    },
+    done: () => void (out.isTTY && out.write(CLEAR_LINE)),
+  };
+}

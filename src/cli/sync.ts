@@ -2,8 +2,8 @@ import { defaultListLimit, formatPlan, formatSkipped } from '../sync/plan-text.t
 import type { PlanSummary } from '../sync/summary.ts';
 import type { Clients, TypedClient } from './client.ts';
 import { duration } from './format.ts';
-import { EXIT, printLines, println, type CliIo, type ExitCode } from './io.ts';
-import { withProgress } from './progress.ts';
+import { CliError, EXIT, printLines, println, type CliIo, type ExitCode } from './io.ts';
+import { runProgress, withProgress } from './progress.ts';
 
 export type RunResult = Awaited<ReturnType<TypedClient['sync']['run']['mutate']>>;
 export type TargetInput = Parameters<TypedClient['sync']['run']['mutate']>[0];
@@ -83,6 +83,7 @@ export async function syncCommand(
   all = false,
 ): Promise<ExitCode> {
   const limit = all ? null : defaultListLimit;
+  if (action === 'run') return followRun(io, clients, input, json, limit);
   const where = `${input?.platform}/${input?.target}`;
   const started = performance.now();
   const work =
@@ -102,4 +103,79 @@ export async function syncCommand(
     printLines(io.stdout, formatDryRun(result, limit));
   else printLines(io.stdout, formatRun(result, seconds, limit));
   return runExitCode(result);
+}
+
+/** How long the CLI keeps asking a daemon that does not answer about a run it follows. */
+const LOST_AFTER_MS = 60_000;
+
+type RunRecord = NonNullable<Awaited<ReturnType<TypedClient['sync']['progress']['query']>>['record']>;
+
+/**
+ * `sync run`: starts the run, gets its id at once and follows it (phase, calls done out of
+ * planned, ETA; a bar on a terminal) until it ends, however long it takes, then prints the
+ * outcome and exits with it. A daemon that stops answering for a minute ends the wait (the run
+ * goes on there); nothing else does.
+ */
+async function followRun(
+  io: CliIo,
+  clients: Clients,
+  input: TargetInput,
+  json: boolean,
+  limit: number | null,
+): Promise<ExitCode> {
+  const where = `${input?.platform}/${input?.target}`;
+  const started = performance.now();
+  const start = await clients.typed.sync.start.mutate(input);
+  let result: RunResult | null = start.result;
+  let record: RunRecord | null = null;
+  if (start.started) {
+    const bar = runProgress(io.stderr, `sync ${where}`);
+    bar.update({ phase: 'reading', callsDone: 0, callsPlanned: null, etaSeconds: null });
+    let failingSince: number | null = null;
+    let waitMs = 200;
+    try {
+      for (;;) {
+        await new Promise((resolve) => setTimeout(resolve, waitMs));
+        waitMs = Math.min(1000, waitMs * 2);
+        let answer;
+        try {
+          answer = await clients.typed.sync.progress.query({ runId: start.runId });
+          failingSince = null;
+        } catch (error) {
+          // An answer with a code is the daemon's (no such run, no right): not worth waiting on.
+          if ((error as { data?: { code?: string } }).data?.code) throw error;
+          failingSince ??= performance.now();
+          if (performance.now() - failingSince < LOST_AFTER_MS) continue;
+          throw new CliError(
+            `the daemon stopped answering while following run ${start.runId} of ${where}; the run goes on there (rosterctl sync runs)`,
+          );
+        }
+        if (answer.state === 'running') {
+          if (answer.progress) bar.update(answer.progress);
+          continue;
+        }
+        result = answer.result;
+        record = answer.record;
+        break;
+      }
+    } finally {
+      bar.done();
+    }
+  }
+  const seconds = (performance.now() - started) / 1000;
+  if (result) {
+    if (json) println(io.stdout, JSON.stringify(result, null, 2));
+    else printLines(io.stdout, formatRun(result, seconds, limit));
+    return runExitCode(result);
+  }
+  // Finished elsewhere (another daemon, or this one restarted): what its record says.
+  if (json) println(io.stdout, JSON.stringify(record, null, 2));
+  else if (record)
+    printLines(io.stdout, [
+      `${record.status}: ${where} in ${duration(seconds)} (run ${record.id})`,
+      `  changes   +${record.adds} added, -${record.removes} removed, ${record.creates} created, ${record.renames} renamed`,
+      `  calls     ${record.callsIssued} platform calls`,
+      ...record.errors.map((e) => `  error     ${e}`),
+    ]);
+  return record?.status === 'applied' ? EXIT.ok : EXIT.failed;
 }

@@ -36,3 +36,6 @@ export async function lastRuns(em: EntityManager, target: { platform: Platform; 
   ]);
   return { last, lastApplied };
 }
+
+/** One recorded run, or null. */
+export const findRun = (em: EntityManager, runId: string) => em.findOne(SyncRun, { id: runId });

@@ -20,7 +20,17 @@ import {
   type TargetScope,
 } from './scope.ts';
 import { planLabels, summarizePlan, type PlanSummary } from './summary.ts';
-import type { ApplyReport, Platform, PlatformGroup, PlatformTarget } from './target.ts';
+import { trackProgress, type ProgressTracker, type RunProgress } from './progress.ts';
+import type { ApplyBatch, ApplyReport, Platform, PlatformGroup, PlatformTarget } from './target.ts';
+
+/** The calls an apply will issue: the target's own count, else one per account it changes. */
+function estimateApplyCalls(target: PlatformTarget, batch: ApplyBatch): number {
+  if (target.estimateApplyCalls) return target.estimateApplyCalls(batch);
+  const accounts = new Set<string>();
+  for (const change of [...batch.adds, ...batch.removes]) for (const a of change.accountIds) accounts.add(a);
+  if (target.actsOnNicknames) for (const n of batch.nicknames) accounts.add(n.accountId);
+  return accounts.size;
+}
 
 export interface ReconcilerOptions extends GuardOptions {
   readonly removalGraceMinutes: number;
@@ -49,6 +59,8 @@ export interface RunOptions {
    * that has never had a full run gets one instead.
    */
   readonly scope?: DirectoryScope;
+  /** The run's id, when the caller names it beforehand (to follow it); default a new one. */
+  readonly runId?: string;
 }
 
 export type RunStatus = 'applied' | 'planned' | 'refused' | 'failed' | 'busy';
@@ -90,6 +102,11 @@ export interface Reconciler extends EventEmitter<ReconcilerEvents> {
    * start; a run calls it whenever it takes a target's lease, a takeover included).
    */
   closeAbandoned(): Promise<AbandonedRun[]>;
+  /** This daemon's runs in progress, or the one with this id (undefined when it is not running here). */
+  progress(): RunProgress[];
+  progress(runId: string): RunProgress | undefined;
+  /** The result of a run of this daemon that finished lately (the last 100 are kept). */
+  result(runId: string): RunResult | undefined;
   /** This daemon's name in leases and runs. */
   readonly instanceId: string;
   targets(): readonly PlatformTarget[];
@@ -130,6 +147,8 @@ export function createReconciler(
   // with when each was taken.
   const running = new Map<string, Date>();
   const inProgress = new Set<Promise<RunResult>>();
+  const live = new Map<string, ProgressTracker>();
+  const results = new Map<string, RunResult>();
   // While any run of this daemon is in progress, its presence lease says the daemon is alive: the
   // runs it recorded `running` are not abandoned. Held from the first run to the last.
   const presence = presenceLeaseId(instanceId);
@@ -184,7 +203,7 @@ export function createReconciler(
   async function run(platform: Platform, name: string, runOptions: RunOptions = {}): Promise<RunResult> {
     const target = find(platform, name);
     if (!target) throw new Error(`no ${platform} target named "${name}" in the configuration`);
-    const runId = newId();
+    const runId = runOptions.runId ?? newId();
     const dryRun = runOptions.dryRun ?? false;
     const log = logger.child({ runId, platform, target: name });
     const startedAt = now();
@@ -274,12 +293,17 @@ export function createReconciler(
       managedMemberships: 0,
     });
     const callsBefore = target.callsIssued();
+    const progress = trackProgress(
+      { runId, platform, target: name, startedAt },
+      () => target.callsIssued() - callsBefore,
+    );
+    live.set(runId, progress);
     let outcome: RunResult;
     try {
       await db.fork().persist(run).flush();
       // The adapters log with loggers of their own: the context gives their lines the runId too.
       outcome = await withLogContext({ runId }, () =>
-        reconcile(target, runId, dryRun, runOptions.force ?? false, log, runOptions.scope ?? null),
+        reconcile(target, runId, dryRun, runOptions.force ?? false, log, runOptions.scope ?? null, progress),
       );
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -305,10 +329,17 @@ export function createReconciler(
       };
     }
     outcome = { ...outcome, runId, callsIssued: target.callsIssued() - callsBefore };
+    progress.phase('recording');
     await recordRun(outcome, dryRun).catch((error: unknown) =>
       log.error({ err: error }, 'could not record the run'),
     );
     await leave().catch(() => undefined);
+    live.delete(runId);
+    results.set(runId, outcome);
+    for (const old of results.keys()) {
+      if (results.size <= 100) break;
+      results.delete(old);
+    }
     events.emit('sync:finished', { ...outcome, seconds: (now().getTime() - startedAt.getTime()) / 1000 });
     log.info(
       {
@@ -329,6 +360,7 @@ export function createReconciler(
     force: boolean,
     log: Logger,
     directoryScope: DirectoryScope | null,
+    progress: ProgressTracker,
   ): Promise<RunResult> {
     const { platform, name } = target;
     // A run scoped to users alone reads only them from the directory (its cost follows the change,
@@ -396,7 +428,8 @@ export function createReconciler(
       groups.flatMap((g) => (g.platformGroupId ? [g.platformGroupId] : []));
     // A group this run creates is new to the target's view of the guild: read it all, with the
     // whole directory behind it (nothing is written yet, so starting over as a full run is free).
-    if (groupPlan.creates.length > 0 && partial) return reconcile(target, runId, dryRun, force, log, null);
+    if (groupPlan.creates.length > 0 && partial)
+      return reconcile(target, runId, dryRun, force, log, null, progress);
     if (groupPlan.creates.length > 0) scope = null;
     const planned = resolve();
     const observed = await target.observe(
@@ -447,6 +480,7 @@ export function createReconciler(
     // The groups themselves (adopt, create, rename), saved one by one so a crash loses nothing.
     for (const adoption of groupPlan.adopts) await saveGroupId(adoption.mappingId, adoption.platformGroupId);
     const observedMembers = new Map(observed.members);
+    progress.phase('groups');
     for (const creation of groupPlan.creates) {
       try {
         const created = await target.createGroup(creation.name, reason);
@@ -479,7 +513,7 @@ export function createReconciler(
       desiredNicknames,
       scope,
     );
-    const applied = await target.apply({
+    const batch: ApplyBatch = {
       runId,
       adds: fullPlan.adds.flatMap((d) =>
         d.platformGroupId ? [{ groupId: d.platformGroupId, accountIds: d.accountIds }] : [],
@@ -487,7 +521,9 @@ export function createReconciler(
       removes: fullPlan.removes.map((d) => ({ groupId: d.platformGroupId!, accountIds: d.accountIds })),
       nicknames: fullPlan.nicknames.map((n) => ({ accountId: n.accountId, nickname: n.to })),
       reason,
-    });
+    };
+    progress.phase('applying', progress.snapshot().callsDone + estimateApplyCalls(target, batch));
+    const applied = await target.apply(batch);
     // Skips name their group as the platform does, for the run report and the stored run.
     const groupNames = new Map(platformGroups.map((g) => [g.id, g.name]));
     for (const g of resolved) if (g.platformGroupId) groupNames.set(g.platformGroupId, g.displayName);
@@ -677,8 +713,17 @@ export function createReconciler(
     );
   }
 
+  function progressOf(): RunProgress[];
+  function progressOf(runId: string): RunProgress | undefined;
+  function progressOf(runId?: string): RunProgress[] | RunProgress | undefined {
+    if (runId !== undefined) return live.get(runId)?.snapshot();
+    return [...live.values()].map((p) => p.snapshot());
+  }
+
   return Object.assign(events, {
     run: tracked,
+    progress: progressOf,
+    result: (runId: string) => results.get(runId),
     idle,
     closeAbandoned,
     instanceId,

@@ -120,6 +120,9 @@ export interface PlatformTarget {
    */
   readonly actsOnNicknames: boolean;
 
+  /** How many calls apply(batch) will issue (for a run's progress and ETA); default one per account. */
+  estimateApplyCalls?(batch: ApplyBatch): number;
+
   /** Connects and checks permissions. Safe to call twice. Never throws for a platform outage: status() tells. */
   start(): Promise<void>;
   /** Closes connections. Safe to call twice. */

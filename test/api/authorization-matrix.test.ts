@@ -363,6 +363,9 @@ const matrix: Record<string, Entry> = {
 
   'sync.plan': { allow: min(9), input: () => ts },
   'sync.run': { allow: min(9), input: () => ts },
+  'sync.start': { allow: min(9), input: () => ts },
+  // No such run: NOT_FOUND for whoever may read runs, FORBIDDEN before that for the others.
+  'sync.progress': { allow: (l) => (l >= 9 ? 'NOT_FOUND' : false), input: () => ({ runId: 'no-such-run' }) },
   'sync.force': { allow: min(10), input: () => ts },
   'sync.runs': { allow: min(9), input: () => ({}) },
   'sync.status': { allow: min(9) },

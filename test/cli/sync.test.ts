@@ -1,8 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../support/api.ts';
 import { MemoryTarget } from '../support/memory-target.ts';
-import { addCorporation, addGroup, addMapping, addTeamspeakLink, addUser } from '../support/rows.ts';
-import { rosterctl, type RunOptions } from './run.ts';
+import {
+  addCorporation,
+  addGroup,
+  addMapping,
+  addMember,
+  addTeamspeakLink,
+  addUser,
+} from '../support/rows.ts';
+import { main as cliMain } from '../../src/cli/main.ts';
+import type { CliIo } from '../../src/cli/io.ts';
+import { Group } from '../../src/store/entities/index.ts';
+import { emptyHome, rosterctl, type RunOptions } from './run.ts';
 
 /**
  * On teamspeak/main: "Fleet Command" (Alice, Bob; linked as clients 11 and 12) is mapped as "FC"
@@ -158,6 +168,47 @@ describe('rosterctl sync and status', () => {
 
     const usage = await run(['status', '--runs', 'lots']);
     expect(usage.code).toBe(2);
+  });
+
+  it('follows a long run to its end: its progress in sync runs and as a bar on a terminal, then the outcome and its exit code', async () => {
+    const em = api.t.db.fork();
+    const carol = addUser(em, 'Carol Sync', { corporationId: 98_100_001 });
+    addTeamspeakLink(em, carol.id, 'main', '13');
+    const fc = await em.findOneOrFail(Group, { name: 'Fleet Command' });
+    addMember(em, fc.id, carol.id);
+    await em.flush();
+    const hold = main.hold('apply');
+    let stderr = '';
+    let stdout = '';
+    const io: CliIo = {
+      argv: ['sync', 'run', '--platform', 'teamspeak', '--target', 'main'],
+      env: { HOME: emptyHome(), ...env },
+      stdout: { write: (text: string) => (stdout += text), isTTY: true },
+      stderr: { write: (text: string) => (stderr += text), isTTY: true },
+      cwd: process.cwd(),
+    };
+    const exit = cliMain(io);
+    await hold.reached;
+    // Held in its apply: the run shows where it is in sync runs, and the CLI draws it.
+    const runs = await api
+      .client(env.ROSTER_TOKEN!)
+      .sync.runs.query({ platform: 'teamspeak', target: 'main' });
+    expect(runs.items[0]).toMatchObject({
+      status: 'running',
+      progress: { phase: 'applying', callsPlanned: expect.any(Number) },
+    });
+    const runId = runs.items[0]!.id;
+    await expect
+      .poll(() => stderr, { timeout: 10_000 })
+      .toMatch(/sync teamspeak\/main \[[#.]{30}\] \d+\/\d+ calls, applying/);
+    hold.release();
+    expect(await exit).toBe(0);
+    expect(stdout).toMatch(new RegExp(`^applied: teamspeak/main in \\S+ \\(run ${runId}\\)\n`));
+    expect(stdout).toContain('  changes   +1 added, -0 removed');
+    expect(stderr.endsWith('\r\u001b[2K')).toBe(true);
+    expect(main.membersOf([...main.groups].find(([, g]) => g.name === 'FC')![0])).toEqual(['11', '12', '13']);
+    const done = await api.client(env.ROSTER_TOKEN!).sync.progress.query({ runId });
+    expect(done).toMatchObject({ state: 'finished', result: { runId, status: 'applied' } });
   });
 
   it('takes --all (every member of a long list) as its own flag, not sent to the daemon', async () => {

@@ -240,6 +240,16 @@ export class TeamspeakTarget implements PlatformTarget {
     return { present, nickname, holds, refusals, nicknameRefusal: null };
   }
 
+  /** One command per `maxIdsPerCommand` clients of each group's adds and removes, one per nickname message. */
+  estimateApplyCalls(batch: ApplyBatch): number {
+    const per = Math.max(1, this.#options.maxIdsPerCommand);
+    let calls = 0;
+    for (const change of [...batch.adds, ...batch.removes])
+      calls += Math.ceil(change.accountIds.length / per);
+    if (this.#options.messageNicknames) calls += batch.nicknames.length;
+    return calls;
+  }
+
   async apply(batch: ApplyBatch): Promise<ApplyReport> {
     const log = this.logger?.child({ runId: batch.runId });
     const exec = this.exec.bind(this);

@@ -4,6 +4,8 @@
  * 90 % linked to a Discord account; all 500 groups mapped to one guild. The observed guild has
  * 1 % of the memberships missing, 1 % extra, and 5 % of nicknames off. Times desiredState() and
  * plan() separately and prints JSON with seconds and memory (MB). Target: < 1 s and < 300 MB.
+ * It runs with the daemon's node flags (package.json's start script: a small young generation),
+ * re-executing itself with them if started without.
  *
  *   npx node scripts/bench/planner.ts [users=100000] [groups=500] [groupsPerUser=10]
  */
@@ -21,6 +23,10 @@ import { desiredState, type MappingFacts } from '../../src/sync/desired.ts';
 import { plan, countAccounts } from '../../src/sync/plan.ts';
 import type { PlatformGroup } from '../../src/sync/target.ts';
 import { prng } from './_random.ts';
+import { startFlags, withStartFlags } from './_start-flags.ts';
+
+// Measured as the daemon runs (its node flags, from package.json's start script).
+withStartFlags(import.meta.filename);
 
 const [users = 100_000, groups = 500, groupsPerUser = 10] = process.argv.slice(2).map(Number);
 
@@ -119,11 +125,15 @@ const mappings: MappingFacts[] = [...groupFacts.keys()].map((groupId, i) => ({
   mode: i % 20 === 0 ? 'grantOnly' : 'managed',
 }));
 
+// What building the directory left behind goes before the observation is built, as in a run,
+// where the directory is read before the platform is.
+gc();
+
 // --- The observed guild: what the directory wants, with drift ---------------------------------
 // A desired state is computed once here only to shape a realistic observation; the timed calls
 // below start from scratch.
 const observed = new Map<string, Set<string>>();
-const lastApplied = new Map<string, Set<string>>();
+const lastApplied = new Map<string, ReadonlySet<string>>();
 const linked = [...accountOf.values()];
 const observedNicknames = new Map<string, string | null>();
 const platformGroups: PlatformGroup[] = Array.from({ length: 50 }, (_, i) => ({
@@ -135,7 +145,8 @@ const platformGroups: PlatformGroup[] = Array.from({ length: 50 }, (_, i) => ({
   for (const group of truth.groups) {
     const members = new Set<string>();
     for (const account of group.members) if (random() >= 0.01) members.add(account);
-    lastApplied.set(group.platformGroupId!, new Set(group.members));
+    // What the last run applied is what the directory wanted: the desired set itself, not a copy.
+    lastApplied.set(group.platformGroupId!, group.members);
     const extra = Math.ceil(group.members.size * 0.01);
     for (let k = 0; k < extra; k++) members.add(linked[pick(linked.length)]!);
     observed.set(group.platformGroupId!, members);
@@ -231,6 +242,8 @@ const report = {
     /** Peak RSS of the whole process after the first round: inputs plus the planner's work. */
     processPeakRss: firstRoundRss,
   },
+  /** The daemon's node flags, which this process runs with. */
+  nodeFlags: startFlags(),
   target: { seconds: 1, megabytes: 300 },
 };
 process.stdout.write(`${JSON.stringify(report)}\n`);

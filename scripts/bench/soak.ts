@@ -26,11 +26,11 @@ import {
   killDaemon,
   rosterClient,
   spawnDaemon,
-  startFlags,
   type DaemonProcess,
   type DaemonWorld,
 } from '../../test/support/daemon.ts';
 import { prng } from './_random.ts';
+import { startFlags } from './_start-flags.ts';
 
 const args = process.argv.slice(2);
 const option = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);

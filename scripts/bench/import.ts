@@ -5,12 +5,19 @@
  * The import reads no ESI (the export carries the facts): `esiCalls` says so. Prints
  * `{ users, characters, esiCalls, seconds: { read, plan, apply, rerun }, memory, rssMb, heapMb }`:
  * `memory` has the RSS, heap and peak RSS so far after each step (`opened` is the embedded
- * database alone, before anything is imported: PGlite's WebAssembly memory).
+ * database alone, before anything is imported: PGlite's WebAssembly memory). Before the dry run
+ * the TeamSpeak identities are resolved on the fake ServerQuery server (every main's client
+ * carries AA's sso_uid), at TeamSpeak's default flood budget (10 commands per 3 s):
+ * `teamspeak.commands` and `seconds.teamspeak` say what that costs.
  *
  *   npx node scripts/bench/import.ts [aaUsers]
  */
 import { readAllianceAuth } from '../../src/import/alliance-auth.ts';
+import { openImportTeamspeakLookup } from '../../src/link-platforms.ts';
 import { applyImport, planImport } from '../../src/services/import.ts';
+import { resolveTeamspeakIdentities } from '../../src/services/import-teamspeak.ts';
+import { teamspeakTargetSchema } from '../../src/config/schema.ts';
+import { startFakeTeamspeak } from '../../test/fakes/teamspeak/index.ts';
 import { bootstrap } from '../../src/services/bootstrap.ts';
 import { User } from '../../src/store/entities/index.ts';
 import { openDatabase } from '../../src/store/orm.ts';
@@ -26,6 +33,9 @@ const sample = (step: string) => {
   const peakRssMb = mb(process.resourceUsage().maxRSS * 1024);
   memory[step] = { rssMb: mb(m.rss), heapMb: mb(m.heapUsed), peakRssMb };
 };
+const ts = await startFakeTeamspeak({ flood: { commands: 10, windowMs: 3000 } });
+for (let i = 0; i < count; i++)
+  ts.addDbClient({ nickname: `Big Main ${i}`, custom: { sso_uid: `[BIG]_Big_Main_${i}` } });
 const db = await openDatabase({ url: '', dataDir: ':memory:' });
 sample('opened');
 try {
@@ -43,14 +53,40 @@ try {
   };
   const [source, read] = await time(() => readAllianceAuth(JSON.parse(text)), 'read');
   sample('read');
-  const [plan, planned] = await time(() => planImport(db.fork(), source, targets), 'plan');
+  const lookup = await openImportTeamspeakLookup(
+    teamspeakTargetSchema.parse({
+      name: targets.teamspeak,
+      host: ts.host,
+      queryPort: ts.port,
+      username: 'serveradmin',
+      password: 'secret',
+    }),
+  );
+  ts.clearCommandLog();
+  const [teamspeak, resolving] = await time(
+    () => resolveTeamspeakIdentities(source.users, lookup),
+    'teamspeak',
+  );
+  const teamspeakCommands = ts.commandLog().map((e) => e.name);
+  await lookup.close();
+  sample('teamspeak');
+  const options = { teamspeak };
+  const [plan, planned] = await time(() => planImport(db.fork(), source, targets, options), 'plan');
   sample('plan');
-  const [applied, apply] = await time(() => applyImport(db.fork(), source, targets, rootId), 'apply');
+  const [applied, apply] = await time(
+    () => applyImport(db.fork(), source, targets, rootId, options),
+    'apply',
+  );
   sample('apply');
-  const [again, rerun] = await time(() => applyImport(db.fork(), source, targets, rootId), 'rerun');
+  const [again, rerun] = await time(() => applyImport(db.fork(), source, targets, rootId, options), 'rerun');
   sample('rerun');
   const users = await db.fork().count(User, { characterId: { $gt: 0 } });
-  if (users !== 2 * count || !again.upToDate || applied.counts.users.created !== 2 * count)
+  if (
+    users !== 2 * count ||
+    !again.upToDate ||
+    applied.counts.users.created !== 2 * count ||
+    applied.counts.teamspeakLinks.created !== count
+  )
     throw new Error(`import incomplete: ${users} users, re-run up to date: ${again.upToDate}`);
   const end = process.memoryUsage();
   const result = {
@@ -59,9 +95,24 @@ try {
     dumpMb: Math.round(text.length / 1024 / 102.4) / 10,
     created: applied.counts,
     problems: plan.problems.length,
-    teamspeakIdentities: plan.teamspeakIdentities.length,
+    teamspeak: {
+      linked: applied.counts.teamspeakLinks.created,
+      commands: teamspeakCommands.length,
+      commandCounts: Object.fromEntries(
+        [...new Set(teamspeakCommands)].map((n) => [n, teamspeakCommands.filter((c) => c === n).length]),
+      ),
+    },
     esiCalls: 0,
-    seconds: { read, plan: planned, apply, rerun, total: Math.round((read + planned + apply) * 1000) / 1000 },
+    seconds: {
+      read,
+      teamspeak: resolving,
+      plan: planned,
+      apply,
+      rerun,
+      /** The import itself, without the TeamSpeak lookups the flood budget paces. */
+      database: Math.round((read + planned + apply) * 1000) / 1000,
+      total: Math.round((read + resolving + planned + apply) * 1000) / 1000,
+    },
     cpuSeconds,
     memory: { ...memory, peakRssMb: mb(process.resourceUsage().maxRSS * 1024) },
     rssMb: mb(end.rss),
@@ -70,4 +121,5 @@ try {
   process.stdout.write(`${JSON.stringify(result)}\n`);
 } finally {
   await db.close();
+  await ts.close();
 }

@@ -193,6 +193,25 @@ describe('fake TeamSpeak over a raw socket', () => {
     expect(ts.onlineClients().find((c) => c.type === 1)?.nickname).toBe('Roster');
   });
 
+  it("finds database clients by a custom property's value (LIKE pattern), 1281 when none match", async () => {
+    const ts = await fake();
+    const a = ts.addDbClient({ nickname: 'A', custom: { sso_uid: '[TICK]_Alice_Smith' } });
+    const b = ts.addDbClient({ nickname: 'B', custom: { sso_uid: 'Bob' } });
+    ts.addDbClient({ nickname: 'C', custom: { other: 'Bob' } });
+    const client = await raw(ts);
+    expect((await client.send('customsearch ident=sso_uid pattern=%')).data[0]).toBe(
+      `cldbid=${a.cldbid} ident=sso_uid value=[TICK]_Alice_Smith|cldbid=${b.cldbid} ident=sso_uid value=Bob`,
+    );
+    expect((await client.send('customsearch ident=sso_uid pattern=b_b')).data[0]).toBe(
+      `cldbid=${b.cldbid} ident=sso_uid value=Bob`,
+    );
+    expect((await client.send('customsearch ident=sso_uid pattern=Carol')).error).toBe(
+      'error id=1281 msg=database\\sempty\\sresult\\sset',
+    );
+    ts.denyPermissions('b_client_custom_info_view');
+    expect((await client.send('customsearch ident=sso_uid pattern=%')).error).toMatch(/^error id=2568 /);
+  });
+
   it('reports denied permissions through permget and refuses the commands', async () => {
     const ts = await fake();
     ts.denyPermissions('b_virtualserver_servergroup_create');

@@ -61,6 +61,8 @@ export interface GroupFacts {
   readonly kind: GroupKind;
   readonly authorizedToLogin: boolean | null;
   readonly ownerId: string | null;
+  /** A rule-built group's membership rule as stored (JSON; parse it with parseRule). */
+  readonly rule?: unknown;
 }
 
 /** The whole directory, read at once: what the rules need to derive anything about anyone. */

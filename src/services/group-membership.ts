@@ -9,7 +9,7 @@ import {
 } from '../domain/index.ts';
 import { randomToken } from '../crypto.ts';
 import { loadDirectory } from '../store/directory.ts';
-import { Group, GroupLeader, GroupMember, GroupRequest, User } from '../store/entities/index.ts';
+import { Group, GroupLeader, GroupMember, GroupNotice, GroupRequest, User } from '../store/entities/index.ts';
 import { ConflictError, InvalidReferenceError, NotFoundError, RuleViolationError } from '../domain/errors.ts';
 import { newId } from '../store/errors.ts';
 import { audit } from './audit.ts';
@@ -216,11 +216,16 @@ export async function removeMembersAsLeader(
   return { removed: rows.length };
 }
 
-/** The members of a group with their end dates, for its leaders. */
+const noticeOf = (n: GroupNotice | undefined) =>
+  n ? { reason: n.reason, detail: n.detail, removeAt: iso(n.removeAt) } : null;
+
+/** The members of a group with their end dates and notices, for its leaders. */
 export async function membersForLeaders(em: EntityManager, caller: Caller, groupId: string) {
   const access = await loadAccess(em, groupId);
   await requireOverGroup(em, caller, 'group.lead', access);
   const rows = await em.find(GroupMember, { groupId, ...activeMembership(new Date()) });
+  // Members told they are about to lose the group (its rule, an end date, a lost login).
+  const notices = await em.find(GroupNotice, { groupId });
   const users = rows.length
     ? await em.find(
         User,
@@ -237,6 +242,7 @@ export async function membersForLeaders(em: EntityManager, caller: Caller, group
         characterName: u?.characterName ?? null,
         since: iso(r.createdAt),
         expiresAt: iso(r.expiresAt ?? null),
+        notice: noticeOf(notices.find((n) => n.userId === r.userId)),
       };
     })
     .sort((a, b) => (a.characterName ?? '').localeCompare(b.characterName ?? ''));

@@ -86,6 +86,7 @@ export function toGroupFacts(g: Group): GroupFacts {
     kind: g.kind,
     authorizedToLogin: g.authorizedToLogin ?? null,
     ownerId: g.ownerId ?? null,
+    ...(g.kind === 'rule' ? { rule: g.rule ?? null } : {}),
   };
 }
 

@@ -1,5 +1,12 @@
 import type { EntityManager } from '@mikro-orm/core';
-import { affiliationOf, type Affiliation, type Directory, type LoginDecision } from '../domain/index.ts';
+import {
+  affiliationOf,
+  failingClause,
+  parseRule,
+  type Affiliation,
+  type Directory,
+  type LoginDecision,
+} from '../domain/index.ts';
 import { NotFoundError } from '../domain/errors.ts';
 import { desiredState, type MappingFacts } from './desired.ts';
 import { SyncRun } from '../store/entities/index.ts';
@@ -55,7 +62,7 @@ export function explainUser(
     const isMember = (membersOf.get(g.groupId) ?? []).includes(userId);
     let reason: ExplainReason;
     let detail: string;
-    if (!isMember) [reason, detail] = ['not-a-member', `not a member of ${g.groupName}`];
+    if (!isMember) [reason, detail] = ['not-a-member', notMember(g.groupId, g.groupName, userId, dir)];
     else if (account === null)
       [reason, detail] = ['not-linked', `no ${platform} account linked on this target`];
     else if (login && !login.allowed) {
@@ -88,6 +95,17 @@ export interface Explanation {
   /** The nickname Roster wants the account to show; null when it wants none (not allowed, not linked). */
   readonly nickname: string | null;
   readonly groups: GroupExplanation[];
+}
+
+/** "not a member of X", and for a rule-built group the clause of its rule the user fails. */
+function notMember(groupId: string, groupName: string, userId: string, dir: Directory): string {
+  const stored = dir.groups.get(groupId)?.rule;
+  const parsed = stored == null ? null : parseRule(stored);
+  const user = dir.users.get(userId);
+  const failed = parsed?.ok && user ? failingClause(parsed.rule, user, { dir, now: new Date() }) : null;
+  return failed
+    ? `not a member of ${groupName}: ${failed.reason} (rule clause ${failed.path})`
+    : `not a member of ${groupName}`;
 }
 
 export async function explain(

@@ -105,3 +105,29 @@ describe('explain: why does a user (not) have a platform group', () => {
     expect(elapsed.reason).toBe('login-not-authorized');
   });
 });
+
+describe('explain: rule-built groups', () => {
+  it('names the clause of the rule the user fails', () => {
+    const dir = directory({
+      corporations: [corporation(1, { authorizedToLogin: true })],
+      users: [user('a', { corporationId: 1, clearanceLevel: 1 })],
+      groups: [
+        group('seniors', { kind: 'rule', rule: { all: [{ guest: false }, { clearance: { min: 3 } }] } }),
+      ],
+    });
+    const [seniors] = explainUser(
+      'a',
+      'discord',
+      dir,
+      [mapping('m1', 'seniors', '21')],
+      new Map([['a', '101']]),
+      new Map(),
+      new Map(),
+      0,
+    );
+    expect(seniors).toMatchObject({
+      reason: 'not-a-member',
+      detail: 'not a member of seniors: clearance 1 is below 3 (rule clause all[1].clearance)',
+    });
+  });
+});

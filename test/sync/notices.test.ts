@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.ts';
 import { rebuildAutogroups } from '../../src/services/autogroups.ts';
 import { AuditEntry, GroupMapping, GroupMember, GroupNotice, User } from '../../src/store/entities/index.ts';
+import { membersForLeaders } from '../../src/services/group-membership.ts';
 import { createReconciler } from '../../src/sync/engine.ts';
 import { deliverNotices } from '../../src/sync/notices.ts';
 import type { DiscordTarget } from '../../src/sync/discord/index.ts';
@@ -120,6 +121,20 @@ describe('notice before removal', () => {
     );
     const audited = await t.db.fork().find(AuditEntry, { action: 'membership.notice' });
     expect(audited).toHaveLength(4);
+    // Leaders see who was told, why and until when.
+    const admin = {
+      userId: 'admin',
+      characterId: 1,
+      clearanceLevel: 10,
+      affiliation: { userId: 'admin', corporationId: null, allianceId: null, coalitionIds: [] },
+      requestId: null,
+    };
+    const trialMembers = await membersForLeaders(t.db.fork(), admin, trial.id);
+    expect(trialMembers.find((m) => m.userId === users.dave.id)?.notice).toMatchObject({ reason: 'login' });
+    expect(trialMembers.find((m) => m.userId === users.carol.id)).toMatchObject({
+      expiresAt: ending.toISOString(),
+      notice: { reason: 'expiry', removeAt: ending.toISOString() },
+    });
 
     const round = await deliverNotices(t.db.fork(), targets);
     // Carol is offline on TeamSpeak: she is told when she next connects.

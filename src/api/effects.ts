@@ -61,6 +61,8 @@ export function requireEsi(ctx: Context): DirectoryEsi {
   return {
     fetchCorporation: (id) => askEsi(ctx, `corporation ${id}`, () => esi.fetchCorporation(id)),
     fetchAlliance: (id) => askEsi(ctx, `alliance ${id}`, () => esi.fetchAlliance(id)),
+    refreshCorporation: (em, id) => askEsi(ctx, `corporation ${id}`, () => esi.refreshCorporation(em, id)),
+    refreshAlliance: (em, id) => askEsi(ctx, `alliance ${id}`, () => esi.refreshAlliance(em, id)),
     resolveCharacters: (input) => askEsi(ctx, 'characters', () => esi.resolveCharacters(input)),
   };
 }
@@ -102,4 +104,37 @@ export function change<T>(
   work: (tx: EntityManager, audit: Audit) => Promise<T>,
 ): Promise<T> {
   return writeChange(ctx.deps.db, { actorId: ctx.actor.userId, requestId: ctx.requestId }, work);
+}
+
+/**
+ * A ticker lookup for `track` (services' TickerLookup): what ESI says the holder of a clashing
+ * ticker is called now; undefined without ESI (then a clash is refused as before).
+ */
+export function tickerNowOf(
+  ctx: Context,
+  esi: DirectoryEsi | null,
+  what: 'corporation' | 'alliance',
+): ((id: number) => Promise<string | null>) | undefined {
+  if (!esi) return undefined;
+  return async (id) => {
+    const facts = await askEsi<{ readonly ticker: string } | null>(ctx, `${what} ${id}`, () =>
+      what === 'corporation' ? esi.fetchCorporation(id) : esi.fetchAlliance(id),
+    );
+    return facts?.ticker ?? null;
+  };
+}
+
+/** Audits the stored ticker a track moved because ESI had changed it (in the track's change). */
+export function auditRetickered(
+  audit: Audit,
+  what: 'corporation' | 'alliance',
+  moved: { readonly id: number; readonly from: string; readonly to: string } | null,
+): void {
+  if (!moved) return;
+  audit({
+    action: `${what}.ticker`,
+    subject: `${what}:${moved.id}`,
+    before: { ticker: moved.from },
+    after: { ticker: moved.to, reason: 'ESI changed it; another record now uses the old ticker' },
+  });
 }

@@ -33,25 +33,43 @@ export interface CorporationRefresh extends FailureCounts {
   readonly clearancesChanged: number;
 }
 
+/**
+ * Which records to refresh: by default every tracked one, from the local ESI cache where it is
+ * still fresh; an operator's refresh names them (tracked or not) and asks ESI itself (`fresh`).
+ */
+export interface RefreshSelection {
+  readonly corporationIds?: readonly number[];
+  readonly allianceIds?: readonly number[];
+  readonly fresh?: boolean;
+}
+
 export async function refreshCorporationsAndAlliances(
   em: EntityManager,
   esi: EsiClient,
   logger: Logger,
+  selection: RefreshSelection = {},
 ): Promise<CorporationRefresh> {
   const log = logger.child({ job: 'esi.refresh' });
+  const read = { fresh: selection.fresh ?? false };
   const [corporations, alliances] = await Promise.all([em.find(Corporation, {}), em.find(Alliance, {})]);
   const before = officeFloors({ corporations, alliances });
   const failures = noFailures();
+  const named = (ids: readonly number[] | undefined) => (ids ? new Set(ids) : null);
+  const allianceIds = named(selection.allianceIds);
+  const corporationIds = named(selection.corporationIds);
+  const selected = selection.allianceIds || selection.corporationIds;
 
   const allianceReplies = await fetchEach(
-    alliances.filter((a) => a.tracked).map((a) => a.allianceId),
-    (id) => esi.getAlliance(id),
+    alliances.filter((a) => (selected ? allianceIds?.has(a.allianceId) : a.tracked)).map((a) => a.allianceId),
+    (id) => esi.getAlliance(id, read),
     log,
     'alliance',
   );
   const corporationReplies = await fetchEach(
-    corporations.filter((c) => c.tracked).map((c) => c.corporationId),
-    (id) => esi.getCorporation(id),
+    corporations
+      .filter((c) => (selected ? corporationIds?.has(c.corporationId) : c.tracked))
+      .map((c) => c.corporationId),
+    (id) => esi.getCorporation(id, read),
     log,
     'corporation',
   );
@@ -66,7 +84,7 @@ export async function refreshCorporationsAndAlliances(
         ? [a.executorCorporationId]
         : [],
     ),
-    (id) => esi.getCorporation(id),
+    (id) => esi.getCorporation(id, read),
     log,
     'corporation',
   );
@@ -76,7 +94,7 @@ export async function refreshCorporationsAndAlliances(
     [...corporationReplies.found.values(), ...executorReplies.found.values()].flatMap((c) =>
       c.allianceId !== null && !knownAlliances.has(c.allianceId) ? [c.allianceId] : [],
     ),
-    (id) => esi.getAlliance(id),
+    (id) => esi.getAlliance(id, read),
     log,
     'alliance',
   );

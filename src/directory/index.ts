@@ -15,6 +15,13 @@ import { resolveCharacters } from './characters.ts';
 import { esiClientFromConfig, ssoClientFromConfig } from './clients.ts';
 import { createDirectoryJobs, type DirectoryJobs } from './jobs.ts';
 import { createSsoLogin, loginSettingsOf, type SsoLogin } from './sso-login.ts';
+import { refreshCorporationsAndAlliances } from './corporations.ts';
+import { ensureAllianceMembers } from './members.ts';
+import type { FailureCounts } from './records.ts';
+import { Alliance, Corporation } from '../store/entities/index.ts';
+import { createLogger } from '../logger.ts';
+
+const silentLogger = createLogger({ level: 'silent' });
 
 export interface DirectoryOptions {
   readonly db: { fork(): EntityManager };
@@ -73,22 +80,55 @@ export function createDirectory(options: DirectoryOptions): Directory {
     sso,
     jobs,
     login,
-    facts: directoryEsiOf(esi),
+    facts: directoryEsiOf(esi, logger),
   };
 }
 
 /** The control plane's view of ESI (see DirectoryEsi), over one client. */
-export function directoryEsiOf(esi: EsiClient): DirectoryEsi {
+export function directoryEsiOf(esi: EsiClient, logger: Logger = silentLogger): DirectoryEsi {
+  const fresh = { fresh: true };
+  const unread = (r: FailureCounts) => r.notFound + r.transientFailures + r.failed;
   return {
+    // What an operator tracks is asked of ESI, not of the local cache: a ticker changed an hour
+    // ago is the ticker recorded now.
     async fetchCorporation(corporationId) {
-      const c = await nullIfNotFound(esi.getCorporation(corporationId));
+      const c = await nullIfNotFound(esi.getCorporation(corporationId, fresh));
       return (
         c && { name: c.name, ticker: c.ticker, ceoCharacterId: c.ceoCharacterId, allianceId: c.allianceId }
       );
     },
     async fetchAlliance(allianceId) {
-      const a = await nullIfNotFound(esi.getAlliance(allianceId));
+      const a = await nullIfNotFound(esi.getAlliance(allianceId, fresh));
       return a && { name: a.name, ticker: a.ticker, executorCorporationId: a.executorCorporationId };
+    },
+    async refreshCorporation(em, corporationId) {
+      const r = await refreshCorporationsAndAlliances(em, esi, logger, {
+        corporationIds: [corporationId],
+        allianceIds: [],
+        fresh: true,
+      });
+      return { changed: r.changed, corporationsLeft: 0, corporationsJoined: 0, unread: unread(r) };
+    },
+    async refreshAlliance(em, allianceId) {
+      const alliance = await em.findOne(Alliance, { allianceId });
+      const members = await em.find(Corporation, { allianceId }, { fields: ['corporationId'] });
+      const ids = members.map((c) => c.corporationId);
+      const r = await refreshCorporationsAndAlliances(em.fork(), esi, logger, {
+        corporationIds: ids,
+        allianceIds: [allianceId],
+        fresh: true,
+      });
+      // A tracked alliance's corporations are tracked records: its fresh list adds the new ones.
+      const joined = alliance?.tracked
+        ? await ensureAllianceMembers(em.fork(), esi, logger, { allianceIds: [allianceId], fresh: true })
+        : null;
+      const still = await em.fork().count(Corporation, { corporationId: { $in: ids }, allianceId });
+      return {
+        changed: r.changed,
+        corporationsLeft: ids.length - still,
+        corporationsJoined: joined ? joined.corporationsCreated + joined.corporationsUpdated : 0,
+        unread: unread(r) + (joined ? unread(joined) : 0),
+      };
     },
     resolveCharacters: (input) => resolveCharacters(esi, input),
   };

@@ -7,6 +7,7 @@ import { asConflict } from '../store/errors.ts';
 import { iso } from './format.ts';
 import { newAlliance } from '../store/records.ts';
 import { findPage } from './pagination.ts';
+import type { Retickered, TickerLookup } from './corporations.ts';
 
 export interface AllianceEsiFacts {
   readonly name: string;
@@ -67,7 +68,7 @@ export async function recordAlliance(
   em: EntityManager,
   allianceId: number,
   facts: Partial<AllianceEsiFacts>,
-  options: { track: boolean; refreshedAt: Date | null },
+  options: { track: boolean; refreshedAt: Date | null; tickerNow?: TickerLookup },
 ) {
   let alliance = await em.findOne(Alliance, { allianceId });
   if (options.track && alliance?.tracked)
@@ -80,12 +81,17 @@ export async function recordAlliance(
       `alliance ${allianceId} is not in the directory: give its name and ticker (no ESI is configured)`,
     );
   }
-  const clash = await em.findOne(
-    Alliance,
-    { ticker, allianceId: { $ne: allianceId } },
-    { fields: ['allianceId'] },
-  );
-  if (clash) throw new ConflictError(`alliance ${clash.allianceId} already has the ticker <${ticker}>`);
+  // Tickers are unique; one held by an alliance whose ticker ESI has since changed is freed by
+  // bringing that alliance's stored ticker up to date (else the clash is refused).
+  const clash = await em.findOne(Alliance, { ticker, allianceId: { $ne: allianceId } });
+  let retickered: Retickered | null = null;
+  if (clash) {
+    const current = options.tickerNow ? await options.tickerNow(clash.allianceId) : null;
+    if (current === null || current === ticker)
+      throw new ConflictError(`alliance ${clash.allianceId} already has the ticker <${ticker}>`);
+    clash.ticker = current;
+    retickered = { id: clash.allianceId, from: ticker, to: current };
+  }
   if (!alliance) {
     alliance = newAlliance(em, {
       allianceId,
@@ -110,7 +116,7 @@ export async function recordAlliance(
   } catch (error) {
     throw asConflict(error, `alliance ${allianceId} was recorded by another request at the same time`);
   }
-  return { alliance, before };
+  return { alliance, before, retickered };
 }
 
 export async function updateAlliance(

@@ -63,6 +63,7 @@ export async function trackCorporation(
   corporationId: number,
   facts: Partial<CorporationEsiFacts>,
   refreshedAt: Date | null,
+  tickerNow?: TickerLookup,
 ) {
   let corporation = await em.findOne(Corporation, { corporationId });
   if (corporation?.tracked)
@@ -79,7 +80,7 @@ export async function trackCorporation(
       `corporation ${corporationId} is not in the directory: give its name and ticker (no ESI is configured)`,
     );
   }
-  await refuseTakenTicker(em, ticker, corporationId);
+  const retickered = await freeTicker(em, ticker, corporationId, tickerNow);
   if (!corporation) {
     corporation = newCorporation(em, {
       corporationId,
@@ -105,16 +106,37 @@ export async function trackCorporation(
   } catch (error) {
     throw asConflict(error, `corporation ${corporationId} was tracked by another request at the same time`);
   }
-  return { corporation, before };
+  return { corporation, before, retickered };
 }
 
-async function refuseTakenTicker(em: EntityManager, ticker: string, corporationId: number) {
-  const clash = await em.findOne(
-    Corporation,
-    { ticker, corporationId: { $ne: corporationId } },
-    { fields: ['corporationId'] },
-  );
-  if (clash) throw new ConflictError(`corporation ${clash.corporationId} already has the ticker [${ticker}]`);
+/** A record's ticker as ESI has it now (null: ESI cannot tell), to settle a clash with a stale one. */
+export type TickerLookup = (id: number) => Promise<string | null>;
+
+/** A stored record whose ticker ESI has since changed, and what it was moved to. */
+export interface Retickered {
+  readonly id: number;
+  readonly from: string;
+  readonly to: string;
+}
+
+/**
+ * Tickers are unique: one another corporation holds in the directory is refused, unless ESI says
+ * that corporation has since changed its ticker (the directory had not seen it yet): then its
+ * stored ticker is brought up to date and the ticker is free.
+ */
+async function freeTicker(
+  em: EntityManager,
+  ticker: string,
+  corporationId: number,
+  tickerNow?: TickerLookup,
+): Promise<Retickered | null> {
+  const clash = await em.findOne(Corporation, { ticker, corporationId: { $ne: corporationId } });
+  if (!clash) return null;
+  const current = tickerNow ? await tickerNow(clash.corporationId) : null;
+  if (current === null || current === ticker)
+    throw new ConflictError(`corporation ${clash.corporationId} already has the ticker [${ticker}]`);
+  clash.ticker = current;
+  return { id: clash.corporationId, from: ticker, to: current };
 }
 
 export async function updateCorporation(

@@ -1,3 +1,4 @@
+import type { EntityManager } from '@mikro-orm/core';
 import type { AllianceEsiFacts } from './alliances.ts';
 import type { CorporationEsiFacts } from './corporations.ts';
 
@@ -16,6 +17,18 @@ export interface CharacterLookup {
   readonly unknownNames: readonly string[];
 }
 
+/** What an operator's refresh of one corporation or alliance changed in the directory. */
+export interface OperatorRefresh {
+  /** Records whose name, ticker, CEO, alliance or executor changed. */
+  readonly changed: number;
+  /** Corporations the directory had in the alliance that ESI says are no longer in it. */
+  readonly corporationsLeft: number;
+  /** Corporations ESI lists in the (tracked) alliance that were created or moved into it. */
+  readonly corporationsJoined: number;
+  /** Replies ESI did not give (not found, refused, down): those records were left as they were. */
+  readonly unread: number;
+}
+
 /**
  * EVE facts the control plane reads (src/directory adapts the ESI client to it). The single
  * fetches return null when EVE knows no such id. Without it (tests, offline) `track` takes the
@@ -24,6 +37,13 @@ export interface CharacterLookup {
 export interface DirectoryEsi {
   fetchCorporation(corporationId: number): Promise<CorporationEsiFacts | null>;
   fetchAlliance(allianceId: number): Promise<AllianceEsiFacts | null>;
+  /**
+   * An operator's refresh, straight from ESI past the local cache: the corporation (with its
+   * alliance); the alliance with its corporations (those it lists, those the directory had in it).
+   * The records must exist in the directory.
+   */
+  refreshCorporation(em: EntityManager, corporationId: number): Promise<OperatorRefresh>;
+  refreshAlliance(em: EntityManager, allianceId: number): Promise<OperatorRefresh>;
   /** Characters by id or exact (case-insensitive) name, in ESI's bulk calls. */
   resolveCharacters(input: {
     readonly ids?: readonly number[];

@@ -109,6 +109,8 @@ const esi: DirectoryEsi = {
     ticker: `TA${id % 100_000}`,
     executorCorporationId: null,
   }),
+  refreshCorporation: async () => ({ changed: 0, corporationsLeft: 0, corporationsJoined: 0, unread: 0 }),
+  refreshAlliance: async () => ({ changed: 0, corporationsLeft: 0, corporationsJoined: 0, unread: 0 }),
   resolveCharacters: async ({ ids = [] }) => ({
     characters: ids.flatMap((characterId) => {
       const corporationId = esiCharacters.get(characterId);
@@ -445,6 +447,7 @@ const matrix: Record<string, Entry> = {
     input: (f) => ({ corporationId: 98_710_000 + f.seq() }),
   },
   'corporation.update': { allow: min(9), input: () => ({ corporationId: CORP_C, mandatoryEsiScopes: [] }) },
+  'corporation.refresh': { allow: min(9), input: () => ({ corporationId: CORP_C }) },
   'corporation.guests.list': {
     on: corporations,
     allow: read,
@@ -475,6 +478,7 @@ const matrix: Record<string, Entry> = {
     input: (f) => ({ allianceId: 99_710_000 + f.seq() }),
   },
   'alliance.update': { allow: min(9), input: () => ({ allianceId: ALLIANCE_Y, mandatoryEsiScopes: [] }) },
+  'alliance.refresh': { allow: min(9), input: () => ({ allianceId: ALLIANCE_Y }) },
   'alliance.guests.list': {
     on: alliances,
     allow: read,

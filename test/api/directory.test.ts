@@ -102,6 +102,8 @@ describe('corporation, alliance, coalition and audit routers over HTTP', () => {
         id === 99_300_001
           ? { name: 'Esi Alliance', ticker: 'ESIA', executorCorporationId: 98_300_001 }
           : null,
+      refreshCorporation: async () => ({ changed: 0, corporationsLeft: 0, corporationsJoined: 0, unread: 0 }),
+      refreshAlliance: async () => ({ changed: 0, corporationsLeft: 0, corporationsJoined: 0, unread: 0 }),
       resolveCharacters: async () => ({ characters: [], unknownIds: [], unknownNames: [] }),
     };
     const withEsi = await startTestApi({ directoryEsi: esi });

@@ -9,7 +9,14 @@ import {
   type AllianceEsiFacts,
 } from '../../services/alliances.ts';
 import { pageInput } from '../../services/pagination.ts';
-import { change, directoryChanged, trackedFacts } from '../effects.ts';
+import {
+  auditRetickered,
+  change,
+  directoryChanged,
+  requireEsi,
+  tickerNowOf,
+  trackedFacts,
+} from '../effects.ts';
 import { esiScopes, eveId, loginFlag, name, ticker } from '../inputs.ts';
 import { allianceGuestsRouter } from './guests.ts';
 import { router, scoped } from '../trpc.ts';
@@ -39,7 +46,7 @@ export const allianceRouter = router({
     .mutation(async ({ ctx, input }) => {
       const em = ctx.deps.db.fork();
       const { allianceId, ...given } = input;
-      const { facts, refreshedAt } = await trackedFacts<AllianceEsiFacts>(
+      const { facts, refreshedAt, esi } = await trackedFacts<AllianceEsiFacts>(
         ctx,
         'alliance',
         allianceId,
@@ -47,10 +54,12 @@ export const allianceRouter = router({
         (esi) => esi.fetchAlliance(allianceId),
       );
       const alliance = await change(ctx, async (tx, audit) => {
-        const { alliance, before } = await recordAlliance(tx, allianceId, facts, {
+        const { alliance, before, retickered } = await recordAlliance(tx, allianceId, facts, {
           track: true,
           refreshedAt,
+          tickerNow: tickerNowOf(ctx, esi, 'alliance'),
         });
+        auditRetickered(audit, 'alliance', retickered);
         audit({
           action: 'alliance.track',
           subject: `alliance:${allianceId}`,
@@ -61,6 +70,31 @@ export const allianceRouter = router({
       });
       await directoryChanged(ctx, em, 'alliance.track');
       return allianceDetails(em, alliance);
+    }),
+  /**
+   * Refreshes one alliance now, straight from ESI past the local cache: the alliance, the
+   * corporations the directory has in it (one that left leaves it) and, when tracked, the ones ESI
+   * lists in it; audited, and the groups follow.
+   */
+  refresh: scoped('corporation.track')
+    .input(z.strictObject({ allianceId: eveId }))
+    .mutation(async ({ ctx, input }) => {
+      const esi = requireEsi(ctx);
+      const em = ctx.deps.db.fork();
+      const before = describeAlliance(await getAlliance(em, input.allianceId));
+      // The refresh writes as the esi.refresh job does (one transaction); its audit entry follows.
+      const refreshed = await esi.refreshAlliance(em.fork(), input.allianceId);
+      const after = describeAlliance(await getAlliance(ctx.deps.db.fork(), input.allianceId));
+      await change(ctx, async (_tx, audit) =>
+        audit({
+          action: 'alliance.refresh',
+          subject: `alliance:${input.allianceId}`,
+          before,
+          after: { ...after, ...refreshed },
+        }),
+      );
+      await directoryChanged(ctx, em, 'alliance.refresh');
+      return { ...refreshed, alliance: after };
     }),
   update: scoped('corporation.update')
     .input(

@@ -11,7 +11,15 @@ import {
   type CorporationEsiFacts,
 } from '../../services/corporations.ts';
 import { pageInput } from '../../services/pagination.ts';
-import { askEsi, change, directoryChanged, trackedFacts } from '../effects.ts';
+import {
+  askEsi,
+  auditRetickered,
+  change,
+  directoryChanged,
+  requireEsi,
+  tickerNowOf,
+  trackedFacts,
+} from '../effects.ts';
 import { esiScopes, eveId, loginFlag, name, ticker } from '../inputs.ts';
 import { corporationGuestsRouter } from './guests.ts';
 import { router, scoped } from '../trpc.ts';
@@ -68,16 +76,52 @@ export const corporationRouter = router({
       const corporation = await change(ctx, async (tx, audit) => {
         if (newAlliance) {
           const { allianceId, facts: alliance } = newAlliance;
-          await recordAlliance(tx, allianceId, alliance, { track: false, refreshedAt });
+          const { retickered } = await recordAlliance(tx, allianceId, alliance, {
+            track: false,
+            refreshedAt,
+            tickerNow: tickerNowOf(ctx, esi, 'alliance'),
+          });
+          auditRetickered(audit, 'alliance', retickered);
           audit({ action: 'alliance.record', subject: `alliance:${allianceId}`, after: alliance });
         }
-        const { corporation, before } = await trackCorporation(tx, corporationId, facts, refreshedAt);
+        const { corporation, before, retickered } = await trackCorporation(
+          tx,
+          corporationId,
+          facts,
+          refreshedAt,
+          tickerNowOf(ctx, esi, 'corporation'),
+        );
+        auditRetickered(audit, 'corporation', retickered);
         const after = describeCorporation(corporation);
         audit({ action: 'corporation.track', subject: `corporation:${corporationId}`, before, after });
         return corporation;
       });
       await directoryChanged(ctx, em, 'corporation.track');
       return corporationDetails(em, corporation);
+    }),
+  /**
+   * Refreshes one corporation now, straight from ESI past the local cache (its alliance too), as
+   * the daily job would later; audited, and the groups follow.
+   */
+  refresh: scoped('corporation.track')
+    .input(z.strictObject({ corporationId: eveId }))
+    .mutation(async ({ ctx, input }) => {
+      const esi = requireEsi(ctx);
+      const em = ctx.deps.db.fork();
+      const before = describeCorporation(await getCorporation(em, input.corporationId));
+      // The refresh writes as the esi.refresh job does (one transaction); its audit entry follows.
+      const refreshed = await esi.refreshCorporation(em.fork(), input.corporationId);
+      const after = describeCorporation(await getCorporation(ctx.deps.db.fork(), input.corporationId));
+      await change(ctx, async (_tx, audit) =>
+        audit({
+          action: 'corporation.refresh',
+          subject: `corporation:${input.corporationId}`,
+          before,
+          after,
+        }),
+      );
+      await directoryChanged(ctx, em, 'corporation.refresh');
+      return { ...refreshed, corporation: after };
     }),
   update: scoped('corporation.update')
     .input(

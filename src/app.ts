@@ -17,7 +17,7 @@ import type { PlatformTarget } from './sync/target.ts';
 import { cleanupExpired } from './services/cleanup.ts';
 import { createTeamspeakLinkPoller } from './services/links/teamspeak-poller.ts';
 import { discordLinkRoutes } from './api/discord-routes.ts';
-import { createLinkPlatforms } from './link-platforms.ts';
+import { createLinkPlatforms } from './wiring/link-platforms.ts';
 import { createDirectory } from './directory/index.ts';
 import { ssoCallbackRoute } from './api/sso-callback.ts';
 import { createAuthLimiter } from './api/rate-limit.ts';
@@ -128,6 +128,8 @@ export async function createRoster(options: RosterOptions): Promise<Roster> {
     jobs: jobs.control,
     links: createLinkPlatforms(configured),
     directoryEsi: directory.facts,
+    sso: directory.sso,
+    loginStarts: createAuthLimiter(config.controlPlane.maxLoginStartsPerMinute),
     version,
     startedAt: new Date(),
   };
@@ -156,7 +158,7 @@ export async function createRoster(options: RosterOptions): Promise<Roster> {
     login: directory.login,
     requestSync: (platform, target, trigger, scope) =>
       jobs.control.requestSync(platform, target, trigger, scope),
-    loginStarts: createAuthLimiter(config.controlPlane.maxLoginStartsPerMinute),
+    loginStarts: deps.loginStarts,
   });
   const controlPlane = createControlPlane(
     deps,

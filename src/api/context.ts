@@ -1,9 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import type { Actor } from '../domain/index.ts';
 import type { Logger } from '../logger.ts';
-import { affiliationFor } from '../store/affiliation.ts';
 import type { User } from '../store/entities/index.ts';
 import { verifyToken } from '../services/tokens.ts';
+import { userAffiliation } from '../services/users.ts';
 import type { ApiDeps } from './deps.ts';
 import type { AuthLimiter } from './rate-limit.ts';
 
@@ -48,10 +48,7 @@ export async function createContext(
     return { ...base, actor: null, authProblem: check.reason };
   }
   const { user, token } = check;
-  const affiliation = await affiliationFor(em, {
-    userId: user.id,
-    corporationId: user.corporationId ?? null,
-  });
+  const affiliation = await userAffiliation(em, user);
   return {
     ...base,
     log: log.child({ actorId: user.id }),

@@ -1,4 +1,6 @@
 import type { Config } from '../config/schema.ts';
+import type { SsoClient } from '../esi/sso.ts';
+import type { AuthLimiter } from './rate-limit.ts';
 import type { Logger } from '../logger.ts';
 import type { Database } from '../store/orm.ts';
 import type { Reconciler } from '../sync/engine.ts';
@@ -12,6 +14,13 @@ export type LinkPlatforms = LinkPlatformFunctions;
 export type { DirectoryEsi, JobControl };
 
 export interface ApiDeps {
+  /**
+   * The daemon's one EVE SSO client, built by the wiring (null when SSO is not configured: logins
+   * are refused as a precondition), and the one limiter of login starts per address, shared with
+   * the portal's login button.
+   */
+  readonly sso: SsoClient | null;
+  readonly loginStarts: AuthLimiter;
   readonly db: Database;
   readonly config: Config;
   readonly logger: Logger;

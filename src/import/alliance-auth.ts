@@ -15,13 +15,7 @@
  *   which AA's privilege key set on the client as the custom property `sso_uid` (AA finds the
  *   client with `customsearch ident=sso_uid`); the TeamSpeak target resolves it into a link.
  */
-import type {
-  ImportProblem,
-  ImportSource,
-  SourceGroup,
-  SourceMapping,
-  SourceUser,
-} from '../services/import.ts';
+import type { ImportProblem, ImportSource, SourceGroup, SourceMapping, SourceUser } from './source.ts';
 import { eveIdOf, ImportFormatError, optionalEveIdOf, snowflakeOf, textOf } from './errors.ts';
 
 interface DumpRecord {

@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EJSON } from 'bson';
-import type { ImportSource } from '../services/import.ts';
+import type { ImportSource } from './source.ts';
 import { readAllianceAuth } from './alliance-auth.ts';
 import { ImportFormatError } from './errors.ts';
 import { readSni, type SniCollections } from './sni.ts';

@@ -11,12 +11,7 @@
  * server group ids SNI recorded on them become mappings of Roster's autogroup of the same
  * corporation, alliance or coalition (SNI names an autogroup after it).
  */
-import type {
-  ImportProblem,
-  ImportSource,
-  SourceAutogroupMapping,
-  SourceMapping,
-} from '../services/import.ts';
+import type { ImportProblem, ImportSource, SourceAutogroupMapping, SourceMapping } from './source.ts';
 import { eveIdOf, ImportFormatError, optionalEveIdOf, snowflakeOf, textOf } from './errors.ts';
 
 export type SniCollections = Readonly<

@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { teamspeakTargetSchema } from '../../src/config/schema.ts';
 import { readAllianceAuth } from '../../src/import/alliance-auth.ts';
 import { readSniFolder } from '../../src/import/files.ts';
-import { openImportTeamspeakLookup, TeamspeakUnreachableError } from '../../src/link-platforms.ts';
+import { openImportTeamspeakLookup, TeamspeakUnreachableError } from '../../src/wiring/link-platforms.ts';
 import { applyImport, planImport } from '../../src/services/import.ts';
 import { resolveTeamspeakIdentities } from '../../src/services/import-teamspeak.ts';
 import { bootstrap } from '../../src/services/bootstrap.ts';

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { discordLinkRoutes } from '../../src/api/discord-routes.ts';
-import { createLinkPlatforms } from '../../src/link-platforms.ts';
+import { createLinkPlatforms } from '../../src/wiring/link-platforms.ts';
 import { Challenge, User } from '../../src/store/entities/index.ts';
 import { createDiscordTarget, type DiscordTarget } from '../../src/sync/discord/index.ts';
 import { startFakeDiscord, type FakeDiscord } from '../fakes/discord/index.ts';

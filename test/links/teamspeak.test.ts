@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import { createLinkPlatforms } from '../../src/link-platforms.ts';
+import { createLinkPlatforms } from '../../src/wiring/link-platforms.ts';
 import { completePendingTeamspeakLinks, startTeamspeakLink } from '../../src/services/links/teamspeak.ts';
 import { newUser } from '../../src/store/records.ts';
 import { freshCharacterId } from '../support/rows.ts';

@@ -1,3 +1,5 @@
+import { ssoClientFromConfig } from '../../src/directory/clients.ts';
+import { createAuthLimiter } from '../../src/api/rate-limit.ts';
 import { pino } from 'pino';
 import type { ApiDeps, DirectoryEsi, JobControl, LinkPlatforms } from '../../src/api/deps.ts';
 import { createControlPlane, type HttpRoute } from '../../src/api/http.ts';
@@ -116,6 +118,8 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
     jobs,
     links: { ...unconfiguredLinks, ...options.links },
     ...(options.directoryEsi ? { directoryEsi: options.directoryEsi } : {}),
+    sso: ssoClientFromConfig(config),
+    loginStarts: createAuthLimiter(config.controlPlane.maxLoginStartsPerMinute),
     version: 'test',
     startedAt: new Date(),
   };

@@ -1,12 +1,9 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import type { Config } from '../../config/schema.ts';
-import { ssoClientFromConfig } from '../../directory/clients.ts';
 import { loginSettingsOf, startLogin } from '../../directory/sso-login.ts';
 import type { SsoClient } from '../../esi/sso.ts';
 import { hostAffiliation, type Host } from '../../services/guests.ts';
 import type { Context } from '../context.ts';
-import { createAuthLimiter, type AuthLimiter } from '../rate-limit.ts';
 import { eveId } from '../inputs.ts';
 import { publicProcedure, requireScope, router, scopedOver } from '../trpc.ts';
 import { change } from '../effects.ts';
@@ -16,41 +13,25 @@ import { change } from '../effects.ts';
  * see ../sso-callback.ts), and guest invitation links. Starting a login writes a single-use state,
  * so both are mutations.
  */
-const clients = new WeakMap<Config, SsoClient>();
-
-/** Anyone may start a login, and each start writes a state row: an address gets a bounded number a minute. */
-const loginStarts = new WeakMap<Config, AuthLimiter>();
-
+/** Each start writes a state row: an address gets a bounded number a minute (API and portal together). */
 function countLoginStart(ctx: Context): void {
-  let limiter = loginStarts.get(ctx.deps.config);
-  if (!limiter)
-    loginStarts.set(
-      ctx.deps.config,
-      (limiter = createAuthLimiter(ctx.deps.config.controlPlane.maxLoginStartsPerMinute)),
-    );
-  if (limiter.blocked(ctx.ip)) {
+  if (ctx.deps.loginStarts.blocked(ctx.ip)) {
     throw new TRPCError({
       code: 'TOO_MANY_REQUESTS',
       message: 'too many logins started from this address; wait a minute',
     });
   }
-  limiter.fail(ctx.ip);
+  ctx.deps.loginStarts.fail(ctx.ip);
 }
 
-/** The SSO client of this configuration (only its `authorizeUrl` is used here: no network). */
+/** The daemon's SSO client (only its `authorizeUrl` is used here: no network). */
 function ssoOf(ctx: Context): SsoClient {
-  let client = clients.get(ctx.deps.config);
-  if (!client) {
-    const built = ssoClientFromConfig(ctx.deps.config);
-    if (!built) {
-      throw new TRPCError({
-        code: 'PRECONDITION_FAILED',
-        message: 'EVE SSO login is not configured: set sso.clientId, sso.clientSecret and sso.callbackUrl',
-      });
-    }
-    clients.set(ctx.deps.config, (client = built));
-  }
-  return client;
+  if (!ctx.deps.sso)
+    throw new TRPCError({
+      code: 'PRECONDITION_FAILED',
+      message: 'EVE SSO login is not configured: set sso.clientId, sso.clientSecret and sso.callbackUrl',
+    });
+  return ctx.deps.sso;
 }
 
 const host = z.union([z.strictObject({ corporationId: eveId }), z.strictObject({ allianceId: eveId })]);

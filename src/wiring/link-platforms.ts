@@ -1,10 +1,10 @@
-import type { TeamspeakTargetConfig } from './config/schema.ts';
-import type { ImportTeamspeakLookup } from './services/import-teamspeak.ts';
-import type { LinkPlatformFunctions } from './services/links/platforms.ts';
-import { PlatformRefusedError } from './services/links/platforms.ts';
-import { DiscordOAuthError, type DiscordTarget } from './sync/discord/index.ts';
-import { createTeamspeakTarget } from './sync/teamspeak/index.ts';
-import type { ConfiguredTargets } from './sync/targets.ts';
+import type { TeamspeakTargetConfig } from '../config/schema.ts';
+import type { ImportTeamspeakLookup } from '../services/import-teamspeak.ts';
+import type { LinkPlatformFunctions } from '../services/links/platforms.ts';
+import { PlatformRefusedError } from '../services/links/platforms.ts';
+import { DiscordOAuthError, type DiscordTarget } from '../sync/discord/index.ts';
+import { createTeamspeakTarget } from '../sync/teamspeak/index.ts';
+import type { ConfiguredTargets } from '../sync/targets.ts';
 
 /** The link flows' view of the adapters (wiring only: api/ and services/ never import an adapter). */
 export function createLinkPlatforms(configured: ConfiguredTargets): LinkPlatformFunctions {

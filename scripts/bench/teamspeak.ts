@@ -17,7 +17,7 @@ import { pino } from 'pino';
 import { createReconciler } from '../../src/sync/engine.ts';
 import { createTeamspeakTarget, pacedBudget } from '../../src/sync/teamspeak/index.ts';
 import { Group, GroupMapping, GroupMember, TeamspeakLink, User } from '../../src/store/entities/index.ts';
-import { newId } from '../../src/store/errors.ts';
+import { newId } from '../../src/crypto.ts';
 import { startFakeTeamspeak } from '../../test/fakes/teamspeak/index.ts';
 import { createTestDatabase } from '../../test/support/database.ts';
 import { prng } from './_random.ts';

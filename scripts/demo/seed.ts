@@ -5,7 +5,7 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { addMembers, createGroup, setMapping } from '../../src/services/groups.ts';
 import { Coalition, Group, TeamspeakLink } from '../../src/store/entities/index.ts';
-import { newId } from '../../src/store/errors.ts';
+import { newId } from '../../src/crypto.ts';
 import { newAlliance, newCorporation, newUser } from '../../src/store/records.ts';
 import type { FakeDiscord } from '../../test/fakes/discord/index.ts';
 import type { UniverseSeed } from '../../test/fakes/esi/index.ts';

@@ -31,7 +31,7 @@ import { findHostingCorporation, inviteGuest, type Host } from '../services/gues
 import { createSession, type StartedSession } from '../services/sessions.ts';
 import { createToken, hashSecret } from '../services/tokens.ts';
 import { Alliance, Challenge, Corporation, User } from '../store/entities/index.ts';
-import { newId } from '../store/errors.ts';
+import { newId } from '../crypto.ts';
 import { inTransaction } from '../store/transaction.ts';
 import { encryptRefreshToken } from './access-tokens.ts';
 import { affiliatedFacts, directoryAround, type Affiliated } from '../services/login-facts.ts';

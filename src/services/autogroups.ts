@@ -2,7 +2,7 @@ import { UniqueConstraintViolationException, type EntityManager } from '@mikro-o
 import { deriveAutogroups, type AutogroupSpec } from '../domain/index.ts';
 import { loadDirectory } from '../store/directory.ts';
 import { Group, GroupMapping, GroupMember } from '../store/entities/index.ts';
-import { newId } from '../store/errors.ts';
+import { newId } from '../crypto.ts';
 import { removeExpiredMemberships } from './expiry.ts';
 import { newAuditEntry } from '../store/records.ts';
 import { decideRemovals } from './removals.ts';

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { BUILTIN_SUPERUSERS, ROOT_CHARACTER_ID, SUPERUSER } from '../domain/index.ts';
 import { Group, GroupMember, User } from '../store/entities/index.ts';
-import { newId } from '../store/errors.ts';
+import { newId } from '../crypto.ts';
 import { newUser } from '../store/records.ts';
 import { inTransaction } from '../store/transaction.ts';
 

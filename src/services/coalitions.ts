@@ -1,7 +1,8 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { Alliance, Coalition, Corporation } from '../store/entities/index.ts';
 import { ConflictError, InvalidReferenceError, NotFoundError } from '../domain/errors.ts';
-import { asConflict, newId } from '../store/errors.ts';
+import { newId } from '../crypto.ts';
+import { asConflict } from '../store/errors.ts';
 import { iso } from './format.ts';
 import { findPage } from './pagination.ts';
 

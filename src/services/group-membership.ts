@@ -11,7 +11,7 @@ import { randomToken } from '../crypto.ts';
 import { loadDirectory } from '../store/directory.ts';
 import { Group, GroupLeader, GroupMember, GroupNotice, GroupRequest, User } from '../store/entities/index.ts';
 import { ConflictError, InvalidReferenceError, NotFoundError, RuleViolationError } from '../domain/errors.ts';
-import { newId } from '../store/errors.ts';
+import { newId } from '../crypto.ts';
 import { audit } from './audit.ts';
 import {
   accessOf,

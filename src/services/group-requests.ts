@@ -3,7 +3,7 @@ import { failingClause, joinRefusal, ADMIN } from '../domain/index.ts';
 import { loadDirectory } from '../store/directory.ts';
 import { Group, GroupMember, GroupRequest, User } from '../store/entities/index.ts';
 import { ConflictError, NotFoundError, RuleViolationError } from '../domain/errors.ts';
-import { newId } from '../store/errors.ts';
+import { newId } from '../crypto.ts';
 import { audit } from './audit.ts';
 import {
   activeMembership,

@@ -9,7 +9,8 @@ import {
   User,
 } from '../store/entities/index.ts';
 import { ConflictError, InvalidReferenceError, NotFoundError, RuleViolationError } from '../domain/errors.ts';
-import { asConflict, newId } from '../store/errors.ts';
+import { newId } from '../crypto.ts';
+import { asConflict } from '../store/errors.ts';
 import type { Platform } from '../sync/target.ts';
 import { inTransaction } from '../store/transaction.ts';
 import { iso } from './format.ts';

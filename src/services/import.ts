@@ -19,7 +19,7 @@ import {
   TeamspeakLink,
   User,
 } from '../store/entities/index.ts';
-import { newId } from '../store/errors.ts';
+import { newId } from '../crypto.ts';
 import { newAlliance, newCorporation, newUser } from '../store/records.ts';
 import { plainRows } from '../store/plain-rows.ts';
 import { rebuildAutogroupsWithin } from './autogroups.ts';

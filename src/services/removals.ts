@@ -7,7 +7,7 @@ import {
   type RemovalPlan,
 } from '../domain/index.ts';
 import { Group, GroupMember, GroupNotice } from '../store/entities/index.ts';
-import { newId } from '../store/errors.ts';
+import { newId } from '../crypto.ts';
 import { newAuditEntry } from '../store/records.ts';
 
 const HOUR_MS = 3_600_000;

@@ -9,7 +9,7 @@ import {
   type RuleGroupSpec,
 } from '../domain/index.ts';
 import { Group, GroupMember } from '../store/entities/index.ts';
-import { newId } from '../store/errors.ts';
+import { newId } from '../crypto.ts';
 import { plainRows } from '../store/plain-rows.ts';
 import { newAuditEntry } from '../store/records.ts';
 

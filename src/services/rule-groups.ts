@@ -9,7 +9,8 @@ import {
 import { loadDirectory } from '../store/directory.ts';
 import { Group } from '../store/entities/index.ts';
 import { ConflictError, NotFoundError, RuleViolationError } from '../domain/errors.ts';
-import { asConflict, newId } from '../store/errors.ts';
+import { newId } from '../crypto.ts';
+import { asConflict } from '../store/errors.ts';
 import { ruleGroupSpecs } from './rule-group-rebuild.ts';
 import { audit } from './audit.ts';
 import { loadAccess, requireOverGroup, storedRule, validateRule, type Caller } from './group-access.ts';

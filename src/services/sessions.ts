@@ -6,7 +6,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
 import { BrowserSession, User } from '../store/entities/index.ts';
-import { newId } from '../store/errors.ts';
+import { newId } from '../crypto.ts';
 import { credentialRefusal, revokeAllAccess } from './access.ts';
 import { hashSecret } from './tokens.ts';
 

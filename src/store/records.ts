@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { Alliance, AuditEntry, Corporation, User } from './entities/index.ts';
-import { newId } from './errors.ts';
+import { newId } from '../crypto.ts';
 
 /**
  * New directory records with the defaults a fresh one has (no links, no tokens, no login flag,

@@ -4,7 +4,7 @@ import type { Database } from '../store/orm.ts';
 import { GroupMapping, PendingRemoval, SyncRun, SyncSnapshot } from '../store/entities/index.ts';
 import { closeAbandonedRuns, presenceLeaseId, type AbandonedRun } from '../store/abandoned-runs.ts';
 import type { LeaseHolding } from '../store/lease.ts';
-import { newId } from '../store/errors.ts';
+import { newId } from '../crypto.ts';
 import { desiredState } from './desired.ts';
 import { guard, type GuardOptions } from './guard.ts';
 import { loadSyncInputs, snapshotId, type SyncInputs } from './inputs.ts';

@@ -6,7 +6,7 @@ import type { DirectoryEsi } from '../../src/services/directory-esi.ts';
 import { newJoinLink } from '../../src/services/group-membership.ts';
 import { createToken } from '../../src/services/tokens.ts';
 import { type Group, GroupRequest } from '../../src/store/entities/index.ts';
-import { newId } from '../../src/store/errors.ts';
+import { newId } from '../../src/crypto.ts';
 import { everyPlatformOptions, startTestApi, type TestApi } from '../support/api.ts';
 import {
   addAlliance,

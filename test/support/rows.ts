@@ -10,7 +10,7 @@ import {
   TeamspeakLink,
   type User,
 } from '../../src/store/entities/index.ts';
-import { newId } from '../../src/store/errors.ts';
+import { newId } from '../../src/crypto.ts';
 import { newAlliance, newCorporation, newUser } from '../../src/store/records.ts';
 
 /** Row builders with every field spelled out; call them on one fork, then flush it. */

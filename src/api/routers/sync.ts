@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { pageInput } from '../../services/pagination.ts';
 import { findRun, lastRuns, listRuns } from '../../services/sync-runs.ts';
 import { explain, explainOnPlatform } from '../../sync/explain.ts';
-import { newId } from '../../store/errors.ts';
+import { newId } from '../../crypto.ts';
 import { requireScope, router, scoped, scopedOver } from '../trpc.ts';
 import type { Context } from '../context.ts';
 

@@ -7,7 +7,7 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { TeamspeakLink, User } from '../../store/entities/index.ts';
 import { ConflictError, NotFoundError } from '../../domain/errors.ts';
-import { newId } from '../../store/errors.ts';
+import { newId } from '../../crypto.ts';
 import { inTransaction } from '../../store/transaction.ts';
 import { audit } from '../audit.ts';
 import { LinkError } from './errors.ts';

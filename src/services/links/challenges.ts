@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
 import { Challenge } from '../../store/entities/index.ts';
-import { newId } from '../../store/errors.ts';
+import { newId } from '../../crypto.ts';
 import { audit } from '../audit.ts';
 import { hashSecret } from '../tokens.ts';
 import { LinkError } from './errors.ts';

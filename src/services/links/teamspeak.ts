@@ -1,7 +1,8 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { Challenge, TeamspeakLink } from '../../store/entities/index.ts';
 import { ConflictError } from '../../domain/errors.ts';
-import { asConflict, newId } from '../../store/errors.ts';
+import { newId } from '../../crypto.ts';
+import { asConflict } from '../../store/errors.ts';
 import { inTransaction } from '../../store/transaction.ts';
 import { audit } from '../audit.ts';
 import {

@@ -38,7 +38,7 @@ export interface AutogroupRebuild {
 
 /** What the audit entry of a removed autogroup says about the platform groups it was mapped to. */
 export const LEFT_IN_PLACE =
-  'the platform groups it was mapped to are left in place, no longer managed: delete them on the platform if they should go';
+  'the platform groups it was mapped to are left in place, no longer managed: delete them on the platform, or have Roster delete one with rosterctl sync deleteRetiredGroup --platform P --target T --platformGroupId ID';
 
 /**
  * The one rebuild of derived membership: autogroups, then rule-built groups, then memberships

@@ -369,6 +369,11 @@ const matrix: Record<string, Entry> = {
   // No such run: NOT_FOUND for whoever may read runs, FORBIDDEN before that for the others.
   'sync.progress': { allow: (l) => (l >= 9 ? 'NOT_FOUND' : false), input: () => ({ runId: 'no-such-run' }) },
   'sync.force': { allow: min(10), input: () => ts },
+  // No removed autogroup was mapped to 999999: a superuser gets past the check to NOT_FOUND.
+  'sync.deleteRetiredGroup': {
+    allow: (level) => (level >= 10 ? 'not-forbidden' : false),
+    input: () => ({ ...ts, platformGroupId: '999999' }),
+  },
   'sync.runs': { allow: min(9), input: () => ({}) },
   'sync.status': { allow: min(9) },
   'sync.explain': {

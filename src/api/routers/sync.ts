@@ -4,6 +4,8 @@ import { pageInput } from '../../services/pagination.ts';
 import { findRun, lastRuns, listRuns } from '../../services/sync-runs.ts';
 import { explain, explainOnPlatform } from '../../sync/explain.ts';
 import { newId } from '../../crypto.ts';
+import { deleteRetiredGroup } from '../../sync/retired-groups.ts';
+import { change } from '../effects.ts';
 import { requireScope, router, scoped, scopedOver } from '../trpc.ts';
 import type { Context } from '../context.ts';
 
@@ -136,6 +138,26 @@ export const syncRouter = router({
       }),
     );
   }),
+  /**
+   * Deletes on the platform a group Roster managed until its autogroup was removed (its source is
+   * gone): the rebuild leaves such groups in place unless an operator asks for this. Refused for a
+   * group a mapping manages now, or one no removed autogroup was mapped to.
+   */
+  deleteRetiredGroup: scoped('sync.force')
+    .input(targetRef.extend({ platformGroupId: z.string().min(1).max(64) }))
+    .mutation(async ({ ctx, input }) => {
+      requireTarget(ctx, input);
+      const target = ctx.deps.reconciler.target(input.platform, input.target)!;
+      const { autogroup } = await deleteRetiredGroup(ctx.deps.db.fork(), target, input.platformGroupId);
+      await change(ctx, async (_tx, audit) =>
+        audit({
+          action: 'platform.deleteGroup',
+          subject: `${input.platform}:${input.target}:${input.platformGroupId}`,
+          after: { deleted: true, autogroup },
+        }),
+      );
+      return { deleted: true as const, platformGroupId: input.platformGroupId, autogroup };
+    }),
   explain: scopedOver('user.read', 'self')
     .input(targetRef.extend({ userId: z.string().min(1).max(64) }))
     .query(async ({ ctx, input }) => {

@@ -1,0 +1,46 @@
+import type { EntityManager } from '@mikro-orm/core';
+import { ConflictError, NotFoundError } from '../domain/errors.ts';
+import { AuditEntry, GroupMapping } from '../store/entities/index.ts';
+import type { PlatformTarget } from './target.ts';
+
+interface EndedMapping {
+  readonly platform: string;
+  readonly target: string;
+  readonly platformGroupId: string | null;
+}
+
+/**
+ * Deletes, on an operator's request only, a platform group Roster managed until the rebuild
+ * removed its autogroup (the source corporation, alliance or coalition is gone) and left the group
+ * in place. Roster never deletes a group it did not manage: the group must be one a removed
+ * autogroup's audit entry names, and no mapping may manage it now. Returns the autogroup it served.
+ */
+export async function deleteRetiredGroup(
+  em: EntityManager,
+  target: PlatformTarget,
+  platformGroupId: string,
+): Promise<{ readonly autogroup: string }> {
+  const where = `${target.platform} target "${target.name}"`;
+  const managed = await em.findOne(GroupMapping, {
+    platform: target.platform,
+    target: target.name,
+    platformGroupId,
+  });
+  if (managed)
+    throw new ConflictError(
+      `group ${platformGroupId} on ${where} is mapped (mapping ${managed.id}): Roster manages it; unmap it first`,
+    );
+  const removals = await em.find(AuditEntry, { action: 'autogroup.delete' }, { orderBy: { at: 'desc' } });
+  const served = removals.find((entry) => {
+    const before = entry.before as { endedMappings?: readonly EndedMapping[] } | null;
+    return (before?.endedMappings ?? []).some(
+      (m) =>
+        m.platform === target.platform && m.target === target.name && m.platformGroupId === platformGroupId,
+    );
+  });
+  if (!served)
+    // No removed autogroup was mapped to it: not Roster's to delete.
+    throw new NotFoundError('retired platform group', `${platformGroupId} on ${where}`);
+  await target.deleteGroup(platformGroupId);
+  return { autogroup: (served.before as { name?: string }).name ?? served.subject };
+}

@@ -12,9 +12,11 @@
  * runs after the warm-up), the growth over the steady state in percent, the peak RSS (VmHWM).
  *
  *   npx node scripts/bench/soak.ts [runs=200] [--users=10000] [--groups=50] [--drift=1]
- *     [--bare] [--node-options='--max-old-space-size=256'] [--snapshots=<dir>]
+ *     [--discord] [--bare] [--node-options='--max-old-space-size=256'] [--snapshots=<dir>]
  *
  * The daemon runs with the node flags of `npm start` (package.json); `--bare` leaves them out.
+ * `--discord` maps the groups onto a fake Discord guild too (the roles and nicknames already there,
+ * adopted by the first run), drifts 1 % there as well and runs both targets each time.
  *
  * Linux only (reads /proc). The ServerQuery pace is a whitelisted client's (1000 per second): the
  * figures are memory, not time.
@@ -25,6 +27,7 @@ import {
   createDaemonWorld,
   killDaemon,
   rosterClient,
+  sortedIds,
   spawnDaemon,
   type DaemonProcess,
   type DaemonWorld,
@@ -38,6 +41,8 @@ const runs = Number(args.find((a) => !a.startsWith('--')) ?? 200);
 const userCount = Number(option('users') ?? 10_000);
 const groupCount = Number(option('groups') ?? 50);
 const driftPercent = Number(option('drift') ?? 1);
+/** --discord: the groups are mapped onto the fake Discord guild too, drifted and synced there as well. */
+const withDiscord = args.includes('--discord');
 const membershipRate = 0.1;
 /** Runs before the steady state: the first (creating the groups) and the JIT's and caches' warm-up. */
 const warmup = Math.min(10, Math.floor(runs / 4));
@@ -104,7 +109,7 @@ async function main() {
   const seeding = performance.now();
   const users = await w.addUsers(userCount, 'Soak');
   const random = prng(14);
-  const groups: { name: string; members: string[] }[] = [];
+  const groups: { name: string; members: string[]; discord: string[] }[] = [];
   {
     const em = w.db.db.fork();
     for (let g = 0; g < groupCount; g++) {
@@ -116,11 +121,24 @@ async function main() {
         members.map((u) => u.id),
       );
       addMapping(em, group.id, 'teamspeak', w.targets.teamspeak);
-      groups.push({ name, members: members.map((u) => u.cldbid) });
+      if (withDiscord) addMapping(em, group.id, 'discord', w.targets.discord);
+      groups.push({ name, members: members.map((u) => u.cldbid), discord: members.map((u) => u.discordId) });
     }
     await em.flush();
   }
   const memberships = groups.reduce((n, g) => n + g.members.length, 0);
+  // On Discord the roles exist already, with their members and nicknames: the first run adopts
+  // them (by name) instead of editing 10,000 members at the fake's rate limits.
+  const guild = w.discord.guild;
+  const roleOf = new Map<string, string>();
+  if (withDiscord) {
+    for (const u of users) guild.members.get(u.discordId)!.nick = u.name;
+    for (const g of groups) {
+      const role = guild.addRole({ name: g.name });
+      roleOf.set(g.name, role.id);
+      for (const id of g.discord) guild.members.get(id)!.roles.push(role.id);
+    }
+  }
   progress(
     `seeded ${userCount} users, ${groupCount} groups, ${memberships} memberships in ${((performance.now() - seeding) / 1000).toFixed(1)} s`,
   );
@@ -166,6 +184,15 @@ async function main() {
         const victim = group.members[Math.floor(random() * group.members.length)];
         if (victim) members.delete(victim);
       } else members.add(cldbids[Math.floor(random() * cldbids.length)]!);
+      if (!withDiscord) continue;
+      const role = roleOf.get(group.name)!;
+      if (d % 2 === 0) {
+        const victim = guild.members.get(group.discord[Math.floor(random() * group.discord.length)]!);
+        if (victim) victim.roles = victim.roles.filter((r) => r !== role);
+      } else {
+        const stranger = guild.members.get(users[Math.floor(random() * users.length)]!.discordId)!;
+        if (!stranger.roles.includes(role)) stranger.roles.push(role);
+      }
     }
   };
 
@@ -185,6 +212,11 @@ async function main() {
     const result = await api.sync.run.mutate({ platform: 'teamspeak', target: w.targets.teamspeak });
     const seconds = Math.round(performance.now() - started) / 1000;
     if (result.status !== 'applied') throw new Error(`run ${run}: ${result.status}: ${result.reason}`);
+    if (withDiscord) {
+      const onDiscord = await api.sync.run.mutate({ platform: 'discord', target: w.targets.discord });
+      if (onDiscord.status !== 'applied')
+        throw new Error(`run ${run} on Discord: ${onDiscord.status}: ${onDiscord.reason}`);
+    }
     if (run === 1)
       for (const g of w.teamspeak.serverGroups()) if (g.name.startsWith('Soak ')) sgidOf.set(g.name, g.sgid);
     const heap = await heapOf(daemon.url);
@@ -204,10 +236,13 @@ async function main() {
     if (run === 1 || run === runs) await snapshot(`after run ${run}`);
   }
   // Converged: every group on the server as the directory wants it after the last run.
-  const converged = groups.every((g) => {
-    const actual = server.group(sgidOf.get(g.name)!).members;
-    return actual.size === g.members.length && g.members.every((c) => actual.has(c));
-  });
+  const converged =
+    groups.every((g) => {
+      const actual = server.group(sgidOf.get(g.name)!).members;
+      return actual.size === g.members.length && g.members.every((c) => actual.has(c));
+    }) &&
+    (!withDiscord ||
+      groups.every((g) => JSON.stringify(w.discordMembers(g.name)) === JSON.stringify(sortedIds(g.discord))));
   await new Promise((r) => setTimeout(r, 5_000));
   const idleAfter = { rssMb: mb(processMemory(pid).rss), heapMb: mb(await heapUsed(daemon.url)) };
 
@@ -224,6 +259,7 @@ async function main() {
     nodeOptions: option('node-options') ?? null,
     users: userCount,
     groups: groupCount,
+    platforms: withDiscord ? ['teamspeak', 'discord'] : ['teamspeak'],
     memberships,
     driftPerRun: perRun,
     converged,

@@ -14,7 +14,7 @@ import { ed25519PublicKey, verifyDiscordSignature } from '../services/links/disc
 import { LinkError, linkFailureStatus } from '../services/links/errors.ts';
 import { ConflictError } from '../domain/errors.ts';
 import type { ApiDeps } from './deps.ts';
-import type { HttpRoute } from './http.ts';
+import { sendJson, type HttpRoute } from './http.ts';
 
 const MAX_BODY_BYTES = 64 * 1024;
 /** Interaction types and callback types of Discord's API. */
@@ -209,14 +209,6 @@ async function readBody(req: IncomingMessage): Promise<Buffer | null> {
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
-}
-
-/** Answers with JSON; returns true, the route's "handled". */
-function sendJson(res: ServerResponse, status: number, body: unknown): true {
-  res
-    .writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' })
-    .end(JSON.stringify(body));
-  return true;
 }
 
 interface PageBody {

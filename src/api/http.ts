@@ -9,6 +9,25 @@ import { createAuthLimiter } from './rate-limit.ts';
 import { appRouter } from './router.ts';
 
 /** A plain route beside tRPC (health, metrics, OAuth callbacks); returns false when it does not match. */
+/**
+ * Answers with JSON, never cached; returns true, a route's "handled". The one JSON writer of the
+ * plain routes (SSO callback, Discord link pages, portal API answers).
+ */
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): true {
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+    ...headers,
+  });
+  res.end(JSON.stringify(body));
+  return true;
+}
+
 export type HttpRoute = (req: IncomingMessage, res: ServerResponse, url: URL) => boolean | Promise<boolean>;
 
 export interface ControlPlaneEvents {

@@ -11,6 +11,7 @@ import type { Viewer } from './layout.ts';
 import { problemPage } from './pages/errors.ts';
 import { html } from './html.ts';
 import { readCookie, sameOrigin, securityHeaders, sessionCookie, setSessionCookie } from './security.ts';
+import { sendJson as writeJson } from '../api/http.ts';
 
 /** A route beside tRPC; the same shape as api/http.ts's HttpRoute (web/ does not import api/). */
 export type Route = (req: IncomingMessage, res: ServerResponse, url: URL) => boolean | Promise<boolean>;
@@ -31,13 +32,9 @@ export function sendHtml(deps: WebDeps, res: ServerResponse, status: number, bod
   return true;
 }
 
+/** JSON for the portal's own scripts, with the portal's security headers. */
 export function sendJson(deps: WebDeps, res: ServerResponse, status: number, body: unknown): true {
-  res.writeHead(status, {
-    ...securityHeaders(deps.config),
-    'content-type': 'application/json; charset=utf-8',
-  });
-  res.end(JSON.stringify(body));
-  return true;
+  return writeJson(res, status, body, securityHeaders(deps.config));
 }
 
 /** 303 See Other: after a POST, the browser GETs the next page. */

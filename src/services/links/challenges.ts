@@ -37,9 +37,6 @@ export function normalizeLinkCode(input: string): string | null {
   return `${raw.slice(0, 4)}-${raw.slice(4)}`;
 }
 
-/** 32 random bytes, URL-safe: the OAuth2 `state`. */
-export const newOAuthState = (): string => randomBytes(32).toString('base64url');
-
 /** The stored hash, namespaced by kind so equal strings of two flows never meet. */
 export const challengeHash = (kind: LinkChallengeKind, secret: string): string =>
   hashSecret(`${kind}:${secret}`);

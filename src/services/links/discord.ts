@@ -12,12 +12,12 @@ import {
   checkUsable,
   claimChallenge,
   newLinkCode,
-  newOAuthState,
   normalizeLinkCode,
   startChallenge,
 } from './challenges.ts';
 import { LinkError } from './errors.ts';
 import { PlatformRefusedError, type DiscordLinkPlatform } from './platforms.ts';
+import { randomToken } from '../../crypto.ts';
 
 export const DISCORD_CALLBACK_PATH = '/discord/callback';
 export const DISCORD_INTERACTIONS_PATH = '/discord/interactions';
@@ -52,7 +52,7 @@ export async function startDiscordOAuthLink(
   },
   now = new Date(),
 ): Promise<StartedDiscordLink> {
-  const state = newOAuthState();
+  const state = randomToken();
   const url = links.discordAuthorizeUrl(input.target, { redirectUri: input.redirectUri, state });
   const challenge = await startChallenge(
     em,

@@ -23,6 +23,7 @@ import { ssoCallbackRoute } from './api/sso-callback.ts';
 import { createAuthLimiter } from './api/rate-limit.ts';
 import { portalRoutes } from './web/routes.ts';
 import { version } from './version.ts';
+import { createNotifier } from './services/notifier.ts';
 
 export interface Roster {
   readonly db: Database;
@@ -83,10 +84,7 @@ export async function createRoster(options: RosterOptions): Promise<Roster> {
     db,
     config,
     logger,
-    onDirectoryChanged: async (trigger, scope) => {
-      await jobs.control.requestSync('teamspeak', null, trigger, scope);
-      await jobs.control.requestSync('discord', null, trigger, scope);
-    },
+    notifier: createNotifier(db, { requestSync: (...request) => jobs.control.requestSync(...request) }),
   });
   const jobs = createJobs(
     boss,

@@ -1,37 +1,23 @@
 import { TRPCError } from '@trpc/server';
 import type { EntityManager } from '@mikro-orm/core';
-import { rebuildAutogroups } from '../services/autogroups.ts';
+import { createNotifier } from '../services/notifier.ts';
 import { writeChange, type Audit } from '../services/use-case.ts';
 import type { Database } from '../store/orm.ts';
 import type { DirectoryEsi } from '../services/directory-esi.ts';
-import { emptyScope, mergeScopes, rebuildScope, type DirectoryScope } from '../sync/scope.ts';
+import type { DirectoryScope } from '../sync/scope.ts';
 import type { Context } from './context.ts';
 
-/**
- * Platform membership may have changed: every target syncs now or right after its run in
- * progress; with a scope, only what the change touched.
- */
-export async function requestSyncAll(ctx: Context, trigger: string, scope?: DirectoryScope): Promise<void> {
-  await Promise.all([
-    ctx.deps.jobs.requestSync('teamspeak', null, trigger, scope),
-    ctx.deps.jobs.requestSync('discord', null, trigger, scope),
-  ]);
+/** The control plane's view of services/notifier.ts: what a request changed, told after its commit. */
+const notifier = (ctx: Context) => createNotifier(ctx.deps.db, ctx.deps.jobs);
+
+/** Platform membership may have changed: every target syncs (see Notifier.membershipChanged). */
+export function requestSyncAll(ctx: Context, trigger: string, scope?: DirectoryScope): Promise<void> {
+  return notifier(ctx).membershipChanged(trigger, scope);
 }
 
-/**
- * Login flags, levels or affiliations changed: autogroups are rebuilt now, and every target syncs
- * at once, scoped to the users the rebuild moved (and to `scope`, what the change itself names):
- * the built-in groups follow every login decision, so whoever the change reaches shows there.
- * A rebuild that renamed or removed a group asks for full runs.
- */
-export async function directoryChanged(
-  ctx: Context,
-  em: EntityManager,
-  trigger: string,
-  scope: DirectoryScope = emptyScope,
-): Promise<void> {
-  const rebuilt = rebuildScope(await rebuildAutogroups(em));
-  await requestSyncAll(ctx, trigger, rebuilt ? mergeScopes(rebuilt, scope) : undefined);
+/** Login facts changed: rebuild, then sync (see Notifier.directoryChanged). */
+export function directoryChanged(ctx: Context, trigger: string, scope?: DirectoryScope): Promise<void> {
+  return notifier(ctx).directoryChanged(trigger, scope);
 }
 
 /** Calls ESI through the DirectoryEsi hook; its failures become BAD_GATEWAY, logged under the request id. */

@@ -9,8 +9,8 @@ import { EsiNotFoundError } from '../esi/errors.ts';
 import type { SsoClient } from '../esi/sso.ts';
 import type { Logger } from '../logger.ts';
 import type { DirectoryEsi } from '../services/directory-esi.ts';
-import { rebuildAutogroups } from '../services/autogroups.ts';
-import { mergeScopes, rebuildScope, usersScope, type DirectoryScope } from '../sync/scope.ts';
+import type { Notifier } from '../services/notifier.ts';
+import { usersScope } from '../sync/scope.ts';
 import { resolveCharacters } from './characters.ts';
 import { esiClientFromConfig, ssoClientFromConfig } from './clients.ts';
 import { createDirectoryJobs, type DirectoryJobs } from './jobs.ts';
@@ -27,8 +27,8 @@ export interface DirectoryOptions {
   readonly db: { fork(): EntityManager };
   readonly config: Config;
   readonly logger: Logger;
-  /** Called after a login changed the directory (new user, corporation, guest). */
-  readonly onDirectoryChanged?: (trigger: string, scope?: DirectoryScope) => Promise<void>;
+  /** Told after a login changed the directory (new user, corporation, guest). */
+  readonly notifier?: Notifier;
 }
 
 export interface Directory {
@@ -62,12 +62,8 @@ export function createDirectory(options: DirectoryOptions): Directory {
         logger,
         afterLogin: async (login) => {
           // The user who logged in (a new corporation, a new link of scopes), and whoever the
-          // rebuild moved; a rebuild that renamed or removed a group asks for full runs.
-          const rebuilt = rebuildScope(await rebuildAutogroups(db.fork()));
-          await options.onDirectoryChanged?.(
-            'sso.login',
-            rebuilt ? mergeScopes(rebuilt, usersScope([login.user.id])) : undefined,
-          );
+          // rebuild moves.
+          await options.notifier?.directoryChanged('sso.login', usersScope([login.user.id]));
         },
       })
     : null;

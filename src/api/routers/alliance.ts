@@ -68,7 +68,7 @@ export const allianceRouter = router({
         });
         return alliance;
       });
-      await directoryChanged(ctx, em, 'alliance.track');
+      await directoryChanged(ctx, 'alliance.track');
       return allianceDetails(em, alliance);
     }),
   /**
@@ -93,7 +93,7 @@ export const allianceRouter = router({
           after: { ...after, ...refreshed },
         }),
       );
-      await directoryChanged(ctx, em, 'alliance.refresh');
+      await directoryChanged(ctx, 'alliance.refresh');
       return { ...refreshed, alliance: after };
     }),
   update: scoped('corporation.update')
@@ -114,7 +114,7 @@ export const allianceRouter = router({
           audit({ action: 'alliance.update', subject: `alliance:${allianceId}`, before, after });
         return updated;
       });
-      if (loginChanged) await directoryChanged(ctx, em, 'alliance.update');
+      if (loginChanged) await directoryChanged(ctx, 'alliance.update');
       return allianceDetails(em, alliance);
     }),
   guests: allianceGuestsRouter,

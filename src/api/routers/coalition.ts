@@ -51,7 +51,7 @@ export const coalitionRouter = router({
         audit({ action: 'coalition.create', subject: `coalition:${coalition.id}`, after });
         return after;
       });
-      await directoryChanged(ctx, ctx.deps.db.fork(), 'coalition.create');
+      await directoryChanged(ctx, 'coalition.create');
       return after;
     }),
   /** `alliances`/`corporations` replace the members; `add*`/`remove*` change some (after a replacement). */
@@ -80,8 +80,7 @@ export const coalitionRouter = router({
           audit({ action: 'coalition.update', subject: `coalition:${coalitionId}`, ...updated });
         return updated;
       });
-      if (JSON.stringify(before) !== JSON.stringify(after))
-        await directoryChanged(ctx, ctx.deps.db.fork(), 'coalition.update');
+      if (JSON.stringify(before) !== JSON.stringify(after)) await directoryChanged(ctx, 'coalition.update');
       return after;
     }),
   delete: scoped('coalition.write')
@@ -91,7 +90,7 @@ export const coalitionRouter = router({
         const before = await deleteCoalition(tx, input.id);
         audit({ action: 'coalition.delete', subject: `coalition:${input.id}`, before });
       });
-      await directoryChanged(ctx, ctx.deps.db.fork(), 'coalition.delete');
+      await directoryChanged(ctx, 'coalition.delete');
       return { deleted: true as const };
     }),
 });

@@ -96,7 +96,7 @@ export const corporationRouter = router({
         audit({ action: 'corporation.track', subject: `corporation:${corporationId}`, before, after });
         return corporation;
       });
-      await directoryChanged(ctx, em, 'corporation.track');
+      await directoryChanged(ctx, 'corporation.track');
       return corporationDetails(em, corporation);
     }),
   /**
@@ -120,7 +120,7 @@ export const corporationRouter = router({
           after,
         }),
       );
-      await directoryChanged(ctx, em, 'corporation.refresh');
+      await directoryChanged(ctx, 'corporation.refresh');
       return { ...refreshed, corporation: after };
     }),
   update: scoped('corporation.update')
@@ -141,7 +141,7 @@ export const corporationRouter = router({
           audit({ action: 'corporation.update', subject: `corporation:${corporationId}`, before, after });
         return updated;
       });
-      if (loginChanged) await directoryChanged(ctx, em, 'corporation.update');
+      if (loginChanged) await directoryChanged(ctx, 'corporation.update');
       return corporationDetails(em, corporation);
     }),
   guests: corporationGuestsRouter,

@@ -44,7 +44,7 @@ async function invite(
       });
     return invited;
   });
-  if (changed) await directoryChanged(ctx, em, `${host.kind}.guests.invite`);
+  if (changed) await directoryChanged(ctx, `${host.kind}.guests.invite`);
   return {
     userId: user.id,
     characterId: user.characterId,
@@ -61,7 +61,7 @@ async function remove(ctx: Ctx, host: Host, userId: string) {
     const { before, after } = await removeGuest(tx, host, userId);
     audit({ action: `${host.kind}.guests.remove`, subject: `user:${userId}`, before, after });
   });
-  await directoryChanged(ctx, em, `${host.kind}.guests.remove`);
+  await directoryChanged(ctx, `${host.kind}.guests.remove`);
   return { removed: true as const };
 }
 

@@ -36,7 +36,7 @@ export const ruleGroupRouter = router({
     .mutation(async ({ ctx, input }) => {
       const em = ctx.deps.db.fork();
       const result = await ruleGroups.createRuleGroup(em, caller(ctx), input);
-      await directoryChanged(ctx, em, 'ruleGroup.create');
+      await directoryChanged(ctx, 'ruleGroup.create');
       return result;
     }),
   get: scoped('directory.read')
@@ -47,7 +47,7 @@ export const ruleGroupRouter = router({
     .mutation(async ({ ctx, input }) => {
       const em = ctx.deps.db.fork();
       const result = await ruleGroups.setRule(em, caller(ctx), input.id, input.rule);
-      await directoryChanged(ctx, em, 'ruleGroup.setRule');
+      await directoryChanged(ctx, 'ruleGroup.setRule');
       return result;
     }),
   explain: scopedOver('user.read', 'self')

@@ -73,7 +73,7 @@ export const userRouter = router({
       if (report.refused[0]) throw new TRPCError({ code: 'FORBIDDEN', message: report.refused[0].reason });
       if (report.unknown.length)
         throw new TRPCError({ code: 'NOT_FOUND', message: `EVE knows no character "${wanted}"` });
-      if (report.created.length) await directoryChanged(ctx, em, 'user.add');
+      if (report.created.length) await directoryChanged(ctx, 'user.add');
       const [created] = report.created;
       return created
         ? { outcome: 'created' as const, user: created }
@@ -89,7 +89,7 @@ export const userRouter = router({
       requireAnyUserAdd(ctx.actor);
       const em = ctx.deps.db.fork();
       const report = await addUsers(em, requireEsi(ctx), ctx.actor, input.entries, ctx.requestId);
-      if (report.created.length) await directoryChanged(ctx, em, 'user.import');
+      if (report.created.length) await directoryChanged(ctx, 'user.import');
       return report;
     }),
   /** Users the actor may read (`user.read`), by id; guests only when asked and allowed. */
@@ -154,7 +154,7 @@ export const userRouter = router({
         return { user, changed: result.changed };
       });
       const em = ctx.deps.db.fork();
-      if (changed) await directoryChanged(ctx, em, 'user.setClearance', usersScope([user.id]));
+      if (changed) await directoryChanged(ctx, 'user.setClearance', usersScope([user.id]));
       return describeUser(em, user);
     }),
   setAuthorizedToLogin: scopedOver('user.setAuthorizedToLogin', 'corporation')
@@ -178,7 +178,7 @@ export const userRouter = router({
         return { user, changed: result.changed };
       });
       const em = ctx.deps.db.fork();
-      if (changed) await directoryChanged(ctx, em, 'user.setAuthorizedToLogin', usersScope([user.id]));
+      if (changed) await directoryChanged(ctx, 'user.setAuthorizedToLogin', usersScope([user.id]));
       return describeUser(em, user);
     }),
   delete: scoped('user.delete')

@@ -68,6 +68,8 @@ describe('Discord target: observe', () => {
       connected: true,
       lastError: null,
       missingPermissions: ['MANAGE_ROLES', 'MANAGE_NICKNAMES'],
+      // No member edit was refused yet (remembered refusals, see sync/discord/refusals.ts).
+      refusedMembers: 0,
     });
     await h.fake.close();
     const { createDiscordTarget } = await import('../../src/sync/discord/index.ts');

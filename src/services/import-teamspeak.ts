@@ -7,7 +7,7 @@
  */
 import type { ImportProblem, SourceUser } from './import.ts';
 
-/** What the import asks a TeamSpeak target; the CLI wires it to the adapter (src/link-platforms.ts). */
+/** What the import asks a TeamSpeak target; the CLI wires it to the adapter (src/wiring/link-platforms.ts). */
 export interface ImportTeamspeakLookup {
   readonly target: string;
   /** Every client with custom property `ident` set, with its value (one call). */

@@ -124,3 +124,27 @@ export function auditRetickered(
     after: { ticker: moved.to, reason: 'ESI changed it; another record now uses the old ticker' },
   });
 }
+
+/**
+ * An operator's refresh of one corporation or alliance from ESI, past the local cache: the record
+ * is read before, refreshed as the esi.refresh job writes it (in that job's own transaction), read
+ * after and audited; then the groups follow.
+ */
+export async function refreshAudited<T, R>(
+  ctx: Context & { readonly actor: { readonly userId: string } },
+  what: 'corporation' | 'alliance',
+  id: number,
+  read: (em: EntityManager) => Promise<T>,
+  refresh: (esi: DirectoryEsi, em: EntityManager) => Promise<R>,
+  audited: (after: T, refreshed: R) => unknown = (after) => after,
+): Promise<{ after: T; refreshed: R }> {
+  const esi = requireEsi(ctx);
+  const before = await read(ctx.deps.db.fork());
+  const refreshed = await refresh(esi, ctx.deps.db.fork());
+  const after = await read(ctx.deps.db.fork());
+  await change(ctx, async (_tx, audit) =>
+    audit({ action: `${what}.refresh`, subject: `${what}:${id}`, before, after: audited(after, refreshed) }),
+  );
+  await directoryChanged(ctx, `${what}.refresh`);
+  return { after, refreshed };
+}

@@ -13,7 +13,7 @@ import {
   auditRetickered,
   change,
   directoryChanged,
-  requireEsi,
+  refreshAudited,
   tickerNowOf,
   trackedFacts,
 } from '../effects.ts';
@@ -79,21 +79,14 @@ export const allianceRouter = router({
   refresh: scoped('corporation.track')
     .input(z.strictObject({ allianceId: eveId }))
     .mutation(async ({ ctx, input }) => {
-      const esi = requireEsi(ctx);
-      const em = ctx.deps.db.fork();
-      const before = describeAlliance(await getAlliance(em, input.allianceId));
-      // The refresh writes as the esi.refresh job does (one transaction); its audit entry follows.
-      const refreshed = await esi.refreshAlliance(em.fork(), input.allianceId);
-      const after = describeAlliance(await getAlliance(ctx.deps.db.fork(), input.allianceId));
-      await change(ctx, async (_tx, audit) =>
-        audit({
-          action: 'alliance.refresh',
-          subject: `alliance:${input.allianceId}`,
-          before,
-          after: { ...after, ...refreshed },
-        }),
+      const { after, refreshed } = await refreshAudited(
+        ctx,
+        'alliance',
+        input.allianceId,
+        async (em) => describeAlliance(await getAlliance(em, input.allianceId)),
+        (esi, em) => esi.refreshAlliance(em, input.allianceId),
+        (after, refreshed) => ({ ...after, ...refreshed }),
       );
-      await directoryChanged(ctx, 'alliance.refresh');
       return { ...refreshed, alliance: after };
     }),
   update: scoped('corporation.update')

@@ -16,7 +16,7 @@ import {
   auditRetickered,
   change,
   directoryChanged,
-  requireEsi,
+  refreshAudited,
   tickerNowOf,
   trackedFacts,
 } from '../effects.ts';
@@ -106,21 +106,13 @@ export const corporationRouter = router({
   refresh: scoped('corporation.track')
     .input(z.strictObject({ corporationId: eveId }))
     .mutation(async ({ ctx, input }) => {
-      const esi = requireEsi(ctx);
-      const em = ctx.deps.db.fork();
-      const before = describeCorporation(await getCorporation(em, input.corporationId));
-      // The refresh writes as the esi.refresh job does (one transaction); its audit entry follows.
-      const refreshed = await esi.refreshCorporation(em.fork(), input.corporationId);
-      const after = describeCorporation(await getCorporation(ctx.deps.db.fork(), input.corporationId));
-      await change(ctx, async (_tx, audit) =>
-        audit({
-          action: 'corporation.refresh',
-          subject: `corporation:${input.corporationId}`,
-          before,
-          after,
-        }),
+      const { after, refreshed } = await refreshAudited(
+        ctx,
+        'corporation',
+        input.corporationId,
+        async (em) => describeCorporation(await getCorporation(em, input.corporationId)),
+        (esi, em) => esi.refreshCorporation(em, input.corporationId),
       );
-      await directoryChanged(ctx, 'corporation.refresh');
       return { ...refreshed, corporation: after };
     }),
   update: scoped('corporation.update')

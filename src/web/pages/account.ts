@@ -4,7 +4,7 @@
  */
 import type { GroupExplanation } from '../../sync/explain.ts';
 import type { UserDetails } from '../../services/users.ts';
-import { html } from '../html.ts';
+import { dataTable, html } from '../html.ts';
 import { layout, portrait, postForm, type Viewer } from '../layout.ts';
 
 export interface TargetExplanations {
@@ -115,23 +115,7 @@ function groupsCard(view: AccountView): string {
   });
   return html`<section class="card" aria-labelledby="groups">
     <h2 id="groups">My groups</h2>
-    !${
-      rows.length
-        ? html`<div class="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Group</th>
-                  <th scope="col">Gives</th>
-                </tr>
-              </thead>
-              <tbody>
-                !${rows}
-              </tbody>
-            </table>
-          </div>`
-        : html`<p>You are in no group yet.</p>`
-    }
+    !${rows.length ? dataTable(['Group', 'Gives'], rows) : html`<p>You are in no group yet.</p>`}
     <p><a href="/account/why">Why don't I have a role or server group?</a></p>
   </section>`;
 }

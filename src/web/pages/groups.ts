@@ -2,7 +2,7 @@
 import type { joinableGroups, myGroups } from '../../services/group-membership.ts';
 import type { myNotices } from '../../services/group-notices.ts';
 import type { pendingRequests } from '../../services/group-requests.ts';
-import { html } from '../html.ts';
+import { dataTable, html } from '../html.ts';
 import { layout, postForm, type Viewer } from '../layout.ts';
 
 type Joinable = Awaited<ReturnType<typeof joinableGroups>>;
@@ -86,22 +86,7 @@ export function groupsPage(viewer: Viewer, view: GroupsView, notice: Notice = nu
         <h2 id="mine">Your groups</h2>
         !${
           memberships.length
-            ? html`<div class="table-wrap">
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">Group</th>
-                      <th scope="col">Since</th>
-                      <th scope="col">Ends</th>
-                      <th scope="col">Notice</th>
-                      <th scope="col"><span class="muted">Action</span></th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    !${memberships}
-                  </tbody>
-                </table>
-              </div>`
+            ? dataTable(['Group', 'Since', 'Ends', 'Notice', { muted: 'Action' }], memberships)
             : html`<p>None yet.</p>`
         }
       </section>
@@ -113,22 +98,7 @@ export function groupsPage(viewer: Viewer, view: GroupsView, notice: Notice = nu
         requests.length
           ? html`<section class="card" aria-labelledby="asked">
               <h2 id="asked">Your requests</h2>
-              <div class="table-wrap">
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">Group</th>
-                      <th scope="col">Status</th>
-                      <th scope="col">You wrote</th>
-                      <th scope="col">Leader's reason</th>
-                      <th scope="col">Asked</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    !${requests}
-                  </tbody>
-                </table>
-              </div>
+              !${dataTable(['Group', 'Status', 'You wrote', "Leader's reason", 'Asked'], requests)}
             </section>`
           : ''
       }`,
@@ -167,23 +137,7 @@ export function queuePage(viewer: Viewer, queue: Queue, notice: Notice = null): 
       <p><a href="/groups">Back to groups</a></p>
       !${
         rows.length
-          ? html`<div class="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Pilot</th>
-                    <th scope="col">Group</th>
-                    <th scope="col">They wrote</th>
-                    <th scope="col">Eligibility</th>
-                    <th scope="col">Asked</th>
-                    <th scope="col"><span class="muted">Decision</span></th>
-                  </tr>
-                </thead>
-                <tbody>
-                  !${rows}
-                </tbody>
-              </table>
-            </div>`
+          ? dataTable(['Pilot', 'Group', 'They wrote', 'Eligibility', 'Asked', { muted: 'Decision' }], rows)
           : html`<p>No request is waiting.</p>`
       }`,
   });

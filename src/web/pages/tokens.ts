@@ -1,6 +1,6 @@
 /** Personal API tokens (for members' tools) and browser sessions: create, list, revoke. */
 import type { CredentialView } from '../../services/tokens.ts';
-import { html } from '../html.ts';
+import { dataTable, html } from '../html.ts';
 import { layout, postForm, type Viewer } from '../layout.ts';
 
 const day = (d: Date | null): string => (d ? d.toISOString().slice(0, 10) : 'never');
@@ -62,23 +62,7 @@ export function tokensPage(
         <h2 id="list">Yours</h2>
         !${
           rows.length
-            ? html`<div class="table-wrap">
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">Kind</th>
-                      <th scope="col">For</th>
-                      <th scope="col">Created</th>
-                      <th scope="col">Last used</th>
-                      <th scope="col">Expires</th>
-                      <th scope="col"><span class="muted">Action</span></th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    !${rows}
-                  </tbody>
-                </table>
-              </div>`
+            ? dataTable(['Kind', 'For', 'Created', 'Last used', 'Expires', { muted: 'Action' }], rows)
             : html`<p>None.</p>`
         }
       </section>`,

@@ -12,7 +12,7 @@ import { usersScope } from '../../src/sync/scope.ts';
 import { GroupMapping, GroupMember, SyncRun, TeamspeakLink, User } from '../../src/store/entities/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { addGroup, addMapping, addTeamspeakLink, addUser } from '../support/rows.ts';
-import { capturedLogger, connectedTarget, fakeServer } from '../teamspeak/helpers.ts';
+import { capturedLogger, connectedTarget, fakeServer } from '../sync/teamspeak/helpers.ts';
 import type { Logger } from '../../src/logger.ts';
 
 let t: TestDatabase;

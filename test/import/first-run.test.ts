@@ -26,7 +26,7 @@ import { snowflake, startFakeDiscord, type FakeDiscord } from '../fakes/discord/
 import type { FakeTeamspeak } from '../fakes/teamspeak/index.ts';
 import { openDatabase } from '../../src/store/orm.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { connectedTarget, fakeServer } from '../teamspeak/helpers.ts';
+import { connectedTarget, fakeServer } from '../sync/teamspeak/helpers.ts';
 import { AA, allianceAuthDump, SNI, sniExport, writeSniFolder } from './fixtures.ts';
 
 const logger = createLogger({ level: 'silent' });

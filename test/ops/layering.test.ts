@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { readdirSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
 import { folderCycles, importEdges, violations, type Edge } from '../../scripts/import-matrix.ts';
 
 const edge = (from: string, to: string, typeOnly = false): Edge => ({ from, to, typeOnly });
@@ -32,5 +34,24 @@ describe('the layering of src/ (scripts/import-matrix.ts, run by npm run lint)',
     expect(violations([edge('newthing/x.ts', 'domain/index.ts')])).toEqual([
       'newthing/x.ts -> domain/index.ts: src/newthing has no layer in scripts/import-matrix.ts',
     ]);
+  });
+});
+
+describe('the layout of test/', () => {
+  // Tests mirror src/ (test/sync/discord tests src/sync/discord); these folders hold what has no
+  // one module to mirror: the protocol fakes, shared helpers, whole-daemon runs and operations.
+  const notMirrors = new Set(['fakes', 'support', 'e2e', 'ops']);
+
+  it('has a folder only where src/ has the same one', () => {
+    const folders = (root: string): string[] =>
+      readdirSync(root, { withFileTypes: true, recursive: true })
+        .filter((entry) => entry.isDirectory())
+        .map((entry) => relative(root, join(entry.parentPath, entry.name)));
+    const source = new Set(folders('src'));
+    const strays = folders('test').filter(
+      (folder) => !notMirrors.has(folder.split(sep)[0]!) && !source.has(folder),
+    );
+    expect(strays).toEqual([]);
+    expect(folders('test')).toContain(join('sync', 'discord'));
   });
 });

@@ -7,9 +7,9 @@ import { createReconciler } from '../../src/sync/engine.ts';
 import { deliverNotices } from '../../src/sync/notices.ts';
 import type { DiscordTarget } from '../../src/sync/discord/index.ts';
 import type { TeamspeakTarget } from '../../src/sync/teamspeak/index.ts';
-import { startHarness, type Harness } from '../discord/harness.ts';
+import { startHarness, type Harness } from './discord/harness.ts';
 import type { FakeTeamspeak } from '../fakes/teamspeak/index.ts';
-import { connectedTarget, fakeServer } from '../teamspeak/helpers.ts';
+import { connectedTarget, fakeServer } from './teamspeak/helpers.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import {
   addCorporation,

@@ -1,9 +1,9 @@
 import { getEventListeners } from 'node:events';
 import { Routes } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveDiscordOptions } from '../../src/sync/discord/options.ts';
-import { DiscordRest } from '../../src/sync/discord/rest-client.ts';
-import { startFakeDiscord, type FakeDiscord } from '../fakes/discord/index.ts';
+import { resolveDiscordOptions } from '../../../src/sync/discord/options.ts';
+import { DiscordRest } from '../../../src/sync/discord/rest-client.ts';
+import { startFakeDiscord, type FakeDiscord } from '../../fakes/discord/index.ts';
 import { fastLimits } from './harness.ts';
 
 describe("the REST client and its caller's signal", () => {

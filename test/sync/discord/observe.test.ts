@@ -72,7 +72,7 @@ describe('Discord target: observe', () => {
       refusedMembers: 0,
     });
     await h.fake.close();
-    const { createDiscordTarget } = await import('../../src/sync/discord/index.ts');
+    const { createDiscordTarget } = await import('../../../src/sync/discord/index.ts');
     const offline = createDiscordTarget({
       name: 'offline',
       token: 't',

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { SkipReason } from '../../src/sync/discord/index.ts';
+import { SkipReason } from '../../../src/sync/discord/index.ts';
 import { batch, PATCH_MEMBER, rolesOf, startHarness, type Harness } from './harness.ts';
 
 let h: Harness | undefined;

@@ -5,9 +5,9 @@
  */
 import { EventEmitter } from 'node:events';
 import { describe, expect, it, vi } from 'vitest';
-import { readiness } from '../../src/api/observability.ts';
-import { createMetrics } from '../../src/metrics/metrics.ts';
-import { sample } from '../ops/helpers.ts';
+import { readiness } from '../../../src/api/observability.ts';
+import { createMetrics } from '../../../src/metrics/metrics.ts';
+import { sample } from '../../ops/helpers.ts';
 import { connectedTarget, fakeServer } from './helpers.ts';
 
 describe('TeamSpeak target: a denied permission and its recovery', () => {

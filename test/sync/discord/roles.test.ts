@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { Permission } from '../fakes/discord/index.ts';
+import { Permission } from '../../fakes/discord/index.ts';
 import { startHarness, type Harness } from './harness.ts';
 
 let h: Harness | undefined;

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ApplyBatch } from '../../src/sync/target.ts';
-import type { DropMode } from '../fakes/discord/index.ts';
+import type { ApplyBatch } from '../../../src/sync/target.ts';
+import type { DropMode } from '../../fakes/discord/index.ts';
 import { batch, PATCH_MEMBER, rolesOf, startHarness, type Harness } from './harness.ts';
 
 let h: Harness | undefined;

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { SkipReason } from '../../src/sync/discord/index.ts';
-import { snowflake } from '../fakes/discord/index.ts';
+import { SkipReason } from '../../../src/sync/discord/index.ts';
+import { snowflake } from '../../fakes/discord/index.ts';
 import { startHarness, type Harness } from './harness.ts';
 
 let h: Harness | undefined;

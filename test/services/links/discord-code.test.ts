@@ -5,9 +5,9 @@
  */
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { discordLinkRoutes } from '../../src/api/discord-routes.ts';
-import { Challenge, User } from '../../src/store/entities/index.ts';
-import { startTestApi, type TestApi } from '../support/api.ts';
+import { discordLinkRoutes } from '../../../src/api/discord-routes.ts';
+import { Challenge, User } from '../../../src/store/entities/index.ts';
+import { startTestApi, type TestApi } from '../../support/api.ts';
 
 const GUILD_A = '100000000000000010';
 const GUILD_B = '100000000000000020';

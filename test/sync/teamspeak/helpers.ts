@@ -7,12 +7,12 @@ import {
   startFakeTeamspeak,
   type FakeTeamspeak,
   type FakeTeamspeakOptions,
-} from '../fakes/teamspeak/index.ts';
+} from '../../fakes/teamspeak/index.ts';
 import {
   createTeamspeakTarget,
   type TeamspeakTarget,
   type TeamspeakTargetOptions,
-} from '../../src/sync/teamspeak/index.ts';
+} from '../../../src/sync/teamspeak/index.ts';
 
 /** A flood budget small enough to keep tests fast, still enforced by the fake (not whitelisted). */
 export const testBudget = { commands: 20, windowMs: 500 } as const;

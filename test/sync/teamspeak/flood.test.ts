@@ -1,5 +1,5 @@
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
-import { CommandPacer, pacedBudget } from '../../src/sync/teamspeak/pacer.ts';
+import { CommandPacer, pacedBudget } from '../../../src/sync/teamspeak/pacer.ts';
 import { connectedTarget, fakeServer } from './helpers.ts';
 
 /** Most commands that arrived within any `windowMs` stretch, per connection, from the fake's log. */

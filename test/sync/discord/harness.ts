@@ -2,9 +2,9 @@ import {
   createDiscordTarget,
   type DiscordTarget,
   type DiscordTargetOptions,
-} from '../../src/sync/discord/index.ts';
-import type { ApplyBatch } from '../../src/sync/target.ts';
-import { startFakeDiscord, type FakeDiscord, type FakeDiscordOptions } from '../fakes/discord/index.ts';
+} from '../../../src/sync/discord/index.ts';
+import type { ApplyBatch } from '../../../src/sync/target.ts';
+import { startFakeDiscord, type FakeDiscord, type FakeDiscordOptions } from '../../fakes/discord/index.ts';
 
 export interface Harness {
   readonly fake: FakeDiscord;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newId } from '../../src/crypto.ts';
+import { newId } from '../src/crypto.ts';
 
 describe('newId', () => {
   it('is a version 7 UUID whose order follows time', async () => {

@@ -4,13 +4,13 @@
  * users/@me and the guild PUT, through the real adapter and the daemon's link wiring.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { discordLinkRoutes } from '../../src/api/discord-routes.ts';
-import { createLinkPlatforms } from '../../src/wiring/link-platforms.ts';
-import { Challenge, User } from '../../src/store/entities/index.ts';
-import { createDiscordTarget, type DiscordTarget } from '../../src/sync/discord/index.ts';
-import { startFakeDiscord, type FakeDiscord } from '../fakes/discord/index.ts';
-import { startTestApi, type TestApi } from '../support/api.ts';
-import { addGroup, addMapping } from '../support/rows.ts';
+import { discordLinkRoutes } from '../../../src/api/discord-routes.ts';
+import { createLinkPlatforms } from '../../../src/wiring/link-platforms.ts';
+import { Challenge, User } from '../../../src/store/entities/index.ts';
+import { createDiscordTarget, type DiscordTarget } from '../../../src/sync/discord/index.ts';
+import { startFakeDiscord, type FakeDiscord } from '../../fakes/discord/index.ts';
+import { startTestApi, type TestApi } from '../../support/api.ts';
+import { addGroup, addMapping } from '../../support/rows.ts';
 
 const TARGET = 'main-guild';
 const PUT_MEMBER = 'PUT /guilds/:guild/members/:user';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ApplyBatch } from '../../src/sync/target.ts';
+import type { ApplyBatch } from '../../../src/sync/target.ts';
 import { commandNames, connectedTarget, fakeServer } from './helpers.ts';
 
 const batch = (parts: Partial<ApplyBatch>): ApplyBatch => ({

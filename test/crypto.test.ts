@@ -7,7 +7,7 @@ import {
   EncryptionKeyError,
   parseEncryptionKey,
   randomToken,
-} from '../../src/crypto.ts';
+} from '../src/crypto.ts';
 
 const raw = randomBytes(32);
 const hexKey = raw.toString('hex');

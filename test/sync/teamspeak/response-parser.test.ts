@@ -1,7 +1,7 @@
 import { Command } from 'ts3-nodejs-library/lib/transport/Command.js';
 import { describe, expect, it } from 'vitest';
-import { createResponseParser, type ParserArgument } from '../../src/sync/teamspeak/response-parser.ts';
-import { escape } from '../fakes/teamspeak/index.ts';
+import { createResponseParser, type ParserArgument } from '../../../src/sync/teamspeak/response-parser.ts';
+import { escape } from '../../fakes/teamspeak/index.ts';
 
 const cmd = Command as unknown as ParserArgument['cmd'];
 

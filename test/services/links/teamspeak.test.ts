@@ -4,15 +4,15 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import { createLinkPlatforms } from '../../src/wiring/link-platforms.ts';
-import { completePendingTeamspeakLinks, startTeamspeakLink } from '../../src/services/links/teamspeak.ts';
-import { newUser } from '../../src/store/records.ts';
-import { freshCharacterId } from '../support/rows.ts';
-import { createTeamspeakLinkPoller } from '../../src/services/links/teamspeak-poller.ts';
-import { AuditEntry, Challenge, TeamspeakLink, User } from '../../src/store/entities/index.ts';
-import { createTeamspeakTarget, type TeamspeakTarget } from '../../src/sync/teamspeak/index.ts';
-import { startFakeTeamspeak, type FakeTeamspeak } from '../fakes/teamspeak/index.ts';
-import { startTestApi, type TestApi } from '../support/api.ts';
+import { createLinkPlatforms } from '../../../src/wiring/link-platforms.ts';
+import { completePendingTeamspeakLinks, startTeamspeakLink } from '../../../src/services/links/teamspeak.ts';
+import { newUser } from '../../../src/store/records.ts';
+import { freshCharacterId } from '../../support/rows.ts';
+import { createTeamspeakLinkPoller } from '../../../src/services/links/teamspeak-poller.ts';
+import { AuditEntry, Challenge, TeamspeakLink, User } from '../../../src/store/entities/index.ts';
+import { createTeamspeakTarget, type TeamspeakTarget } from '../../../src/sync/teamspeak/index.ts';
+import { startFakeTeamspeak, type FakeTeamspeak } from '../../fakes/teamspeak/index.ts';
+import { startTestApi, type TestApi } from '../../support/api.ts';
 
 const TARGET = 'ts-main';
 let fake: FakeTeamspeak;

@@ -1,7 +1,7 @@
 import { TRPCError } from '@trpc/server';
 import type { EntityManager } from '@mikro-orm/core';
 import { createNotifier } from '../services/notifier.ts';
-import { writeChange, type Audit } from '../services/use-case.ts';
+import { writeChange, type Audit, type ChangeAuthor } from '../services/use-case.ts';
 import type { Database } from '../store/orm.ts';
 import type { DirectoryEsi } from '../services/directory-esi.ts';
 import type { DirectoryScope } from '../sync/scope.ts';
@@ -77,6 +77,14 @@ export async function trackedFacts<T>(
   return { facts: fetched, refreshedAt: new Date(), esi };
 }
 
+/** Who a control-plane request's use cases audit as the author: the calling user, under its request id. */
+export function authorOf(ctx: {
+  readonly actor: { readonly userId: string };
+  readonly requestId: string;
+}): ChangeAuthor {
+  return { actorId: ctx.actor.userId, requestId: ctx.requestId };
+}
+
 /**
  * A change made through the control plane and the audit entries describing it, committed in one
  * transaction (services/use-case.ts): by the calling user, under the request's id.
@@ -89,7 +97,7 @@ export function change<T>(
   },
   work: (tx: EntityManager, audit: Audit) => Promise<T>,
 ): Promise<T> {
-  return writeChange(ctx.deps.db, { actorId: ctx.actor.userId, requestId: ctx.requestId }, work);
+  return writeChange(ctx.deps.db, authorOf(ctx), work);
 }
 
 /**

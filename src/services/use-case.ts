@@ -2,6 +2,11 @@ import type { EntityManager } from '@mikro-orm/core';
 import { newAuditEntry, type AuditRecord } from '../store/records.ts';
 import { inTransaction } from '../store/transaction.ts';
 
+/** Where a use case opens its unit of work: the daemon's Database, or a test's. */
+export interface UnitsOfWork {
+  fork(): EntityManager;
+}
+
 /** Who makes a change, as its audit entries name them. */
 export interface ChangeAuthor {
   /** The user acting; null for the daemon itself (jobs, start-up). */
@@ -27,7 +32,7 @@ export type Audit = (record: ChangeRecord) => void;
  * returns, so nothing acts on a change that might still roll back.
  */
 export function writeChange<T>(
-  db: { fork(): EntityManager },
+  db: UnitsOfWork,
   author: ChangeAuthor,
   work: (tx: EntityManager, audit: Audit) => Promise<T>,
 ): Promise<T> {

@@ -1,7 +1,7 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { ZodError } from 'zod';
-import { may, type Scope, type ScopeTarget } from '../domain/index.ts';
+import type { Scope, ScopeTarget } from '../domain/index.ts';
 import {
   ConflictError,
   ForbiddenError,
@@ -9,6 +9,7 @@ import {
   NotFoundError,
   RuleViolationError,
 } from '../domain/errors.ts';
+import { requireMay } from '../services/rights.ts';
 import type { AuthedActor, Context } from './context.ts';
 
 const t = initTRPC.context<Context>().create({
@@ -98,14 +99,9 @@ export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
   return next({ ctx: { ...ctx, actor: ctx.actor } });
 });
 
-/** Throws FORBIDDEN unless the actor holds the scope over the target. */
+/** Throws FORBIDDEN unless the actor holds the scope over the target (services/rights.ts). */
 export function requireScope(actor: AuthedActor, scope: Scope, target?: ScopeTarget): void {
-  if (!may(actor, scope, target)) {
-    throw new TRPCError({
-      code: 'FORBIDDEN',
-      message: `clearance ${actor.clearanceLevel} does not grant "${scope}" here`,
-    });
-  }
+  requireMay(actor, scope, target);
 }
 
 /** A procedure that requires one absolute scope before it runs. */

@@ -1,5 +1,14 @@
 import type { EntityManager } from '@mikro-orm/core';
 import {
+  clearanceChangeRefusal,
+  GUEST,
+  ROOT_CHARACTER_ID,
+  SUPERUSER,
+  type Actor,
+  type ClearanceRefusal,
+} from '../domain/index.ts';
+import { ForbiddenError, RuleViolationError } from '../domain/errors.ts';
+import {
   ApiToken,
   BrowserSession,
   Challenge,
@@ -11,20 +20,137 @@ import {
   User,
 } from '../store/entities/index.ts';
 import { inTransaction } from '../store/transaction.ts';
+import { linkScope } from './links/scope.ts';
+import { requireMay } from './rights.ts';
+import { writeChange, type ChangeAuthor, type UnitsOfWork } from './use-case.ts';
+import { describeUser, getUser, userAffiliation } from './users.ts';
 
 /**
- * Writes to users. The control plane checks who may do them (clearance rules) before calling;
- * these only write, and return what the audit log keeps.
+ * Changes to users, each one use case: it looks the user up, checks the actor's rights over them
+ * (the clearance rules), writes, and audits in the same transaction. What the change causes
+ * elsewhere (a rebuild, a sync) the caller asks for after the commit, from what is returned.
  */
 
-export async function setClearanceLevel(em: EntityManager, user: User, level: number) {
+/** Why a clearance change is refused, naming the rule (the domain's `clearanceChangeRefusal`). */
+const refusalMessages = {
+  'own-level': 'nobody changes their own clearance level (rule "own-level")',
+  'out-of-range': `a clearance level is an integer from ${GUEST} to ${SUPERUSER} (rule "out-of-range")`,
+  'level-not-below':
+    'below superuser, one sets only levels strictly below one’s own (rule "level-not-below")',
+  'target-not-below':
+    'below superuser, one changes only users strictly below one’s own level (rule "target-not-below")',
+  'root-is-fixed': 'root always keeps level 10 (rule "root-is-fixed")',
+  'not-in-reach': 'this user is beyond the reach of your clearance (rule "not-in-reach")',
+} as const satisfies Record<ClearanceRefusal, string>;
+
+/** Sets a user's clearance level within the actor's rules; `changed` says whether it moved. */
+export function setClearance(
+  db: UnitsOfWork,
+  by: ChangeAuthor,
+  actor: Actor,
+  input: { readonly id: string; readonly level: number },
+) {
+  return writeChange(db, by, async (em, audit) => {
+    const user = await getUser(em, input.id);
+    const target = {
+      userId: user.id,
+      characterId: user.characterId,
+      clearanceLevel: user.clearanceLevel,
+      affiliation: await userAffiliation(em, user),
+    };
+    const refusal = clearanceChangeRefusal(actor, target, input.level);
+    if (refusal) {
+      const message = refusalMessages[refusal];
+      throw refusal === 'out-of-range' ? new RuleViolationError(message) : new ForbiddenError(message);
+    }
+    const result = await setClearanceLevel(em, user, input.level);
+    if (result.changed)
+      audit({
+        action: 'user.setClearance',
+        subject: `user:${user.id}`,
+        before: result.before,
+        after: result.after,
+      });
+    return { user, changed: result.changed };
+  });
+}
+
+/** Sets (or, with null, clears) a user's own login flag; nobody sets their own. */
+export function setAuthorizedToLogin(
+  db: UnitsOfWork,
+  by: ChangeAuthor,
+  actor: Actor,
+  input: { readonly id: string; readonly authorizedToLogin: boolean | null },
+) {
+  return writeChange(db, by, async (em, audit) => {
+    const user = await getUser(em, input.id);
+    if (user.id === actor.userId) throw new ForbiddenError('nobody sets their own login flag');
+    requireMay(actor, 'user.setAuthorizedToLogin', { affiliation: await userAffiliation(em, user) });
+    const result = await setLoginFlag(em, user, input.authorizedToLogin);
+    if (result.changed)
+      audit({
+        action: 'user.setAuthorizedToLogin',
+        subject: `user:${user.id}`,
+        before: result.before,
+        after: result.after,
+      });
+    return { user, changed: result.changed };
+  });
+}
+
+/**
+ * Deletes a user (never root, oneself, or one above the actor's level), audited with the user as
+ * they were; returns what went with them.
+ */
+export function removeUser(db: UnitsOfWork, by: ChangeAuthor, actor: Actor, input: { readonly id: string }) {
+  return writeChange(db, by, async (em, audit) => {
+    const user = await getUser(em, input.id);
+    requireMay(actor, 'user.delete');
+    if (user.characterId === ROOT_CHARACTER_ID) throw new ForbiddenError('root cannot be deleted');
+    if (user.id === actor.userId) throw new ForbiddenError('nobody deletes themselves');
+    if (user.clearanceLevel > actor.clearanceLevel)
+      throw new ForbiddenError('nobody deletes a user of a higher clearance level than their own');
+    const before = await describeUser(em, user);
+    const removed = await deleteUser(em, user.id);
+    audit({ action: 'user.delete', subject: `user:${user.id}`, before, after: removed });
+    return removed;
+  });
+}
+
+/**
+ * Removes a user's TeamSpeak identities (one target or all) or Discord account, as `user.write`
+ * allows; idempotent. Returns how many went and the sync scope they were in.
+ */
+export function unlinkUser(
+  db: UnitsOfWork,
+  by: ChangeAuthor,
+  actor: Actor,
+  input: { readonly id: string } & UnlinkRequest,
+) {
+  return writeChange(db, by, async (em, audit) => {
+    const user = await getUser(em, input.id);
+    requireMay(actor, 'user.write', { affiliation: await userAffiliation(em, user) });
+    const scope = await linkScope(em, [user.id]);
+    const { removed, before } = await unlinkAccounts(em, user, input);
+    if (removed)
+      audit({
+        action: 'user.unlink',
+        subject: `user:${user.id}`,
+        before,
+        after: { platform: input.platform },
+      });
+    return { removed, scope };
+  });
+}
+
+async function setClearanceLevel(em: EntityManager, user: User, level: number) {
   const before = { clearanceLevel: user.clearanceLevel };
   user.clearanceLevel = level;
   await em.flush();
   return { before, after: { clearanceLevel: level }, changed: before.clearanceLevel !== level };
 }
 
-export async function setLoginFlag(em: EntityManager, user: User, authorizedToLogin: boolean | null) {
+async function setLoginFlag(em: EntityManager, user: User, authorizedToLogin: boolean | null) {
   const before = { authorizedToLogin: user.authorizedToLogin ?? null };
   user.authorizedToLogin = authorizedToLogin;
   await em.flush();
@@ -35,7 +161,7 @@ export async function setLoginFlag(em: EntityManager, user: User, authorizedToLo
  * Deletes a user with what hangs on them: memberships, TeamSpeak links, tokens, sessions, challenges.
  * Groups they owned stay, without an owner.
  */
-export async function deleteUser(em: EntityManager, userId: string) {
+async function deleteUser(em: EntityManager, userId: string) {
   return inTransaction(em, async (tx) => {
     const memberships = await tx.nativeDelete(GroupMember, { userId });
     const teamspeakLinks = await tx.nativeDelete(TeamspeakLink, { userId });
@@ -53,7 +179,7 @@ export async function deleteUser(em: EntityManager, userId: string) {
 export type UnlinkRequest = { platform: 'teamspeak'; target?: string | undefined } | { platform: 'discord' };
 
 /** Removes the user's TeamSpeak identities (on one target or all) or their Discord account; idempotent. */
-export async function unlinkAccounts(em: EntityManager, user: User, request: UnlinkRequest) {
+async function unlinkAccounts(em: EntityManager, user: User, request: UnlinkRequest) {
   if (request.platform === 'discord') {
     const before = user.discordUserId ?? null;
     if (before !== null) {

@@ -90,6 +90,21 @@ describe('a change and its audit entry, in one transaction', () => {
     );
   });
 
+  it('user.setAuthorizedToLogin and user.delete', async () => {
+    const client = api.client(admin.token);
+    const pilot = await api.user({ clearanceLevel: 0 });
+    await together(
+      () => client.user.setAuthorizedToLogin.mutate({ id: pilot.id, authorizedToLogin: false }),
+      async () =>
+        (await sql.query('SELECT authorized_to_login FROM users WHERE id = $1', [pilot.id])).rows[0]
+          .authorized_to_login,
+    );
+    await together(
+      () => client.user.delete.mutate({ id: pilot.id }),
+      () => count(`users WHERE id = $1`, [pilot.id]),
+    );
+  });
+
   it('token.create', async () => {
     const client = api.client(admin.token);
     await together(

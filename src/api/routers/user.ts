@@ -1,14 +1,8 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import {
-  clearanceChangeRefusal,
-  GUEST,
-  ROOT_CHARACTER_ID,
-  SUPERUSER,
-  type ClearanceRefusal,
-} from '../../domain/index.ts';
+import { GUEST, SUPERUSER } from '../../domain/index.ts';
 import { pageInput } from '../../services/pagination.ts';
-import { deleteUser, setClearanceLevel, setLoginFlag, unlinkAccounts } from '../../services/user-changes.ts';
+import { removeUser, setAuthorizedToLogin, setClearance, unlinkUser } from '../../services/user-changes.ts';
 import {
   describeUser,
   getUser,
@@ -17,7 +11,7 @@ import {
   userAffiliation,
 } from '../../services/users.ts';
 import { addUsers, MAX_ADD_ENTRIES } from '../../services/user-add.ts';
-import { change, directoryChanged, requestSyncAll, requireEsi } from '../effects.ts';
+import { authorOf, directoryChanged, requestSyncAll, requireEsi } from '../effects.ts';
 import { eveId, id, loginFlag } from '../inputs.ts';
 import type { AuthedActor } from '../context.ts';
 import { setDiscordLink, setTeamspeakLinks } from '../../services/links/admin.ts';
@@ -25,18 +19,6 @@ import { linkScope } from '../../services/links/scope.ts';
 import { usersScope } from '../../sync/scope.ts';
 import { adminLinkProcedure, configuredTarget, targetName } from './links.ts';
 import { authedProcedure, requireScope, router, scoped, scopedOver } from '../trpc.ts';
-
-/** Why a clearance change is refused, naming the rule (the domain's `clearanceChangeRefusal`). */
-const refusalMessages = {
-  'own-level': 'nobody changes their own clearance level (rule "own-level")',
-  'out-of-range': `a clearance level is an integer from ${GUEST} to ${SUPERUSER} (rule "out-of-range")`,
-  'level-not-below':
-    'below superuser, one sets only levels strictly below one’s own (rule "level-not-below")',
-  'target-not-below':
-    'below superuser, one changes only users strictly below one’s own level (rule "target-not-below")',
-  'root-is-fixed': 'root always keeps level 10 (rule "root-is-fixed")',
-  'not-in-reach': 'this user is beyond the reach of your clearance (rule "not-in-reach")',
-} as const satisfies Record<ClearanceRefusal, string>;
 
 const unlinkInput = z.discriminatedUnion('platform', [
   z.strictObject({ id, platform: z.literal('teamspeak'), target: z.string().min(1).max(64).optional() }),
@@ -129,30 +111,7 @@ export const userRouter = router({
   setClearance: scopedOver('user.setClearance', 'corporation')
     .input(z.strictObject({ id, level: z.number().int().min(GUEST).max(SUPERUSER) }))
     .mutation(async ({ ctx, input }) => {
-      const { user, changed } = await change(ctx, async (em, audit) => {
-        const user = await getUser(em, input.id);
-        const target = {
-          userId: user.id,
-          characterId: user.characterId,
-          clearanceLevel: user.clearanceLevel,
-          affiliation: await userAffiliation(em, user),
-        };
-        const refusal = clearanceChangeRefusal(ctx.actor, target, input.level);
-        if (refusal)
-          throw new TRPCError({
-            code: refusal === 'out-of-range' ? 'BAD_REQUEST' : 'FORBIDDEN',
-            message: refusalMessages[refusal],
-          });
-        const result = await setClearanceLevel(em, user, input.level);
-        if (result.changed)
-          audit({
-            action: 'user.setClearance',
-            subject: `user:${user.id}`,
-            before: result.before,
-            after: result.after,
-          });
-        return { user, changed: result.changed };
-      });
+      const { user, changed } = await setClearance(ctx.deps.db, authorOf(ctx), ctx.actor, input);
       const em = ctx.deps.db.fork();
       if (changed) await directoryChanged(ctx, 'user.setClearance', usersScope([user.id]));
       return describeUser(em, user);
@@ -160,23 +119,7 @@ export const userRouter = router({
   setAuthorizedToLogin: scopedOver('user.setAuthorizedToLogin', 'corporation')
     .input(z.strictObject({ id, authorizedToLogin: loginFlag }))
     .mutation(async ({ ctx, input }) => {
-      const { user, changed } = await change(ctx, async (em, audit) => {
-        const user = await getUser(em, input.id);
-        if (user.id === ctx.actor.userId)
-          throw new TRPCError({ code: 'FORBIDDEN', message: 'nobody sets their own login flag' });
-        requireScope(ctx.actor, 'user.setAuthorizedToLogin', {
-          affiliation: await userAffiliation(em, user),
-        });
-        const result = await setLoginFlag(em, user, input.authorizedToLogin);
-        if (result.changed)
-          audit({
-            action: 'user.setAuthorizedToLogin',
-            subject: `user:${user.id}`,
-            before: result.before,
-            after: result.after,
-          });
-        return { user, changed: result.changed };
-      });
+      const { user, changed } = await setAuthorizedToLogin(ctx.deps.db, authorOf(ctx), ctx.actor, input);
       const em = ctx.deps.db.fork();
       if (changed) await directoryChanged(ctx, 'user.setAuthorizedToLogin', usersScope([user.id]));
       return describeUser(em, user);
@@ -184,24 +127,7 @@ export const userRouter = router({
   delete: scoped('user.delete')
     .input(z.strictObject({ id }))
     .mutation(async ({ ctx, input }) => {
-      const removed = await change(ctx, async (em, audit) => {
-        const user = await getUser(em, input.id);
-        requireScope(ctx.actor, 'user.delete');
-        if (user.characterId === ROOT_CHARACTER_ID)
-          throw new TRPCError({ code: 'FORBIDDEN', message: 'root cannot be deleted' });
-        if (user.id === ctx.actor.userId)
-          throw new TRPCError({ code: 'FORBIDDEN', message: 'nobody deletes themselves' });
-        if (user.clearanceLevel > ctx.actor.clearanceLevel) {
-          throw new TRPCError({
-            code: 'FORBIDDEN',
-            message: 'nobody deletes a user of a higher clearance level than their own',
-          });
-        }
-        const before = await describeUser(em, user);
-        const removed = await deleteUser(em, user.id);
-        audit({ action: 'user.delete', subject: `user:${user.id}`, before, after: removed });
-        return removed;
-      });
+      const removed = await removeUser(ctx.deps.db, authorOf(ctx), ctx.actor, input);
       await requestSyncAll(ctx, 'user.delete');
       return { deleted: true as const, ...removed };
     }),
@@ -280,20 +206,7 @@ export const userRouter = router({
   unlink: scopedOver('user.write', 'self')
     .input(unlinkInput)
     .mutation(async ({ ctx, input }) => {
-      const { removed, scope } = await change(ctx, async (em, audit) => {
-        const user = await getUser(em, input.id);
-        requireScope(ctx.actor, 'user.write', { affiliation: await userAffiliation(em, user) });
-        const scope = await linkScope(em, [user.id]);
-        const { removed, before } = await unlinkAccounts(em, user, input);
-        if (removed)
-          audit({
-            action: 'user.unlink',
-            subject: `user:${user.id}`,
-            before,
-            after: { platform: input.platform },
-          });
-        return { removed, scope };
-      });
+      const { removed, scope } = await unlinkUser(ctx.deps.db, authorOf(ctx), ctx.actor, input);
       if (removed) {
         await ctx.deps.jobs.requestSync(
           input.platform,

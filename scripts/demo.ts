@@ -17,7 +17,7 @@ import { pino } from 'pino';
 import { createRoster, type Roster } from '../src/app.ts';
 import { configSchema } from '../src/config/schema.ts';
 import { createLogger, type Logger } from '../src/logger.ts';
-import { createToken } from '../src/services/tokens.ts';
+import { createToken } from '../src/services/auth/tokens.ts';
 import { rebuildAutogroups } from '../src/services/autogroups.ts';
 import { bootstrap } from '../src/services/bootstrap.ts';
 import type { RunResult } from '../src/sync/engine.ts';

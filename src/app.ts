@@ -20,7 +20,7 @@ import { discordLinkRoutes } from './api/discord-routes.ts';
 import { createLinkPlatforms } from './wiring/link-platforms.ts';
 import { createDirectory } from './directory/index.ts';
 import { ssoCallbackRoute } from './api/sso-callback.ts';
-import { createAuthLimiter } from './api/rate-limit.ts';
+import { createAuthLimiter } from './services/auth/rate-limit.ts';
 import { portalRoutes } from './web/routes.ts';
 import { version } from './version.ts';
 import { createNotifier } from './services/notifier.ts';

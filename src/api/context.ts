@@ -2,10 +2,10 @@ import type { IncomingMessage } from 'node:http';
 import type { Actor } from '../domain/index.ts';
 import type { Logger } from '../logger.ts';
 import type { User } from '../store/entities/index.ts';
-import { verifyToken } from '../services/tokens.ts';
+import { verifyToken } from '../services/auth/tokens.ts';
 import { userAffiliation } from '../services/users.ts';
 import type { ApiDeps } from './deps.ts';
-import type { AuthLimiter } from './rate-limit.ts';
+import type { AuthLimiter } from '../services/auth/rate-limit.ts';
 
 export interface AuthedActor extends Actor {
   readonly user: User;

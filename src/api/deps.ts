@@ -1,6 +1,6 @@
 import type { Config } from '../config/schema.ts';
 import type { SsoClient } from '../esi/sso.ts';
-import type { AuthLimiter } from './rate-limit.ts';
+import type { AuthLimiter } from '../services/auth/rate-limit.ts';
 import type { Logger } from '../logger.ts';
 import type { Database } from '../store/orm.ts';
 import type { Reconciler } from '../sync/engine.ts';

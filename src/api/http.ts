@@ -5,7 +5,7 @@ import { createContext } from './context.ts';
 import type { ApiDeps } from './deps.ts';
 import { currentLogContext, withLogContext } from '../logger.ts';
 import { bodyRefusal } from './body-limit.ts';
-import { createAuthLimiter } from './rate-limit.ts';
+import { createAuthLimiter } from '../services/auth/rate-limit.ts';
 import { appRouter } from './router.ts';
 
 /** A plain route beside tRPC (health, metrics, OAuth callbacks); returns false when it does not match. */

@@ -3,7 +3,7 @@
  * 200 with the API token (shown once, never logged), or an error naming why the login was
  * refused. The query holds a one-time code and state: neither is logged.
  */
-import type { SsoLogin } from '../directory/sso-login.ts';
+import type { SsoLogin } from '../services/auth/sso-login.ts';
 import { sendJson, type HttpRoute } from './http.ts';
 
 export const SSO_CALLBACK_PATH = '/auth/callback';

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError, loadConfig, loadConfigSection } from '../config/load.ts';
 import { audit } from '../services/audit.ts';
-import { createToken, type CreatedToken } from '../services/tokens.ts';
+import { createToken, type CreatedToken } from '../services/auth/tokens.ts';
 import { bootstrap } from '../services/bootstrap.ts';
 import { databaseKind, openDatabase, type Database } from '../store/orm.ts';
 import { splitFlag } from './args.ts';

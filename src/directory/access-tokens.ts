@@ -5,7 +5,8 @@
  * token invalid: a network error, a timeout or a 5xx change nothing.
  */
 import type { EntityManager } from '@mikro-orm/core';
-import { decryptSecret, DecryptionError, encryptSecret, parseEncryptionKey } from '../crypto.ts';
+import { DecryptionError, parseEncryptionKey } from '../crypto.ts';
+import { decryptRefreshToken, encryptRefreshToken } from '../services/auth/refresh-tokens.ts';
 import { SsoInvalidGrantError } from '../esi/sso-errors.ts';
 import type { SsoClient } from '../esi/sso.ts';
 import type { Logger } from '../logger.ts';
@@ -41,13 +42,6 @@ export interface AccessTokens {
   forget(userId?: string): void;
 }
 
-/** The additional data a refresh token is encrypted with: a blob copied to another user does not decrypt. */
-export const refreshTokenContext = (characterId: number): string => `refresh-token:${characterId}`;
-
-export function encryptRefreshToken(refreshToken: string, key: string, characterId: number): string {
-  return encryptSecret(refreshToken, key, refreshTokenContext(characterId));
-}
-
 export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
   parseEncryptionKey(options.encryptionKey); // a bad key fails at start-up, not at the first refresh
   const now = options.now ?? Date.now;
@@ -67,7 +61,7 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
     }
     let plain: string;
     try {
-      plain = decryptSecret(blob, options.encryptionKey, refreshTokenContext(user.characterId));
+      plain = decryptRefreshToken(blob, options.encryptionKey, user.characterId);
     } catch (error) {
       if (!(error instanceof DecryptionError)) throw error;
       // Not the SSO's verdict: the key changed or the row was tampered with. The token is left as it is.

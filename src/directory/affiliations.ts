@@ -11,13 +11,8 @@ import type { EsiAffiliation } from '../esi/schemas.ts';
 import type { Logger } from '../logger.ts';
 import { Alliance, Corporation, User } from '../store/entities/index.ts';
 import { inTransaction } from '../store/transaction.ts';
-import {
-  addFailures,
-  createAllianceRecord,
-  createCorporationRecord,
-  fetchEach,
-  type FailureCounts,
-} from './records.ts';
+import { addFailures, fetchEach, type FailureCounts } from './records.ts';
+import { createAllianceRecord, createCorporationRecord } from '../services/esi-records.ts';
 
 export interface AffiliationRefresh extends FailureCounts {
   /** Characters asked about. */

@@ -14,12 +14,11 @@ import {
   addFailures,
   applyAlliance,
   applyCorporation,
-  createAllianceRecord,
-  createCorporationRecord,
   fetchEach,
   noFailures,
   type FailureCounts,
 } from './records.ts';
+import { createAllianceRecord, createCorporationRecord } from '../services/esi-records.ts';
 
 export interface CorporationRefresh extends FailureCounts {
   readonly alliancesRefreshed: number;

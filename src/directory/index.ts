@@ -14,7 +14,7 @@ import { usersScope } from '../sync/scope.ts';
 import { resolveCharacters } from './characters.ts';
 import { esiClientFromConfig, ssoClientFromConfig } from './clients.ts';
 import { createDirectoryJobs, type DirectoryJobs } from './jobs.ts';
-import { createSsoLogin, loginSettingsOf, type SsoLogin } from './sso-login.ts';
+import { createSsoLogin, loginSettingsOf, type SsoLogin } from '../services/auth/sso-login.ts';
 import { refreshCorporationsAndAlliances } from './corporations.ts';
 import { ensureAllianceMembers } from './members.ts';
 import type { FailureCounts } from './records.ts';

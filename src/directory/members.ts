@@ -13,14 +13,8 @@ import { inTransaction } from '../store/transaction.ts';
 import { NoRefreshTokenError, type AccessTokens } from './access-tokens.ts';
 import type { ResolvedCharacter } from '../services/directory-esi.ts';
 import { resolveCharacters } from './characters.ts';
-import {
-  addFailures,
-  countFailure,
-  createCorporationRecord,
-  fetchEach,
-  noFailures,
-  type FailureCounts,
-} from './records.ts';
+import { addFailures, countFailure, fetchEach, noFailures, type FailureCounts } from './records.ts';
+import { createCorporationRecord } from '../services/esi-records.ts';
 import { newUser } from '../store/records.ts';
 
 /** The scope `GET /corporations/{id}/members/` needs (and the Director role in game). */

@@ -1,14 +1,13 @@
 /**
  * Small pieces the ESI services share: fetching many ids with a per-id outcome (so one bad id
- * never sinks a whole refresh), and creating corporation and alliance records from ESI replies.
+ * never sinks a whole refresh), and copying ESI replies onto corporation and alliance records
+ * (new records from ESI replies are made by services/esi-records.ts, which the login shares).
  */
-import type { EntityManager } from '@mikro-orm/core';
 import { mapWithConcurrency } from '../esi/concurrency.ts';
 import { EsiError, EsiNotFoundError } from '../esi/errors.ts';
 import type { EsiAlliance, EsiCorporation } from '../esi/schemas.ts';
 import type { Logger } from '../logger.ts';
 import { type Alliance, type Corporation } from '../store/entities/index.ts';
-import { newAlliance, newCorporation } from '../store/records.ts';
 
 /** What went wrong while reading ESI, counted: transient failures make the job retry. */
 export interface FailureCounts {
@@ -70,29 +69,6 @@ export async function fetchEach<T>(
     }
   });
   return { found, failures };
-}
-
-export function createCorporationRecord(em: EntityManager, c: EsiCorporation, tracked: boolean): Corporation {
-  return newCorporation(em, {
-    corporationId: c.corporationId,
-    name: c.name,
-    ticker: c.ticker,
-    ceoCharacterId: c.ceoCharacterId,
-    allianceId: c.allianceId,
-    tracked,
-    refreshedAt: new Date(),
-  });
-}
-
-export function createAllianceRecord(em: EntityManager, a: EsiAlliance, tracked: boolean): Alliance {
-  return newAlliance(em, {
-    allianceId: a.allianceId,
-    name: a.name,
-    ticker: a.ticker,
-    executorCorporationId: a.executorCorporationId,
-    tracked,
-    refreshedAt: new Date(),
-  });
 }
 
 /** Copies ESI's view of a corporation onto its record; true when something changed. */

@@ -24,7 +24,7 @@ import {
   type GroupAccess,
 } from './group-access.ts';
 import { iso } from './format.ts';
-import { hashSecret } from './tokens.ts';
+import { hashSecret } from './auth/tokens.ts';
 
 /**
  * The groups people run themselves: members join, follow a link and leave by the group's

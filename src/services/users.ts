@@ -205,7 +205,7 @@ export async function describeUser(em: EntityManager, user: User) {
       : null,
     coalitions: coalitions.map((c) => ({ id: c.id, name: c.name, ticker: c.ticker })),
     groups: groups.map((g) => ({ id: g.id, name: g.name, kind: g.kind })),
-    /** A guest's corporation is the one hosting it (see services/guests.ts). */
+    /** A guest's corporation is the one hosting it (see services/auth/guests.ts). */
     guest: user.clearanceLevel <= GUEST,
     links: {
       discordUserId: user.discordUserId ?? null,

@@ -1,5 +1,5 @@
 import type { Config } from '../config/schema.ts';
-import type { SsoLogin } from '../directory/sso-login.ts';
+import type { SsoLogin } from '../services/auth/sso-login.ts';
 import type { Logger } from '../logger.ts';
 import type { LinkPlatformFunctions } from '../services/links/platforms.ts';
 import type { Database } from '../store/orm.ts';

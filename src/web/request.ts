@@ -4,7 +4,7 @@
  * request passes (same origin, a live session, its CSRF token).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { csrfTokenMatches, resolveSession } from '../services/sessions.ts';
+import { csrfTokenMatches, resolveSession } from '../services/auth/sessions.ts';
 import type { User } from '../store/entities/index.ts';
 import type { WebDeps } from './deps.ts';
 import type { Viewer } from './layout.ts';

@@ -24,8 +24,8 @@ import {
   teamspeakLinkStatus,
   unlinkTeamspeak,
 } from '../services/links/teamspeak.ts';
-import { endSession } from '../services/sessions.ts';
-import { createToken, listCredentials, revokeCredential } from '../services/tokens.ts';
+import { endSession } from '../services/auth/sessions.ts';
+import { createToken, listCredentials, revokeCredential } from '../services/auth/tokens.ts';
 import { ConflictError } from '../domain/errors.ts';
 import { loadAccountView, type JustStarted } from './account-view.ts';
 import { serveAsset } from './assets.ts';

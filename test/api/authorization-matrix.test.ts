@@ -4,7 +4,7 @@ import { appRouter } from '../../src/api/router.ts';
 import { GUEST } from '../../src/domain/index.ts';
 import type { DirectoryEsi } from '../../src/services/directory-esi.ts';
 import { newJoinLink } from '../../src/services/group-membership.ts';
-import { createToken } from '../../src/services/tokens.ts';
+import { createToken } from '../../src/services/auth/tokens.ts';
 import { type Group, GroupRequest } from '../../src/store/entities/index.ts';
 import { newId } from '../../src/crypto.ts';
 import { everyPlatformOptions, startTestApi, type TestApi } from '../support/api.ts';

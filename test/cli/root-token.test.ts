@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT_CHARACTER_ID } from '../../src/domain/index.ts';
-import { verifyToken } from '../../src/services/tokens.ts';
+import { verifyToken } from '../../src/services/auth/tokens.ts';
 import { AuditEntry } from '../../src/store/entities/index.ts';
 import { openDatabase } from '../../src/store/orm.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';

@@ -1,10 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  createAccessTokens,
-  encryptRefreshToken,
-  NoRefreshTokenError,
-} from '../../src/directory/access-tokens.ts';
+import { createAccessTokens, NoRefreshTokenError } from '../../src/directory/access-tokens.ts';
+import { encryptRefreshToken } from '../../src/services/auth/refresh-tokens.ts';
 import { ensureCorporationMembers, MEMBERSHIP_SCOPE } from '../../src/directory/members.ts';
 import { decryptSecret } from '../../src/crypto.ts';
 import { SsoInvalidGrantError, SsoTransientError } from '../../src/esi/sso-errors.ts';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createToken } from '../../src/services/tokens.ts';
+import { createToken } from '../../src/services/auth/tokens.ts';
 import { bootstrap } from '../../src/services/bootstrap.ts';
 import { SyncRun } from '../../src/store/entities/index.ts';
 import { startFakeTeamspeak, type FakeTeamspeak } from '../fakes/teamspeak/index.ts';

@@ -1,12 +1,12 @@
 import { ssoClientFromConfig } from '../../src/directory/clients.ts';
-import { createAuthLimiter } from '../../src/api/rate-limit.ts';
+import { createAuthLimiter } from '../../src/services/auth/rate-limit.ts';
 import { pino } from 'pino';
 import type { ApiDeps, DirectoryEsi, JobControl, LinkPlatforms } from '../../src/api/deps.ts';
 import { createControlPlane, type HttpRoute } from '../../src/api/http.ts';
 import { configSchema, type Config } from '../../src/config/schema.ts';
 import { bootstrap } from '../../src/services/bootstrap.ts';
 import { type User } from '../../src/store/entities/index.ts';
-import { createToken } from '../../src/services/tokens.ts';
+import { createToken } from '../../src/services/auth/tokens.ts';
 import { createReconciler } from '../../src/sync/engine.ts';
 import type { DirectoryScope } from '../../src/sync/scope.ts';
 import type { PlatformTarget } from '../../src/sync/target.ts';

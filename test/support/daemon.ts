@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { stringify } from 'yaml';
-import { createToken } from '../../src/services/tokens.ts';
+import { createToken } from '../../src/services/auth/tokens.ts';
 import { bootstrap } from '../../src/services/bootstrap.ts';
 import {
   startFakeDiscord,

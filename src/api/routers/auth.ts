@@ -1,8 +1,8 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { loginSettingsOf, startLogin } from '../../directory/sso-login.ts';
+import { loginSettingsOf, startLogin } from '../../services/auth/sso-login.ts';
 import type { SsoClient } from '../../esi/sso.ts';
-import { hostAffiliation, type Host } from '../../services/guests.ts';
+import { hostAffiliation, type Host } from '../../services/auth/guests.ts';
 import type { Context } from '../context.ts';
 import { eveId } from '../inputs.ts';
 import { publicProcedure, requireScope, router, scopedOver } from '../trpc.ts';

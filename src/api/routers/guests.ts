@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { hostAffiliation, inviteGuest, listGuests, removeGuest, type Host } from '../../services/guests.ts';
+import {
+  hostAffiliation,
+  inviteGuest,
+  listGuests,
+  removeGuest,
+  type Host,
+} from '../../services/auth/guests.ts';
 import { pageInput } from '../../services/pagination.ts';
 import type { AuthedActor, Context } from '../context.ts';
 import { change, directoryChanged } from '../effects.ts';
@@ -7,7 +13,7 @@ import { eveId, id, name } from '../inputs.ts';
 import { requireScope, router, scopedOver } from '../trpc.ts';
 
 /**
- * `corporation.guests.*` and `alliance.guests.*` (see services/guests.ts for what a guest is):
+ * `corporation.guests.*` and `alliance.guests.*` (see services/auth/guests.ts for what a guest is):
  * members in reach read the guest list (`user.read` over the host); inviting and removing needs
  * `corporation.guests` over the host.
  */

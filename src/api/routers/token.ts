@@ -1,6 +1,6 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { createToken, listCredentials, revokeCredential } from '../../services/tokens.ts';
+import { createToken, listCredentials, revokeCredential } from '../../services/auth/tokens.ts';
 import { requireScope, router, scoped } from '../trpc.ts';
 import { change } from '../effects.ts';
 

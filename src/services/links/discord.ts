@@ -14,7 +14,7 @@ import {
   newLinkCode,
   normalizeLinkCode,
   startChallenge,
-} from './challenges.ts';
+} from '../auth/link-challenges.ts';
 import { LinkError } from './errors.ts';
 import { PlatformRefusedError, type DiscordLinkPlatform } from './platforms.ts';
 import { randomToken } from '../../crypto.ts';

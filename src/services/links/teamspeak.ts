@@ -12,7 +12,7 @@ import {
   claimChallenge,
   newLinkNickname,
   startChallenge,
-} from './challenges.ts';
+} from '../auth/link-challenges.ts';
 import { LinkError } from './errors.ts';
 import type { TeamspeakClientMatch, TeamspeakLinkPlatform } from './platforms.ts';
 

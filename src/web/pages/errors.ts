@@ -2,7 +2,7 @@
  * Error pages: every refusal the EVE SSO login gives, the 404, and a generic problem page. Each
  * says what happened in words and what to do next.
  */
-import type { LoginRefusal } from '../../directory/sso-login.ts';
+import type { LoginRefusal } from '../../services/auth/sso-login.ts';
 import { html } from '../html.ts';
 import { layout, type Viewer } from '../layout.ts';
 

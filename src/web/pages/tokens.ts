@@ -1,5 +1,5 @@
 /** Personal API tokens (for members' tools) and browser sessions: create, list, revoke. */
-import type { CredentialView } from '../../services/tokens.ts';
+import type { CredentialView } from '../../services/auth/tokens.ts';
 import { dataTable, html } from '../html.ts';
 import { layout, postForm, type Viewer } from '../layout.ts';
 

@@ -3,8 +3,8 @@ import type { EntityManager } from '@mikro-orm/core';
 import { Challenge } from '../../store/entities/index.ts';
 import { newId } from '../../crypto.ts';
 import { audit } from '../audit.ts';
-import { hashSecret } from '../tokens.ts';
-import { LinkError } from './errors.ts';
+import { hashSecret } from './tokens.ts';
+import { LinkError } from '../links/errors.ts';
 
 export type LinkChallengeKind = 'teamspeak-nickname' | 'discord-code' | 'discord-oauth';
 

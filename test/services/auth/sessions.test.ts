@@ -5,10 +5,10 @@ import {
   csrfTokenOf,
   endSession,
   resolveSession,
-} from '../../src/services/sessions.ts';
-import { ApiToken, BrowserSession, User } from '../../src/store/entities/index.ts';
-import { startTestApi, type TestApi } from '../support/api.ts';
-import { addCorporation } from '../support/rows.ts';
+} from '../../../src/services/auth/sessions.ts';
+import { ApiToken, BrowserSession, User } from '../../../src/store/entities/index.ts';
+import { startTestApi, type TestApi } from '../../support/api.ts';
+import { addCorporation } from '../../support/rows.ts';
 
 let api: TestApi;
 beforeAll(async () => {

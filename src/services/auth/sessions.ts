@@ -5,9 +5,9 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
-import { BrowserSession, User } from '../store/entities/index.ts';
-import { newId } from '../crypto.ts';
-import { credentialRefusal, revokeAllAccess } from './access.ts';
+import { BrowserSession, User } from '../../store/entities/index.ts';
+import { newId } from '../../crypto.ts';
+import { credentialRefusal, revokeAllAccess } from '../access.ts';
 import { hashSecret } from './tokens.ts';
 
 const PREFIX = 'rss_';

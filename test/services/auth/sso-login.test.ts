@@ -1,18 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ssoCallbackRoute } from '../../src/api/sso-callback.ts';
-import { ssoClientFromConfig } from '../../src/directory/clients.ts';
-import { MEMBERSHIP_SCOPE } from '../../src/directory/members.ts';
-import { createSsoLogin, loginSettingsOf, type SsoLogin } from '../../src/directory/sso-login.ts';
-import { decryptSecret } from '../../src/crypto.ts';
-import type { SsoClient } from '../../src/esi/sso.ts';
-import { hashSecret } from '../../src/services/tokens.ts';
-import { ApiToken, Challenge, Corporation, User } from '../../src/store/entities/index.ts';
-import { memoryLogger } from '../esi/fixtures.ts';
-import { startFakeEsi, type FakeEsi } from '../fakes/esi/index.ts';
-import { startFakeSso, type FakeSso, type Forgery } from '../fakes/sso/index.ts';
-import { startTestApi, type TestApi } from '../support/api.ts';
-import { addAlliance, addCorporation, addUser } from '../support/rows.ts';
+import { ssoCallbackRoute } from '../../../src/api/sso-callback.ts';
+import { ssoClientFromConfig } from '../../../src/directory/clients.ts';
+import { MEMBERSHIP_SCOPE } from '../../../src/directory/members.ts';
+import { createSsoLogin, loginSettingsOf, type SsoLogin } from '../../../src/services/auth/sso-login.ts';
+import { decryptSecret } from '../../../src/crypto.ts';
+import type { SsoClient } from '../../../src/esi/sso.ts';
+import { hashSecret } from '../../../src/services/auth/tokens.ts';
+import { ApiToken, Challenge, Corporation, User } from '../../../src/store/entities/index.ts';
+import { memoryLogger } from '../../esi/fixtures.ts';
+import { startFakeEsi, type FakeEsi } from '../../fakes/esi/index.ts';
+import { startFakeSso, type FakeSso, type Forgery } from '../../fakes/sso/index.ts';
+import { startTestApi, type TestApi } from '../../support/api.ts';
+import { addAlliance, addCorporation, addUser } from '../../support/rows.ts';
 import {
   ALICE,
   ALLIANCE,
@@ -27,7 +27,7 @@ import {
   GAMMA,
   esiFor,
   seedWorld,
-} from './world.ts';
+} from '../../directory/world.ts';
 
 const KEY = randomBytes(32).toString('base64');
 const memory = memoryLogger();

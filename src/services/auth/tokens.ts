@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
-import { ApiToken, BrowserSession, User } from '../store/entities/index.ts';
-import { NotFoundError } from '../domain/errors.ts';
-import { newId } from '../crypto.ts';
-import { credentialRefusal, revokeAllAccess } from './access.ts';
+import { ApiToken, BrowserSession, User } from '../../store/entities/index.ts';
+import { NotFoundError } from '../../domain/errors.ts';
+import { newId } from '../../crypto.ts';
+import { credentialRefusal, revokeAllAccess } from '../access.ts';
 
 const PREFIX = 'rst_';
 

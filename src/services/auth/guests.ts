@@ -1,12 +1,12 @@
 import type { EntityManager } from '@mikro-orm/core';
-import { GUEST, type Affiliation } from '../domain/index.ts';
-import { affiliationFor } from '../store/affiliation.ts';
-import { Alliance, Coalition, Corporation, User } from '../store/entities/index.ts';
-import { NotFoundError, RuleViolationError } from '../domain/errors.ts';
-import { asConflict } from '../store/errors.ts';
-import { iso } from './format.ts';
-import { toPage, type Page } from './pagination.ts';
-import { newUser } from '../store/records.ts';
+import { GUEST, type Affiliation } from '../../domain/index.ts';
+import { affiliationFor } from '../../store/affiliation.ts';
+import { Alliance, Coalition, Corporation, User } from '../../store/entities/index.ts';
+import { NotFoundError, RuleViolationError } from '../../domain/errors.ts';
+import { asConflict } from '../../store/errors.ts';
+import { iso } from '../format.ts';
+import { toPage, type Page } from '../pagination.ts';
+import { newUser } from '../../store/records.ts';
 
 /**
  * Guests, as the EVE SSO login knows them: users of clearance -1 whose `corporationId` is the

@@ -8,7 +8,7 @@
  * A corporation guest invitation is a login state carrying `inviteCorporationId`.
  */
 import type { EntityManager } from '@mikro-orm/core';
-import type { Config } from '../config/schema.ts';
+import type { Config } from '../../config/schema.ts';
 import {
   GUEST,
   levelAfterOfficeChange,
@@ -17,27 +17,27 @@ import {
   officeFloor,
   type LoginDecision,
   type UserFacts,
-} from '../domain/index.ts';
-import type { EsiClient } from '../esi/client.ts';
-import { randomToken } from '../crypto.ts';
-import { EsiError, EsiNotFoundError } from '../esi/errors.ts';
-import type { EsiCharacter } from '../esi/schemas.ts';
-import { SsoError, SsoInvalidGrantError, SsoInvalidTokenError } from '../esi/sso-errors.ts';
-import type { VerifiedAccessToken } from '../esi/sso-verify.ts';
-import type { SsoClient, SsoTokens } from '../esi/sso.ts';
-import type { Logger } from '../logger.ts';
-import { audit } from '../services/audit.ts';
-import { findHostingCorporation, inviteGuest, type Host } from '../services/guests.ts';
-import { createSession, type StartedSession } from '../services/sessions.ts';
-import { createToken, hashSecret } from '../services/tokens.ts';
-import { Alliance, Challenge, Corporation, User } from '../store/entities/index.ts';
-import { newId } from '../crypto.ts';
-import { inTransaction } from '../store/transaction.ts';
-import { encryptRefreshToken } from './access-tokens.ts';
-import { affiliatedFacts, directoryAround, type Affiliated } from '../services/login-facts.ts';
-import { createAllianceRecord, createCorporationRecord } from './records.ts';
-import { newUser } from '../store/records.ts';
-import { toUserFacts } from '../store/directory.ts';
+} from '../../domain/index.ts';
+import type { EsiClient } from '../../esi/client.ts';
+import { randomToken } from '../../crypto.ts';
+import { EsiError, EsiNotFoundError } from '../../esi/errors.ts';
+import type { EsiCharacter } from '../../esi/schemas.ts';
+import { SsoError, SsoInvalidGrantError, SsoInvalidTokenError } from '../../esi/sso-errors.ts';
+import type { VerifiedAccessToken } from '../../esi/sso-verify.ts';
+import type { SsoClient, SsoTokens } from '../../esi/sso.ts';
+import type { Logger } from '../../logger.ts';
+import { audit } from '../audit.ts';
+import { findHostingCorporation, inviteGuest, type Host } from './guests.ts';
+import { createSession, type StartedSession } from './sessions.ts';
+import { createToken, hashSecret } from './tokens.ts';
+import { Alliance, Challenge, Corporation, User } from '../../store/entities/index.ts';
+import { newId } from '../../crypto.ts';
+import { inTransaction } from '../../store/transaction.ts';
+import { encryptRefreshToken } from './refresh-tokens.ts';
+import { affiliatedFacts, directoryAround, type Affiliated } from '../login-facts.ts';
+import { createAllianceRecord, createCorporationRecord } from '../esi-records.ts';
+import { newUser } from '../../store/records.ts';
+import { toUserFacts } from '../../store/directory.ts';
 
 export interface LoginSettings {
   /** Asked at every member's login, besides the mandatory scopes. */

@@ -3,7 +3,7 @@
  * groups and a few autogroups mapped onto the fake TeamSpeak server and the fake Discord guild.
  */
 import type { EntityManager } from '@mikro-orm/core';
-import { addMembers, createGroup, setMapping } from '../../src/services/groups.ts';
+import { insertGroup, insertMembers, upsertMapping } from '../../src/services/groups.ts';
 import { Coalition, Group, TeamspeakLink } from '../../src/store/entities/index.ts';
 import { newId } from '../../src/crypto.ts';
 import { newAlliance, newCorporation, newUser } from '../../src/store/records.ts';
@@ -196,15 +196,15 @@ export async function seedDemo(
     platform: 'teamspeak' | 'discord',
     displayName: string | null = null,
     mode: 'managed' | 'grantOnly' = 'managed',
-  ) => setMapping(em, groupId, { platform, target: demoTargets[platform], displayName, mode }, known);
+  ) => upsertMapping(em, groupId, { platform, target: demoTargets[platform], displayName, mode }, known);
   for (const spec of manualGroups) {
-    const group = await createGroup(em, {
+    const group = await insertGroup(em, {
       name: spec.name,
       description: spec.description,
       ownerId: rootId,
       authorizedToLogin: null,
     });
-    await addMembers(
+    await insertMembers(
       em,
       group.id,
       spec.members.map((name) => userIds.get(name)!),
@@ -236,14 +236,19 @@ export async function mapAutogroups(em: EntityManager): Promise<void> {
     return groupId;
   };
   const target = (platform: 'teamspeak' | 'discord') => ({ platform, target: demoTargets[platform] });
-  await setMapping(
+  await upsertMapping(
     em,
     id('coalition:DAWN'),
     { ...target('teamspeak'), displayName: 'Dawn Coalition' },
     known,
   );
-  await setMapping(em, id('coalition:DAWN'), { ...target('discord'), displayName: 'Dawn Coalition' }, known);
-  await setMapping(em, id('alliance:NLA'), { ...target('teamspeak'), displayName: 'NLA' }, known);
-  await setMapping(em, id('corp:BSUN'), { ...target('discord'), displayName: 'BSUN' }, known);
-  await setMapping(em, id('corp:FROG'), { ...target('discord'), displayName: 'FROG' }, known);
+  await upsertMapping(
+    em,
+    id('coalition:DAWN'),
+    { ...target('discord'), displayName: 'Dawn Coalition' },
+    known,
+  );
+  await upsertMapping(em, id('alliance:NLA'), { ...target('teamspeak'), displayName: 'NLA' }, known);
+  await upsertMapping(em, id('corp:BSUN'), { ...target('discord'), displayName: 'BSUN' }, known);
+  await upsertMapping(em, id('corp:FROG'), { ...target('discord'), displayName: 'FROG' }, known);
 }

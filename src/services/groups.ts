@@ -12,9 +12,27 @@ import { ConflictError, InvalidReferenceError, NotFoundError, RuleViolationError
 import { newId } from '../crypto.ts';
 import { asConflict } from '../store/errors.ts';
 import type { Platform } from '../sync/target.ts';
-import { inTransaction } from '../store/transaction.ts';
 import { iso } from './format.ts';
 import { findPage } from './pagination.ts';
+import { writeChange, type ChangeAuthor, type UnitsOfWork } from './use-case.ts';
+
+/**
+ * The control plane's group use cases: each one validates, writes the change and its audit entry
+ * in one transaction (services/use-case.ts), and returns what the caller needs to tell the rest of
+ * the daemon (a sync) once it has committed. The `insert*` and `upsert*` writers under them write
+ * in the caller's unit of work without an audit entry: tests, the demo seed and imports build
+ * directories with them.
+ */
+
+const subject = (groupId: string) => `group:${groupId}`;
+
+/**
+ * The caller's right over one group (its owner decides), checked on the group as the change's
+ * transaction reads it, before anything is written: the control plane's scope check.
+ */
+export type GroupGuard = (group: { readonly ownerId: string | null }) => void;
+
+const ownerOf = (group: Group) => ({ ownerId: group.ownerId ?? null });
 
 export interface MappingInput {
   readonly platform: Platform;
@@ -83,10 +101,15 @@ export async function describeGroup(em: EntityManager, group: Group) {
   return (await describeGroups(em, [group]))[0]!;
 }
 
-export async function createGroup(
-  em: EntityManager,
-  input: { name: string; description: string; ownerId: string; authorizedToLogin: boolean | null },
-): Promise<Group> {
+export interface NewGroup {
+  readonly name: string;
+  readonly description: string;
+  readonly ownerId: string;
+  readonly authorizedToLogin: boolean | null;
+}
+
+/** Writes a new manual group in the caller's unit of work (unaudited: createGroup audits it). */
+export async function insertGroup(em: EntityManager, input: NewGroup): Promise<Group> {
   const name = input.name.trim();
   const problem = manualGroupNameProblem(name);
   if (problem) throw new RuleViolationError(problem);
@@ -109,15 +132,17 @@ export async function createGroup(
   return group;
 }
 
-export async function updateGroup(
+export interface GroupChanges {
+  readonly name?: string | undefined;
+  readonly description?: string | undefined;
+  readonly ownerId?: string | null | undefined;
+  readonly authorizedToLogin?: boolean | null | undefined;
+}
+
+async function applyGroupChanges(
   em: EntityManager,
   id: string,
-  changes: {
-    name?: string | undefined;
-    description?: string | undefined;
-    ownerId?: string | null | undefined;
-    authorizedToLogin?: boolean | null | undefined;
-  },
+  changes: GroupChanges,
 ): Promise<{ before: Group; after: Group }> {
   const group = await getManualGroup(em, id);
   const before = { ...group };
@@ -145,8 +170,11 @@ export async function updateGroup(
   return { before: before as Group, after: group };
 }
 
-/** Adds the users to a manual group; returns how many were new. Unknown users change nothing. */
-export async function addMembers(
+/**
+ * Adds the users to a manual group in the caller's unit of work (unaudited: addMembers audits
+ * it); returns how many were new. Unknown users change nothing.
+ */
+export async function insertMembers(
   em: EntityManager,
   groupId: string,
   userIds: readonly string[],
@@ -164,29 +192,11 @@ export async function addMembers(
   return fresh.length;
 }
 
-export async function removeMembers(
-  em: EntityManager,
-  groupId: string,
-  userIds: readonly string[],
-): Promise<number> {
-  await getGroupWithEditableMembers(em, groupId);
-  return em.nativeDelete(GroupMember, { groupId, userId: { $in: [...new Set(userIds)] } });
-}
-
-export async function deleteGroup(em: EntityManager, id: string): Promise<Group> {
-  const group = await getManualGroup(em, id);
-  await inTransaction(em, async (tx) => {
-    await tx.nativeDelete(GroupMember, { groupId: id });
-    await tx.nativeDelete(GroupMapping, { groupId: id });
-    await tx.nativeDelete(GroupLeader, { $or: [{ groupId: id }, { leaderKind: 'group', leaderId: id }] });
-    await tx.nativeDelete(GroupRequest, { groupId: id });
-    await tx.nativeDelete(Group, { id });
-  });
-  return group;
-}
-
-/** Maps a group (manual or auto) onto a target, or updates its mapping; the platform id is kept. */
-export async function setMapping(
+/**
+ * Maps a group (manual or auto) onto a target, or updates its mapping, in the caller's unit of
+ * work (unaudited: mapGroup audits it); the platform id is kept.
+ */
+export async function upsertMapping(
   em: EntityManager,
   groupId: string,
   input: MappingInput,
@@ -217,16 +227,6 @@ export async function setMapping(
   return mapping;
 }
 
-/** Stops managing the platform group; the group itself stays on the platform untouched. */
-export async function removeMapping(
-  em: EntityManager,
-  groupId: string,
-  platform: Platform,
-  target: string,
-): Promise<boolean> {
-  return (await em.nativeDelete(GroupMapping, { groupId, platform, target })) > 0;
-}
-
 /** A page of groups (of one kind when asked), described. */
 export async function listGroups(
   em: EntityManager,
@@ -251,4 +251,120 @@ export async function groupWithMembers(em: EntityManager, id: string) {
     ...(await describeGroup(em, group)),
     members: members.map((u) => ({ id: u.id, characterId: u.characterId, characterName: u.characterName })),
   };
+}
+
+/** Creates a manual group, audited as `group.create`. */
+export function createGroup(db: UnitsOfWork, by: ChangeAuthor, input: NewGroup): Promise<Group> {
+  return writeChange(db, by, async (tx, audit) => {
+    const group = await insertGroup(tx, input);
+    audit({ action: 'group.create', subject: subject(group.id), after: group });
+    return group;
+  });
+}
+
+/** Edits a manual group the guard lets the caller edit, audited with what it was and is. */
+export function updateGroup(
+  db: UnitsOfWork,
+  by: ChangeAuthor,
+  groupId: string,
+  changes: GroupChanges,
+  guard: GroupGuard,
+): Promise<{ before: Group; after: Group }> {
+  return writeChange(db, by, async (tx, audit) => {
+    guard(ownerOf(await getGroup(tx, groupId)));
+    const updated = await applyGroupChanges(tx, groupId, changes);
+    audit({
+      action: 'group.update',
+      subject: subject(groupId),
+      before: updated.before,
+      after: updated.after,
+    });
+    return updated;
+  });
+}
+
+/** Maps a group onto one of `knownTargets` (or updates its mapping), audited as `group.map`. */
+export function mapGroup(
+  db: UnitsOfWork,
+  by: ChangeAuthor,
+  groupId: string,
+  input: MappingInput,
+  knownTargets: readonly string[],
+): Promise<GroupMapping> {
+  return writeChange(db, by, async (tx, audit) => {
+    const mapping = await upsertMapping(tx, groupId, input, knownTargets);
+    audit({ action: 'group.map', subject: subject(groupId), after: mapping });
+    return mapping;
+  });
+}
+
+/**
+ * Stops managing the group's platform group on a target; the platform group itself stays there
+ * untouched. Returns whether there was a mapping.
+ */
+export function unmapGroup(
+  db: UnitsOfWork,
+  by: ChangeAuthor,
+  input: { readonly id: string; readonly platform: Platform; readonly target: string },
+): Promise<boolean> {
+  return writeChange(db, by, async (tx, audit) => {
+    await getGroup(tx, input.id);
+    const { id: groupId, platform, target } = input;
+    const removed = (await tx.nativeDelete(GroupMapping, { groupId, platform, target })) > 0;
+    audit({ action: 'group.unmap', subject: subject(groupId), before: { id: groupId, platform, target } });
+    return removed;
+  });
+}
+
+/** Adds users to a group whose members people edit; returns how many were new. */
+export function addMembers(
+  db: UnitsOfWork,
+  by: ChangeAuthor,
+  groupId: string,
+  userIds: readonly string[],
+  guard: GroupGuard,
+): Promise<number> {
+  return writeChange(db, by, async (tx, audit) => {
+    guard(ownerOf(await getGroup(tx, groupId)));
+    const added = await insertMembers(tx, groupId, userIds);
+    audit({ action: 'group.addMembers', subject: subject(groupId), after: { userIds } });
+    return added;
+  });
+}
+
+/** Removes users from a group whose members people edit; returns how many were members. */
+export function removeMembers(
+  db: UnitsOfWork,
+  by: ChangeAuthor,
+  groupId: string,
+  userIds: readonly string[],
+  guard: GroupGuard,
+): Promise<number> {
+  return writeChange(db, by, async (tx, audit) => {
+    guard(ownerOf(await getGroup(tx, groupId)));
+    await getGroupWithEditableMembers(tx, groupId);
+    const removed = await tx.nativeDelete(GroupMember, { groupId, userId: { $in: [...new Set(userIds)] } });
+    audit({ action: 'group.removeMembers', subject: subject(groupId), before: { userIds } });
+    return removed;
+  });
+}
+
+/** Deletes a manual group with its members, mappings, leaders and requests; audited with what it was. */
+export function deleteGroup(
+  db: UnitsOfWork,
+  by: ChangeAuthor,
+  groupId: string,
+  guard: GroupGuard,
+): Promise<Group> {
+  return writeChange(db, by, async (tx, audit) => {
+    guard(ownerOf(await getGroup(tx, groupId)));
+    const group = await getManualGroup(tx, groupId);
+    await tx.nativeDelete(GroupMember, { groupId });
+    await tx.nativeDelete(GroupMapping, { groupId });
+    await tx.nativeDelete(GroupLeader, { $or: [{ groupId }, { leaderKind: 'group', leaderId: groupId }] });
+    await tx.nativeDelete(GroupRequest, { groupId });
+    await tx.nativeDelete(Group, { id: groupId });
+    audit({ action: 'group.delete', subject: subject(groupId), before: group });
+    return group;
+  });
 }

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGroup } from '../../src/services/groups.ts';
 import { startTestApi, type TestApi } from '../support/api.ts';
 
 /**
@@ -69,6 +70,26 @@ describe('a change and its audit entry, in one transaction', () => {
       () => client.group.delete.mutate({ id: group.id }),
       () => count(`groups WHERE id = $1`, [group.id]),
     );
+  });
+
+  it('the createGroup use case, called without the control plane', async () => {
+    const by = { actorId: admin.id, requestId: null };
+    const input = { name: 'Direct Wing', description: '', ownerId: admin.id, authorizedToLogin: null };
+    await auditRefuses(true);
+    try {
+      await expect(createGroup(api.t.db, by, input)).rejects.toThrow(/the audit log is unavailable/);
+    } finally {
+      await auditRefuses(false);
+    }
+    expect(await count(`groups WHERE name = $1`, ['Direct Wing'])).toBe(0);
+    const group = await createGroup(api.t.db, by, input);
+    expect(await count(`groups WHERE name = $1`, ['Direct Wing'])).toBe(1);
+    expect(
+      await count(`audit_log WHERE action = 'group.create' AND subject = $1 AND actor_id = $2`, [
+        `group:${group.id}`,
+        admin.id,
+      ]),
+    ).toBe(1);
   });
 
   it('coalition.create', async () => {

@@ -8,7 +8,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setupDemo, type Demo } from '../../scripts/demo.ts';
 import { demoTargets } from '../../scripts/demo/seed.ts';
-import { createGroup, setMapping } from '../../src/services/groups.ts';
+import { insertGroup, upsertMapping } from '../../src/services/groups.ts';
 import { AuditEntry, Group, GroupMember, User } from '../../src/store/entities/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 
@@ -49,13 +49,13 @@ beforeAll(async () => {
   demo = await setupDemo({ dataDir: ':memory:', databaseUrl: db.url, linkPollSeconds: 1 });
   const em = demo.roster.db.fork();
   const dax = await em.findOneOrFail(User, { characterName: 'Dax Mercer' });
-  const open = await createGroup(em, {
+  const open = await insertGroup(em, {
     name: 'Mining Fleet',
     description: 'Rocks.',
     ownerId: dax.id,
     authorizedToLogin: null,
   });
-  const interceptors = await createGroup(em, {
+  const interceptors = await insertGroup(em, {
     name: 'Interceptors',
     description: 'Fast tackle.',
     ownerId: dax.id,
@@ -64,7 +64,7 @@ beforeAll(async () => {
   open.joinPolicy = 'open';
   interceptors.joinPolicy = 'request';
   await em.flush();
-  await setMapping(em, interceptors.id, { platform: 'discord', target: demoTargets.discord }, [
+  await upsertMapping(em, interceptors.id, { platform: 'discord', target: demoTargets.discord }, [
     demoTargets.discord,
   ]);
   openId = open.id;

@@ -13,7 +13,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setupDemo, type Demo } from '../../scripts/demo.ts';
 import { Corporation, User } from '../../src/store/entities/index.ts';
-import { addMembers, createGroup } from '../../src/services/groups.ts';
+import { insertGroup, insertMembers } from '../../src/services/groups.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 
 const SHOTS = 'test-results/portal';
@@ -66,13 +66,13 @@ beforeAll(async () => {
   // A group with a hostile, Unicode name, which Gale Rhys is in.
   const em = demo.roster.db.fork();
   const gale = await em.findOneOrFail(User, { characterName: 'Gale Rhys' });
-  const group = await createGroup(em, {
+  const group = await insertGroup(em, {
     name: HOSTILE,
     description: '',
     ownerId: gale.id,
     authorizedToLogin: null,
   });
-  await addMembers(em, group.id, [gale.id]);
+  await insertMembers(em, group.id, [gale.id]);
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: [

@@ -4,7 +4,7 @@ import { pageInput } from '../../services/pagination.ts';
 import { requireScope, router, scoped, scopedOver } from '../trpc.ts';
 import type { Context } from '../context.ts';
 import { membershipScope } from '../../sync/scope.ts';
-import { change, requestSyncAll } from '../effects.ts';
+import { authorOf, requestSyncAll } from '../effects.ts';
 
 const id = z.string().min(1).max(64);
 const platform = z.enum(['teamspeak', 'discord']);
@@ -34,10 +34,9 @@ export const groupRouter = router({
     )
     .mutation(async ({ ctx, input }) => {
       if (input.authorizedToLogin !== null) requireScope(ctx.actor, 'corporation.update');
-      const group = await change(ctx, async (tx, audit) => {
-        const group = await groups.createGroup(tx, { ...input, ownerId: ctx.actor.userId });
-        audit({ action: 'group.create', subject: `group:${group.id}`, after: group });
-        return group;
+      const group = await groups.createGroup(ctx.deps.db, authorOf(ctx), {
+        ...input,
+        ownerId: ctx.actor.userId,
       });
       return groups.describeGroup(ctx.deps.db.fork(), group);
     }),
@@ -52,19 +51,14 @@ export const groupRouter = router({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      const em = ctx.deps.db.fork();
-      const current = await groups.getGroup(em, input.id);
-      requireScope(ctx.actor, 'group.update', { ownerId: current.ownerId ?? null });
-      if (input.authorizedToLogin !== undefined) requireScope(ctx.actor, 'corporation.update');
       const { id: groupId, ...changes } = input;
-      const { after } = await change(ctx, async (tx, audit) => {
-        const updated = await groups.updateGroup(tx, groupId, changes);
-        audit({ action: 'group.update', subject: `group:${groupId}`, ...updated });
-        return updated;
+      const { after } = await groups.updateGroup(ctx.deps.db, authorOf(ctx), groupId, changes, (owner) => {
+        requireScope(ctx.actor, 'group.update', owner);
+        if (input.authorizedToLogin !== undefined) requireScope(ctx.actor, 'corporation.update');
       });
       if (input.name !== undefined || input.authorizedToLogin !== undefined)
         await requestSyncAll(ctx, 'group.update');
-      return groups.describeGroup(em, after);
+      return groups.describeGroup(ctx.deps.db.fork(), after);
     }),
   map: scoped('group.map')
     .input(
@@ -77,10 +71,7 @@ export const groupRouter = router({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      await change(ctx, async (tx, audit) => {
-        const mapping = await groups.setMapping(tx, input.id, input, targetNames(ctx, input.platform));
-        audit({ action: 'group.map', subject: `group:${input.id}`, after: mapping });
-      });
+      await groups.mapGroup(ctx.deps.db, authorOf(ctx), input.id, input, targetNames(ctx, input.platform));
       const em = ctx.deps.db.fork();
       await ctx.deps.jobs.requestSync(input.platform, input.target, 'group.map');
       return groups.describeGroup(em, await groups.getGroup(em, input.id));
@@ -88,57 +79,36 @@ export const groupRouter = router({
   unmap: scoped('group.map')
     .input(z.strictObject({ id, platform, target: z.string().min(1).max(64) }))
     .mutation(async ({ ctx, input }) => {
-      const removed = await change(ctx, async (tx, audit) => {
-        await groups.getGroup(tx, input.id);
-        const removed = await groups.removeMapping(tx, input.id, input.platform, input.target);
-        audit({ action: 'group.unmap', subject: `group:${input.id}`, before: input });
-        return removed;
-      });
-      return { removed };
+      return { removed: await groups.unmapGroup(ctx.deps.db, authorOf(ctx), input) };
     }),
   addMembers: scopedOver('group.members', 'self')
     .input(z.strictObject({ id, userIds: z.array(id).min(1).max(1000) }))
     .mutation(async ({ ctx, input }) => {
-      const added = await change(ctx, async (tx, audit) => {
-        const group = await groups.getGroup(tx, input.id);
-        requireScope(ctx.actor, 'group.members', { ownerId: group.ownerId ?? null });
-        const added = await groups.addMembers(tx, input.id, input.userIds);
-        audit({
-          action: 'group.addMembers',
-          subject: `group:${input.id}`,
-          after: { userIds: input.userIds },
-        });
-        return added;
-      });
+      const added = await groups.addMembers(ctx.deps.db, authorOf(ctx), input.id, input.userIds, (owner) =>
+        requireScope(ctx.actor, 'group.members', owner),
+      );
       if (added) await requestSyncAll(ctx, 'group.addMembers', membershipScope(input.id, input.userIds));
       return { added };
     }),
   removeMembers: scopedOver('group.members', 'self')
     .input(z.strictObject({ id, userIds: z.array(id).min(1).max(1000) }))
     .mutation(async ({ ctx, input }) => {
-      const removed = await change(ctx, async (tx, audit) => {
-        const group = await groups.getGroup(tx, input.id);
-        requireScope(ctx.actor, 'group.members', { ownerId: group.ownerId ?? null });
-        const removed = await groups.removeMembers(tx, input.id, input.userIds);
-        audit({
-          action: 'group.removeMembers',
-          subject: `group:${input.id}`,
-          before: { userIds: input.userIds },
-        });
-        return removed;
-      });
+      const removed = await groups.removeMembers(
+        ctx.deps.db,
+        authorOf(ctx),
+        input.id,
+        input.userIds,
+        (owner) => requireScope(ctx.actor, 'group.members', owner),
+      );
       if (removed) await requestSyncAll(ctx, 'group.removeMembers', membershipScope(input.id, input.userIds));
       return { removed };
     }),
   delete: scopedOver('group.delete', 'self')
     .input(z.strictObject({ id }))
     .mutation(async ({ ctx, input }) => {
-      await change(ctx, async (tx, audit) => {
-        const group = await groups.getGroup(tx, input.id);
-        requireScope(ctx.actor, 'group.delete', { ownerId: group.ownerId ?? null });
-        const deleted = await groups.deleteGroup(tx, input.id);
-        audit({ action: 'group.delete', subject: `group:${input.id}`, before: deleted });
-      });
+      await groups.deleteGroup(ctx.deps.db, authorOf(ctx), input.id, (owner) =>
+        requireScope(ctx.actor, 'group.delete', owner),
+      );
       return { deleted: true };
     }),
 });

@@ -4,6 +4,7 @@
  * error-limit reset), network errors and timeouts. 4xx other than 420 are never retried.
  */
 import type { Logger } from 'pino';
+import { backoffDelay } from '../backoff.ts';
 import { EsiError, EsiMalformedResponseError, esiErrorForStatus } from './errors.ts';
 import type { ErrorLimitGovernor } from './error-limit.ts';
 import { freshUntil, generatedAt, type ResponseCache } from './response-cache.ts';
@@ -91,10 +92,8 @@ export function createTransport(
   counters: TransportCounters,
   logger?: Logger,
 ): Transport {
-  const backoff = (attempt: number): number => {
-    const ceiling = Math.min(options.backoffMaxMs, options.backoffMinMs * 2 ** attempt);
-    return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
-  };
+  const policy = { minMs: options.backoffMinMs, maxMs: options.backoffMaxMs, jitter: 'equal' } as const;
+  const backoff = (attempt: number): number => backoffDelay(attempt, policy);
 
   const waitForErrorLimit = async (route: string): Promise<void> => {
     for (;;) {

@@ -418,11 +418,7 @@ export class DiscordTarget implements PlatformTarget {
       guildId: this.guildId,
       signal: this.#abort.signal,
       rolePermissions: this.#options.rolePermissions,
-      backoff: {
-        retries: this.#options.backoffRetries,
-        baseMs: this.#options.backoffBaseMs,
-        maxMs: this.#options.backoffMaxMs,
-      },
+      retries: this.#options.backoffRetries,
       ...(this.#logger ? { logger: this.#logger } : {}),
       reason: (what) => (runReason ? `${runReason}: ${what}`.slice(0, AUDIT_REASON_MAX) : this.#reason(what)),
       botTopPosition: async (guildRoles) => {

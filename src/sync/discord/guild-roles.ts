@@ -20,7 +20,8 @@ export interface RoleOpsContext {
   readonly signal: AbortSignal;
   /** Permissions of created roles (Discord's decimal string). */
   readonly rolePermissions: string;
-  readonly backoff: { readonly retries: number; readonly baseMs: number; readonly maxMs: number };
+  /** Retries of a role creation Discord did not answer (each waits `api.retryDelay`). */
+  readonly retries: number;
   readonly logger?: Logger;
   /** The X-Audit-Log-Reason for an action on roles. */
   reason(what: string): string;
@@ -55,7 +56,7 @@ export async function listRoles(ctx: RoleOpsContext): Promise<DiscordRole[]> {
  * one it made before trying again, so a lost answer does not leave a duplicate.
  */
 export async function createRole(ctx: RoleOpsContext, name: string): Promise<DiscordRole> {
-  const { api, guildId, signal, backoff } = ctx;
+  const { api, guildId, signal, retries } = ctx;
   const body = { name, permissions: ctx.rolePermissions, mentionable: false, hoist: false };
   const reason = ctx.reason(`create role "${name}"`);
   for (let attempt = 0; ; attempt++) {
@@ -63,14 +64,14 @@ export async function createRole(ctx: RoleOpsContext, name: string): Promise<Dis
       const role = (await api.restOnce.post(Routes.guildRoles(guildId), { body, reason, signal })) as APIRole;
       return { ...toDiscordRole(role, guildId, Infinity), adoptable: true };
     } catch (error) {
-      if (!isRetryable(error) || attempt >= backoff.retries || signal.aborted) throw error;
+      if (!isRetryable(error) || attempt >= retries || signal.aborted) throw error;
       ctx.logger?.info(
         { role: name, err: describeError(error) },
         'discord: role creation unanswered, checking',
       );
       const made = (await listRoles(ctx)).find((r) => r.name === name && r.adoptable);
       if (made) return made;
-      await sleep(Math.min(backoff.maxMs, backoff.baseMs * 2 ** attempt));
+      await sleep(api.retryDelay(attempt));
     }
   }
 }

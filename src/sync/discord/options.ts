@@ -25,7 +25,10 @@ export interface DiscordTargetOptions {
   readonly rateLimitOffsetMs?: number;
   /** Retries with exponential backoff once @discordjs/rest gave up (5xx, network errors). Default 3. */
   readonly backoffRetries?: number;
-  /** First backoff delay in milliseconds (doubled each time). Default 500. */
+  /**
+   * First backoff delay in milliseconds (doubled each time); each wait is drawn between half of
+   * it and all of it (src/backoff.ts). Default 500.
+   */
   readonly backoffBaseMs?: number;
   /** Longest backoff delay in milliseconds. Default 10 000. */
   readonly backoffMaxMs?: number;

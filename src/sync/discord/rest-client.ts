@@ -1,5 +1,6 @@
 import { DefaultRestOptions, DiscordAPIError, HTTPError, RateLimitError, REST, RESTEvents } from 'discord.js';
 import type { Logger } from 'pino';
+import { backoffDelay, type Jitter } from '../../backoff.ts';
 import type { ResolvedDiscordOptions } from './options.ts';
 
 /** What the REST client saw of Discord's rate limits and failures since the target was created. */
@@ -17,6 +18,13 @@ export interface RateLimitStats {
   /** Retries with backoff this adapter made after @discordjs/rest gave up. */
   readonly backoffRetries: number;
 }
+
+/**
+ * Equal jitter (between half the exponential delay and all of it): a member-edit batch sends
+ * `concurrency` requests at once, so a Discord outage fails them together, and without jitter they
+ * would all come back at the same instants, again and again. The longest wait is unchanged.
+ */
+const RETRY_JITTER: Jitter = 'equal';
 
 type Counters = { -readonly [K in keyof RateLimitStats]: number };
 
@@ -155,7 +163,7 @@ export class DiscordRest {
         if (error instanceof DiscordAPIError && error.status === 401 && this.#botTokenRejected)
           throw new DiscordTokenRejectedError(this.#options.name, error);
         if (attempt >= this.#options.backoffRetries || !isRetryable(error) || signal?.aborted) throw error;
-        const delay = Math.min(this.#options.backoffMaxMs, this.#options.backoffBaseMs * 2 ** attempt);
+        const delay = this.retryDelay(attempt);
         this.#counters.backoffRetries++;
         this.#logger?.info(
           { attempt: attempt + 1, delayMs: delay, err: describeError(error) },
@@ -164,6 +172,12 @@ export class DiscordRest {
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }
+  }
+
+  /** The wait before retry `attempt` (0-based) of a call Discord failed (5xx, network). */
+  retryDelay(attempt: number): number {
+    const { backoffBaseMs: minMs, backoffMaxMs: maxMs } = this.#options;
+    return backoffDelay(attempt, { minMs, maxMs, jitter: RETRY_JITTER });
   }
 
   close(): void {

@@ -6,6 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
+import { backoffDelay } from '../../backoff.ts';
 import { CommandPacer } from './pacer.ts';
 import type { ResolvedTeamspeakOptions } from './options.ts';
 import { TeamspeakConnectionError, describeError } from './errors.ts';
@@ -18,6 +19,9 @@ export interface TeamspeakEvents {
   'teamspeak:disconnected': [reason: string];
   'teamspeak:flooding': [message: string];
 }
+
+/** ±10 %: daemons (and an import's own connection) reconnecting after one TeamSpeak restart do not log in together. */
+const RECONNECT_JITTER = { spread: 0.1 } as const;
 
 export class TeamspeakConnection extends EventEmitter<TeamspeakEvents> {
   readonly pacer: CommandPacer;
@@ -145,9 +149,8 @@ export class TeamspeakConnection extends EventEmitter<TeamspeakEvents> {
 
   private scheduleReconnect(): void {
     if (this.stopping || this.reconnectTimer) return;
-    const { reconnectMinMs, reconnectMaxMs } = this.#options;
-    const backoff = Math.min(reconnectMaxMs, reconnectMinMs * 2 ** Math.min(this.failures, 30));
-    const jittered = Math.min(reconnectMaxMs, backoff * (0.9 + Math.random() * 0.2));
+    const { reconnectMinMs: minMs, reconnectMaxMs: maxMs } = this.#options;
+    const jittered = backoffDelay(this.failures, { minMs, maxMs, jitter: RECONNECT_JITTER });
     const delay = Math.max(jittered, this.retryNotBeforeMs);
     this.retryNotBeforeMs = 0;
     this.reconnectTimer = setTimeout(() => {

@@ -34,16 +34,12 @@ export async function askEsi<T>(ctx: Context, what: string, call: () => Promise<
 }
 
 /**
- * The daemon's ESI for a use case that cannot do without it (adding users by id or name), each
- * call's failure a BAD_GATEWAY; PRECONDITION_FAILED when this daemon does not read ESI.
+ * The daemon's ESI as the use cases read it, each call's failure a BAD_GATEWAY; null when this
+ * daemon does not read ESI (then `track` takes the facts as input).
  */
-export function requireEsi(ctx: Context): DirectoryEsi {
+export function esiOf(ctx: Context): DirectoryEsi | null {
   const esi = ctx.deps.directoryEsi;
-  if (!esi)
-    throw new TRPCError({
-      code: 'PRECONDITION_FAILED',
-      message: 'this daemon does not read ESI, so it cannot look characters up',
-    });
+  if (!esi) return null;
   return {
     fetchCorporation: (id) => askEsi(ctx, `corporation ${id}`, () => esi.fetchCorporation(id)),
     fetchAlliance: (id) => askEsi(ctx, `alliance ${id}`, () => esi.fetchAlliance(id)),
@@ -54,27 +50,17 @@ export function requireEsi(ctx: Context): DirectoryEsi {
 }
 
 /**
- * The facts `corporation.track` / `alliance.track` record: ESI's when this daemon reads ESI (then
- * only the id may be given), otherwise the ones given as input (tests, offline).
+ * The daemon's ESI for a use case that cannot do without it (adding users by id or name):
+ * PRECONDITION_FAILED when this daemon does not read ESI.
  */
-export async function trackedFacts<T>(
-  ctx: Context,
-  what: 'corporation' | 'alliance',
-  id: number,
-  given: Partial<T>,
-  fetch: (esi: DirectoryEsi) => Promise<T | null>,
-): Promise<{ facts: Partial<T>; refreshedAt: Date | null; esi: DirectoryEsi | null }> {
-  const esi = ctx.deps.directoryEsi;
-  if (!esi) return { facts: given, refreshedAt: null, esi: null };
-  if (Object.values(given).some((v) => v !== undefined)) {
+export function requireEsi(ctx: Context): DirectoryEsi {
+  const esi = esiOf(ctx);
+  if (!esi)
     throw new TRPCError({
-      code: 'BAD_REQUEST',
-      message: `this daemon reads ${what}s from ESI: give only ${what}Id`,
+      code: 'PRECONDITION_FAILED',
+      message: 'this daemon does not read ESI, so it cannot look characters up',
     });
-  }
-  const fetched = await askEsi(ctx, `${what} ${id}`, () => fetch(esi));
-  if (!fetched) throw new TRPCError({ code: 'NOT_FOUND', message: `EVE knows no ${what} ${id}` });
-  return { facts: fetched, refreshedAt: new Date(), esi };
+  return esi;
 }
 
 /** Who a control-plane request's use cases audit as the author: the calling user, under its request id. */
@@ -98,39 +84,6 @@ export function change<T>(
   work: (tx: EntityManager, audit: Audit) => Promise<T>,
 ): Promise<T> {
   return writeChange(ctx.deps.db, authorOf(ctx), work);
-}
-
-/**
- * A ticker lookup for `track` (services' TickerLookup): what ESI says the holder of a clashing
- * ticker is called now; undefined without ESI (then a clash is refused as before).
- */
-export function tickerNowOf(
-  ctx: Context,
-  esi: DirectoryEsi | null,
-  what: 'corporation' | 'alliance',
-): ((id: number) => Promise<string | null>) | undefined {
-  if (!esi) return undefined;
-  return async (id) => {
-    const facts = await askEsi<{ readonly ticker: string } | null>(ctx, `${what} ${id}`, () =>
-      what === 'corporation' ? esi.fetchCorporation(id) : esi.fetchAlliance(id),
-    );
-    return facts?.ticker ?? null;
-  };
-}
-
-/** Audits the stored ticker a track moved because ESI had changed it (in the track's change). */
-export function auditRetickered(
-  audit: Audit,
-  what: 'corporation' | 'alliance',
-  moved: { readonly id: number; readonly from: string; readonly to: string } | null,
-): void {
-  if (!moved) return;
-  audit({
-    action: `${what}.ticker`,
-    subject: `${what}:${moved.id}`,
-    before: { ticker: moved.from },
-    after: { ticker: moved.to, reason: 'ESI changed it; another record now uses the old ticker' },
-  });
 }
 
 /**

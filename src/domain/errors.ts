@@ -8,8 +8,8 @@ export class StoreError extends Error {
 
 export class NotFoundError extends StoreError {
   override readonly name = 'NotFoundError';
-  constructor(what: string, id: string | number) {
-    super(`${what} ${id} not found`);
+  constructor(what: string, id: string | number, message = `${what} ${id} not found`) {
+    super(message);
   }
 }
 

@@ -8,6 +8,9 @@ import { iso } from './format.ts';
 import { newAlliance } from '../store/records.ts';
 import { findPage } from './pagination.ts';
 import type { Retickered, TickerLookup } from './corporations.ts';
+import type { DirectoryEsi } from './directory-esi.ts';
+import { auditRetickered, tickerNowOf, trackedFacts } from './tracking.ts';
+import { writeChange, type ChangeAuthor, type UnitsOfWork } from './use-case.ts';
 
 export interface AllianceEsiFacts {
   readonly name: string;
@@ -119,22 +122,64 @@ export async function recordAlliance(
   return { alliance, before, retickered };
 }
 
-export async function updateAlliance(
-  em: EntityManager,
-  allianceId: number,
-  changes: { authorizedToLogin?: boolean | null | undefined; mandatoryEsiScopes?: string[] | undefined },
+/** Changes an alliance's login flag or mandatory ESI scopes, audited when something moved. */
+export function updateAlliance(
+  db: UnitsOfWork,
+  by: ChangeAuthor,
+  input: {
+    readonly allianceId: number;
+    readonly authorizedToLogin?: boolean | null | undefined;
+    readonly mandatoryEsiScopes?: string[] | undefined;
+  },
 ) {
-  const alliance = await getAlliance(em, allianceId);
-  const before = describeAlliance(alliance);
-  if (changes.authorizedToLogin !== undefined) alliance.authorizedToLogin = changes.authorizedToLogin;
-  if (changes.mandatoryEsiScopes !== undefined) alliance.mandatoryEsiScopes = changes.mandatoryEsiScopes;
-  await em.flush();
-  return {
-    alliance,
-    before,
-    after: describeAlliance(alliance),
-    loginChanged: before.authorizedToLogin !== (alliance.authorizedToLogin ?? null),
-  };
+  const { allianceId, ...changes } = input;
+  return writeChange(db, by, async (em, audit) => {
+    const alliance = await getAlliance(em, allianceId);
+    const before = describeAlliance(alliance);
+    if (changes.authorizedToLogin !== undefined) alliance.authorizedToLogin = changes.authorizedToLogin;
+    if (changes.mandatoryEsiScopes !== undefined) alliance.mandatoryEsiScopes = changes.mandatoryEsiScopes;
+    await em.flush();
+    const after = describeAlliance(alliance);
+    if (JSON.stringify(before) !== JSON.stringify(after))
+      audit({ action: 'alliance.update', subject: `alliance:${allianceId}`, before, after });
+    return { alliance, loginChanged: before.authorizedToLogin !== (alliance.authorizedToLogin ?? null) };
+  });
+}
+
+/**
+ * Tracks an alliance (the refresh job keeps it up to date from ESI): its facts from ESI, read
+ * before the transaction opens, or given where no ESI is wired (tests, offline); audited with the
+ * ticker it took from a record ESI had renamed.
+ */
+export async function trackAlliance(
+  db: UnitsOfWork,
+  by: ChangeAuthor,
+  esi: DirectoryEsi | null,
+  input: { readonly allianceId: number } & Partial<AllianceEsiFacts>,
+): Promise<Alliance> {
+  const { allianceId, ...given } = input;
+  const { facts, refreshedAt } = await trackedFacts<AllianceEsiFacts>(
+    esi,
+    'alliance',
+    allianceId,
+    given,
+    (esi) => esi.fetchAlliance(allianceId),
+  );
+  return writeChange(db, by, async (tx, audit) => {
+    const { alliance, before, retickered } = await recordAlliance(tx, allianceId, facts, {
+      track: true,
+      refreshedAt,
+      tickerNow: tickerNowOf(esi, 'alliance'),
+    });
+    auditRetickered(audit, 'alliance', retickered);
+    audit({
+      action: 'alliance.track',
+      subject: `alliance:${allianceId}`,
+      before,
+      after: describeAlliance(alliance),
+    });
+    return alliance;
+  });
 }
 
 /** A page of alliances (all, or only the tracked or untracked ones), described. */

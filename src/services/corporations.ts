@@ -7,6 +7,10 @@ import { asConflict } from '../store/errors.ts';
 import { iso } from './format.ts';
 import { newCorporation } from '../store/records.ts';
 import { findPage } from './pagination.ts';
+import { recordAlliance, type AllianceEsiFacts } from './alliances.ts';
+import type { DirectoryEsi } from './directory-esi.ts';
+import { auditRetickered, tickerNowOf, trackedFacts } from './tracking.ts';
+import { writeChange, type ChangeAuthor, type UnitsOfWork } from './use-case.ts';
 
 export interface CorporationEsiFacts {
   readonly name: string;
@@ -54,11 +58,64 @@ export async function corporationDetails(em: EntityManager, c: Corporation) {
 }
 
 /**
- * Tracks a corporation (the refresh job keeps tracked ones up to date from ESI): creates its
- * record, or marks an existing one (made by a login) tracked, with the facts given. Its alliance
- * must be in the directory already; autogroups name corporations by ticker, so tickers are unique.
+ * Tracks a corporation (the refresh job keeps tracked ones up to date from ESI): its facts come
+ * from ESI, read before the transaction opens, and its alliance, when the directory does not know
+ * it yet, is recorded with it; where no ESI is wired (tests, offline) they are given as input.
+ * Audited with the alliance it recorded and the tickers it took from records ESI had renamed.
  */
 export async function trackCorporation(
+  db: UnitsOfWork,
+  by: ChangeAuthor,
+  esi: DirectoryEsi | null,
+  input: { readonly corporationId: number } & Partial<CorporationEsiFacts>,
+): Promise<Corporation> {
+  const { corporationId, ...given } = input;
+  const tracked = await trackedFacts<CorporationEsiFacts>(esi, 'corporation', corporationId, given, (esi) =>
+    esi.fetchCorporation(corporationId),
+  );
+  const { refreshedAt } = tracked;
+  let facts = tracked.facts;
+  let newAlliance: { allianceId: number; facts: AllianceEsiFacts } | null = null;
+  if (esi) {
+    const fetched = facts as CorporationEsiFacts;
+    const allianceId = fetched.allianceId;
+    if (allianceId !== null && !(await knowsAlliance(db.fork(), allianceId))) {
+      const alliance = await esi.fetchAlliance(allianceId);
+      if (alliance) newAlliance = { allianceId, facts: alliance };
+      else facts = { ...fetched, allianceId: null };
+    }
+  }
+  return writeChange(db, by, async (tx, audit) => {
+    if (newAlliance) {
+      const { allianceId, facts: alliance } = newAlliance;
+      const { retickered } = await recordAlliance(tx, allianceId, alliance, {
+        track: false,
+        refreshedAt,
+        tickerNow: tickerNowOf(esi, 'alliance'),
+      });
+      auditRetickered(audit, 'alliance', retickered);
+      audit({ action: 'alliance.record', subject: `alliance:${allianceId}`, after: alliance });
+    }
+    const { corporation, before, retickered } = await recordTracked(
+      tx,
+      corporationId,
+      facts,
+      refreshedAt,
+      tickerNowOf(esi, 'corporation'),
+    );
+    auditRetickered(audit, 'corporation', retickered);
+    const after = describeCorporation(corporation);
+    audit({ action: 'corporation.track', subject: `corporation:${corporationId}`, before, after });
+    return corporation;
+  });
+}
+
+/**
+ * Creates a tracked corporation's record, or marks an existing one (made by a login) tracked,
+ * with the facts given. Its alliance must be in the directory already; autogroups name
+ * corporations by ticker, so tickers are unique.
+ */
+async function recordTracked(
   em: EntityManager,
   corporationId: number,
   facts: Partial<CorporationEsiFacts>,
@@ -139,22 +196,31 @@ async function freeTicker(
   return { id: clash.corporationId, from: ticker, to: current };
 }
 
-export async function updateCorporation(
-  em: EntityManager,
-  corporationId: number,
-  changes: { authorizedToLogin?: boolean | null | undefined; mandatoryEsiScopes?: string[] | undefined },
+/** Changes a corporation's login flag or mandatory ESI scopes, audited when something moved. */
+export function updateCorporation(
+  db: UnitsOfWork,
+  by: ChangeAuthor,
+  input: {
+    readonly corporationId: number;
+    readonly authorizedToLogin?: boolean | null | undefined;
+    readonly mandatoryEsiScopes?: string[] | undefined;
+  },
 ) {
-  const corporation = await getCorporation(em, corporationId);
-  const before = describeCorporation(corporation);
-  if (changes.authorizedToLogin !== undefined) corporation.authorizedToLogin = changes.authorizedToLogin;
-  if (changes.mandatoryEsiScopes !== undefined) corporation.mandatoryEsiScopes = changes.mandatoryEsiScopes;
-  await em.flush();
-  return {
-    corporation,
-    before,
-    after: describeCorporation(corporation),
-    loginChanged: before.authorizedToLogin !== (corporation.authorizedToLogin ?? null),
-  };
+  const { corporationId, ...changes } = input;
+  return writeChange(db, by, async (em, audit) => {
+    const corporation = await getCorporation(em, corporationId);
+    const before = describeCorporation(corporation);
+    if (changes.authorizedToLogin !== undefined) corporation.authorizedToLogin = changes.authorizedToLogin;
+    if (changes.mandatoryEsiScopes !== undefined) corporation.mandatoryEsiScopes = changes.mandatoryEsiScopes;
+    await em.flush();
+    const after = describeCorporation(corporation);
+    if (JSON.stringify(before) !== JSON.stringify(after))
+      audit({ action: 'corporation.update', subject: `corporation:${corporationId}`, before, after });
+    return {
+      corporation,
+      loginChanged: before.authorizedToLogin !== (corporation.authorizedToLogin ?? null),
+    };
+  });
 }
 
 /** A page of corporations, by alliance or tracked state when asked, described. */
@@ -176,6 +242,6 @@ export async function listCorporations(
 }
 
 /** Whether the directory knows the alliance (tracked or only recorded). */
-export async function knowsAlliance(em: EntityManager, allianceId: number): Promise<boolean> {
+async function knowsAlliance(em: EntityManager, allianceId: number): Promise<boolean> {
   return (await em.findOne(Alliance, { allianceId }, { fields: ['id'] })) !== null;
 }

@@ -4,19 +4,11 @@ import {
   describeAlliance,
   getAlliance,
   listAlliances,
-  recordAlliance,
+  trackAlliance,
   updateAlliance,
-  type AllianceEsiFacts,
 } from '../../services/alliances.ts';
 import { pageInput } from '../../services/pagination.ts';
-import {
-  auditRetickered,
-  change,
-  directoryChanged,
-  refreshAudited,
-  tickerNowOf,
-  trackedFacts,
-} from '../effects.ts';
+import { authorOf, directoryChanged, esiOf, refreshAudited } from '../effects.ts';
 import { esiScopes, eveId, loginFlag, name, ticker } from '../inputs.ts';
 import { allianceGuestsRouter } from './guests.ts';
 import { router, scoped } from '../trpc.ts';
@@ -45,29 +37,7 @@ export const allianceRouter = router({
     )
     .mutation(async ({ ctx, input }) => {
       const em = ctx.deps.db.fork();
-      const { allianceId, ...given } = input;
-      const { facts, refreshedAt, esi } = await trackedFacts<AllianceEsiFacts>(
-        ctx,
-        'alliance',
-        allianceId,
-        given,
-        (esi) => esi.fetchAlliance(allianceId),
-      );
-      const alliance = await change(ctx, async (tx, audit) => {
-        const { alliance, before, retickered } = await recordAlliance(tx, allianceId, facts, {
-          track: true,
-          refreshedAt,
-          tickerNow: tickerNowOf(ctx, esi, 'alliance'),
-        });
-        auditRetickered(audit, 'alliance', retickered);
-        audit({
-          action: 'alliance.track',
-          subject: `alliance:${allianceId}`,
-          before,
-          after: describeAlliance(alliance),
-        });
-        return alliance;
-      });
+      const alliance = await trackAlliance(ctx.deps.db, authorOf(ctx), esiOf(ctx), input);
       await directoryChanged(ctx, 'alliance.track');
       return allianceDetails(em, alliance);
     }),
@@ -99,14 +69,7 @@ export const allianceRouter = router({
     )
     .mutation(async ({ ctx, input }) => {
       const em = ctx.deps.db.fork();
-      const { allianceId, ...changes } = input;
-      const { alliance, loginChanged } = await change(ctx, async (tx, audit) => {
-        const updated = await updateAlliance(tx, allianceId, changes);
-        const { before, after } = updated;
-        if (JSON.stringify(before) !== JSON.stringify(after))
-          audit({ action: 'alliance.update', subject: `alliance:${allianceId}`, before, after });
-        return updated;
-      });
+      const { alliance, loginChanged } = await updateAlliance(ctx.deps.db, authorOf(ctx), input);
       if (loginChanged) await directoryChanged(ctx, 'alliance.update');
       return allianceDetails(em, alliance);
     }),

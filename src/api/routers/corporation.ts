@@ -1,25 +1,14 @@
 import { z } from 'zod';
-import { recordAlliance, type AllianceEsiFacts } from '../../services/alliances.ts';
 import {
   corporationDetails,
   describeCorporation,
   getCorporation,
-  knowsAlliance,
   listCorporations,
   trackCorporation,
   updateCorporation,
-  type CorporationEsiFacts,
 } from '../../services/corporations.ts';
 import { pageInput } from '../../services/pagination.ts';
-import {
-  askEsi,
-  auditRetickered,
-  change,
-  directoryChanged,
-  refreshAudited,
-  tickerNowOf,
-  trackedFacts,
-} from '../effects.ts';
+import { authorOf, directoryChanged, esiOf, refreshAudited } from '../effects.ts';
 import { esiScopes, eveId, loginFlag, name, ticker } from '../inputs.ts';
 import { corporationGuestsRouter } from './guests.ts';
 import { router, scoped } from '../trpc.ts';
@@ -52,50 +41,7 @@ export const corporationRouter = router({
     )
     .mutation(async ({ ctx, input }) => {
       const em = ctx.deps.db.fork();
-      const { corporationId, ...given } = input;
-      const tracked = await trackedFacts<CorporationEsiFacts>(
-        ctx,
-        'corporation',
-        corporationId,
-        given,
-        (esi) => esi.fetchCorporation(corporationId),
-      );
-      const { refreshedAt, esi } = tracked;
-      let facts = tracked.facts;
-      // The corporation's alliance, when the directory does not know it yet, is recorded with it.
-      let newAlliance: { allianceId: number; facts: AllianceEsiFacts } | null = null;
-      if (esi) {
-        const fetched = facts as CorporationEsiFacts;
-        const allianceId = fetched.allianceId;
-        if (allianceId !== null && !(await knowsAlliance(em, allianceId))) {
-          const alliance = await askEsi(ctx, `alliance ${allianceId}`, () => esi.fetchAlliance(allianceId));
-          if (alliance) newAlliance = { allianceId, facts: alliance };
-          else facts = { ...fetched, allianceId: null };
-        }
-      }
-      const corporation = await change(ctx, async (tx, audit) => {
-        if (newAlliance) {
-          const { allianceId, facts: alliance } = newAlliance;
-          const { retickered } = await recordAlliance(tx, allianceId, alliance, {
-            track: false,
-            refreshedAt,
-            tickerNow: tickerNowOf(ctx, esi, 'alliance'),
-          });
-          auditRetickered(audit, 'alliance', retickered);
-          audit({ action: 'alliance.record', subject: `alliance:${allianceId}`, after: alliance });
-        }
-        const { corporation, before, retickered } = await trackCorporation(
-          tx,
-          corporationId,
-          facts,
-          refreshedAt,
-          tickerNowOf(ctx, esi, 'corporation'),
-        );
-        auditRetickered(audit, 'corporation', retickered);
-        const after = describeCorporation(corporation);
-        audit({ action: 'corporation.track', subject: `corporation:${corporationId}`, before, after });
-        return corporation;
-      });
+      const corporation = await trackCorporation(ctx.deps.db, authorOf(ctx), esiOf(ctx), input);
       await directoryChanged(ctx, 'corporation.track');
       return corporationDetails(em, corporation);
     }),
@@ -125,14 +71,7 @@ export const corporationRouter = router({
     )
     .mutation(async ({ ctx, input }) => {
       const em = ctx.deps.db.fork();
-      const { corporationId, ...changes } = input;
-      const { corporation, loginChanged } = await change(ctx, async (tx, audit) => {
-        const updated = await updateCorporation(tx, corporationId, changes);
-        const { before, after } = updated;
-        if (JSON.stringify(before) !== JSON.stringify(after))
-          audit({ action: 'corporation.update', subject: `corporation:${corporationId}`, before, after });
-        return updated;
-      });
+      const { corporation, loginChanged } = await updateCorporation(ctx.deps.db, authorOf(ctx), input);
       if (loginChanged) await directoryChanged(ctx, 'corporation.update');
       return corporationDetails(em, corporation);
     }),

@@ -1,0 +1,53 @@
+/**
+ * What `corporation.track` and `alliance.track` share: the facts they record (ESI's, or given
+ * where no ESI is wired), the ticker lookup that settles a clash with a stale ticker, and the
+ * audit of a ticker a track moved.
+ */
+import { NotFoundError, RuleViolationError } from '../domain/errors.ts';
+import type { TickerLookup, Retickered } from './corporations.ts';
+import type { DirectoryEsi } from './directory-esi.ts';
+import type { Audit } from './use-case.ts';
+
+type Tracked = 'corporation' | 'alliance';
+
+/**
+ * The facts a track records: ESI's when this daemon reads ESI (then only the id may be given),
+ * otherwise the ones given as input (tests, offline). ESI is read before any transaction opens.
+ */
+export async function trackedFacts<T>(
+  esi: DirectoryEsi | null,
+  what: Tracked,
+  id: number,
+  given: Partial<T>,
+  fetch: (esi: DirectoryEsi) => Promise<T | null>,
+): Promise<{ facts: Partial<T>; refreshedAt: Date | null }> {
+  if (!esi) return { facts: given, refreshedAt: null };
+  if (Object.values(given).some((v) => v !== undefined))
+    throw new RuleViolationError(`this daemon reads ${what}s from ESI: give only ${what}Id`);
+  const fetched = await fetch(esi);
+  if (!fetched) throw new NotFoundError(what, id, `EVE knows no ${what} ${id}`);
+  return { facts: fetched, refreshedAt: new Date() };
+}
+
+/**
+ * A ticker lookup for a track (TickerLookup): what ESI says the holder of a clashing ticker is
+ * called now; undefined without ESI (then a clash is refused as before).
+ */
+export function tickerNowOf(esi: DirectoryEsi | null, what: Tracked): TickerLookup | undefined {
+  if (!esi) return undefined;
+  return async (id) => {
+    const facts = what === 'corporation' ? await esi.fetchCorporation(id) : await esi.fetchAlliance(id);
+    return facts?.ticker ?? null;
+  };
+}
+
+/** Audits the stored ticker a track moved because ESI had changed it (in the track's change). */
+export function auditRetickered(audit: Audit, what: Tracked, moved: Retickered | null): void {
+  if (!moved) return;
+  audit({
+    action: `${what}.ticker`,
+    subject: `${what}:${moved.id}`,
+    before: { ticker: moved.from },
+    after: { ticker: moved.to, reason: 'ESI changed it; another record now uses the old ticker' },
+  });
+}

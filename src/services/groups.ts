@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/core';
-import { manualGroupNameProblem } from '../domain/index.ts';
+import { manualGroupNameProblem, type Actor, type Scope } from '../domain/index.ts';
 import {
   Group,
   GroupLeader,
@@ -14,25 +14,25 @@ import { asConflict } from '../store/errors.ts';
 import type { Platform } from '../sync/target.ts';
 import { iso } from './format.ts';
 import { findPage } from './pagination.ts';
+import { requireMay } from './rights.ts';
 import { writeChange, type ChangeAuthor, type UnitsOfWork } from './use-case.ts';
 
 /**
- * The control plane's group use cases: each one validates, writes the change and its audit entry
- * in one transaction (services/use-case.ts), and returns what the caller needs to tell the rest of
- * the daemon (a sync) once it has committed. The `insert*` and `upsert*` writers under them write
+ * The control plane's group use cases: each one checks the actor's rights over the group as its
+ * transaction reads it, validates, writes the change and its audit entry in that one transaction
+ * (services/use-case.ts), and returns what the caller needs to tell the rest of the daemon (a
+ * sync) once it has committed. The `insert*` and `upsert*` writers under them write
  * in the caller's unit of work without an audit entry: tests, the demo seed and imports build
  * directories with them.
  */
 
 const subject = (groupId: string) => `group:${groupId}`;
 
-/**
- * The caller's right over one group (its owner decides), checked on the group as the change's
- * transaction reads it, before anything is written: the control plane's scope check.
- */
-export type GroupGuard = (group: { readonly ownerId: string | null }) => void;
-
-const ownerOf = (group: Group) => ({ ownerId: group.ownerId ?? null });
+/** Checks the actor's owner scope over the group as the change's transaction reads it. */
+async function requireOverGroup(em: EntityManager, actor: Actor, scope: Scope, groupId: string) {
+  const group = await getGroup(em, groupId);
+  requireMay(actor, scope, { ownerId: group.ownerId ?? null });
+}
 
 export interface MappingInput {
   readonly platform: Platform;
@@ -253,25 +253,38 @@ export async function groupWithMembers(em: EntityManager, id: string) {
   };
 }
 
-/** Creates a manual group, audited as `group.create`. */
-export function createGroup(db: UnitsOfWork, by: ChangeAuthor, input: NewGroup): Promise<Group> {
+/**
+ * Creates a manual group the actor owns, audited as `group.create`. Setting its login flag takes
+ * the right to set a corporation's.
+ */
+export async function createGroup(
+  db: UnitsOfWork,
+  by: ChangeAuthor,
+  actor: Actor,
+  input: Omit<NewGroup, 'ownerId'>,
+): Promise<Group> {
+  if (input.authorizedToLogin !== null) requireMay(actor, 'corporation.update');
   return writeChange(db, by, async (tx, audit) => {
-    const group = await insertGroup(tx, input);
+    const group = await insertGroup(tx, { ...input, ownerId: actor.userId });
     audit({ action: 'group.create', subject: subject(group.id), after: group });
     return group;
   });
 }
 
-/** Edits a manual group the guard lets the caller edit, audited with what it was and is. */
+/**
+ * Edits a manual group (its owner or an admin), audited with what it was and is. Changing its
+ * login flag takes the right to change a corporation's.
+ */
 export function updateGroup(
   db: UnitsOfWork,
   by: ChangeAuthor,
+  actor: Actor,
   groupId: string,
   changes: GroupChanges,
-  guard: GroupGuard,
 ): Promise<{ before: Group; after: Group }> {
   return writeChange(db, by, async (tx, audit) => {
-    guard(ownerOf(await getGroup(tx, groupId)));
+    await requireOverGroup(tx, actor, 'group.update', groupId);
+    if (changes.authorizedToLogin !== undefined) requireMay(actor, 'corporation.update');
     const updated = await applyGroupChanges(tx, groupId, changes);
     audit({
       action: 'group.update',
@@ -320,12 +333,12 @@ export function unmapGroup(
 export function addMembers(
   db: UnitsOfWork,
   by: ChangeAuthor,
+  actor: Actor,
   groupId: string,
   userIds: readonly string[],
-  guard: GroupGuard,
 ): Promise<number> {
   return writeChange(db, by, async (tx, audit) => {
-    guard(ownerOf(await getGroup(tx, groupId)));
+    await requireOverGroup(tx, actor, 'group.members', groupId);
     const added = await insertMembers(tx, groupId, userIds);
     audit({ action: 'group.addMembers', subject: subject(groupId), after: { userIds } });
     return added;
@@ -336,12 +349,12 @@ export function addMembers(
 export function removeMembers(
   db: UnitsOfWork,
   by: ChangeAuthor,
+  actor: Actor,
   groupId: string,
   userIds: readonly string[],
-  guard: GroupGuard,
 ): Promise<number> {
   return writeChange(db, by, async (tx, audit) => {
-    guard(ownerOf(await getGroup(tx, groupId)));
+    await requireOverGroup(tx, actor, 'group.members', groupId);
     await getGroupWithEditableMembers(tx, groupId);
     const removed = await tx.nativeDelete(GroupMember, { groupId, userId: { $in: [...new Set(userIds)] } });
     audit({ action: 'group.removeMembers', subject: subject(groupId), before: { userIds } });
@@ -353,11 +366,11 @@ export function removeMembers(
 export function deleteGroup(
   db: UnitsOfWork,
   by: ChangeAuthor,
+  actor: Actor,
   groupId: string,
-  guard: GroupGuard,
 ): Promise<Group> {
   return writeChange(db, by, async (tx, audit) => {
-    guard(ownerOf(await getGroup(tx, groupId)));
+    await requireOverGroup(tx, actor, 'group.delete', groupId);
     const group = await getManualGroup(tx, groupId);
     await tx.nativeDelete(GroupMember, { groupId });
     await tx.nativeDelete(GroupMapping, { groupId });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import * as groups from '../../services/groups.ts';
 import { pageInput } from '../../services/pagination.ts';
-import { requireScope, router, scoped, scopedOver } from '../trpc.ts';
+import { router, scoped, scopedOver } from '../trpc.ts';
 import type { Context } from '../context.ts';
 import { membershipScope } from '../../sync/scope.ts';
 import { authorOf, requestSyncAll } from '../effects.ts';
@@ -33,11 +33,7 @@ export const groupRouter = router({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      if (input.authorizedToLogin !== null) requireScope(ctx.actor, 'corporation.update');
-      const group = await groups.createGroup(ctx.deps.db, authorOf(ctx), {
-        ...input,
-        ownerId: ctx.actor.userId,
-      });
+      const group = await groups.createGroup(ctx.deps.db, authorOf(ctx), ctx.actor, input);
       return groups.describeGroup(ctx.deps.db.fork(), group);
     }),
   update: scopedOver('group.update', 'self')
@@ -52,10 +48,7 @@ export const groupRouter = router({
     )
     .mutation(async ({ ctx, input }) => {
       const { id: groupId, ...changes } = input;
-      const { after } = await groups.updateGroup(ctx.deps.db, authorOf(ctx), groupId, changes, (owner) => {
-        requireScope(ctx.actor, 'group.update', owner);
-        if (input.authorizedToLogin !== undefined) requireScope(ctx.actor, 'corporation.update');
-      });
+      const { after } = await groups.updateGroup(ctx.deps.db, authorOf(ctx), ctx.actor, groupId, changes);
       if (input.name !== undefined || input.authorizedToLogin !== undefined)
         await requestSyncAll(ctx, 'group.update');
       return groups.describeGroup(ctx.deps.db.fork(), after);
@@ -84,9 +77,7 @@ export const groupRouter = router({
   addMembers: scopedOver('group.members', 'self')
     .input(z.strictObject({ id, userIds: z.array(id).min(1).max(1000) }))
     .mutation(async ({ ctx, input }) => {
-      const added = await groups.addMembers(ctx.deps.db, authorOf(ctx), input.id, input.userIds, (owner) =>
-        requireScope(ctx.actor, 'group.members', owner),
-      );
+      const added = await groups.addMembers(ctx.deps.db, authorOf(ctx), ctx.actor, input.id, input.userIds);
       if (added) await requestSyncAll(ctx, 'group.addMembers', membershipScope(input.id, input.userIds));
       return { added };
     }),
@@ -96,9 +87,9 @@ export const groupRouter = router({
       const removed = await groups.removeMembers(
         ctx.deps.db,
         authorOf(ctx),
+        ctx.actor,
         input.id,
         input.userIds,
-        (owner) => requireScope(ctx.actor, 'group.members', owner),
       );
       if (removed) await requestSyncAll(ctx, 'group.removeMembers', membershipScope(input.id, input.userIds));
       return { removed };
@@ -106,9 +97,7 @@ export const groupRouter = router({
   delete: scopedOver('group.delete', 'self')
     .input(z.strictObject({ id }))
     .mutation(async ({ ctx, input }) => {
-      await groups.deleteGroup(ctx.deps.db, authorOf(ctx), input.id, (owner) =>
-        requireScope(ctx.actor, 'group.delete', owner),
-      );
+      await groups.deleteGroup(ctx.deps.db, authorOf(ctx), ctx.actor, input.id);
       return { deleted: true };
     }),
 });

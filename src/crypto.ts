@@ -1,5 +1,6 @@
 /**
- * Secrets at rest (refresh tokens) with AES-256-GCM, and random tokens (OAuth state, API tokens).
+ * Secrets at rest (refresh tokens) with AES-256-GCM, and ids. Random secrets handed out (tokens,
+ * states, codes) come from services/auth/secrets.ts.
  * Blob format: `v1.<base64url(iv)>.<base64url(ciphertext)>.<base64url(tag)>`; an optional
  * context (e.g. the character id) is bound as additional authenticated data, so a blob copied
  * to another row does not decrypt there.
@@ -79,12 +80,6 @@ export function decryptSecret(blob: string, key: string | Uint8Array, context?: 
       cause: error,
     });
   }
-}
-
-/** A url-safe random token of `bytes` random bytes (default 32). */
-export function randomToken(bytes = 32): string {
-  if (!Number.isInteger(bytes) || bytes < 16) throw new RangeError('randomToken needs at least 16 bytes');
-  return randomBytes(bytes).toString('base64url');
 }
 
 /**

@@ -6,7 +6,6 @@ import {
   encryptSecret,
   EncryptionKeyError,
   parseEncryptionKey,
-  randomToken,
 } from '../src/crypto.ts';
 
 const raw = randomBytes(32);
@@ -73,15 +72,5 @@ describe('parseEncryptionKey', () => {
   it('accepts raw bytes of the right length only', () => {
     expect(parseEncryptionKey(raw)).toEqual(raw);
     expect(() => parseEncryptionKey(new Uint8Array(31))).toThrow(EncryptionKeyError);
-  });
-});
-
-describe('randomToken', () => {
-  it('gives url-safe tokens of the requested entropy, all different', () => {
-    const tokens = new Set(Array.from({ length: 100 }, () => randomToken()));
-    expect(tokens.size).toBe(100);
-    for (const t of tokens) expect(t).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(Buffer.from(randomToken(48), 'base64url')).toHaveLength(48);
-    expect(() => randomToken(8)).toThrow(RangeError);
   });
 });

@@ -23,5 +23,4 @@ export {
   encryptSecret,
   EncryptionKeyError,
   parseEncryptionKey,
-  randomToken,
 } from '../crypto.ts';

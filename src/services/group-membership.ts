@@ -7,7 +7,6 @@ import {
   type JoinPolicy,
   type JoinWay,
 } from '../domain/index.ts';
-import { randomToken } from '../crypto.ts';
 import { loadDirectory } from '../store/directory.ts';
 import { Group, GroupLeader, GroupMember, GroupNotice, GroupRequest, User } from '../store/entities/index.ts';
 import { ConflictError, InvalidReferenceError, NotFoundError, RuleViolationError } from '../domain/errors.ts';
@@ -24,7 +23,7 @@ import {
   type GroupAccess,
 } from './group-access.ts';
 import { iso } from './format.ts';
-import { hashSecret } from './auth/tokens.ts';
+import { hashSecret, prefixedToken } from './auth/secrets.ts';
 
 /**
  * The groups people run themselves: members join, follow a link and leave by the group's
@@ -134,7 +133,7 @@ export async function newJoinLink(em: EntityManager, caller: Caller, groupId: st
     throw new RuleViolationError(
       `"${access.group.name}" is ${access.joinPolicy}: only hidden groups have join links`,
     );
-  const link = `rgj_${randomToken()}`;
+  const link = prefixedToken('rgj_');
   access.group.joinLinkHash = joinLinkHash(link);
   audit(em, {
     actorId: caller.userId,

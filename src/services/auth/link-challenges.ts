@@ -1,24 +1,20 @@
-import { randomBytes } from 'node:crypto';
+/**
+ * The link flows' challenges (TeamSpeak nicknames, Discord codes and OAuth states) over the one
+ * single-use claim of ./challenges.ts: their secrets, their start (one pending link per user, kind
+ * and target, audited), and their refusals in the words of a LinkError.
+ */
 import type { EntityManager } from '@mikro-orm/core';
 import { Challenge } from '../../store/entities/index.ts';
-import { newId } from '../../crypto.ts';
 import { audit } from '../audit.ts';
-import { hashSecret } from './tokens.ts';
 import { LinkError } from '../links/errors.ts';
+import { challengeState, claimChallenge, issueChallenge } from './challenges.ts';
+import { randomChars } from './secrets.ts';
 
 export type LinkChallengeKind = 'teamspeak-nickname' | 'discord-code' | 'discord-oauth';
 
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
 /** Crockford's base32: no I, L, O, U, so a code read aloud or typed is not misread. */
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-
-function randomChars(alphabet: string, length: number): string {
-  // 32-letter alphabets: 5 random bits per character, no modulo bias.
-  const bytes = randomBytes(length);
-  let out = '';
-  for (const byte of bytes) out += alphabet[byte & 31];
-  return out;
-}
 
 /** `roster-` + 10 base32 characters (50 bits): 17 characters, within TeamSpeak's 30. */
 export const newLinkNickname = (): string => `roster-${randomChars(BASE32, 10)}`;
@@ -36,10 +32,6 @@ export function normalizeLinkCode(input: string): string | null {
   if (!/^[0-9A-HJKMNP-TV-Z]{8}$/.test(raw)) return null;
   return `${raw.slice(0, 4)}-${raw.slice(4)}`;
 }
-
-/** The stored hash, namespaced by kind so equal strings of two flows never meet. */
-export const challengeHash = (kind: LinkChallengeKind, secret: string): string =>
-  hashSecret(`${kind}:${secret}`);
 
 /**
  * Starts a link: deletes the user's pending challenges of the same kind on the target (one
@@ -66,16 +58,17 @@ export async function startChallenge(
     target: input.target,
     usedAt: null,
   });
-  const challenge = em.create(Challenge, {
-    id: newId(),
-    kind: input.kind,
-    secretHash: challengeHash(input.kind, input.secret),
-    userId: input.userId,
-    target: input.target,
-    data: {},
-    expiresAt: new Date(now.getTime() + input.ttlSeconds * 1000),
-    usedAt: null,
-  });
+  const challenge = issueChallenge(
+    em,
+    {
+      kind: input.kind,
+      secret: input.secret,
+      userId: input.userId,
+      target: input.target,
+      ttlSeconds: input.ttlSeconds,
+    },
+    now,
+  );
   audit(em, {
     actorId: input.userId,
     action,
@@ -87,27 +80,35 @@ export async function startChallenge(
   return challenge;
 }
 
-/** Throws the LinkError of a challenge that cannot be used any more (used before expired: "used" is the truer answer). */
+function unusable(state: 'used' | 'expired', challenge: Challenge, what: string): LinkError {
+  return state === 'used'
+    ? new LinkError('used', `this ${what} was already used; start a new link`)
+    : new LinkError(
+        'expired',
+        `this ${what} expired at ${challenge.expiresAt.toISOString()}; start a new link`,
+      );
+}
+
+/** Throws the LinkError of a challenge that cannot be used any more. */
 export function checkUsable(challenge: Challenge, now: Date, what: string): void {
-  if (challenge.usedAt) throw new LinkError('used', `this ${what} was already used; start a new link`);
-  if (challenge.expiresAt.getTime() <= now.getTime()) {
-    throw new LinkError(
-      'expired',
-      `this ${what} expired at ${challenge.expiresAt.toISOString()}; start a new link`,
-    );
-  }
+  const state = challengeState(challenge, now);
+  if (state !== 'usable') throw unusable(state, challenge, what);
 }
 
 /**
- * Marks the challenge used with one guarded write (`usedAt` still null), so that of two
- * concurrent completions exactly one wins, on PostgreSQL and MongoDB alike.
+ * Claims a link challenge (./challenges.ts claimChallenge); a refusal is thrown as the LinkError a
+ * person reads: `unknown` is what to say of a secret nobody issued.
  */
-export async function claimChallenge(
+export async function claimLinkChallenge(
   em: EntityManager,
-  challenge: Challenge,
+  kind: LinkChallengeKind,
+  secret: string,
   now: Date,
   what: string,
-): Promise<void> {
-  const claimed = await em.nativeUpdate(Challenge, { id: challenge.id, usedAt: null }, { usedAt: now });
-  if (claimed !== 1) throw new LinkError('used', `this ${what} was already used; start a new link`);
+  unknown: string,
+): Promise<Challenge> {
+  const claim = await claimChallenge(em, kind, secret, now);
+  if (claim.ok) return claim.challenge;
+  if (claim.reason === 'unknown') throw new LinkError('no-challenge', unknown);
+  throw unusable(claim.reason, claim.challenge, what);
 }

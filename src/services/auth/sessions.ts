@@ -3,12 +3,12 @@
  * its SHA-256 and an expiry. Every state-changing form carries the session's CSRF token, derived
  * from the secret (so it needs no storage and dies with the session) and compared in constant time.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
 import { BrowserSession, User } from '../../store/entities/index.ts';
 import { newId } from '../../crypto.ts';
 import { credentialRefusal, revokeAllAccess } from '../access.ts';
-import { hashSecret } from './tokens.ts';
+import { hashSecret, prefixedToken } from './secrets.ts';
 
 const PREFIX = 'rss_';
 
@@ -25,7 +25,7 @@ export function createSession(
   input: { userId: string; ttlSeconds: number },
   now = new Date(),
 ): StartedSession {
-  const secret = `${PREFIX}${randomBytes(32).toString('base64url')}`;
+  const secret = prefixedToken(PREFIX);
   const session = em.create(BrowserSession, {
     id: newId(),
     secretHash: hashSecret(secret),

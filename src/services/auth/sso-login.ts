@@ -19,7 +19,6 @@ import {
   type UserFacts,
 } from '../../domain/index.ts';
 import type { EsiClient } from '../../esi/client.ts';
-import { randomToken } from '../../crypto.ts';
 import { EsiError, EsiNotFoundError } from '../../esi/errors.ts';
 import type { EsiCharacter } from '../../esi/schemas.ts';
 import { SsoError, SsoInvalidGrantError, SsoInvalidTokenError } from '../../esi/sso-errors.ts';
@@ -29,8 +28,10 @@ import type { Logger } from '../../logger.ts';
 import { audit } from '../audit.ts';
 import { findHostingCorporation, inviteGuest, type Host } from './guests.ts';
 import { createSession, type StartedSession } from './sessions.ts';
-import { createToken, hashSecret } from './tokens.ts';
-import { Alliance, Challenge, Corporation, User } from '../../store/entities/index.ts';
+import { createToken } from './tokens.ts';
+import { claimChallenge, issueChallenge } from './challenges.ts';
+import { randomToken } from './secrets.ts';
+import { Alliance, Corporation, User } from '../../store/entities/index.ts';
 import { newId } from '../../crypto.ts';
 import { inTransaction } from '../../store/transaction.ts';
 import { encryptRefreshToken } from './refresh-tokens.ts';
@@ -132,22 +133,16 @@ export async function startLogin(
   ].sort();
   const state = randomToken();
   const ttl = input.invite ? settings.inviteTtlSeconds : settings.stateTtlSeconds;
-  const expiresAt = new Date(Date.now() + ttl * 1000);
   const data: StateData = {};
   if (input.characterId !== undefined) data.characterId = input.characterId;
   if (input.invite?.kind === 'corporation') data.inviteCorporationId = input.invite.id;
   if (input.invite?.kind === 'alliance') data.inviteAllianceId = input.invite.id;
   if (input.invitedBy !== undefined) data.invitedBy = input.invitedBy;
-  em.create(Challenge, {
-    id: newId(),
-    kind: 'sso-login',
-    secretHash: hashSecret(state),
-    userId: null,
-    target: null,
-    data: { ...data },
-    expiresAt,
-    usedAt: null,
-  });
+  const { expiresAt } = issueChallenge(
+    em,
+    { kind: 'sso-login', secret: state, userId: null, target: null, data: { ...data }, ttlSeconds: ttl },
+    new Date(),
+  );
   await em.flush();
   return { url: sso.authorizeUrl(state, scopes), scopes, expiresAt };
 }
@@ -295,29 +290,24 @@ export function createSsoLogin(options: SsoLoginOptions): SsoLogin {
   const now = options.now ?? (() => new Date());
   let warnedNoKey = false;
 
-  /** Claims the state with one conditional write, so that it works exactly once. */
+  /** Claims the state (one conditional write, so that it works exactly once) for its data. */
   async function claimState(em: EntityManager, state: string): Promise<{ data: StateData } | LoginOutcome> {
-    const challenge = await em.findOne(Challenge, { secretHash: hashSecret(state), kind: 'sso-login' });
-    if (!challenge)
-      return refuse(400, { error: 'invalid-state', message: 'unknown login state; start the login again' });
-    if (challenge.usedAt)
-      return refuse(400, {
-        error: 'state-used',
-        message: 'this login state was already used; start the login again',
-      });
-    if (challenge.expiresAt.getTime() <= now().getTime()) {
-      return refuse(400, {
-        error: 'state-expired',
-        message: 'this login state has expired; start the login again',
-      });
+    const claim = await claimChallenge(em, 'sso-login', state, now());
+    if (claim.ok) return { data: claim.challenge.data as StateData };
+    switch (claim.reason) {
+      case 'unknown':
+        return refuse(400, { error: 'invalid-state', message: 'unknown login state; start the login again' });
+      case 'used':
+        return refuse(400, {
+          error: 'state-used',
+          message: 'this login state was already used; start the login again',
+        });
+      case 'expired':
+        return refuse(400, {
+          error: 'state-expired',
+          message: 'this login state has expired; start the login again',
+        });
     }
-    const claimed = await em.nativeUpdate(Challenge, { id: challenge.id, usedAt: null }, { usedAt: now() });
-    if (claimed !== 1)
-      return refuse(400, {
-        error: 'state-used',
-        message: 'this login state was already used; start the login again',
-      });
-    return { data: challenge.data as StateData };
   }
 
   async function complete(

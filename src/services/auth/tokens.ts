@@ -1,16 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
 import { ApiToken, BrowserSession, User } from '../../store/entities/index.ts';
 import { NotFoundError } from '../../domain/errors.ts';
 import { newId } from '../../crypto.ts';
 import { credentialRefusal, revokeAllAccess } from '../access.ts';
+import { hashSecret, prefixedToken } from './secrets.ts';
 
 const PREFIX = 'rst_';
-
-export const hashSecret = (secret: string): string => createHash('sha256').update(secret).digest('hex');
-
-/** A random, URL-safe secret with a recognisable prefix (so leaked tokens can be found by scanners). */
-export const newSecret = (): string => `${PREFIX}${randomBytes(32).toString('base64url')}`;
 
 export interface CreatedToken {
   readonly id: string;
@@ -25,7 +20,7 @@ export async function createToken(
 ): Promise<CreatedToken> {
   if (!(await em.findOne(User, { id: input.userId }, { fields: ['id'] })))
     throw new NotFoundError('user', input.userId);
-  const secret = newSecret();
+  const secret = prefixedToken(PREFIX);
   const expiresAt = input.ttlSeconds === null ? null : new Date(Date.now() + input.ttlSeconds * 1000);
   const token = em.create(ApiToken, {
     id: newId(),

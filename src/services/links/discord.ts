@@ -7,17 +7,17 @@ import { inTransaction } from '../../store/transaction.ts';
 import { desiredState } from '../../sync/desired.ts';
 import { loadSyncInputs } from '../../sync/inputs.ts';
 import { audit } from '../audit.ts';
+import { findChallenge } from '../auth/challenges.ts';
 import {
-  challengeHash,
   checkUsable,
-  claimChallenge,
+  claimLinkChallenge,
   newLinkCode,
   normalizeLinkCode,
   startChallenge,
 } from '../auth/link-challenges.ts';
 import { LinkError } from './errors.ts';
 import { PlatformRefusedError, type DiscordLinkPlatform } from './platforms.ts';
-import { randomToken } from '../../crypto.ts';
+import { randomToken } from '../auth/secrets.ts';
 
 export const DISCORD_CALLBACK_PATH = '/discord/callback';
 export const DISCORD_INTERACTIONS_PATH = '/discord/interactions';
@@ -156,19 +156,10 @@ export async function completeDiscordOAuth(
   },
   now = new Date(),
 ): Promise<DiscordOAuthResult> {
-  const challenge = await em.findOne(Challenge, {
-    secretHash: challengeHash('discord-oauth', input.state),
-    kind: 'discord-oauth',
-  });
-  if (!challenge || !challenge.userId || !challenge.target) {
-    throw new LinkError(
-      'no-challenge',
-      'this link is not known (it may have been replaced by a newer one); start the link again',
-    );
-  }
-  checkUsable(challenge, now, 'link');
-  await claimChallenge(em, challenge, now, 'link');
+  const unknown = 'this link is not known (it may have been replaced by a newer one); start the link again';
+  const challenge = await claimLinkChallenge(em, 'discord-oauth', input.state, now, 'link', unknown);
   const { userId, target } = challenge;
+  if (!userId || !target) throw new LinkError('no-challenge', unknown);
   if (input.error || !input.code) {
     throw new LinkError(
       'refused',
@@ -277,12 +268,10 @@ export async function completeDiscordCode(
   characterName: string;
   previousDiscordUserId: string | null;
 }> {
+  const unknown = 'this code is not known; check it, or get a new one';
   const code = normalizeLinkCode(input.code);
-  const challenge = code
-    ? await em.findOne(Challenge, { secretHash: challengeHash('discord-code', code), kind: 'discord-code' })
-    : null;
-  if (!challenge || !challenge.userId)
-    throw new LinkError('no-challenge', 'this code is not known; check it, or get a new one');
+  const challenge = code ? await findChallenge(em, 'discord-code', code) : null;
+  if (!code || !challenge || !challenge.userId) throw new LinkError('no-challenge', unknown);
   if (challenge.target !== input.target)
     throw new LinkError(
       'foreign',
@@ -294,7 +283,8 @@ export async function completeDiscordCode(
     throw new ConflictError(TAKEN);
   try {
     const { user, previous } = await inTransaction(em, async (tx) => {
-      await claimChallenge(tx, challenge, now, 'code');
+      // Checked above so that a refused code is not spent; claimed here, with the account stored.
+      await claimLinkChallenge(tx, 'discord-code', code, now, 'code', unknown);
       const stored = await storeAccount(tx, userId, input.discordUserId, input.requestId ?? null);
       await tx.flush();
       return stored;

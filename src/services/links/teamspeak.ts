@@ -5,11 +5,11 @@ import { newId } from '../../crypto.ts';
 import { asConflict } from '../../store/errors.ts';
 import { inTransaction } from '../../store/transaction.ts';
 import { audit } from '../audit.ts';
+import { challengeHash, spendChallenges } from '../auth/challenges.ts';
 import {
   LINK_NICKNAME,
-  challengeHash,
   checkUsable,
-  claimChallenge,
+  claimLinkChallenge,
   newLinkNickname,
   startChallenge,
 } from '../auth/link-challenges.ts';
@@ -166,7 +166,14 @@ async function finish(
 
   try {
     return await inTransaction(em, async (tx) => {
-      await claimChallenge(tx, challenge, now, 'link nickname');
+      await claimLinkChallenge(
+        tx,
+        KIND,
+        nickname,
+        now,
+        'link nickname',
+        `no link is pending on TeamSpeak target "${target}"; call teamspeak.startLink first`,
+      );
       let link = await tx.findOne(TeamspeakLink, { userId, target });
       const before = link ? view(link) : undefined;
       if (link) {
@@ -309,10 +316,10 @@ async function finishAll(
   if (taken.some(heldByOther)) return [];
   try {
     return await inTransaction(em, async (tx) => {
-      const claimed = await tx.nativeUpdate(
-        Challenge,
-        { id: { $in: ready.map((r) => r.challenge.id) }, usedAt: null },
-        { usedAt: now },
+      const claimed = await spendChallenges(
+        tx,
+        ready.map((r) => r.challenge.id),
+        now,
       );
       if (claimed !== ready.length) throw new BatchRaced();
       const existing = new Map(

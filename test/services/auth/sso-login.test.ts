@@ -6,7 +6,7 @@ import { MEMBERSHIP_SCOPE } from '../../../src/directory/members.ts';
 import { createSsoLogin, loginSettingsOf, type SsoLogin } from '../../../src/services/auth/sso-login.ts';
 import { decryptSecret } from '../../../src/crypto.ts';
 import type { SsoClient } from '../../../src/esi/sso.ts';
-import { hashSecret } from '../../../src/services/auth/tokens.ts';
+import { hashSecret } from '../../../src/services/auth/secrets.ts';
 import { ApiToken, Challenge, Corporation, User } from '../../../src/store/entities/index.ts';
 import { memoryLogger } from '../../esi/fixtures.ts';
 import { startFakeEsi, type FakeEsi } from '../../fakes/esi/index.ts';

@@ -84,7 +84,10 @@ export async function createRoster(options: RosterOptions): Promise<Roster> {
     db,
     config,
     logger,
-    notifier: createNotifier(db, { requestSync: (...request) => jobs.control.requestSync(...request) }),
+    notifier: createNotifier({
+      requestSync: (...request) => jobs.control.requestSync(...request),
+      requestRebuild: (...request) => jobs.control.requestRebuild(...request),
+    }),
   });
   const jobs = createJobs(
     boss,

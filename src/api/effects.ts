@@ -8,14 +8,14 @@ import type { DirectoryScope } from '../sync/scope.ts';
 import type { Context } from './context.ts';
 
 /** The control plane's view of services/notifier.ts: what a request changed, told after its commit. */
-const notifier = (ctx: Context) => createNotifier(ctx.deps.db, ctx.deps.jobs);
+const notifier = (ctx: Context) => createNotifier(ctx.deps.jobs);
 
 /** Platform membership may have changed: every target syncs (see Notifier.membershipChanged). */
 export function requestSyncAll(ctx: Context, trigger: string, scope?: DirectoryScope): Promise<void> {
   return notifier(ctx).membershipChanged(trigger, scope);
 }
 
-/** Login facts changed: rebuild, then sync (see Notifier.directoryChanged). */
+/** Login facts changed: a rebuild job, then syncs (see Notifier.directoryChanged). */
 export function directoryChanged(ctx: Context, trigger: string, scope?: DirectoryScope): Promise<void> {
   return notifier(ctx).directoryChanged(trigger, scope);
 }

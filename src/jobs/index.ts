@@ -2,7 +2,8 @@ import type { PgBoss, Job } from 'pg-boss';
 import { PermanentJobError, type JobControl } from '../services/job-control.ts';
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../logger.ts';
-import type { DirectoryScope } from '../sync/scope.ts';
+import { emptyScope, type DirectoryScope } from '../sync/scope.ts';
+import { syncScopeAfterRebuild } from '../services/notifier.ts';
 import type { Platform } from '../sync/target.ts';
 import { createPendingScopes } from './pending-scopes.ts';
 import { queues, schedules, type QueueName } from './queues.ts';
@@ -16,6 +17,13 @@ export interface SyncJobData {
 }
 
 /** What a sync job needs to know of its run: whether it is done, or must be tried again. */
+/** A rebuild asked for through JobControl.requestRebuild; cron and the ESI jobs send none. */
+export interface RebuildJobData {
+  readonly trigger?: string;
+  /** The daemon that asked; the scopes its requests named wait there. */
+  readonly origin?: string;
+}
+
 export interface SyncJobOutcome {
   readonly status: string;
   readonly reason: string | null;
@@ -66,8 +74,12 @@ export function createJobs(boss: PgBoss, config: Config, handlers: JobHandlers, 
   let stopping: Promise<void> | null = null;
   /** This daemon's sync worker: woken when a sync is asked for, instead of waiting for its next poll. */
   let syncWorker: string | null = null;
+  let rebuildWorker: string | null = null;
   const origin = crypto.randomUUID();
   const pending = createPendingScopes();
+  /** What the changes asking for a rebuild named, for the syncs after it (one key: one rebuild). */
+  const rebuildsOwed = createPendingScopes();
+  const REBUILD = 'rebuild';
   const keyOf = (t: { platform: Platform; target: string }) => `${t.platform}:${t.target}`;
 
   async function deadLetter(queue: string, job: Job<unknown>, error: unknown) {
@@ -151,6 +163,31 @@ export function createJobs(boss: PgBoss, config: Config, handlers: JobHandlers, 
     return outcome;
   }
 
+  /**
+   * One rebuild, then the syncs it calls for. The queue runs one rebuild at a time (across
+   * daemons); a rebuild reads the whole directory, so it covers every request made before it
+   * started: this daemon's requests queued during it find their debt taken and end at once.
+   * Jobs from cron, the ESI jobs or another daemon always run (their scope is what the rebuild moved).
+   */
+  async function runRebuild(data: RebuildJobData | null): Promise<void> {
+    const owed = rebuildsOwed.take(REBUILD);
+    if (data?.origin === origin && owed === undefined) {
+      log.debug({ trigger: data.trigger }, 'autogroups: an earlier rebuild covered this request');
+      return;
+    }
+    let rebuilt: DirectoryScope | null;
+    try {
+      rebuilt = await handlers.autogroups();
+    } catch (error) {
+      if (owed !== undefined) rebuildsOwed.restore(REBUILD, owed);
+      throw error;
+    }
+    const scope = syncScopeAfterRebuild(rebuilt, owed === 'full' ? undefined : owed);
+    const trigger = data?.origin === origin && data.trigger ? data.trigger : 'autogroups';
+    for (const t of handlers.targets())
+      await enqueueSync({ ...t, trigger }, config.jobs.syncDebounceSeconds, scope);
+  }
+
   async function start() {
     boss.on('error', (error) => log.error({ err: error }, 'pg-boss error'));
     await boss.start();
@@ -192,11 +229,7 @@ export function createJobs(boss: PgBoss, config: Config, handlers: JobHandlers, 
       await handlers.esiRefresh();
       await boss.send(queues.autogroups, { trigger: 'after-esi-refresh' });
     });
-    await serve(queues.autogroups, async () => {
-      const scope = await handlers.autogroups();
-      for (const t of handlers.targets())
-        await enqueueSync({ ...t, trigger: 'autogroups' }, config.jobs.syncDebounceSeconds, scope);
-    });
+    rebuildWorker = await serve<RebuildJobData | null>(queues.autogroups, runRebuild);
     await serve(queues.cleanup, () => handlers.cleanup());
     log.info({ schedules: schedules(config) }, 'jobs started');
   }
@@ -213,6 +246,11 @@ export function createJobs(boss: PgBoss, config: Config, handlers: JobHandlers, 
      * Queued, active and failed counts are pg-boss's, as of its last monitor pass (every few seconds);
      * dead letters are counted now, per queue they came from (the dead-letter row has them all).
      */
+    async requestRebuild(trigger, scope) {
+      rebuildsOwed.add(REBUILD, scope ?? emptyScope);
+      await boss.send(queues.autogroups, { trigger, origin } satisfies RebuildJobData);
+      if (rebuildWorker) boss.notifyWorker(rebuildWorker);
+    },
     async list() {
       const [byQueue, scheduleList, letters] = await Promise.all([
         boss.getQueues(Object.values(queues)),

@@ -8,7 +8,6 @@ import { newAuditEntry } from '../store/records.ts';
 import { decideRemovals } from './removals.ts';
 import { applyRuleGroups, planRuleGroups, type RuleGroupRebuild } from './rule-group-rebuild.ts';
 import { inTransaction } from '../store/transaction.ts';
-import { coalesced } from './coalesce.ts';
 
 /** An autogroup whose source (corporation, alliance, coalition) is gone, removed by a rebuild. */
 export interface DeletedAutogroup {
@@ -48,22 +47,17 @@ export const LEFT_IN_PLACE =
  * An autogroup whose source is gone is removed with its members and mappings (audited), so that a
  * re-created coalition or a new corporation with the same ticker starts afresh under the name.
  */
-export function rebuildAutogroups(em: EntityManager): Promise<AutogroupRebuild> {
-  // One rebuilder per database (its MikroORM config): the API, the jobs and logins all ask.
-  let rebuild = rebuilders.get(em.config);
-  if (!rebuild) {
-    rebuild = coalesced(async () => {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          return await rebuildOnce(em.fork());
-        } catch (error) {
-          if (!(error instanceof UniqueConstraintViolationException) || attempt >= 3) throw error;
-        }
-      }
-    });
-    rebuilders.set(em.config, rebuild);
+export async function rebuildAutogroups(em: EntityManager): Promise<AutogroupRebuild> {
+  // The daemon rebuilds in one job at a time (JobControl.requestRebuild), but a rebuild at
+  // start-up or in another daemon's can still create the same autogroup first: the unique index
+  // refuses ours, and the rebuild, idempotent, runs again on what is now there.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await rebuildOnce(em.fork());
+    } catch (error) {
+      if (!(error instanceof UniqueConstraintViolationException) || attempt >= 3) throw error;
+    }
   }
-  return rebuild();
 }
 
 /**
@@ -74,14 +68,6 @@ export function rebuildAutogroups(em: EntityManager): Promise<AutogroupRebuild> 
 export function rebuildAutogroupsWithin(tx: EntityManager): Promise<AutogroupRebuild> {
   return rebuildOnce(tx);
 }
-
-/**
- * Rebuilds run one at a time in this process, and calls during a rebuild share the next one
- * (services/coalesce.ts): a burst of changes costs two rebuilds. A rebuild in another daemon can
- * still create the same autogroup first: the unique index refuses ours, and the rebuild,
- * idempotent, runs again on what is now there.
- */
-const rebuilders = new WeakMap<object, () => Promise<AutogroupRebuild>>();
 
 /**
  * A built-in name a manual group already holds (it predates the built-in: manual groups may no

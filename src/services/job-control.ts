@@ -17,6 +17,14 @@ export interface JobControl {
     trigger: string,
     scope?: DirectoryScope,
   ): Promise<void>;
+  /**
+   * Asks for a rebuild of derived membership (autogroups, rule-built groups, expiry), then a sync
+   * of every target scoped to what the rebuild moved and to `scope` (what the change itself
+   * named). Level-triggered and debounced like syncs: the rebuild reads the whole directory, so
+   * the one that starts next covers every request made before it; a burst costs one rebuild now
+   * and one after it. A rebuild that renamed or removed a group asks for full runs.
+   */
+  requestRebuild(trigger: string, scope?: DirectoryScope): Promise<void>;
   list(): Promise<
     {
       name: string;

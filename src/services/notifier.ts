@@ -1,39 +1,41 @@
-import type { EntityManager } from '@mikro-orm/core';
-import { emptyScope, mergeScopes, rebuildScope, type DirectoryScope } from '../sync/scope.ts';
-import { rebuildAutogroups } from './autogroups.ts';
+import { emptyScope, mergeScopes, type DirectoryScope } from '../sync/scope.ts';
 import type { JobControl } from './job-control.ts';
 
 /**
  * How a use case tells the rest of the daemon what it changed, after its transaction committed.
- * The one place that says "rebuild derived membership, then sync every target": the control
- * plane, the portal and the SSO login all go through it.
+ * The one place that says which changes need derived membership rebuilt before the targets sync:
+ * the control plane, the portal and the SSO login all go through it.
  */
 export interface Notifier {
   /** Platform membership may have changed: every target syncs; with a scope, only what it names. */
   membershipChanged(trigger: string, scope?: DirectoryScope): Promise<void>;
   /**
-   * Login flags, levels or affiliations changed: autogroups and rule-built groups are rebuilt now,
-   * then every target syncs, scoped to the users the rebuild moved and to `scope` (what the change
-   * itself names). A rebuild that renamed or removed a group asks for full runs.
+   * Login flags, levels or affiliations changed: autogroups and rule-built groups are rebuilt (a
+   * job: JobControl.requestRebuild), then every target syncs, scoped to the users the rebuild
+   * moved and to `scope` (what the change itself names).
    */
   directoryChanged(trigger: string, scope?: DirectoryScope): Promise<void>;
 }
 
-export function createNotifier(
-  db: { fork(): EntityManager },
-  jobs: Pick<JobControl, 'requestSync'>,
-): Notifier {
-  const membershipChanged = async (trigger: string, scope?: DirectoryScope) => {
-    await Promise.all([
-      jobs.requestSync('teamspeak', null, trigger, scope),
-      jobs.requestSync('discord', null, trigger, scope),
-    ]);
-  };
+export function createNotifier(jobs: Pick<JobControl, 'requestSync' | 'requestRebuild'>): Notifier {
   return {
-    membershipChanged,
-    async directoryChanged(trigger, scope = emptyScope) {
-      const rebuilt = rebuildScope(await rebuildAutogroups(db.fork()));
-      await membershipChanged(trigger, rebuilt ? mergeScopes(rebuilt, scope) : undefined);
+    async membershipChanged(trigger, scope) {
+      await Promise.all([
+        jobs.requestSync('teamspeak', null, trigger, scope),
+        jobs.requestSync('discord', null, trigger, scope),
+      ]);
     },
+    directoryChanged: (trigger, scope) => jobs.requestRebuild(trigger, scope),
   };
+}
+
+/**
+ * What the targets sync after a rebuild: what it moved (null: it renamed or removed a group, so
+ * everything) and what the changes that asked for it named.
+ */
+export function syncScopeAfterRebuild(
+  rebuilt: DirectoryScope | null,
+  asked: DirectoryScope | undefined,
+): DirectoryScope | null {
+  return rebuilt ? mergeScopes(rebuilt, asked ?? emptyScope) : null;
 }

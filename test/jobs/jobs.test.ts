@@ -165,6 +165,67 @@ describe('jobs on pg-boss', () => {
     expect(scopes[2]).toBeNull();
   });
 
+  it('rebuilds as a job: a burst during a rebuild shares one follow-up, and the syncs after it carry what the requests named', async () => {
+    const rebuilds: number[] = [];
+    const synced: { trigger: string; scope: DirectoryScope | null }[] = [];
+    let release!: () => void;
+    let entered!: () => void;
+    const started = new Promise<void>((resolve) => (entered = resolve));
+    const { boss, jobs } = await start(
+      {
+        autogroups: async () => {
+          rebuilds.push(rebuilds.length + 1);
+          if (rebuilds.length === 1) {
+            entered();
+            await new Promise<void>((resolve) => (release = resolve));
+          }
+          // The rebuild moved one user in; a renamed group would answer null (full runs).
+          return usersScope([`moved-${rebuilds.length}`]);
+        },
+        sync: async (data, scope) => (synced.push({ trigger: data.trigger, scope }), applied),
+      },
+      { syncDebounceSeconds: 0 },
+    );
+    await jobs.control.requestRebuild('user.setClearance', usersScope(['u1']));
+    await started;
+    for (const n of [2, 3, 4, 5, 6])
+      await jobs.control.requestRebuild('coalition.update', usersScope([`u${n}`]));
+    expect(rebuilds).toEqual([1]);
+    release();
+    await until(async () => {
+      expect(await boss.findJobs(queues.autogroups, { queued: true })).toEqual([]);
+      expect(await boss.findJobs(queues.sync, { queued: true })).toEqual([]);
+      expect(synced.map((s) => s.scope?.users).flat()).toContain('u6');
+    });
+    // Five requests during the first rebuild: one more rebuild, not five.
+    expect(rebuilds).toEqual([1, 2]);
+    expect(synced[0]).toEqual({
+      trigger: 'user.setClearance',
+      scope: { groups: [], users: ['moved-1', 'u1'], accounts: [] },
+    });
+    expect(synced.map((s) => s.scope?.users ?? []).flat()).toEqual(
+      expect.arrayContaining(['moved-2', 'u2', 'u3', 'u4', 'u5', 'u6']),
+    );
+  });
+
+  it("gives a failed rebuild's requests back to its retry, and a rebuild that answers null makes the syncs full", async () => {
+    let attempts = 0;
+    const scopes: (DirectoryScope | null)[] = [];
+    const { jobs } = await start({
+      autogroups: async () => {
+        attempts += 1;
+        if (attempts === 1) throw new Error('the database went away (transient)');
+        return null;
+      },
+      sync: async (_data, scope) => (scopes.push(scope), applied),
+    });
+    await jobs.control.requestRebuild('ruleGroup.setRule', usersScope(['u1']));
+    await until(() => {
+      expect(attempts).toBe(2);
+      expect(scopes).toEqual([null]);
+    });
+  });
+
   it('retries a transient failure, then runs what follows (the autogroup rebuild and a sync)', async () => {
     let attempts = 0;
     let rebuilt = 0;

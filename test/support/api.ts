@@ -8,7 +8,11 @@ import { bootstrap } from '../../src/services/bootstrap.ts';
 import { type User } from '../../src/store/entities/index.ts';
 import { createToken } from '../../src/services/auth/tokens.ts';
 import { createReconciler } from '../../src/sync/engine.ts';
-import type { DirectoryScope } from '../../src/sync/scope.ts';
+import { rebuildScope, type DirectoryScope } from '../../src/sync/scope.ts';
+import { rebuildAutogroups } from '../../src/services/autogroups.ts';
+import { syncScopeAfterRebuild } from '../../src/services/notifier.ts';
+import type { UnitsOfWork } from '../../src/services/use-case.ts';
+import { coalesced } from './coalesce.ts';
 import type { PlatformTarget } from '../../src/sync/target.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 import { newUser } from '../../src/store/records.ts';
@@ -22,15 +26,33 @@ interface SyncRequest {
   scope?: DirectoryScope;
 }
 
-/** A JobControl that records what the control plane asked for instead of running pg-boss. */
-export function recordingJobs(): JobControl & {
+/**
+ * A JobControl that records what the control plane asked for instead of running pg-boss. A
+ * rebuild runs at once, as the rebuild job would (one at a time, a burst sharing one:
+ * coalesce.ts), and then records the syncs it asks for, so tests see derived membership as the
+ * request left it.
+ */
+export function recordingJobs(db: UnitsOfWork): JobControl & {
   syncRequests: SyncRequest[];
+  rebuildRequests: { trigger: string; scope?: DirectoryScope }[];
 } {
   const syncRequests: SyncRequest[] = [];
+  const rebuildRequests: { trigger: string; scope?: DirectoryScope }[] = [];
+  const rebuild = coalesced(async () => rebuildScope(await rebuildAutogroups(db.fork())));
+  const requestSync: JobControl['requestSync'] = async (platform, target, trigger, scope) => {
+    syncRequests.push({ platform, target, trigger, ...(scope ? { scope } : {}) });
+  };
   return {
     syncRequests,
-    async requestSync(platform, target, trigger, scope) {
-      syncRequests.push({ platform, target, trigger, ...(scope ? { scope } : {}) });
+    rebuildRequests,
+    requestSync,
+    async requestRebuild(trigger, scope) {
+      rebuildRequests.push({ trigger, ...(scope ? { scope } : {}) });
+      const then = syncScopeAfterRebuild(await rebuild(), scope) ?? undefined;
+      await Promise.all([
+        requestSync('teamspeak', null, trigger, then),
+        requestSync('discord', null, trigger, then),
+      ]);
     },
     async list() {
       return [];
@@ -108,7 +130,7 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
   });
   const logger = pino({ level: 'silent' });
   const { rootId } = await bootstrap(t.db.fork());
-  const jobs = recordingJobs();
+  const jobs = recordingJobs(t.db);
   const targets = options.targets ?? [];
   const deps: ApiDeps = {
     db: t.db,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { coalesced } from '../../src/services/coalesce.ts';
+import { coalesced } from './coalesce.ts';
 
 /** A work function whose runs end when the test says so; each run's result is its number. */
 function controlled() {

@@ -5,6 +5,7 @@ import { newId } from '../crypto.ts';
 import { asConflict } from '../store/errors.ts';
 import { iso } from './format.ts';
 import { findPage } from './pagination.ts';
+import { writeChange, type ChangeAuthor, type UnitsOfWork } from './use-case.ts';
 
 /** A member named by EVE id (number) or by ticker (string). */
 export type MemberRef = number | string;
@@ -149,7 +150,7 @@ export interface CoalitionInput {
   readonly mandatoryEsiScopes: string[];
 }
 
-export async function createCoalition(em: EntityManager, input: CoalitionInput): Promise<Coalition> {
+async function insertCoalition(em: EntityManager, input: CoalitionInput): Promise<Coalition> {
   const allianceIds = await resolve(em, 'alliance', input.alliances);
   const corporationIds = await resolve(em, 'corporation', input.corporations);
   await refuseTaken(em, input, null);
@@ -205,7 +206,7 @@ async function nextMembers(
 }
 
 /** Applies the changes; every reference is resolved before anything is written. */
-export async function updateCoalition(em: EntityManager, id: string, changes: CoalitionChanges) {
+async function applyCoalitionChanges(em: EntityManager, id: string, changes: CoalitionChanges) {
   const coalition = await getCoalition(em, { id });
   const before = await describeCoalition(em, coalition);
   const allianceIds = await nextMembers(
@@ -237,14 +238,7 @@ export async function updateCoalition(em: EntityManager, id: string, changes: Co
   } catch (error) {
     throw asConflict(error, `another coalition has that name or ticker`);
   }
-  return { coalition, before, after: await describeCoalition(em, coalition) };
-}
-
-export async function deleteCoalition(em: EntityManager, id: string) {
-  const coalition = await getCoalition(em, { id });
-  const before = await describeCoalition(em, coalition);
-  await em.nativeDelete(Coalition, { id });
-  return before;
+  return { before, after: await describeCoalition(em, coalition) };
 }
 
 /** A page of coalitions, described with their members. */
@@ -254,4 +248,45 @@ export async function listCoalitions(
 ) {
   const page = await findPage(em, Coalition, {}, query);
   return { items: await describeCoalitions(em, page.items), nextCursor: page.nextCursor };
+}
+
+/*
+ * The use cases: each writes its change and its audit entry in one transaction
+ * (services/use-case.ts). A coalition's members, login flag and scopes are login facts, so the
+ * caller tells the daemon the directory changed once a use case has committed a change.
+ */
+
+const subject = (coalitionId: string) => `coalition:${coalitionId}`;
+
+/** Creates a coalition, audited as it is described. */
+export function createCoalition(db: UnitsOfWork, by: ChangeAuthor, input: CoalitionInput) {
+  return writeChange(db, by, async (tx, audit) => {
+    const coalition = await insertCoalition(tx, input);
+    const after = await describeCoalition(tx, coalition);
+    audit({ action: 'coalition.create', subject: subject(coalition.id), after });
+    return after;
+  });
+}
+
+/**
+ * Changes a coalition; audited only when it changed, which `changed` says (then the directory
+ * changed too).
+ */
+export function updateCoalition(db: UnitsOfWork, by: ChangeAuthor, id: string, changes: CoalitionChanges) {
+  return writeChange(db, by, async (tx, audit) => {
+    const { before, after } = await applyCoalitionChanges(tx, id, changes);
+    const changed = JSON.stringify(before) !== JSON.stringify(after);
+    if (changed) audit({ action: 'coalition.update', subject: subject(id), before, after });
+    return { after, changed };
+  });
+}
+
+/** Deletes a coalition, audited with what it was. */
+export function deleteCoalition(db: UnitsOfWork, by: ChangeAuthor, id: string): Promise<void> {
+  return writeChange(db, by, async (tx, audit) => {
+    const coalition = await getCoalition(tx, { id });
+    const before = await describeCoalition(tx, coalition);
+    await tx.nativeDelete(Coalition, { id });
+    audit({ action: 'coalition.delete', subject: subject(id), before });
+  });
 }

@@ -8,7 +8,7 @@ import {
   updateCoalition,
 } from '../../services/coalitions.ts';
 import { pageInput } from '../../services/pagination.ts';
-import { change, directoryChanged } from '../effects.ts';
+import { authorOf, directoryChanged } from '../effects.ts';
 import { esiScopes, eveId, id, loginFlag, name, ticker } from '../inputs.ts';
 import { router, scoped } from '../trpc.ts';
 
@@ -45,12 +45,7 @@ export const coalitionRouter = router({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      const after = await change(ctx, async (tx, audit) => {
-        const coalition = await createCoalition(tx, input);
-        const after = await describeCoalition(tx, coalition);
-        audit({ action: 'coalition.create', subject: `coalition:${coalition.id}`, after });
-        return after;
-      });
+      const after = await createCoalition(ctx.deps.db, authorOf(ctx), input);
       await directoryChanged(ctx, 'coalition.create');
       return after;
     }),
@@ -74,22 +69,14 @@ export const coalitionRouter = router({
     )
     .mutation(async ({ ctx, input }) => {
       const { id: coalitionId, ...changes } = input;
-      const { before, after } = await change(ctx, async (tx, audit) => {
-        const updated = await updateCoalition(tx, coalitionId, changes);
-        if (JSON.stringify(updated.before) !== JSON.stringify(updated.after))
-          audit({ action: 'coalition.update', subject: `coalition:${coalitionId}`, ...updated });
-        return updated;
-      });
-      if (JSON.stringify(before) !== JSON.stringify(after)) await directoryChanged(ctx, 'coalition.update');
+      const { after, changed } = await updateCoalition(ctx.deps.db, authorOf(ctx), coalitionId, changes);
+      if (changed) await directoryChanged(ctx, 'coalition.update');
       return after;
     }),
   delete: scoped('coalition.write')
     .input(z.strictObject({ id }))
     .mutation(async ({ ctx, input }) => {
-      await change(ctx, async (tx, audit) => {
-        const before = await deleteCoalition(tx, input.id);
-        audit({ action: 'coalition.delete', subject: `coalition:${input.id}`, before });
-      });
+      await deleteCoalition(ctx.deps.db, authorOf(ctx), input.id);
       await directoryChanged(ctx, 'coalition.delete');
       return { deleted: true as const };
     }),

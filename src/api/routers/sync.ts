@@ -4,8 +4,8 @@ import { pageInput } from '../../services/pagination.ts';
 import { findRun, lastRuns, listRuns } from '../../services/sync-runs.ts';
 import { explain, explainOnPlatform } from '../../sync/explain.ts';
 import { newId } from '../../crypto.ts';
-import { deleteRetiredGroup } from '../../sync/retired-groups.ts';
-import { change } from '../effects.ts';
+import { deleteRetiredGroup } from '../../services/retired-groups.ts';
+import { authorOf } from '../effects.ts';
 import { requireScope, router, scoped, scopedOver } from '../trpc.ts';
 import type { Context } from '../context.ts';
 
@@ -148,13 +148,11 @@ export const syncRouter = router({
     .mutation(async ({ ctx, input }) => {
       requireTarget(ctx, input);
       const target = ctx.deps.reconciler.target(input.platform, input.target)!;
-      const { autogroup } = await deleteRetiredGroup(ctx.deps.db.fork(), target, input.platformGroupId);
-      await change(ctx, async (_tx, audit) =>
-        audit({
-          action: 'platform.deleteGroup',
-          subject: `${input.platform}:${input.target}:${input.platformGroupId}`,
-          after: { deleted: true, autogroup },
-        }),
+      const { autogroup } = await deleteRetiredGroup(
+        ctx.deps.db,
+        authorOf(ctx),
+        target,
+        input.platformGroupId,
       );
       return { deleted: true as const, platformGroupId: input.platformGroupId, autogroup };
     }),

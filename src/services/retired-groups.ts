@@ -1,7 +1,8 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { ConflictError, NotFoundError } from '../domain/errors.ts';
 import { AuditEntry, GroupMapping } from '../store/entities/index.ts';
-import type { PlatformTarget } from './target.ts';
+import type { PlatformTarget } from '../sync/target.ts';
+import { writeChange, type ChangeAuthor, type UnitsOfWork } from './use-case.ts';
 
 interface EndedMapping {
   readonly platform: string;
@@ -13,9 +14,32 @@ interface EndedMapping {
  * Deletes, on an operator's request only, a platform group Roster managed until the rebuild
  * removed its autogroup (the source corporation, alliance or coalition is gone) and left the group
  * in place. Roster never deletes a group it did not manage: the group must be one a removed
- * autogroup's audit entry names, and no mapping may manage it now. Returns the autogroup it served.
+ * autogroup's audit entry names, and no mapping may manage it now. Returns the autogroup it served;
+ * the deletion is audited as `platform.deleteGroup`.
+ *
+ * The platform call is not held inside a database transaction (it is a network call, and no
+ * rollback undoes it): the audit entry is written right after the platform confirms.
  */
 export async function deleteRetiredGroup(
+  db: UnitsOfWork,
+  by: ChangeAuthor,
+  target: PlatformTarget,
+  platformGroupId: string,
+): Promise<{ readonly autogroup: string }> {
+  const { autogroup } = await retiredGroup(db.fork(), target, platformGroupId);
+  await target.deleteGroup(platformGroupId);
+  await writeChange(db, by, async (_tx, audit) =>
+    audit({
+      action: 'platform.deleteGroup',
+      subject: `${target.platform}:${target.name}:${platformGroupId}`,
+      after: { deleted: true, autogroup },
+    }),
+  );
+  return { autogroup };
+}
+
+/** The removed autogroup a platform group served, when Roster may delete it; refused otherwise. */
+async function retiredGroup(
   em: EntityManager,
   target: PlatformTarget,
   platformGroupId: string,
@@ -41,6 +65,5 @@ export async function deleteRetiredGroup(
   if (!served)
     // No removed autogroup was mapped to it: not Roster's to delete.
     throw new NotFoundError('retired platform group', `${platformGroupId} on ${where}`);
-  await target.deleteGroup(platformGroupId);
   return { autogroup: (served.before as { name?: string }).name ?? served.subject };
 }

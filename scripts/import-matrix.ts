@@ -60,8 +60,7 @@ export const folderOf = (path: string): string => {
  * bottom: pure leaves; config; the store and the ESI adapter; the sync engine with its platform
  * adapters; the application layer (services, with directory for the EVE use cases on top of it);
  * then what drives it (jobs, the control plane, the portal, metrics); the CLI; and the
- * composition roots (app, main, and wiring/ for the parts the CLI's local commands share with
- * the daemon), which wire everything and are imported by nothing but each other and the CLI.
+ * composition roots (app, main), which wire everything and are imported by nothing but each other.
  */
 export const allowed: Readonly<Record<string, readonly string[]>> = {
   domain: [],
@@ -80,8 +79,7 @@ export const allowed: Readonly<Record<string, readonly string[]>> = {
   jobs: ['domain', 'logger', 'config', 'sync', 'services'],
   api: ['domain', 'logger', 'config', 'crypto', 'esi', 'sync', 'services', 'directory', 'metrics', 'version'],
   web: ['domain', 'logger', 'config', 'crypto', 'sync', 'services', 'directory', 'api', 'version'],
-  cli: ['domain', 'logger', 'config', 'crypto', 'store', 'sync', 'import', 'services', 'api', 'wiring'],
-  wiring: ['*'],
+  cli: ['domain', 'logger', 'config', 'crypto', 'store', 'sync', 'import', 'services', 'api'],
   app: ['*'],
   main: ['*'],
 };

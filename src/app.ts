@@ -17,13 +17,13 @@ import type { PlatformTarget } from './sync/target.ts';
 import { cleanupExpired } from './services/cleanup.ts';
 import { createTeamspeakLinkPoller } from './services/links/teamspeak-poller.ts';
 import { discordLinkRoutes } from './api/discord-routes.ts';
-import { createLinkPlatforms } from './wiring/link-platforms.ts';
 import { createDirectory } from './directory/index.ts';
 import { ssoCallbackRoute } from './api/sso-callback.ts';
 import { createAuthLimiter } from './services/auth/rate-limit.ts';
 import { portalRoutes } from './web/routes.ts';
 import { version } from './version.ts';
 import { createNotifier } from './services/notifier.ts';
+import { linkPorts } from './domain/link-ports.ts';
 
 export interface Roster {
   readonly db: Database;
@@ -127,7 +127,8 @@ export async function createRoster(options: RosterOptions): Promise<Roster> {
     logger,
     reconciler,
     jobs: jobs.control,
-    links: createLinkPlatforms(configured),
+    // The adapters are the link ports; the link flows ask for them by target name.
+    links: linkPorts(configured),
     directoryEsi: directory.facts,
     sso: directory.sso,
     loginStarts: createAuthLimiter(config.controlPlane.maxLoginStartsPerMinute),

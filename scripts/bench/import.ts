@@ -13,7 +13,7 @@
  *   npx node scripts/bench/import.ts [aaUsers]
  */
 import { readAllianceAuth } from '../../src/import/alliance-auth.ts';
-import { openImportTeamspeakLookup } from '../../src/wiring/link-platforms.ts';
+import { openImportTeamspeakLookup } from '../../src/sync/teamspeak/import-lookup.ts';
 import { applyImport, planImport } from '../../src/services/import.ts';
 import { resolveTeamspeakIdentities } from '../../src/services/import-teamspeak.ts';
 import { teamspeakTargetSchema } from '../../src/config/schema.ts';

@@ -6,10 +6,7 @@ import type { Database } from '../store/orm.ts';
 import type { Reconciler } from '../sync/engine.ts';
 import type { JobControl } from '../services/job-control.ts';
 import type { DirectoryEsi } from '../services/directory-esi.ts';
-import type { LinkPlatformFunctions } from '../services/links/platforms.ts';
-
-/** What the link flows need from the platform adapters, without api/ importing them (see services/links/platforms.ts). */
-export type LinkPlatforms = LinkPlatformFunctions;
+import type { LinkPorts } from '../domain/link-ports.ts';
 
 export type { DirectoryEsi, JobControl };
 
@@ -26,7 +23,8 @@ export interface ApiDeps {
   readonly logger: Logger;
   readonly reconciler: Reconciler;
   readonly jobs: JobControl;
-  readonly links: LinkPlatforms;
+  /** The platform adapters' link ports by target name (domain/link-ports.ts), without api/ importing them. */
+  readonly links: LinkPorts;
   /** Absent when ESI is not wired (tests, offline): see DirectoryEsi. */
   readonly directoryEsi?: DirectoryEsi;
   readonly version: string;

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { ImportFormatError } from '../import/errors.ts';
 import { readAllianceAuthFile, readSniDatabase, readSniFolder } from '../import/files.ts';
-import { openImportTeamspeakLookup, TeamspeakUnreachableError } from '../wiring/link-platforms.ts';
+import { openImportTeamspeakLookup, TeamspeakUnreachableError } from '../sync/teamspeak/import-lookup.ts';
 import { resolveTeamspeakIdentities, type ResolvedTeamspeak } from '../services/import-teamspeak.ts';
 import {
   applyImport,

@@ -1,6 +1,7 @@
 /**
- * The typed errors of the directory's rules, thrown by the store and the use cases alike; the
- * control plane and the portal map them to tRPC codes and pages. Pure: no I/O here.
+ * The typed errors of the directory's rules, thrown by the store and the use cases alike (and a
+ * platform's refusal, thrown by the adapters); the control plane and the portal map them to tRPC
+ * codes and pages. Pure: no I/O here.
  */
 export class StoreError extends Error {
   override readonly name: string = 'StoreError';
@@ -31,4 +32,23 @@ export class RuleViolationError extends StoreError {
 /** The caller may not do this here (a use case that checks its own rights, e.g. a group's leaders). */
 export class ForbiddenError extends StoreError {
   override readonly name = 'ForbiddenError';
+}
+
+/**
+ * A platform answered and said no (a bad, expired or reused OAuth2 code; a revoked token; a user
+ * who may not join): asking again the same way cannot help. Thrown by the platform adapters
+ * through the ports of domain/link-ports.ts; its message holds no secret (no request body).
+ */
+export class PlatformRefusedError extends Error {
+  override readonly name = 'PlatformRefusedError';
+  /** The platform's own code (Discord: `invalid_grant`, `invalid_client`, 50025, ...). */
+  readonly code: string | number;
+  /** The HTTP status of the refusal. */
+  readonly status: number;
+
+  constructor(message: string, refusal: { code: string | number; status: number }) {
+    super(message);
+    this.code = refusal.code;
+    this.status = refusal.status;
+  }
 }

@@ -5,19 +5,8 @@
  * one `customsearch` for every Alliance Auth user, one piped `clientdbinfo` per 100 database ids.
  * Identities the target does not know are reported, never linked.
  */
+import type { ImportTeamspeakLookup } from '../domain/link-ports.ts';
 import type { ImportProblem, SourceUser } from './import.ts';
-
-/** What the import asks a TeamSpeak target; the CLI wires it to the adapter (src/wiring/link-platforms.ts). */
-export interface ImportTeamspeakLookup {
-  readonly target: string;
-  /** Every client with custom property `ident` set, with its value (one call). */
-  clientsByCustomProperty(ident: string): Promise<readonly { clientDbId: string; value: string }[]>;
-  /** Clients the target knows by database id or unique id; unknown ones are absent. */
-  knownClients(query: {
-    readonly uniqueIds: readonly string[];
-    readonly clientDbIds: readonly string[];
-  }): Promise<readonly { clientDbId: string; uniqueId: string }[]>;
-}
 
 /** Alliance Auth's custom property: `tokencustomset ident=sso_uid value=<Teamspeak3User.uid>`. */
 export const AA_TEAMSPEAK_IDENT = 'sso_uid';

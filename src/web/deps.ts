@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.ts';
 import type { SsoLogin } from '../services/auth/sso-login.ts';
+import type { LinkPorts } from '../domain/link-ports.ts';
 import type { Logger } from '../logger.ts';
-import type { LinkPlatformFunctions } from '../services/links/platforms.ts';
 import type { Database } from '../store/orm.ts';
 import type { DirectoryScope } from '../sync/scope.ts';
 
@@ -10,7 +10,7 @@ export interface WebDeps {
   readonly db: Database;
   readonly config: Config;
   readonly logger: Logger;
-  readonly links: LinkPlatformFunctions;
+  readonly links: LinkPorts;
   /** The EVE SSO login; null when sso.clientId/clientSecret/callbackUrl are not set. */
   readonly login: SsoLogin | null;
   /** Asks for a sync after a link changed (the same call the tRPC procedures make). */

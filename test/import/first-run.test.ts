@@ -13,7 +13,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { configSchema, teamspeakTargetSchema } from '../../src/config/schema.ts';
 import { readAllianceAuth } from '../../src/import/alliance-auth.ts';
 import { readSniFolder } from '../../src/import/files.ts';
-import { openImportTeamspeakLookup } from '../../src/wiring/link-platforms.ts';
+import { openImportTeamspeakLookup } from '../../src/sync/teamspeak/import-lookup.ts';
 import { applyImport, type ImportSource } from '../../src/services/import.ts';
 import { resolveTeamspeakIdentities } from '../../src/services/import-teamspeak.ts';
 import { createLogger } from '../../src/logger.ts';

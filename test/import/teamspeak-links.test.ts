@@ -1,6 +1,6 @@
 /**
  * TeamSpeak identities of an import become links: the import's own query connection to the fake
- * ServerQuery server (src/link-platforms.ts) resolves Alliance Auth's sso_uid values in one
+ * ServerQuery server (src/sync/teamspeak/import-lookup.ts) resolves Alliance Auth's sso_uid values in one
  * `customsearch` and SNI's database ids in piped `clientdbinfo` calls; unknown and taken ones are
  * problems, written nowhere.
  */
@@ -8,7 +8,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { teamspeakTargetSchema } from '../../src/config/schema.ts';
 import { readAllianceAuth } from '../../src/import/alliance-auth.ts';
 import { readSniFolder } from '../../src/import/files.ts';
-import { openImportTeamspeakLookup, TeamspeakUnreachableError } from '../../src/wiring/link-platforms.ts';
+import {
+  openImportTeamspeakLookup,
+  TeamspeakUnreachableError,
+} from '../../src/sync/teamspeak/import-lookup.ts';
 import { applyImport, planImport } from '../../src/services/import.ts';
 import { resolveTeamspeakIdentities } from '../../src/services/import-teamspeak.ts';
 import { bootstrap } from '../../src/services/bootstrap.ts';

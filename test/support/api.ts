@@ -1,7 +1,8 @@
 import { ssoClientFromConfig } from '../../src/directory/clients.ts';
 import { createAuthLimiter } from '../../src/services/auth/rate-limit.ts';
 import { pino } from 'pino';
-import type { ApiDeps, DirectoryEsi, JobControl, LinkPlatforms } from '../../src/api/deps.ts';
+import type { ApiDeps, DirectoryEsi, JobControl } from '../../src/api/deps.ts';
+import type { DiscordOAuthPort, LinkPorts } from '../../src/domain/link-ports.ts';
 import { createControlPlane, type HttpRoute } from '../../src/api/http.ts';
 import { configSchema, type Config } from '../../src/config/schema.ts';
 import { bootstrap } from '../../src/services/bootstrap.ts';
@@ -66,22 +67,26 @@ export function recordingJobs(db: UnitsOfWork): JobControl & {
   };
 }
 
-/** Link platforms that answer as if no target were reachable; tests give the ones they use. */
-const unconfiguredLinks: LinkPlatforms = {
-  listTeamspeakClients: async () => [],
-  findKnownTeamspeakClients: async () => [],
-  discordAuthorizeUrl: () => {
+/** A Discord port that is not there: every step throws. */
+const noDiscord: DiscordOAuthPort = {
+  authorizeUrl: () => {
     throw new Error('no Discord link platform in this test');
   },
-  discordExchangeCode: async () => {
+  exchangeCode: async () => {
     throw new Error('no Discord link platform in this test');
   },
-  discordCurrentUser: async () => {
+  fetchCurrentUser: async () => {
     throw new Error('no Discord link platform in this test');
   },
-  discordAddMember: async () => {
+  addGuildMember: async () => {
     throw new Error('no Discord link platform in this test');
   },
+};
+
+/** Link ports that answer as if no target were reachable; tests give the ones they use. */
+const unconfiguredLinks: LinkPorts = {
+  teamspeak: () => ({ listOnlineClients: async () => [], findKnownClients: async () => [] }),
+  discord: () => noDiscord,
 };
 
 export interface TestApi {
@@ -113,7 +118,7 @@ export interface TestApiOptions {
   /** Config overrides (parsed through the real schema). */
   readonly config?: Record<string, unknown>;
   readonly targets?: PlatformTarget[];
-  readonly links?: Partial<LinkPlatforms>;
+  readonly links?: Partial<LinkPorts>;
   readonly routes?: (deps: ApiDeps) => HttpRoute[];
   /** ESI facts for corporation.track/alliance.track; absent, track takes them as input. */
   readonly directoryEsi?: DirectoryEsi;
@@ -203,7 +208,10 @@ export function everyPlatformOptions(ssoClientId: string): TestApiOptions {
     },
     targets: [new MemoryTarget('teamspeak', 'main')],
     links: {
-      discordAuthorizeUrl: (_target, { state }) => `https://discord.test/oauth2/authorize?state=${state}`,
+      discord: () => ({
+        ...noDiscord,
+        authorizeUrl: ({ state }) => `https://discord.test/oauth2/authorize?state=${state}`,
+      }),
     },
   };
 }

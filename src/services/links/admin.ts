@@ -11,7 +11,7 @@ import { newId } from '../../crypto.ts';
 import { inTransaction } from '../../store/transaction.ts';
 import { audit } from '../audit.ts';
 import { LinkError } from './errors.ts';
-import type { TeamspeakClientMatch, TeamspeakLinkPlatform } from './platforms.ts';
+import type { TeamspeakClientMatch, TeamspeakLinkPorts } from '../../domain/link-ports.ts';
 
 interface Who {
   readonly actorId: string;
@@ -72,7 +72,7 @@ export interface TeamspeakLinkResult {
  */
 export async function setTeamspeakLinks(
   em: EntityManager,
-  platform: TeamspeakLinkPlatform,
+  platform: TeamspeakLinkPorts,
   input: Who & { target: string; entries: readonly TeamspeakLinkEntry[] },
 ): Promise<TeamspeakLinkResult[]> {
   const { target } = input;
@@ -85,7 +85,7 @@ export async function setTeamspeakLinks(
   let known: TeamspeakClientMatch[] = [];
   if (incomplete.length) {
     try {
-      known = await platform.findKnownTeamspeakClients(target, {
+      known = await platform.teamspeak(target).findKnownClients({
         uniqueIds: incomplete.flatMap((e) => (e.clientDbId === null && e.uniqueId ? [e.uniqueId] : [])),
         clientDbIds: incomplete.flatMap((e) => (e.uniqueId === null && e.clientDbId ? [e.clientDbId] : [])),
       });

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { Config } from '../../config/schema.ts';
 import { Challenge, User } from '../../store/entities/index.ts';
-import { ConflictError } from '../../domain/errors.ts';
+import { ConflictError, PlatformRefusedError } from '../../domain/errors.ts';
 import { asConflict } from '../../store/errors.ts';
 import { inTransaction } from '../../store/transaction.ts';
 import { desiredState } from '../../sync/desired.ts';
@@ -16,7 +16,7 @@ import {
   startChallenge,
 } from '../auth/link-challenges.ts';
 import { LinkError } from './errors.ts';
-import { PlatformRefusedError, type DiscordLinkPlatform } from './platforms.ts';
+import type { DiscordOAuthPorts } from '../../domain/link-ports.ts';
 import { randomToken } from '../auth/secrets.ts';
 
 export const DISCORD_CALLBACK_PATH = '/discord/callback';
@@ -42,7 +42,7 @@ export type StartedDiscordLink =
 
 export async function startDiscordOAuthLink(
   em: EntityManager,
-  links: DiscordLinkPlatform,
+  links: DiscordOAuthPorts,
   input: {
     userId: string;
     target: string;
@@ -53,7 +53,7 @@ export async function startDiscordOAuthLink(
   now = new Date(),
 ): Promise<StartedDiscordLink> {
   const state = randomToken();
-  const url = links.discordAuthorizeUrl(input.target, { redirectUri: input.redirectUri, state });
+  const url = links.discord(input.target).authorizeUrl({ redirectUri: input.redirectUri, state });
   const challenge = await startChallenge(
     em,
     {
@@ -146,7 +146,7 @@ export interface DiscordOAuthResult {
  */
 export async function completeDiscordOAuth(
   em: EntityManager,
-  links: DiscordLinkPlatform,
+  links: DiscordOAuthPorts,
   input: {
     state: string;
     code: string | null;
@@ -173,11 +173,12 @@ export async function completeDiscordOAuth(
   let scopes: readonly string[];
   let discordUser: { id: string; username: string };
   try {
-    ({ accessToken, scopes } = await links.discordExchangeCode(target, {
+    const discord = links.discord(target);
+    ({ accessToken, scopes } = await discord.exchangeCode({
       code: input.code,
       redirectUri: input.redirectUri,
     }));
-    discordUser = await links.discordCurrentUser(target, accessToken);
+    discordUser = await discord.fetchCurrentUser(accessToken);
   } catch (error) {
     if (error instanceof PlatformRefusedError)
       throw new LinkError('refused', 'Discord refused the authorization; start the link again', {
@@ -205,7 +206,7 @@ export async function completeDiscordOAuth(
   if (wanted.allowed && !scopes.includes('guilds.join')) guild = 'noGuildsJoin';
   else if (wanted.allowed) {
     try {
-      guild = await links.discordAddMember(target, {
+      guild = await links.discord(target).addGuildMember({
         userId: discordUser.id,
         accessToken,
         roles: wanted.roles,

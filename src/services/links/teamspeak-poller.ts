@@ -1,11 +1,11 @@
 import type { Logger } from '../../logger.ts';
 import type { Database } from '../../store/orm.ts';
-import type { TeamspeakLinkPlatform } from './platforms.ts';
+import type { TeamspeakLinkPorts } from '../../domain/link-ports.ts';
 import { completePendingTeamspeakLinks } from './teamspeak.ts';
 
 export interface TeamspeakLinkPollerOptions {
   readonly db: Database;
-  readonly links: TeamspeakLinkPlatform;
+  readonly links: TeamspeakLinkPorts;
   /** 0 turns the periodic check off (users still complete with teamspeak.completeLink). */
   readonly intervalMs: number;
   readonly logger: Logger;

@@ -14,7 +14,7 @@ import {
   startChallenge,
 } from '../auth/link-challenges.ts';
 import { LinkError } from './errors.ts';
-import type { TeamspeakClientMatch, TeamspeakLinkPlatform } from './platforms.ts';
+import type { TeamspeakClientMatch, TeamspeakLinkPorts } from '../../domain/link-ports.ts';
 
 const KIND = 'teamspeak-nickname';
 
@@ -78,9 +78,9 @@ export async function startTeamspeakLink(
 }
 
 /** The target's online clients (one `clientlist`); a target that does not answer is a LinkError. */
-async function onlineClients(links: TeamspeakLinkPlatform, target: string): Promise<TeamspeakClientMatch[]> {
+async function onlineClients(links: TeamspeakLinkPorts, target: string): Promise<TeamspeakClientMatch[]> {
   try {
-    return await links.listTeamspeakClients(target);
+    return await links.teamspeak(target).listOnlineClients();
   } catch (error) {
     throw new LinkError(
       'unavailable',
@@ -98,7 +98,7 @@ async function onlineClients(links: TeamspeakLinkPlatform, target: string): Prom
  */
 export async function completeTeamspeakLink(
   em: EntityManager,
-  links: TeamspeakLinkPlatform,
+  links: TeamspeakLinkPorts,
   input: { userId: string; target: string; requestId?: string | null },
   now = new Date(),
 ): Promise<CompletedTeamspeakLink> {
@@ -216,7 +216,7 @@ async function finish(
  */
 export async function completePendingTeamspeakLinks(
   em: EntityManager,
-  links: TeamspeakLinkPlatform,
+  links: TeamspeakLinkPorts,
   now = new Date(),
 ): Promise<{ linked: { userId: string; target: string }[]; unavailable: string[] }> {
   const pending = await em.find(

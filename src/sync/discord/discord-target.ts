@@ -11,6 +11,7 @@ import type {
   TargetStatus,
   RateLimitCounts,
 } from '../target.ts';
+import type { DiscordAddMemberInput, DiscordOAuthPort } from '../../domain/link-ports.ts';
 import { applyMemberEdits } from './apply-edits.ts';
 import * as roles from './guild-roles.ts';
 import {
@@ -41,8 +42,11 @@ export type WithClient<T> = Omit<T, 'clientId' | 'clientSecret'> & {
   clientSecret?: string;
 };
 
-/** One Discord guild as a reconciler target, through discord.js's REST client. */
-export class DiscordTarget implements PlatformTarget {
+/**
+ * One Discord guild as a reconciler target, through discord.js's REST client, and the port of
+ * its OAuth2 link steps.
+ */
+export class DiscordTarget implements PlatformTarget, DiscordOAuthPort {
   readonly platform = 'discord' as const;
   readonly name: string;
   readonly guildId: string;
@@ -308,7 +312,7 @@ export class DiscordTarget implements PlatformTarget {
     return oauth.authorizeUrl(this.#options.apiBaseUrl, { ...input, clientId: this.#client(input).clientId });
   }
 
-  /** Exchanges a single-use code (never retried); throws DiscordOAuthError when Discord refuses it. */
+  /** Exchanges a single-use code (never retried); throws PlatformRefusedError when Discord refuses it. */
   exchangeCode(input: WithClient<oauth.ExchangeCodeInput>): Promise<oauth.DiscordOAuthTokens> {
     return oauth.exchangeCode(this.#api, { ...input, ...this.#client(input) });
   }
@@ -318,21 +322,14 @@ export class DiscordTarget implements PlatformTarget {
   }
 
   /** Adds a linked user with roles and nickname in one PUT: `added` (201) or `alreadyMember` (204). */
-  addGuildMember(
-    userId: string,
-    accessToken: string,
-    roleIds: readonly string[],
-    nick?: string | null,
-  ): Promise<oauth.AddGuildMemberResult> {
-    const reason = this.#reason('link account');
-    const nickname = this.#options.setNicknames ? nick : null;
+  addGuildMember(input: DiscordAddMemberInput): Promise<oauth.AddGuildMemberResult> {
     return oauth.addGuildMember(this.#api, {
       guildId: this.guildId,
-      userId,
-      accessToken,
-      roles: roleIds,
-      nick: nickname,
-      reason,
+      userId: input.userId,
+      accessToken: input.accessToken,
+      roles: input.roles,
+      nick: this.#options.setNicknames ? input.nick : null,
+      reason: this.#reason('link account'),
     });
   }
 

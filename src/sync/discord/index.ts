@@ -6,7 +6,6 @@ export type { RateLimitStats } from './rest-client.ts';
 export type { GuildSnapshot, MemberState, RoleInfo } from './guild-snapshot.ts';
 export { SkipReason, planMemberEdits, type MemberEdit, type EditPlan } from './member-edits.ts';
 export {
-  DiscordOAuthError,
   LINK_SCOPES,
   type AddGuildMemberResult,
   type AuthorizeUrlInput,

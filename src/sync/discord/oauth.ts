@@ -6,6 +6,7 @@ import {
   type RESTPostOAuth2AccessTokenResult,
   type RESTPutAPIGuildMemberJSONBody,
 } from 'discord.js';
+import { PlatformRefusedError } from '../../domain/errors.ts';
 import type { DiscordRest } from './rest-client.ts';
 
 /** Scopes the link flow asks for: who the user is, and the right to add them to the guild. */
@@ -43,27 +44,19 @@ export interface DiscordUser {
 /** `added`: Discord answered 201; `alreadyMember`: 204, nothing changed (roles come with the next run). */
 export type AddGuildMemberResult = 'added' | 'alreadyMember';
 
-/** Discord refused an OAuth2 step (bad, expired or reused code; bad client; revoked token). */
-export class DiscordOAuthError extends Error {
-  /** Discord's code: `invalid_grant`, `invalid_client`, 50025, 40001, ... */
-  readonly code: string | number;
-  readonly status: number;
-
-  constructor(code: string | number, status: number, message: string) {
-    super(message);
-    this.name = 'DiscordOAuthError';
-    this.code = code;
-    this.status = status;
-  }
-}
-
-/** The 4xx answers of Discord become DiscordOAuthError (without the request body, which holds secrets). */
+/**
+ * Discord's 4xx answers become the application's PlatformRefusedError (Discord's code and status,
+ * without the request body, which holds secrets); 5xx and network errors stay as they are.
+ */
 async function oauthCall<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
     if (error instanceof DiscordAPIError && error.status < 500) {
-      throw new DiscordOAuthError(error.code, error.status, `Discord OAuth2: ${error.message}`);
+      throw new PlatformRefusedError(`Discord OAuth2: ${error.message}`, {
+        code: error.code,
+        status: error.status,
+      });
     }
     throw error;
   }

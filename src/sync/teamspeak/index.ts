@@ -1,5 +1,6 @@
 /** The TeamSpeak platform target (ServerQuery through ts3-nodejs-library). */
-export { TeamspeakTarget, createTeamspeakTarget, type OnlineClientMatch } from './target.ts';
+export { TeamspeakTarget, createTeamspeakTarget } from './target.ts';
+export { openImportTeamspeakLookup, TeamspeakUnreachableError } from './import-lookup.ts';
 export {
   teamspeakDefaults,
   TEAMSPEAK_NAME_MAX_LENGTH,

@@ -19,6 +19,7 @@ import type {
   RateLimitCounts,
 } from '../target.ts';
 import type { EventEmitter } from 'node:events';
+import type { TeamspeakClientMatch, TeamspeakLinkPort } from '../../domain/link-ports.ts';
 import {
   TeamspeakConnection,
   type QueryEntry,
@@ -36,13 +37,8 @@ import {
   type TeamspeakTargetOptions,
 } from './options.ts';
 
-export interface OnlineClientMatch {
-  readonly clientDbId: string;
-  readonly uniqueId: string;
-  readonly nickname: string;
-}
-
-export class TeamspeakTarget implements PlatformTarget {
+/** One virtual server as a reconciler target, and the port the link flows ask it through. */
+export class TeamspeakTarget implements PlatformTarget, TeamspeakLinkPort {
   readonly platform = 'teamspeak' as const;
   readonly name: string;
   /** TeamSpeak cannot rename a client: a nickname change is a private message asking for it. */
@@ -311,7 +307,8 @@ export class TeamspeakTarget implements PlatformTarget {
     return sent ? { status: 'sent' } : { status: 'offline' };
   }
 
-  async listOnlineClientIds(): Promise<OnlineClientMatch[]> {
+  /** The online voice clients with their ids (one `clientlist -uid`). */
+  async listOnlineClients(): Promise<TeamspeakClientMatch[]> {
     const clients = await listOnlineClients(this.exec.bind(this), true);
     return clients.map((c) => ({ clientDbId: c.clientDbId, uniqueId: c.uniqueId, nickname: c.nickname }));
   }
@@ -325,8 +322,8 @@ export class TeamspeakTarget implements PlatformTarget {
   async findKnownClients(query: {
     readonly uniqueIds: readonly string[];
     readonly clientDbIds: readonly string[];
-  }): Promise<OnlineClientMatch[]> {
-    const found: OnlineClientMatch[] = [];
+  }): Promise<TeamspeakClientMatch[]> {
+    const found: TeamspeakClientMatch[] = [];
     const dbIds = [...new Set(query.clientDbIds)].filter((id) => /^\d+$/.test(id));
     const describe = (entry: QueryEntry | undefined, cldbid: string) => {
       if (entry?.['clientUniqueIdentifier'] === undefined) return;

@@ -1,11 +1,11 @@
 /**
  * Discord account linking by OAuth2 over the real control plane (HTTP + PostgreSQL): the
  * consent URL, the fake Discord's consent redirect, the daemon's callback, the token exchange,
- * users/@me and the guild PUT, through the real adapter and the daemon's link wiring.
+ * users/@me and the guild PUT, through the real adapter, which is the link flows' port.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { discordLinkRoutes } from '../../../src/api/discord-routes.ts';
-import { createLinkPlatforms } from '../../../src/wiring/link-platforms.ts';
+import { linkPorts } from '../../../src/domain/link-ports.ts';
 import { Challenge, User } from '../../../src/store/entities/index.ts';
 import { createDiscordTarget, type DiscordTarget } from '../../../src/sync/discord/index.ts';
 import { startFakeDiscord, type FakeDiscord } from '../../fakes/discord/index.ts';
@@ -36,7 +36,7 @@ beforeAll(async () => {
     config: {
       discord: { targets: [options, { name: 'no-oauth', token: 'x', guildId: '100000000000000077' }] },
     },
-    links: createLinkPlatforms({ teamspeak: [], discord: [target] }),
+    links: linkPorts({ teamspeak: [], discord: [target] }),
     routes: (deps) => discordLinkRoutes(deps),
   });
   // The port is known once listening: Discord must send the browser back there.

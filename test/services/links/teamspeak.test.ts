@@ -1,10 +1,10 @@
 /**
  * TeamSpeak account linking over the real control plane (HTTP + PostgreSQL), against the fake
- * ServerQuery server through the real adapter and the daemon's link wiring.
+ * ServerQuery server through the real adapter, which is the link flows' port (domain/link-ports.ts).
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import { createLinkPlatforms } from '../../../src/wiring/link-platforms.ts';
+import { linkPorts, type TeamspeakLinkPorts } from '../../../src/domain/link-ports.ts';
 import { completePendingTeamspeakLinks, startTeamspeakLink } from '../../../src/services/links/teamspeak.ts';
 import { newUser } from '../../../src/store/records.ts';
 import { freshCharacterId } from '../../support/rows.ts';
@@ -40,7 +40,7 @@ beforeAll(async () => {
     throw new Error(`TeamSpeak target did not connect: ${target.status().lastError}`);
   api = await startTestApi({
     config: { teamspeak: { targets: [options] } },
-    links: createLinkPlatforms({ teamspeak: [target], discord: [] }),
+    links: linkPorts({ teamspeak: [target], discord: [] }),
   });
 });
 
@@ -140,7 +140,7 @@ describe('teamspeak.completeLink', () => {
     const client = fake.connectClient({ nickname });
     const polled = await completePendingTeamspeakLinks(
       api.t.db.fork(),
-      createLinkPlatforms({ teamspeak: [target], discord: [] }),
+      linkPorts({ teamspeak: [target], discord: [] }),
     );
     expect(polled.linked).toContainEqual({ userId: id, target: TARGET });
 
@@ -280,11 +280,18 @@ describe('periodic check', () => {
   });
 
   it('runs as a poller that requests a sync per link and survives a failing platform', async () => {
+    // The target's port with a listing that fails.
+    const down: TeamspeakLinkPorts = {
+      teamspeak: () => ({
+        listOnlineClients: async () => Promise.reject(new Error('down')),
+        findKnownClients: (query) => target.findKnownClients(query),
+      }),
+    };
     const { id, trpc } = await linker();
     const synced: string[] = [];
     const poller = createTeamspeakLinkPoller({
       db: api.t.db,
-      links: { ...api.deps.links, listTeamspeakClients: async () => Promise.reject(new Error('down')) },
+      links: down,
       intervalMs: 0,
       logger: pino({ level: 'silent' }),
       onLinked: async (link) => void synced.push(link.target),
@@ -292,12 +299,7 @@ describe('periodic check', () => {
     const { nickname } = await trpc.teamspeak.startLink.mutate({ target: TARGET });
     fake.connectClient({ nickname });
     expect(await poller.tick()).toBe(0);
-    expect(
-      await completePendingTeamspeakLinks(api.t.db.fork(), {
-        ...api.deps.links,
-        listTeamspeakClients: async () => Promise.reject(new Error('down')),
-      }),
-    ).toEqual({
+    expect(await completePendingTeamspeakLinks(api.t.db.fork(), down)).toEqual({
       linked: [],
       unavailable: [TARGET],
     });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { DiscordOAuthError } from '../../../src/sync/discord/index.ts';
+import { PlatformRefusedError } from '../../../src/domain/errors.ts';
 import { startHarness, type Harness } from './harness.ts';
 
 let h: Harness | undefined;
@@ -40,7 +40,7 @@ describe('Discord target: OAuth2 link helpers', () => {
     });
   });
 
-  it('rejects reused, expired and foreign codes with DiscordOAuthError, never retrying a code', async () => {
+  it('rejects reused, expired and foreign codes with PlatformRefusedError, never retrying a code', async () => {
     h = await startHarness();
     const { oauth } = h.fake;
     const userId = h.fake.guild.addUser().id;
@@ -53,7 +53,7 @@ describe('Discord target: OAuth2 link helpers', () => {
     });
     const expired = oauth.issueCode({ userId, redirectUri, ttlMs: -1 });
     await expect(h.target.exchangeCode({ ...input, code: expired })).rejects.toBeInstanceOf(
-      DiscordOAuthError,
+      PlatformRefusedError,
     );
     const foreign = oauth.issueCode({ userId, redirectUri, clientId: '100000000000000999' });
     await expect(h.target.exchangeCode({ ...input, code: foreign })).rejects.toMatchObject({
@@ -64,7 +64,7 @@ describe('Discord target: OAuth2 link helpers', () => {
       h.target.exchangeCode({ ...input, clientSecret: 'nope', code: wrongSecret }),
     ).rejects.toMatchObject({ code: 'invalid_client', status: 401 });
     expect(h.fake.count('POST /oauth2/token')).toBe(5);
-    await expect(h.target.fetchCurrentUser('not-a-token')).rejects.toBeInstanceOf(DiscordOAuthError);
+    await expect(h.target.fetchCurrentUser('not-a-token')).rejects.toBeInstanceOf(PlatformRefusedError);
     const error = await h.target.exchangeCode({ ...input, code }).catch((e: unknown) => e);
     expect(JSON.stringify(error)).not.toContain(oauth.clientSecret);
   });
@@ -75,14 +75,17 @@ describe('Discord target: OAuth2 link helpers', () => {
     const pilots = g.addRole({ name: 'Pilots' });
     const userId = g.addUser().id;
     const token = h.fake.oauth.issueToken(userId);
-    expect(await h.target.addGuildMember(userId, token, [pilots.id], '[ABC] Pilot')).toBe('added');
+    const member = { userId, accessToken: token, roles: [pilots.id], nick: '[ABC] Pilot' };
+    expect(await h.target.addGuildMember(member)).toBe('added');
     expect(g.members.get(userId)).toMatchObject({ roles: [pilots.id], nick: '[ABC] Pilot' });
-    expect(await h.target.addGuildMember(userId, token, [pilots.id], '[ABC] Pilot')).toBe('alreadyMember');
+    expect(await h.target.addGuildMember(member)).toBe('alreadyMember');
     const puts = h.fake.requests.filter((r) => r.route === 'PUT /guilds/:guild/members/:user');
     expect(puts).toHaveLength(2);
     expect(puts[0]?.body).toEqual({ access_token: token, roles: [pilots.id], nick: '[ABC] Pilot' });
     expect(puts[0]?.headers.authorization).toBe(`Bot ${h.fake.botToken}`);
     const stranger = g.addUser().id;
-    await expect(h.target.addGuildMember(stranger, token, [], null)).rejects.toMatchObject({ code: 50025 });
+    await expect(
+      h.target.addGuildMember({ userId: stranger, accessToken: token, roles: [], nick: null }),
+    ).rejects.toMatchObject({ code: 50025 });
   });
 });

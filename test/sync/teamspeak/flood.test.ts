@@ -55,7 +55,7 @@ describe('TeamSpeak target: flood protection', () => {
     const fake = await fakeServer({ flood: budget });
     const t = await connectedTarget(fake, { commandsPerWindow: budget.commands, windowMs: budget.windowMs });
     const results = await Promise.all(
-      Array.from({ length: 100 }, (_, i) => (i % 2 ? t.listGroups() : t.listOnlineClientIds())),
+      Array.from({ length: 100 }, (_, i) => (i % 2 ? t.listGroups() : t.listOnlineClients())),
     );
     expect(results).toHaveLength(100);
     expect(fake.floodEvents()).toEqual([]);

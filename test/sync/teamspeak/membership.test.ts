@@ -193,7 +193,7 @@ describe('TeamSpeak target: nicknames and linking', () => {
     const y = fake.connectClient({ nickname: 'link-7f3a9c2', uid: 'uidY=' });
     const t = await connectedTarget(fake);
     const before = fake.commandLog().length;
-    expect(await t.listOnlineClientIds()).toEqual([
+    expect(await t.listOnlineClients()).toEqual([
       { clientDbId: x.cldbid, uniqueId: 'uidX=', nickname: 'link-7f3a9c' },
       { clientDbId: y.cldbid, uniqueId: 'uidY=', nickname: 'link-7f3a9c2' },
     ]);

@@ -7,12 +7,12 @@ import type { ApiDeps } from './api/deps.ts';
 import { createBoss } from './jobs/boss.ts';
 import { createJobs, type Jobs } from './jobs/index.ts';
 import { bootstrap } from './services/bootstrap.ts';
-import { LEFT_IN_PLACE, rebuildAutogroups } from './services/autogroups.ts';
+import { rebuildDerivedMembership } from './services/autogroups.ts';
 import { openDatabase, type Database } from './store/orm.ts';
 import { createReconciler, type Reconciler } from './sync/engine.ts';
 import { deliverNotices } from './sync/notices.ts';
 import { createTargets } from './sync/targets.ts';
-import { rebuildScope, usersScope } from './sync/scope.ts';
+import { usersScope } from './sync/scope.ts';
 import type { PlatformTarget } from './sync/target.ts';
 import { cleanupExpired } from './services/cleanup.ts';
 import { createTeamspeakLinkPoller } from './services/links/teamspeak-poller.ts';
@@ -106,17 +106,7 @@ export async function createRoster(options: RosterOptions): Promise<Roster> {
       targets: () => targets.map((t) => ({ platform: t.platform, target: t.name })),
       affiliations: () => directory.jobs.affiliations(),
       esiRefresh: () => directory.jobs.esiRefresh(),
-      autogroups: async () => {
-        const rebuilt = await rebuildAutogroups(db.fork());
-        const scope = rebuildScope(rebuilt);
-        for (const gone of rebuilt.deleted) {
-          logger.warn(
-            { autogroup: gone.name, key: gone.key, endedMappings: gone.endedMappings },
-            `autogroup ${gone.name} removed (its source is gone) and its mappings ended; ${LEFT_IN_PLACE}`,
-          );
-        }
-        return scope;
-      },
+      autogroups: () => rebuildDerivedMembership(db.fork(), logger),
       cleanup: () => cleanupExpired(db.fork()),
     },
     logger,
@@ -192,7 +182,7 @@ export async function createRoster(options: RosterOptions): Promise<Roster> {
         const applied = await db.migrate();
         if (applied.length) logger.info({ migrations: applied }, 'database migrated');
         await bootstrap(db.fork());
-        await rebuildAutogroups(db.fork());
+        await rebuildDerivedMembership(db.fork(), logger);
         // Runs a killed daemon left `running` are closed now if its leases have lapsed, else by the
         // run that takes its target over.
         await reconciler.closeAbandoned();

@@ -8,6 +8,8 @@ import { newAuditEntry } from '../store/records.ts';
 import { decideRemovals } from './removals.ts';
 import { applyRuleGroups, planRuleGroups, type RuleGroupRebuild } from './rule-group-rebuild.ts';
 import { inTransaction } from '../store/transaction.ts';
+import { rebuildScope, type DirectoryScope } from '../sync/scope.ts';
+import type { Logger } from '../logger.ts';
 
 /** An autogroup whose source (corporation, alliance, coalition) is gone, removed by a rebuild. */
 export interface DeletedAutogroup {
@@ -58,6 +60,25 @@ export async function rebuildAutogroups(em: EntityManager): Promise<AutogroupReb
       if (!(error instanceof UniqueConstraintViolationException) || attempt >= 3) throw error;
     }
   }
+}
+
+/**
+ * The rebuild the autogroups.rebuild job (and start-up) runs: rebuilds, logs every autogroup
+ * whose source is gone (its platform groups stay in place, unmanaged), and answers what the
+ * targets must sync: the users it moved, or null for everything (it renamed or removed a group).
+ */
+export async function rebuildDerivedMembership(
+  em: EntityManager,
+  logger: Pick<Logger, 'warn'>,
+): Promise<DirectoryScope | null> {
+  const rebuilt = await rebuildAutogroups(em);
+  for (const gone of rebuilt.deleted) {
+    logger.warn(
+      { autogroup: gone.name, key: gone.key, endedMappings: gone.endedMappings },
+      `autogroup ${gone.name} removed (its source is gone) and its mappings ended; ${LEFT_IN_PLACE}`,
+    );
+  }
+  return rebuildScope(rebuilt);
 }
 
 /**

@@ -9,8 +9,8 @@ import { bootstrap } from '../../src/services/bootstrap.ts';
 import { type User } from '../../src/store/entities/index.ts';
 import { createToken } from '../../src/services/auth/tokens.ts';
 import { createReconciler } from '../../src/sync/engine.ts';
-import { rebuildScope, type DirectoryScope } from '../../src/sync/scope.ts';
-import { rebuildAutogroups } from '../../src/services/autogroups.ts';
+import type { DirectoryScope } from '../../src/sync/scope.ts';
+import { rebuildDerivedMembership } from '../../src/services/autogroups.ts';
 import { syncScopeAfterRebuild } from '../../src/services/notifier.ts';
 import type { UnitsOfWork } from '../../src/services/use-case.ts';
 import { coalesced } from './coalesce.ts';
@@ -27,6 +27,8 @@ interface SyncRequest {
   scope?: DirectoryScope;
 }
 
+const silent = pino({ level: 'silent' });
+
 /**
  * A JobControl that records what the control plane asked for instead of running pg-boss. A
  * rebuild runs at once, as the rebuild job would (one at a time, a burst sharing one:
@@ -39,7 +41,7 @@ export function recordingJobs(db: UnitsOfWork): JobControl & {
 } {
   const syncRequests: SyncRequest[] = [];
   const rebuildRequests: { trigger: string; scope?: DirectoryScope }[] = [];
-  const rebuild = coalesced(async () => rebuildScope(await rebuildAutogroups(db.fork())));
+  const rebuild = coalesced(() => rebuildDerivedMembership(db.fork(), silent));
   const requestSync: JobControl['requestSync'] = async (platform, target, trigger, scope) => {
     syncRequests.push({ platform, target, trigger, ...(scope ? { scope } : {}) });
   };

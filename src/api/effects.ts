@@ -43,8 +43,9 @@ export function esiOf(ctx: Context): DirectoryEsi | null {
   return {
     fetchCorporation: (id) => askEsi(ctx, `corporation ${id}`, () => esi.fetchCorporation(id)),
     fetchAlliance: (id) => askEsi(ctx, `alliance ${id}`, () => esi.fetchAlliance(id)),
-    refreshCorporation: (em, id) => askEsi(ctx, `corporation ${id}`, () => esi.refreshCorporation(em, id)),
-    refreshAlliance: (em, id) => askEsi(ctx, `alliance ${id}`, () => esi.refreshAlliance(em, id)),
+    fetchCorporationRefresh: (em, id) =>
+      askEsi(ctx, `corporation ${id}`, () => esi.fetchCorporationRefresh(em, id)),
+    fetchAllianceRefresh: (em, id) => askEsi(ctx, `alliance ${id}`, () => esi.fetchAllianceRefresh(em, id)),
     resolveCharacters: (input) => askEsi(ctx, 'characters', () => esi.resolveCharacters(input)),
   };
 }
@@ -84,28 +85,4 @@ export function change<T>(
   work: (tx: EntityManager, audit: Audit) => Promise<T>,
 ): Promise<T> {
   return writeChange(ctx.deps.db, authorOf(ctx), work);
-}
-
-/**
- * An operator's refresh of one corporation or alliance from ESI, past the local cache: the record
- * is read before, refreshed as the esi.refresh job writes it (in that job's own transaction), read
- * after and audited; then the groups follow.
- */
-export async function refreshAudited<T, R>(
-  ctx: Context & { readonly actor: { readonly userId: string } },
-  what: 'corporation' | 'alliance',
-  id: number,
-  read: (em: EntityManager) => Promise<T>,
-  refresh: (esi: DirectoryEsi, em: EntityManager) => Promise<R>,
-  audited: (after: T, refreshed: R) => unknown = (after) => after,
-): Promise<{ after: T; refreshed: R }> {
-  const esi = requireEsi(ctx);
-  const before = await read(ctx.deps.db.fork());
-  const refreshed = await refresh(esi, ctx.deps.db.fork());
-  const after = await read(ctx.deps.db.fork());
-  await change(ctx, async (_tx, audit) =>
-    audit({ action: `${what}.refresh`, subject: `${what}:${id}`, before, after: audited(after, refreshed) }),
-  );
-  await directoryChanged(ctx, `${what}.refresh`);
-  return { after, refreshed };
 }

@@ -15,8 +15,8 @@ import { resolveCharacters } from './characters.ts';
 import { esiClientFromConfig, ssoClientFromConfig } from './clients.ts';
 import { createDirectoryJobs, type DirectoryJobs } from './jobs.ts';
 import { createSsoLogin, loginSettingsOf, type SsoLogin } from '../services/auth/sso-login.ts';
-import { refreshCorporationsAndAlliances } from './corporations.ts';
-import { ensureAllianceMembers } from './members.ts';
+import { applyCorporationRefresh, readCorporationRefresh } from './corporations.ts';
+import { applyAllianceMembers, readAllianceMembers } from './members.ts';
 import type { FailureCounts } from './records.ts';
 import { Alliance, Corporation } from '../store/entities/index.ts';
 import { createLogger } from '../logger.ts';
@@ -97,33 +97,51 @@ export function directoryEsiOf(esi: EsiClient, logger: Logger = silentLogger): D
       const a = await nullIfNotFound(esi.getAlliance(allianceId, fresh));
       return a && { name: a.name, ticker: a.ticker, executorCorporationId: a.executorCorporationId };
     },
-    async refreshCorporation(em, corporationId) {
-      const r = await refreshCorporationsAndAlliances(em, esi, logger, {
+    async fetchCorporationRefresh(em, corporationId) {
+      const fetched = await readCorporationRefresh(em, esi, logger, {
         corporationIds: [corporationId],
         allianceIds: [],
         fresh: true,
       });
-      return { changed: r.changed, corporationsLeft: 0, corporationsJoined: 0, unread: unread(r) };
+      return {
+        async apply(tx) {
+          const r = await applyCorporationRefresh(tx, fetched, logger);
+          return { changed: r.changed, corporationsLeft: 0, corporationsJoined: 0, unread: unread(r) };
+        },
+      };
     },
-    async refreshAlliance(em, allianceId) {
+    async fetchAllianceRefresh(em, allianceId) {
       const alliance = await em.findOne(Alliance, { allianceId });
       const members = await em.find(Corporation, { allianceId }, { fields: ['corporationId'] });
       const ids = members.map((c) => c.corporationId);
-      const r = await refreshCorporationsAndAlliances(em.fork(), esi, logger, {
+      const fetched = await readCorporationRefresh(em.fork(), esi, logger, {
         corporationIds: ids,
         allianceIds: [allianceId],
         fresh: true,
       });
       // A tracked alliance's corporations are tracked records: its fresh list adds the new ones.
-      const joined = alliance?.tracked
-        ? await ensureAllianceMembers(em.fork(), esi, logger, { allianceIds: [allianceId], fresh: true })
+      // What the refresh just read of its corporations is not asked again.
+      const listed = alliance?.tracked
+        ? await readAllianceMembers(
+            em.fork(),
+            esi,
+            logger,
+            { allianceIds: [allianceId], fresh: true },
+            new Map([...fetched.corporations, ...fetched.executors]),
+          )
         : null;
-      const still = await em.fork().count(Corporation, { corporationId: { $in: ids }, allianceId });
       return {
-        changed: r.changed,
-        corporationsLeft: ids.length - still,
-        corporationsJoined: joined ? joined.corporationsCreated + joined.corporationsUpdated : 0,
-        unread: unread(r) + (joined ? unread(joined) : 0),
+        async apply(tx) {
+          const r = await applyCorporationRefresh(tx, fetched, logger);
+          const joined = listed ? await applyAllianceMembers(tx, listed, logger) : null;
+          const still = await tx.count(Corporation, { corporationId: { $in: ids }, allianceId });
+          return {
+            changed: r.changed,
+            corporationsLeft: ids.length - still,
+            corporationsJoined: joined ? joined.corporationsCreated + joined.corporationsUpdated : 0,
+            unread: unread(r) + (joined ? unread(joined) : 0),
+          };
+        },
       };
     },
     resolveCharacters: (input) => resolveCharacters(esi, input),

@@ -4,9 +4,10 @@
  */
 import type { EntityManager } from '@mikro-orm/core';
 import { GUEST, levelAfterOfficeChange, officeFloor } from '../domain/index.ts';
-import type { EsiClient } from '../esi/client.ts';
+import type { Dated, EsiClient } from '../esi/client.ts';
 import { EsiError } from '../esi/errors.ts';
 import { SsoError } from '../esi/sso-errors.ts';
+import type { EsiCorporation } from '../esi/schemas.ts';
 import type { Logger } from '../logger.ts';
 import { Alliance, Corporation, User } from '../store/entities/index.ts';
 import { inTransaction } from '../store/transaction.ts';
@@ -41,6 +42,19 @@ export interface AllianceMembersOptions {
 /** Of two ESI replies that disagree, the one ESI generated later is right; unknown dates lose. */
 const newer = (a: Date | null, b: Date | null) => a !== null && (b === null || a.getTime() >= b.getTime());
 
+/** What ESI answered about alliances' corporations, to be written by applyAllianceMembers. */
+export interface FetchedAllianceMembers {
+  /** Alliances whose corporation list ESI gave. */
+  readonly alliances: number;
+  /** The alliance each listed corporation is in, by the list, and when ESI generated the list. */
+  readonly allianceOf: ReadonlyMap<number, { readonly allianceId: number; readonly listedAt: Date | null }>;
+  /** Listed corporations' own replies: those without a record, and those the list disputes. */
+  readonly corporations: ReadonlyMap<number, EsiCorporation & Dated>;
+  readonly failures: FailureCounts;
+}
+
+const membersLog = (logger: Logger) => logger.child({ job: 'esi.alliance-members' });
+
 /** Every corporation of a tracked alliance becomes a tracked record (so its CEO changes are seen). */
 export async function ensureAllianceMembers(
   em: EntityManager,
@@ -48,7 +62,23 @@ export async function ensureAllianceMembers(
   logger: Logger,
   options: AllianceMembersOptions = {},
 ): Promise<AllianceMembersResult> {
-  const log = logger.child({ job: 'esi.alliance-members' });
+  const fetched = await readAllianceMembers(em, esi, logger, options);
+  return inTransaction(em, (tx) => applyAllianceMembers(tx, fetched, logger));
+}
+
+/**
+ * Reads the alliances' corporation lists and the corporations' own replies that applying them
+ * needs; writes nothing. Replies already read (`known`: an operator's refresh read them a moment
+ * ago) are not asked again.
+ */
+export async function readAllianceMembers(
+  em: EntityManager,
+  esi: EsiClient,
+  logger: Logger,
+  options: AllianceMembersOptions = {},
+  known: ReadonlyMap<number, EsiCorporation & Dated> = new Map(),
+): Promise<FetchedAllianceMembers> {
+  const log = membersLog(logger);
   const read = { fresh: options.fresh ?? false };
   const alliances = await em.find(
     Alliance,
@@ -66,71 +96,82 @@ export async function ensureAllianceMembers(
   const allianceOf = new Map<number, { allianceId: number; listedAt: Date | null }>();
   for (const [allianceId, list] of membersOf.found)
     for (const id of list.corporationIds) allianceOf.set(id, { allianceId, listedAt: list.lastModified });
-  const known = allianceOf.size
+  const stored = allianceOf.size
     ? await em.find(Corporation, { corporationId: { $in: [...allianceOf.keys()] } })
     : [];
-  const knownIds = new Set(known.map((c) => c.corporationId));
-  const fresh = await fetchEach(
-    [...allianceOf.keys()].filter((id) => !knownIds.has(id)),
-    (id) => esi.getCorporation(id, read),
-    log,
-    'corporation',
-  );
-  addFailures(failures, fresh.failures);
-  // A list that puts a known corporation in another alliance than the directory has may be older
-  // than the corporation's own reply (each route is cached for its own time): ask the corporation
-  // (usually from the local cache) and believe whichever ESI generated later.
-  const disputed = await fetchEach(
-    known
+  const storedIds = new Set(stored.map((c) => c.corporationId));
+  // New corporations are read to be created. A list that puts a known corporation in another
+  // alliance than the directory has may be older than the corporation's own reply (each route is
+  // cached for its own time): ask the corporation (usually from the local cache), and
+  // applyAllianceMembers believes whichever ESI generated later.
+  const wanted = [
+    ...[...allianceOf.keys()].filter((id) => !storedIds.has(id)),
+    ...stored
       .filter((c) => (c.allianceId ?? null) !== allianceOf.get(c.corporationId)!.allianceId)
       .map((c) => c.corporationId),
+  ];
+  const replies = await fetchEach(
+    wanted.filter((id) => !known.has(id)),
     (id) => esi.getCorporation(id, read),
     log,
     'corporation',
   );
-  addFailures(failures, disputed.failures);
+  addFailures(failures, replies.failures);
+  for (const [id, reply] of known) if (allianceOf.has(id)) replies.found.set(id, reply);
+  return { alliances: membersOf.found.size, allianceOf, corporations: replies.found, failures };
+}
 
-  return inTransaction(em, async (tx) => {
-    let corporationsUpdated = 0;
-    let corporationsLeft = 0;
-    for (const corporation of known) {
-      const { allianceId, listedAt } = allianceOf.get(corporation.corporationId)!;
-      if (corporation.tracked && corporation.allianceId === allianceId) continue;
-      if ((corporation.allianceId ?? null) !== allianceId) {
-        const own = disputed.found.get(corporation.corporationId);
-        // Unread: left as it is until the next refresh can tell.
-        if (!own) continue;
-        if (own.allianceId !== allianceId && newer(own.lastModified, listedAt)) {
-          log.info(
-            { corporationId: corporation.corporationId, listedIn: allianceId, allianceId: own.allianceId },
-            'directory:alliance-list-older-than-corporation',
-          );
-          corporationsLeft += 1;
-          continue;
-        }
+/** Writes what readAllianceMembers read, in the caller's transaction, over the records as they are now. */
+export async function applyAllianceMembers(
+  tx: EntityManager,
+  fetched: FetchedAllianceMembers,
+  logger: Logger,
+): Promise<AllianceMembersResult> {
+  const log = membersLog(logger);
+  const { allianceOf } = fetched;
+  const known = allianceOf.size
+    ? await tx.find(Corporation, { corporationId: { $in: [...allianceOf.keys()] } })
+    : [];
+  let corporationsUpdated = 0;
+  let corporationsLeft = 0;
+  for (const corporation of known) {
+    const { allianceId, listedAt } = allianceOf.get(corporation.corporationId)!;
+    if (corporation.tracked && corporation.allianceId === allianceId) continue;
+    if ((corporation.allianceId ?? null) !== allianceId) {
+      const own = fetched.corporations.get(corporation.corporationId);
+      // Unread: left as it is until the next refresh can tell.
+      if (!own) continue;
+      if (own.allianceId !== allianceId && newer(own.lastModified, listedAt)) {
+        log.info(
+          { corporationId: corporation.corporationId, listedIn: allianceId, allianceId: own.allianceId },
+          'directory:alliance-list-older-than-corporation',
+        );
+        corporationsLeft += 1;
+        continue;
       }
-      corporation.tracked = true;
-      corporation.allianceId = allianceId;
-      corporationsUpdated += 1;
     }
-    for (const corporation of fresh.found.values()) {
-      createCorporationRecord(
-        tx,
-        { ...corporation, allianceId: allianceOf.get(corporation.corporationId)!.allianceId },
-        true,
-      );
-    }
-    await tx.flush();
-    const result = {
-      alliances: membersOf.found.size,
-      corporationsCreated: fresh.found.size,
-      corporationsUpdated,
-      corporationsLeft,
-      ...failures,
-    };
-    log.info(result, 'esi:alliance-members-ensured');
-    return result;
-  });
+    corporation.tracked = true;
+    corporation.allianceId = allianceId;
+    corporationsUpdated += 1;
+  }
+  const knownIds = new Set(known.map((c) => c.corporationId));
+  let corporationsCreated = 0;
+  for (const [corporationId, { allianceId }] of allianceOf) {
+    const reply = fetched.corporations.get(corporationId);
+    if (knownIds.has(corporationId) || !reply) continue;
+    createCorporationRecord(tx, { ...reply, allianceId }, true);
+    corporationsCreated += 1;
+  }
+  await tx.flush();
+  const result = {
+    alliances: fetched.alliances,
+    corporationsCreated,
+    corporationsUpdated,
+    corporationsLeft,
+    ...fetched.failures,
+  };
+  log.info(result, 'esi:alliance-members-ensured');
+  return result;
 }
 
 export interface CorporationMembersResult extends FailureCounts {

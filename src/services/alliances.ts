@@ -9,7 +9,7 @@ import { newAlliance } from '../store/records.ts';
 import { findPage } from './pagination.ts';
 import type { Retickered, TickerLookup } from './corporations.ts';
 import type { DirectoryEsi } from './directory-esi.ts';
-import { auditRetickered, tickerNowOf, trackedFacts } from './tracking.ts';
+import { auditedRefresh, auditRetickered, tickerNowOf, trackedFacts } from './tracking.ts';
 import { writeChange, type ChangeAuthor, type UnitsOfWork } from './use-case.ts';
 
 export interface AllianceEsiFacts {
@@ -180,6 +180,23 @@ export async function trackAlliance(
     });
     return alliance;
   });
+}
+
+/**
+ * Refreshes one alliance now, straight from ESI past the local cache: the alliance, the
+ * corporations the directory has in it (one that left leaves it) and, when tracked, the ones ESI
+ * lists in it; the refresh and its audit (the alliance and what moved) commit together.
+ */
+export function refreshAlliance(db: UnitsOfWork, by: ChangeAuthor, esi: DirectoryEsi, allianceId: number) {
+  return auditedRefresh(
+    db,
+    by,
+    'alliance',
+    allianceId,
+    async (em) => describeAlliance(await getAlliance(em, allianceId)),
+    (em) => esi.fetchAllianceRefresh(em, allianceId),
+    (after, refreshed) => ({ ...after, ...refreshed }),
+  );
 }
 
 /** A page of alliances (all, or only the tracked or untracked ones), described. */

@@ -9,7 +9,7 @@ import { newCorporation } from '../store/records.ts';
 import { findPage } from './pagination.ts';
 import { recordAlliance, type AllianceEsiFacts } from './alliances.ts';
 import type { DirectoryEsi } from './directory-esi.ts';
-import { auditRetickered, tickerNowOf, trackedFacts } from './tracking.ts';
+import { auditedRefresh, auditRetickered, tickerNowOf, trackedFacts } from './tracking.ts';
 import { writeChange, type ChangeAuthor, type UnitsOfWork } from './use-case.ts';
 
 export interface CorporationEsiFacts {
@@ -108,6 +108,26 @@ export async function trackCorporation(
     audit({ action: 'corporation.track', subject: `corporation:${corporationId}`, before, after });
     return corporation;
   });
+}
+
+/**
+ * Refreshes one corporation now, straight from ESI past the local cache (its alliance too), as
+ * the daily job would later; the refresh and its audit commit together.
+ */
+export function refreshCorporation(
+  db: UnitsOfWork,
+  by: ChangeAuthor,
+  esi: DirectoryEsi,
+  corporationId: number,
+) {
+  return auditedRefresh(
+    db,
+    by,
+    'corporation',
+    corporationId,
+    async (em) => describeCorporation(await getCorporation(em, corporationId)),
+    (em) => esi.fetchCorporationRefresh(em, corporationId),
+  );
 }
 
 /**

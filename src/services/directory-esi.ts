@@ -29,6 +29,12 @@ export interface OperatorRefresh {
   readonly unread: number;
 }
 
+/** An operator's refresh as ESI answered it, not yet written. */
+export interface FetchedRefresh {
+  /** Writes it to the directory through `tx` (the caller's transaction) and says what changed. */
+  apply(tx: EntityManager): Promise<OperatorRefresh>;
+}
+
 /**
  * EVE facts the control plane reads (src/directory adapts the ESI client to it). The single
  * fetches return null when EVE knows no such id. Without it (tests, offline) `track` takes the
@@ -40,10 +46,11 @@ export interface DirectoryEsi {
   /**
    * An operator's refresh, straight from ESI past the local cache: the corporation (with its
    * alliance); the alliance with its corporations (those it lists, those the directory had in it).
-   * The records must exist in the directory.
+   * ESI is read here, with no transaction open; the caller writes what it answered with `apply`,
+   * in its own transaction (where it audits the refresh). The records must exist in the directory.
    */
-  refreshCorporation(em: EntityManager, corporationId: number): Promise<OperatorRefresh>;
-  refreshAlliance(em: EntityManager, allianceId: number): Promise<OperatorRefresh>;
+  fetchCorporationRefresh(em: EntityManager, corporationId: number): Promise<FetchedRefresh>;
+  fetchAllianceRefresh(em: EntityManager, allianceId: number): Promise<FetchedRefresh>;
   /** Characters by id or exact (case-insensitive) name, in ESI's bulk calls. */
   resolveCharacters(input: {
     readonly ids?: readonly number[];

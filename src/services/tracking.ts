@@ -1,12 +1,13 @@
 /**
- * What `corporation.track` and `alliance.track` share: the facts they record (ESI's, or given
- * where no ESI is wired), the ticker lookup that settles a clash with a stale ticker, and the
- * audit of a ticker a track moved.
+ * What the use cases that bring corporations and alliances from ESI share: the facts a track
+ * records (ESI's, or given where no ESI is wired), the ticker lookup that settles a clash with a
+ * stale ticker, the audit of a ticker a track moved, and the audited operator refresh.
  */
 import { NotFoundError, RuleViolationError } from '../domain/errors.ts';
 import type { TickerLookup, Retickered } from './corporations.ts';
-import type { DirectoryEsi } from './directory-esi.ts';
-import type { Audit } from './use-case.ts';
+import type { EntityManager } from '@mikro-orm/core';
+import type { DirectoryEsi, FetchedRefresh, OperatorRefresh } from './directory-esi.ts';
+import { writeChange, type Audit, type ChangeAuthor, type UnitsOfWork } from './use-case.ts';
 
 type Tracked = 'corporation' | 'alliance';
 
@@ -49,5 +50,31 @@ export function auditRetickered(audit: Audit, what: Tracked, moved: Retickered |
     subject: `${what}:${moved.id}`,
     before: { ticker: moved.from },
     after: { ticker: moved.to, reason: 'ESI changed it; another record now uses the old ticker' },
+  });
+}
+
+/**
+ * An operator's refresh of one corporation or alliance from ESI, past the local cache: the record
+ * must exist (NotFoundError before ESI is asked); ESI is read with no transaction open; then the
+ * record as it was, the refresh written as the esi.refresh job writes it, and its audit entry
+ * (before, after) commit in one transaction. The caller tells the groups to follow.
+ */
+export async function auditedRefresh<T>(
+  db: UnitsOfWork,
+  by: ChangeAuthor,
+  what: Tracked,
+  id: number,
+  read: (em: EntityManager) => Promise<T>,
+  fetch: (em: EntityManager) => Promise<FetchedRefresh>,
+  audited: (after: T, refreshed: OperatorRefresh) => unknown = (after) => after,
+): Promise<{ after: T; refreshed: OperatorRefresh }> {
+  await read(db.fork());
+  const fetched = await fetch(db.fork());
+  return writeChange(db, by, async (tx, audit) => {
+    const before = await read(tx);
+    const refreshed = await fetched.apply(tx);
+    const after = await read(tx);
+    audit({ action: `${what}.refresh`, subject: `${what}:${id}`, before, after: audited(after, refreshed) });
+    return { after, refreshed };
   });
 }

@@ -29,6 +29,11 @@ import {
  * outcome depends on an outside party, like completing a link nobody started).
  */
 
+/** An operator refresh that finds nothing to change (these tests do not read ESI). */
+const nothingRefreshed = {
+  apply: async () => ({ changed: 0, corporationsLeft: 0, corporationsJoined: 0, unread: 0 }),
+};
+
 const LEVELS = [GUEST, 0, 2, 4, 8, 9, 10] as const;
 
 // The actors are in CORP_A (of ALLIANCE_X); targets are placed by relation.
@@ -109,8 +114,8 @@ const esi: DirectoryEsi = {
     ticker: `TA${id % 100_000}`,
     executorCorporationId: null,
   }),
-  refreshCorporation: async () => ({ changed: 0, corporationsLeft: 0, corporationsJoined: 0, unread: 0 }),
-  refreshAlliance: async () => ({ changed: 0, corporationsLeft: 0, corporationsJoined: 0, unread: 0 }),
+  fetchCorporationRefresh: async () => nothingRefreshed,
+  fetchAllianceRefresh: async () => nothingRefreshed,
   resolveCharacters: async ({ ids = [] }) => ({
     characters: ids.flatMap((characterId) => {
       const corporationId = esiCharacters.get(characterId);

@@ -1,6 +1,9 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGroup } from '../../src/services/groups.ts';
+import { directoryEsiOf } from '../../src/directory/index.ts';
+import { startFakeEsi, type FakeEsi } from '../fakes/esi/index.ts';
+import { clientFor, GAMMA, seedStandard } from '../esi/fixtures.ts';
 import { startTestApi, type TestApi } from '../support/api.ts';
 
 /**
@@ -11,6 +14,7 @@ import { startTestApi, type TestApi } from '../support/api.ts';
  */
 describe('a change and its audit entry, in one transaction', () => {
   let api: TestApi;
+  let esi: FakeEsi;
   let sql: pg.Client;
   let admin: { id: string; token: string };
   const count = async (query: string, values: unknown[] = []) =>
@@ -19,7 +23,9 @@ describe('a change and its audit entry, in one transaction', () => {
     sql.query(`ALTER TABLE audit_log ${on ? 'ENABLE' : 'DISABLE'} TRIGGER refuse_audit`);
 
   beforeAll(async () => {
-    api = await startTestApi();
+    esi = await startFakeEsi();
+    seedStandard(esi);
+    api = await startTestApi({ directoryEsi: directoryEsiOf(clientFor(esi)) });
     sql = new pg.Client({ connectionString: api.t.url });
     await sql.connect();
     await sql.query(`
@@ -32,6 +38,7 @@ describe('a change and its audit entry, in one transaction', () => {
   afterAll(async () => {
     await sql?.end();
     await api?.stop();
+    await esi?.close();
   });
 
   /** Runs `call` with the audit refusing: it must fail and `state` must not move; then without. */
@@ -125,6 +132,17 @@ describe('a change and its audit entry, in one transaction', () => {
     await together(
       () => client.user.delete.mutate({ id: pilot.id }),
       () => count(`users WHERE id = $1`, [pilot.id]),
+    );
+  });
+
+  it('corporation.refresh: what ESI says now and its audit entry', async () => {
+    const client = api.client(admin.token);
+    await client.corporation.track.mutate({ corporationId: GAMMA });
+    esi.corporations.get(GAMMA)!.name = 'Gamma Atomic';
+    await together(
+      () => client.corporation.refresh.mutate({ corporationId: GAMMA }),
+      async () =>
+        (await sql.query('SELECT name FROM corporations WHERE corporation_id = $1', [GAMMA])).rows[0].name,
     );
   });
 

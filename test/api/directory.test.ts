@@ -12,6 +12,11 @@ import {
 import { startTestApi, type TestApi } from '../support/api.ts';
 import { addAlliance, addCorporation, addUser } from '../support/rows.ts';
 
+/** An operator refresh that finds nothing to change (these tests do not read ESI). */
+const nothingRefreshed = {
+  apply: async () => ({ changed: 0, corporationsLeft: 0, corporationsJoined: 0, unread: 0 }),
+};
+
 async function autogroupMembers(api: TestApi, name: string): Promise<string[]> {
   const em = api.t.db.fork();
   const group = await em.findOne(Group, { name });
@@ -102,8 +107,8 @@ describe('corporation, alliance, coalition and audit routers over HTTP', () => {
         id === 99_300_001
           ? { name: 'Esi Alliance', ticker: 'ESIA', executorCorporationId: 98_300_001 }
           : null,
-      refreshCorporation: async () => ({ changed: 0, corporationsLeft: 0, corporationsJoined: 0, unread: 0 }),
-      refreshAlliance: async () => ({ changed: 0, corporationsLeft: 0, corporationsJoined: 0, unread: 0 }),
+      fetchCorporationRefresh: async () => nothingRefreshed,
+      fetchAllianceRefresh: async () => nothingRefreshed,
       resolveCharacters: async () => ({ characters: [], unknownIds: [], unknownNames: [] }),
     };
     const withEsi = await startTestApi({ directoryEsi: esi });

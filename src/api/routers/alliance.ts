@@ -1,14 +1,14 @@
 import { z } from 'zod';
 import {
   allianceDetails,
-  describeAlliance,
   getAlliance,
   listAlliances,
+  refreshAlliance,
   trackAlliance,
   updateAlliance,
 } from '../../services/alliances.ts';
 import { pageInput } from '../../services/pagination.ts';
-import { authorOf, directoryChanged, esiOf, refreshAudited } from '../effects.ts';
+import { authorOf, directoryChanged, esiOf, requireEsi } from '../effects.ts';
 import { esiScopes, eveId, loginFlag, name, ticker } from '../inputs.ts';
 import { allianceGuestsRouter } from './guests.ts';
 import { router, scoped } from '../trpc.ts';
@@ -49,14 +49,13 @@ export const allianceRouter = router({
   refresh: scoped('corporation.track')
     .input(z.strictObject({ allianceId: eveId }))
     .mutation(async ({ ctx, input }) => {
-      const { after, refreshed } = await refreshAudited(
-        ctx,
-        'alliance',
+      const { after, refreshed } = await refreshAlliance(
+        ctx.deps.db,
+        authorOf(ctx),
+        requireEsi(ctx),
         input.allianceId,
-        async (em) => describeAlliance(await getAlliance(em, input.allianceId)),
-        (esi, em) => esi.refreshAlliance(em, input.allianceId),
-        (after, refreshed) => ({ ...after, ...refreshed }),
       );
+      await directoryChanged(ctx, 'alliance.refresh');
       return { ...refreshed, alliance: after };
     }),
   update: scoped('corporation.update')

@@ -1,14 +1,14 @@
 import { z } from 'zod';
 import {
   corporationDetails,
-  describeCorporation,
   getCorporation,
   listCorporations,
+  refreshCorporation,
   trackCorporation,
   updateCorporation,
 } from '../../services/corporations.ts';
 import { pageInput } from '../../services/pagination.ts';
-import { authorOf, directoryChanged, esiOf, refreshAudited } from '../effects.ts';
+import { authorOf, directoryChanged, esiOf, requireEsi } from '../effects.ts';
 import { esiScopes, eveId, loginFlag, name, ticker } from '../inputs.ts';
 import { corporationGuestsRouter } from './guests.ts';
 import { router, scoped } from '../trpc.ts';
@@ -52,13 +52,13 @@ export const corporationRouter = router({
   refresh: scoped('corporation.track')
     .input(z.strictObject({ corporationId: eveId }))
     .mutation(async ({ ctx, input }) => {
-      const { after, refreshed } = await refreshAudited(
-        ctx,
-        'corporation',
+      const { after, refreshed } = await refreshCorporation(
+        ctx.deps.db,
+        authorOf(ctx),
+        requireEsi(ctx),
         input.corporationId,
-        async (em) => describeCorporation(await getCorporation(em, input.corporationId)),
-        (esi, em) => esi.refreshCorporation(em, input.corporationId),
       );
+      await directoryChanged(ctx, 'corporation.refresh');
       return { ...refreshed, corporation: after };
     }),
   update: scoped('corporation.update')

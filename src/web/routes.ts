@@ -5,7 +5,6 @@
  * JSON to the API routes behind them.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { audit } from '../services/audit.ts';
 import {
   completeDiscordOAuth,
   describeDiscordGuildOutcome,
@@ -24,8 +23,9 @@ import {
   teamspeakLinkStatus,
   unlinkTeamspeak,
 } from '../services/links/teamspeak.ts';
-import { endSession } from '../services/auth/sessions.ts';
-import { createToken, listCredentials, revokeCredential } from '../services/auth/tokens.ts';
+import { logout } from '../services/auth/sessions.ts';
+import { issueToken, listCredentials, withdrawCredential } from '../services/auth/tokens.ts';
+import type { ChangeAuthor } from '../services/use-case.ts';
 import { ConflictError } from '../domain/errors.ts';
 import { loadAccountView, type JustStarted } from './account-view.ts';
 import { serveAsset } from './assets.ts';
@@ -50,6 +50,9 @@ import {
 import { sessionCookie, setSessionCookie } from './security.ts';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
+
+/** Who the portal's use cases audit as the author: the signed-in pilot (a page has no request id). */
+const authorOf = (me: SignedIn): ChangeAuthor => ({ actorId: me.user.id, requestId: null });
 
 /** Notices a redirect may name (fixed texts: nothing a URL carries is shown). */
 const notices = {
@@ -204,15 +207,8 @@ export function portalRoutes(deps: WebDeps): Route[] {
     'POST /auth/logout': async (req, res) => {
       const guarded = await guardedForm(deps, req, res);
       if (!guarded) return true;
-      const em = deps.db.fork();
-      const ended = await endSession(em, guarded.me.secret);
-      audit(em, {
-        actorId: guarded.me.user.id,
-        action: 'auth.logout',
-        subject: `user:${guarded.me.user.id}`,
-        after: { sessionId: ended },
-      });
-      await em.flush();
+      const { me } = guarded;
+      await logout(deps.db, authorOf(me), { userId: me.user.id, secret: me.secret });
       setSessionCookie(res, sessionCookie(deps.config), '', 0);
       return redirect(deps, res, '/');
     },
@@ -435,9 +431,8 @@ export function portalRoutes(deps: WebDeps): Route[] {
     'POST /account/tokens': action(async (me, form, res) => {
       const comment = (form.get('comment') ?? '').trim().slice(0, 200);
       const days = Number(form.get('days'));
-      const em = deps.db.fork();
       if (!comment || !Number.isInteger(days) || days < 1 || days > 400) {
-        const credentials = await listCredentials(em, me.user.id);
+        const credentials = await listCredentials(deps.db.fork(), me.user.id);
         return sendHtml(
           deps,
           res,
@@ -448,28 +443,21 @@ export function portalRoutes(deps: WebDeps): Route[] {
           }),
         );
       }
-      const created = await createToken(em, {
+      const created = await issueToken(deps.db, authorOf(me), {
         userId: me.user.id,
         kind: 'user',
         comment,
         ttlSeconds: days * 86_400,
       });
-      audit(em, {
-        actorId: me.user.id,
-        action: 'token.create',
-        subject: `token:${created.id}`,
-        after: { kind: 'user', comment },
-      });
-      await em.flush();
-      const credentials = await listCredentials(em, me.user.id);
+      const credentials = await listCredentials(deps.db.fork(), me.user.id);
       return sendHtml(deps, res, 200, tokensPage(me.viewer, credentials, created));
     }),
 
     'POST /account/tokens/revoke': action(async (me, form, res) => {
       const id = (form.get('id') ?? '').slice(0, 64);
-      const em = deps.db.fork();
-      const revoked = await revokeCredential(
-        em,
+      const revoked = await withdrawCredential(
+        deps.db,
+        authorOf(me),
         { userId: me.user.id, clearanceLevel: me.user.clearanceLevel },
         id,
       );
@@ -480,8 +468,6 @@ export function portalRoutes(deps: WebDeps): Route[] {
           404,
           problemPage(me.viewer, 'Not found', html`<p>You have no token or session with that id.</p>`),
         );
-      audit(em, { actorId: me.user.id, action: 'token.revoke', subject: `token:${id}` });
-      await em.flush();
       if (id === me.sessionId) {
         setSessionCookie(res, sessionCookie(deps.config), '', 0);
         return redirect(deps, res, '/');

@@ -1,5 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSession, logout } from '../../src/services/auth/sessions.ts';
+import { issueToken, withdrawCredential } from '../../src/services/auth/tokens.ts';
 import { createGroup } from '../../src/services/groups.ts';
 import { directoryEsiOf } from '../../src/directory/index.ts';
 import { startFakeEsi, type FakeEsi } from '../fakes/esi/index.ts';
@@ -41,12 +43,19 @@ describe('a change and its audit entry, in one transaction', () => {
     await esi?.close();
   });
 
-  /** Runs `call` with the audit refusing: it must fail and `state` must not move; then without. */
-  async function together(call: () => Promise<unknown>, state: () => Promise<unknown>) {
+  /**
+   * Runs `call` with the audit refusing: it must fail (as `refusal`: over tRPC, an internal error)
+   * and `state` must not move; then without.
+   */
+  async function together(
+    call: () => Promise<unknown>,
+    state: () => Promise<unknown>,
+    refusal: object = { data: { code: 'INTERNAL_SERVER_ERROR' } },
+  ) {
     const before = await state();
     await auditRefuses(true);
     try {
-      await expect(call()).rejects.toMatchObject({ data: { code: 'INTERNAL_SERVER_ERROR' } });
+      await expect(call()).rejects.toMatchObject(refusal);
     } finally {
       await auditRefuses(false);
     }
@@ -99,6 +108,32 @@ describe('a change and its audit entry, in one transaction', () => {
         admin.id,
       ]),
     ).toBe(1);
+  });
+
+  it("the portal's logout, token creation and token revocation (use cases called directly)", async () => {
+    const pilot = await api.user();
+    const by = { actorId: pilot.id, requestId: null };
+    const refused = { message: expect.stringContaining('the audit log is unavailable') };
+    const fork = api.t.db.fork();
+    const session = createSession(fork, { userId: pilot.id, ttlSeconds: 3600 });
+    await fork.flush();
+    await together(
+      () => logout(api.t.db, by, { userId: pilot.id, secret: session.secret }),
+      () => count(`browser_sessions WHERE id = $1 AND revoked_at IS NULL`, [session.id]),
+      refused,
+    );
+    const input = { userId: pilot.id, kind: 'user' as const, comment: 'portal', ttlSeconds: 3600 };
+    await together(
+      () => issueToken(api.t.db, by, input),
+      () => count(`api_tokens WHERE comment = $1`, ['portal']),
+      refused,
+    );
+    const token = await issueToken(api.t.db, by, { ...input, comment: 'to revoke' });
+    await together(
+      () => withdrawCredential(api.t.db, by, { userId: pilot.id, clearanceLevel: 0 }, token.id),
+      () => count(`api_tokens WHERE id = $1 AND revoked_at IS NULL`, [token.id]),
+      refused,
+    );
   });
 
   it('coalition.create', async () => {

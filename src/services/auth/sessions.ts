@@ -8,6 +8,7 @@ import type { EntityManager } from '@mikro-orm/core';
 import { BrowserSession, User } from '../../store/entities/index.ts';
 import { newId } from '../../crypto.ts';
 import { credentialRefusal, revokeAllAccess } from '../access.ts';
+import { writeChange, type ChangeAuthor, type UnitsOfWork } from '../use-case.ts';
 import { hashSecret, prefixedToken } from './secrets.ts';
 
 const PREFIX = 'rss_';
@@ -92,6 +93,22 @@ export async function endSession(
   session.revokedAt = now;
   await em.flush();
   return session.id;
+}
+
+/**
+ * A user logs out: the session the secret names ends and the logout is audited (with the session
+ * it ended, null when it had ended already), in one transaction.
+ */
+export function logout(
+  db: UnitsOfWork,
+  by: ChangeAuthor,
+  session: { readonly userId: string; readonly secret: string },
+): Promise<string | null> {
+  return writeChange(db, by, async (tx, audit) => {
+    const ended = await endSession(tx, session.secret);
+    audit({ action: 'auth.logout', subject: `user:${session.userId}`, after: { sessionId: ended } });
+    return ended;
+  });
 }
 
 export async function listSessions(em: EntityManager, userId: string, now = new Date()) {

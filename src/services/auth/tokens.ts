@@ -3,6 +3,7 @@ import { ApiToken, BrowserSession, User } from '../../store/entities/index.ts';
 import { NotFoundError } from '../../domain/errors.ts';
 import { newId } from '../../crypto.ts';
 import { credentialRefusal, revokeAllAccess } from '../access.ts';
+import { writeChange, type ChangeAuthor, type UnitsOfWork } from '../use-case.ts';
 import { hashSecret, prefixedToken } from './secrets.ts';
 
 const PREFIX = 'rst_';
@@ -14,10 +15,15 @@ export interface CreatedToken {
   readonly expiresAt: Date | null;
 }
 
-export async function createToken(
-  em: EntityManager,
-  input: { userId: string; kind: 'application' | 'user'; comment: string; ttlSeconds: number | null },
-): Promise<CreatedToken> {
+export interface NewToken {
+  readonly userId: string;
+  readonly kind: 'application' | 'user';
+  readonly comment: string;
+  readonly ttlSeconds: number | null;
+}
+
+/** Writes an API token in the caller's unit of work (unaudited: issueToken audits it). */
+export async function createToken(em: EntityManager, input: NewToken): Promise<CreatedToken> {
   if (!(await em.findOne(User, { id: input.userId }, { fields: ['id'] })))
     throw new NotFoundError('user', input.userId);
   const secret = prefixedToken(PREFIX);
@@ -92,6 +98,36 @@ export async function revokeCredential(
   session.revokedAt ??= now;
   await em.flush();
   return describeSession(session);
+}
+
+/** Issues an API token to a user, audited as `token.create` in the same transaction. */
+export function issueToken(db: UnitsOfWork, by: ChangeAuthor, input: NewToken): Promise<CreatedToken> {
+  return writeChange(db, by, async (tx, audit) => {
+    const created = await createToken(tx, input);
+    audit({
+      action: 'token.create',
+      subject: `token:${created.id}`,
+      after: { kind: input.kind, comment: input.comment },
+    });
+    return created;
+  });
+}
+
+/**
+ * Revokes an API token or a browser session the actor may see (revokeCredential), audited as
+ * `token.revoke` in the same transaction; null (and nothing audited) when there is none.
+ */
+export function withdrawCredential(
+  db: UnitsOfWork,
+  by: ChangeAuthor,
+  actor: { userId: string; clearanceLevel: number },
+  id: string,
+): Promise<CredentialView | null> {
+  return writeChange(db, by, async (tx, audit) => {
+    const revoked = await revokeCredential(tx, actor, id);
+    if (revoked) audit({ action: 'token.revoke', subject: `token:${id}` });
+    return revoked;
+  });
 }
 
 /** One's API tokens and live browser sessions, newest first. */

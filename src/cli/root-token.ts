@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError, loadConfig, loadConfigSection } from '../config/load.ts';
-import { audit } from '../services/audit.ts';
-import { createToken, type CreatedToken } from '../services/auth/tokens.ts';
+import { issueToken, type CreatedToken } from '../services/auth/tokens.ts';
 import { bootstrap } from '../services/bootstrap.ts';
 import { databaseKind, openDatabase, type Database } from '../store/orm.ts';
 import { splitFlag } from './args.ts';
@@ -73,20 +72,12 @@ export async function createRootToken(
     cwd,
     'create the token',
     async (db, rootId, database) => {
-      const em = db.fork();
-      const created = await createToken(em, {
-        userId: rootId,
-        kind: 'application',
-        comment: options.comment,
-        ttlSeconds: options.ttlSeconds,
-      });
-      audit(em, {
-        actorId: rootId,
-        action: 'token.create',
-        subject: `token:${created.id}`,
-        after: { kind: 'application', comment: options.comment, via: 'rosterctl token create --root' },
-      });
-      await em.flush();
+      const created = await issueToken(
+        db,
+        { actorId: rootId, requestId: null },
+        { userId: rootId, kind: 'application', comment: options.comment, ttlSeconds: options.ttlSeconds },
+        'rosterctl token create --root',
+      );
       return { ...created, userId: rootId, database };
     },
   );

@@ -100,14 +100,22 @@ export async function revokeCredential(
   return describeSession(session);
 }
 
-/** Issues an API token to a user, audited as `token.create` in the same transaction. */
-export function issueToken(db: UnitsOfWork, by: ChangeAuthor, input: NewToken): Promise<CreatedToken> {
+/**
+ * Issues an API token to a user, audited as `token.create` in the same transaction; `via` names a
+ * way in other than the control plane or the portal (the CLI's root token).
+ */
+export function issueToken(
+  db: UnitsOfWork,
+  by: ChangeAuthor,
+  input: NewToken,
+  via?: string,
+): Promise<CreatedToken> {
   return writeChange(db, by, async (tx, audit) => {
     const created = await createToken(tx, input);
     audit({
       action: 'token.create',
       subject: `token:${created.id}`,
-      after: { kind: input.kind, comment: input.comment },
+      after: { kind: input.kind, comment: input.comment, ...(via === undefined ? {} : { via }) },
     });
     return created;
   });

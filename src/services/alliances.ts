@@ -86,7 +86,7 @@ export async function recordAlliance(
   }
   // Tickers are unique; one held by an alliance whose ticker ESI has since changed is freed by
   // bringing that alliance's stored ticker up to date (else the clash is refused).
-  const clash = await em.findOne(Alliance, { ticker, allianceId: { $ne: allianceId } });
+  const clash = await tickerHolder(em, ticker, allianceId);
   let retickered: Retickered | null = null;
   if (clash) {
     const current = options.tickerNow ? await options.tickerNow(clash.allianceId) : null;
@@ -120,6 +120,23 @@ export async function recordAlliance(
     throw asConflict(error, `alliance ${allianceId} was recorded by another request at the same time`);
   }
   return { alliance, before, retickered };
+}
+
+/** The other alliance that holds a ticker in the directory, if one does. */
+function tickerHolder(em: EntityManager, ticker: string, allianceId: number): Promise<Alliance | null> {
+  return em.findOne(Alliance, { ticker, allianceId: { $ne: allianceId } });
+}
+
+/** What ESI calls the alliance holding the ticker an alliance is recorded with, asked before its transaction. */
+export function allianceTickerNow(
+  db: UnitsOfWork,
+  esi: DirectoryEsi | null,
+  allianceId: number,
+  ticker: string | undefined,
+): Promise<TickerLookup | undefined> {
+  return tickerNowOf(esi, 'alliance', async () =>
+    ticker === undefined ? null : ((await tickerHolder(db.fork(), ticker, allianceId))?.allianceId ?? null),
+  );
 }
 
 /** Changes an alliance's login flag or mandatory ESI scopes, audited when something moved. */
@@ -165,11 +182,12 @@ export async function trackAlliance(
     given,
     (esi) => esi.fetchAlliance(allianceId),
   );
+  const tickerNow = await allianceTickerNow(db, esi, allianceId, facts.ticker);
   return writeChange(db, by, async (tx, audit) => {
     const { alliance, before, retickered } = await recordAlliance(tx, allianceId, facts, {
       track: true,
       refreshedAt,
-      tickerNow: tickerNowOf(esi, 'alliance'),
+      tickerNow,
     });
     auditRetickered(audit, 'alliance', retickered);
     audit({

@@ -7,7 +7,7 @@ import { asConflict } from '../store/errors.ts';
 import { iso } from './format.ts';
 import { newCorporation } from '../store/records.ts';
 import { findPage } from './pagination.ts';
-import { recordAlliance, type AllianceEsiFacts } from './alliances.ts';
+import { allianceTickerNow, recordAlliance, type AllianceEsiFacts } from './alliances.ts';
 import type { DirectoryEsi } from './directory-esi.ts';
 import { auditedRefresh, auditRetickered, tickerNowOf, trackedFacts } from './tracking.ts';
 import { writeChange, type ChangeAuthor, type UnitsOfWork } from './use-case.ts';
@@ -85,13 +85,16 @@ export async function trackCorporation(
       else facts = { ...fetched, allianceId: null };
     }
   }
+  const allianceTicker =
+    newAlliance && (await allianceTickerNow(db, esi, newAlliance.allianceId, newAlliance.facts.ticker));
+  const tickerNow = await corporationTickerNow(db, esi, corporationId, facts.ticker);
   return writeChange(db, by, async (tx, audit) => {
     if (newAlliance) {
       const { allianceId, facts: alliance } = newAlliance;
       const { retickered } = await recordAlliance(tx, allianceId, alliance, {
         track: false,
         refreshedAt,
-        tickerNow: tickerNowOf(esi, 'alliance'),
+        tickerNow: allianceTicker ?? undefined,
       });
       auditRetickered(audit, 'alliance', retickered);
       audit({ action: 'alliance.record', subject: `alliance:${allianceId}`, after: alliance });
@@ -101,7 +104,7 @@ export async function trackCorporation(
       corporationId,
       facts,
       refreshedAt,
-      tickerNowOf(esi, 'corporation'),
+      tickerNow,
     );
     auditRetickered(audit, 'corporation', retickered);
     const after = describeCorporation(corporation);
@@ -196,6 +199,25 @@ export interface Retickered {
   readonly to: string;
 }
 
+/** The other corporation that holds a ticker in the directory, if one does. */
+function tickerHolder(em: EntityManager, ticker: string, corporationId: number): Promise<Corporation | null> {
+  return em.findOne(Corporation, { ticker, corporationId: { $ne: corporationId } });
+}
+
+/** What ESI calls the corporation holding the ticker a corporation is tracked with, asked before its transaction. */
+function corporationTickerNow(
+  db: UnitsOfWork,
+  esi: DirectoryEsi | null,
+  corporationId: number,
+  ticker: string | undefined,
+): Promise<TickerLookup | undefined> {
+  return tickerNowOf(esi, 'corporation', async () =>
+    ticker === undefined
+      ? null
+      : ((await tickerHolder(db.fork(), ticker, corporationId))?.corporationId ?? null),
+  );
+}
+
 /**
  * Tickers are unique: one another corporation holds in the directory is refused, unless ESI says
  * that corporation has since changed its ticker (the directory had not seen it yet): then its
@@ -207,7 +229,7 @@ async function freeTicker(
   corporationId: number,
   tickerNow?: TickerLookup,
 ): Promise<Retickered | null> {
-  const clash = await em.findOne(Corporation, { ticker, corporationId: { $ne: corporationId } });
+  const clash = await tickerHolder(em, ticker, corporationId);
   if (!clash) return null;
   const current = tickerNow ? await tickerNow(clash.corporationId) : null;
   if (current === null || current === ticker)

@@ -31,15 +31,25 @@ export async function trackedFacts<T>(
 }
 
 /**
- * A ticker lookup for a track (TickerLookup): what ESI says the holder of a clashing ticker is
- * called now; undefined without ESI (then a clash is refused as before).
+ * A ticker lookup for a track's transaction (TickerLookup), asked of ESI before it opens: what
+ * the record that holds the ticker the track records (`holder`) is called now. Undefined without
+ * ESI (then a clash is refused, as it is with a holder that appears only inside the transaction).
  */
-export function tickerNowOf(esi: DirectoryEsi | null, what: Tracked): TickerLookup | undefined {
+export async function tickerNowOf(
+  esi: DirectoryEsi | null,
+  what: Tracked,
+  holder: () => Promise<number | null>,
+): Promise<TickerLookup | undefined> {
   if (!esi) return undefined;
-  return async (id) => {
-    const facts = what === 'corporation' ? await esi.fetchCorporation(id) : await esi.fetchAlliance(id);
-    return facts?.ticker ?? null;
-  };
+  const id = await holder();
+  const facts =
+    id === null
+      ? null
+      : what === 'corporation'
+        ? await esi.fetchCorporation(id)
+        : await esi.fetchAlliance(id);
+  const now = facts?.ticker ?? null;
+  return async (clash) => (clash === id ? now : null);
 }
 
 /** Audits the stored ticker a track moved because ESI had changed it (in the track's change). */

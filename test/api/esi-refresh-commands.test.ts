@@ -62,7 +62,7 @@ describe('corporation refresh and alliance refresh', () => {
   });
 });
 
-describe('alliance track after a ticker changed on ESI', () => {
+describe('track after a ticker changed on ESI', () => {
   it('moves the stale ticker of the alliance that gave it up instead of refusing with a conflict', async () => {
     const OLD = 99_050_001;
     const NEW = 99_050_002;
@@ -83,6 +83,22 @@ describe('alliance track after a ticker changed on ESI', () => {
     });
     const [moved] = (await auditOf(`alliance:${OLD}`)).filter((a) => a.action === 'alliance.ticker');
     expect(moved).toMatchObject({ before: { ticker: 'HOLD' }, after: { ticker: 'GONE' } });
+  });
+
+  it('moves the stale ticker of the corporation that gave it up, audited in the same change', async () => {
+    const OLD = 98_050_001;
+    const NEW = 98_050_002;
+    fake.seed({ corporations: [{ id: OLD, name: 'Old Corp', ticker: 'OLDC', ceoId: 2_112_050_001 }] });
+    await trpc().corporation.track.mutate({ corporationId: OLD });
+    fake.corporations.get(OLD)!.ticker = 'MOVD';
+    fake.seed({ corporations: [{ id: NEW, name: 'New Corp', ticker: 'OLDC', ceoId: 2_112_050_002 }] });
+
+    await expect(trpc().corporation.track.mutate({ corporationId: NEW })).resolves.toMatchObject({
+      ticker: 'OLDC',
+    });
+    expect((await corporation(OLD)).ticker).toBe('MOVD');
+    const [moved] = (await auditOf(`corporation:${OLD}`)).filter((a) => a.action === 'corporation.ticker');
+    expect(moved).toMatchObject({ before: { ticker: 'OLDC' }, after: { ticker: 'MOVD' } });
   });
 
   it('still refuses a ticker another alliance really holds', async () => {

@@ -2,10 +2,13 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSession, logout } from '../../src/services/auth/sessions.ts';
 import { issueToken, withdrawCredential } from '../../src/services/auth/tokens.ts';
+import { startGuestInvitation } from '../../src/services/auth/invitations.ts';
+import { loginSettingsOf } from '../../src/services/auth/sso-login.ts';
 import { createGroup } from '../../src/services/groups.ts';
 import { directoryEsiOf } from '../../src/directory/index.ts';
 import { startFakeEsi, type FakeEsi } from '../fakes/esi/index.ts';
 import { clientFor, GAMMA, seedStandard } from '../esi/fixtures.ts';
+import { addCorporation } from '../support/rows.ts';
 import { startTestApi, type TestApi } from '../support/api.ts';
 
 /**
@@ -187,5 +190,70 @@ describe('a change and its audit entry, in one transaction', () => {
       () => client.token.create.mutate({ kind: 'user', comment: 'atomic' }),
       () => count(`api_tokens WHERE comment = $1`, ['atomic']),
     );
+  });
+
+  it('token.revoke', async () => {
+    const client = api.client(admin.token);
+    const created = await client.token.create.mutate({ kind: 'user', comment: 'atomic revoke' });
+    await together(
+      () => client.token.revoke.mutate({ id: created.id }),
+      () => count(`api_tokens WHERE id = $1 AND revoked_at IS NULL`, [created.id]),
+    );
+  });
+
+  it('corporation.guests.invite and corporation.guests.remove', async () => {
+    const client = api.client(admin.token);
+    const em = api.t.db.fork();
+    addCorporation(em, 98_700_001, { name: 'Atomic Hosts', ticker: 'AHOST' });
+    await em.flush();
+    const guest = () =>
+      sql.query('SELECT corporation_id FROM users WHERE character_id = $1', [95_700_001]).then((r) => r.rows);
+    await together(
+      () =>
+        client.corporation.guests.invite.mutate({
+          corporationId: 98_700_001,
+          characterId: 95_700_001,
+          characterName: 'Atomic Guest',
+        }),
+      guest,
+    );
+    const [{ id }] = (await sql.query('SELECT id FROM users WHERE character_id = $1', [95_700_001])).rows;
+    await together(
+      () => client.corporation.guests.remove.mutate({ corporationId: 98_700_001, userId: id }),
+      guest,
+    );
+  });
+
+  it('the startGuestInvitation use case: the invitation state and its audit entry together', async () => {
+    const em = api.t.db.fork();
+    addCorporation(em, 98_700_002, { name: 'Atomic Inviters', ticker: 'AINV' });
+    await em.flush();
+    const by = { actorId: admin.id, requestId: null };
+    const affiliation = { userId: admin.id, corporationId: null, allianceId: null, coalitionIds: [] };
+    const actor = { userId: admin.id, characterId: 1, clearanceLevel: 10, affiliation };
+    const login = {
+      sso: { authorizeUrl: () => 'https://sso.example/authorize' },
+      settings: loginSettingsOf(api.deps.config),
+    };
+    const invite = { kind: 'corporation', id: 98_700_002 } as const;
+    const states = () => count(`challenges WHERE kind = 'sso-login'`);
+    const before = await states();
+    await auditRefuses(true);
+    try {
+      await expect(startGuestInvitation(api.t.db, by, actor, login, invite)).rejects.toThrow(
+        /the audit log is unavailable/,
+      );
+    } finally {
+      await auditRefuses(false);
+    }
+    expect(await states()).toBe(before);
+    await startGuestInvitation(api.t.db, by, actor, login, invite);
+    expect(await states()).toBe(before + 1);
+    expect(
+      await count(
+        `audit_log WHERE action = 'corporation.guests.inviteUrl' AND subject = $1 AND actor_id = $2`,
+        ['corporation:98700002', admin.id],
+      ),
+    ).toBe(1);
   });
 });

@@ -2,11 +2,12 @@ import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { loginSettingsOf, startLogin } from '../../services/auth/sso-login.ts';
 import type { SsoClient } from '../../esi/sso.ts';
-import { hostAffiliation, type Host } from '../../services/auth/guests.ts';
+import type { Host } from '../../services/auth/guests.ts';
+import { startGuestInvitation } from '../../services/auth/invitations.ts';
 import type { Context } from '../context.ts';
 import { eveId } from '../inputs.ts';
-import { publicProcedure, requireScope, router, scopedOver } from '../trpc.ts';
-import { change } from '../effects.ts';
+import { authorOf } from '../effects.ts';
+import { publicProcedure, router, scopedOver } from '../trpc.ts';
 
 /**
  * `auth.*`: the start of an EVE SSO login (the callback is the plain route `GET /auth/callback`,
@@ -59,22 +60,8 @@ export const authRouter = router({
         'corporationId' in input
           ? { kind: 'corporation', id: input.corporationId }
           : { kind: 'alliance', id: input.allianceId };
-      const sso = ssoOf(ctx);
-      requireScope(ctx.actor, 'corporation.guests', {
-        affiliation: await hostAffiliation(ctx.deps.db.fork(), invite),
-      });
-      const start = await change(ctx, async (tx, audit) => {
-        const start = await startLogin(tx, sso, loginSettingsOf(ctx.deps.config), {
-          invite,
-          invitedBy: ctx.actor.userId,
-        });
-        audit({
-          action: `${invite.kind}.guests.inviteUrl`,
-          subject: `${invite.kind}:${invite.id}`,
-          after: { expiresAt: start.expiresAt.toISOString() },
-        });
-        return start;
-      });
+      const login = { sso: ssoOf(ctx), settings: loginSettingsOf(ctx.deps.config) };
+      const start = await startGuestInvitation(ctx.deps.db, authorOf(ctx), ctx.actor, login, invite);
       return { url: start.url, scopes: start.scopes, expiresAt: start.expiresAt.toISOString() };
     }),
 });

@@ -1,55 +1,35 @@
 import { z } from 'zod';
-import {
-  hostAffiliation,
-  inviteGuest,
-  listGuests,
-  removeGuest,
-  type Host,
-} from '../../services/auth/guests.ts';
+import { inviteGuest, listGuests, removeGuest, type Host } from '../../services/auth/guests.ts';
 import { pageInput } from '../../services/pagination.ts';
 import type { AuthedActor, Context } from '../context.ts';
-import { change, directoryChanged } from '../effects.ts';
+import { authorOf, directoryChanged } from '../effects.ts';
 import { eveId, id, name } from '../inputs.ts';
-import { requireScope, router, scopedOver } from '../trpc.ts';
+import { router, scopedOver } from '../trpc.ts';
 
 /**
  * `corporation.guests.*` and `alliance.guests.*` (see services/auth/guests.ts for what a guest is):
  * members in reach read the guest list (`user.read` over the host); inviting and removing needs
- * `corporation.guests` over the host.
+ * `corporation.guests` over the host (the use cases check both against the host).
  */
 type Ctx = Context & { actor: AuthedActor };
 
 const inviteFields = { characterId: eveId, characterName: name.optional() };
 
-async function list(ctx: Ctx, host: Host, page: { cursor?: string | null | undefined; limit: number }) {
-  const em = ctx.deps.db.fork();
-  requireScope(ctx.actor, 'user.read', { affiliation: await hostAffiliation(em, host) });
-  return listGuests(em, host, page);
-}
+const list = (ctx: Ctx, host: Host, page: { cursor?: string | null | undefined; limit: number }) =>
+  listGuests(ctx.deps.db.fork(), ctx.actor, host, page);
 
 async function invite(
   ctx: Ctx,
   host: Host,
   input: { characterId: number; characterName?: string | undefined },
 ) {
-  const em = ctx.deps.db.fork();
-  requireScope(ctx.actor, 'corporation.guests', { affiliation: await hostAffiliation(em, host) });
-  const { user, createdUser, changed } = await change(ctx, async (tx, audit) => {
-    const invited = await inviteGuest(tx, host, input);
-    const { user, before } = invited;
-    if (invited.changed)
-      audit({
-        action: `${host.kind}.guests.invite`,
-        subject: `user:${user.id}`,
-        before,
-        after: {
-          corporationId: user.corporationId ?? null,
-          clearanceLevel: user.clearanceLevel,
-          host: `${host.kind}:${host.id}`,
-        },
-      });
-    return invited;
-  });
+  const { user, createdUser, changed } = await inviteGuest(
+    ctx.deps.db,
+    authorOf(ctx),
+    ctx.actor,
+    host,
+    input,
+  );
   if (changed) await directoryChanged(ctx, `${host.kind}.guests.invite`);
   return {
     userId: user.id,
@@ -61,12 +41,7 @@ async function invite(
 }
 
 async function remove(ctx: Ctx, host: Host, userId: string) {
-  const em = ctx.deps.db.fork();
-  requireScope(ctx.actor, 'corporation.guests', { affiliation: await hostAffiliation(em, host) });
-  await change(ctx, async (tx, audit) => {
-    const { before, after } = await removeGuest(tx, host, userId);
-    audit({ action: `${host.kind}.guests.remove`, subject: `user:${userId}`, before, after });
-  });
+  await removeGuest(ctx.deps.db, authorOf(ctx), ctx.actor, host, userId);
   await directoryChanged(ctx, `${host.kind}.guests.remove`);
   return { removed: true as const };
 }

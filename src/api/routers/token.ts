@@ -1,8 +1,8 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { createToken, listCredentials, revokeCredential } from '../../services/auth/tokens.ts';
+import { issueToken, listCredentials, withdrawCredential } from '../../services/auth/tokens.ts';
+import { authorOf } from '../effects.ts';
 import { requireScope, router, scoped } from '../trpc.ts';
-import { change } from '../effects.ts';
 
 export const tokenRouter = router({
   /** One's API tokens and live browser sessions (kind `session`). */
@@ -22,30 +22,19 @@ export const tokenRouter = router({
           .default(30 * 86_400),
       }),
     )
-    .mutation(async ({ ctx, input }) => {
+    .mutation(({ ctx, input }) => {
       if (input.kind === 'application') requireScope(ctx.actor, 'token.application');
       if (input.kind === 'user' && input.ttlSeconds === null) {
         throw new TRPCError({ code: 'BAD_REQUEST', message: 'user tokens expire: give ttlSeconds' });
       }
-      return change(ctx, async (tx, audit) => {
-        const created = await createToken(tx, { userId: ctx.actor.userId, ...input });
-        audit({
-          action: 'token.create',
-          subject: `token:${created.id}`,
-          after: { kind: input.kind, comment: input.comment },
-        });
-        return created;
-      });
+      return issueToken(ctx.deps.db, authorOf(ctx), { userId: ctx.actor.userId, ...input });
     }),
   revoke: scoped('token.own')
     .input(z.strictObject({ id: z.string().min(1).max(64) }))
     .mutation(async ({ ctx, input }) => {
-      return change(ctx, async (tx, audit) => {
-        // An API token or a browser session; someone else's is reported as missing, not forbidden.
-        const revoked = await revokeCredential(tx, ctx.actor, input.id);
-        if (!revoked) throw new TRPCError({ code: 'NOT_FOUND', message: `token ${input.id} not found` });
-        audit({ action: 'token.revoke', subject: `token:${input.id}` });
-        return revoked;
-      });
+      // An API token or a browser session; someone else's is reported as missing, not forbidden.
+      const revoked = await withdrawCredential(ctx.deps.db, authorOf(ctx), ctx.actor, input.id);
+      if (!revoked) throw new TRPCError({ code: 'NOT_FOUND', message: `token ${input.id} not found` });
+      return revoked;
     }),
 });

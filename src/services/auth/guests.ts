@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/core';
-import { GUEST, type Affiliation } from '../../domain/index.ts';
+import { GUEST, type Actor, type Affiliation } from '../../domain/index.ts';
 import { affiliationFor } from '../../store/affiliation.ts';
 import { Alliance, Coalition, Corporation, User } from '../../store/entities/index.ts';
 import { NotFoundError, RuleViolationError } from '../../domain/errors.ts';
@@ -7,6 +7,8 @@ import { asConflict } from '../../store/errors.ts';
 import { iso } from '../format.ts';
 import { toPage, type Page } from '../pagination.ts';
 import { newUser } from '../../store/records.ts';
+import { requireMay } from '../rights.ts';
+import { writeChange, type ChangeAuthor, type UnitsOfWork } from '../use-case.ts';
 
 /**
  * Guests, as the EVE SSO login knows them: users of clearance -1 whose `corporationId` is the
@@ -64,11 +66,14 @@ export interface GuestView {
   readonly createdAt: string;
 }
 
+/** The host's guests, for whoever may read users there (`user.read` over the host). */
 export async function listGuests(
   em: EntityManager,
+  actor: Actor,
   host: Host,
   page: { cursor?: string | null | undefined; limit: number },
 ): Promise<Page<GuestView>> {
+  requireMay(actor, 'user.read', { affiliation: await hostAffiliation(em, host) });
   const rows = await em.find(
     User,
     {
@@ -119,7 +124,11 @@ async function hostingCorporation(em: EntityManager, host: Host): Promise<number
   return executor;
 }
 
-export async function inviteGuest(
+/**
+ * Records the character as a guest of the host, in the caller's unit of work (the login's, or
+ * inviteGuest's); `changed` is false when it already was one.
+ */
+export async function recordGuest(
   em: EntityManager,
   host: Host,
   input: { characterId: number; characterName?: string | undefined },
@@ -158,7 +167,51 @@ export async function inviteGuest(
   return { user, before, createdUser, changed: true };
 }
 
-export async function removeGuest(em: EntityManager, host: Host, userId: string) {
+/** The host's guests are invited and removed by whoever holds `corporation.guests` over it. */
+async function requireGuestsScope(em: EntityManager, actor: Actor, host: Host): Promise<void> {
+  requireMay(actor, 'corporation.guests', { affiliation: await hostAffiliation(em, host) });
+}
+
+/**
+ * `corporation.guests.invite` / `alliance.guests.invite`: the character becomes a guest of the
+ * host (see recordGuest), audited with where it was; `changed` tells the caller to notify.
+ */
+export function inviteGuest(
+  db: UnitsOfWork,
+  by: ChangeAuthor,
+  actor: Actor,
+  host: Host,
+  input: { characterId: number; characterName?: string | undefined },
+) {
+  return writeChange(db, by, async (tx, audit) => {
+    await requireGuestsScope(tx, actor, host);
+    const invited = await recordGuest(tx, host, input);
+    const { user, before } = invited;
+    if (invited.changed)
+      audit({
+        action: `${host.kind}.guests.invite`,
+        subject: `user:${user.id}`,
+        before,
+        after: {
+          corporationId: user.corporationId ?? null,
+          clearanceLevel: user.clearanceLevel,
+          host: `${host.kind}:${host.id}`,
+        },
+      });
+    return invited;
+  });
+}
+
+/** `corporation.guests.remove` / `alliance.guests.remove`: detaches the guest from the host, audited. */
+export function removeGuest(db: UnitsOfWork, by: ChangeAuthor, actor: Actor, host: Host, userId: string) {
+  return writeChange(db, by, async (tx, audit) => {
+    await requireGuestsScope(tx, actor, host);
+    const { before, after } = await detachGuest(tx, host, userId);
+    audit({ action: `${host.kind}.guests.remove`, subject: `user:${userId}`, before, after });
+  });
+}
+
+async function detachGuest(em: EntityManager, host: Host, userId: string) {
   const user = await em.findOne(User, { id: userId });
   const corporations = await hostCorporations(em, host);
   if (

@@ -26,7 +26,7 @@ import type { VerifiedAccessToken } from '../../esi/sso-verify.ts';
 import type { SsoClient, SsoTokens } from '../../esi/sso.ts';
 import type { Logger } from '../../logger.ts';
 import { audit } from '../audit.ts';
-import { findHostingCorporation, inviteGuest, type Host } from './guests.ts';
+import { findHostingCorporation, recordGuest, type Host } from './guests.ts';
 import { createSession, type StartedSession } from './sessions.ts';
 import { createToken } from './tokens.ts';
 import { claimChallenge, issueChallenge } from './challenges.ts';
@@ -470,7 +470,7 @@ export function createSsoLogin(options: SsoLoginOptions): SsoLogin {
       }
       // An invitation records the guest the way the guests service does (host corporation, level -1).
       const invited = s.guestOf
-        ? await inviteGuest(tx, s.guestOf, {
+        ? await recordGuest(tx, s.guestOf, {
             characterId: s.facts.characterId,
             characterName: s.character.name,
           })

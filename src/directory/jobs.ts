@@ -12,7 +12,6 @@ import { PermanentJobError } from '../services/job-control.ts';
 import type { Logger } from '../logger.ts';
 import { createAccessTokens, type AccessTokens } from './access-tokens.ts';
 import { refreshAffiliations, type AffiliationRefresh } from './affiliations.ts';
-import { esiClientFromConfig, ssoClientFromConfig } from './clients.ts';
 import { refreshCorporationsAndAlliances, type CorporationRefresh } from './corporations.ts';
 import {
   ensureAllianceMembers,
@@ -30,10 +29,9 @@ export interface DirectoryJobsOptions {
   readonly db: { fork(): EntityManager };
   readonly config: Config;
   readonly logger: Logger;
-  /** Default: built from the configuration. */
-  readonly esi?: EsiClient;
-  /** Default: built from the configuration; null disables director tokens. */
-  readonly sso?: SsoClient | null;
+  /** The daemon's one ESI client and one SSO client, built by createDirectory (null: no director tokens). */
+  readonly esi: EsiClient;
+  readonly sso: SsoClient | null;
 }
 
 export interface DirectoryJobs {
@@ -51,8 +49,7 @@ export interface DirectoryJobs {
 export function createDirectoryJobs(options: DirectoryJobsOptions): DirectoryJobs {
   const { db, config } = options;
   const logger = options.logger.child({ area: 'directory' });
-  const esi = options.esi ?? esiClientFromConfig(config, logger);
-  const sso = options.sso === undefined ? ssoClientFromConfig(config, logger) : options.sso;
+  const { esi, sso } = options;
   const accessTokens =
     sso && config.sso.encryptionKey
       ? createAccessTokens({ sso, encryptionKey: config.sso.encryptionKey, logger })

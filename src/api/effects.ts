@@ -1,8 +1,6 @@
 import { TRPCError } from '@trpc/server';
-import type { EntityManager } from '@mikro-orm/core';
 import { createNotifier } from '../services/notifier.ts';
-import { writeChange, type Audit, type ChangeAuthor } from '../services/use-case.ts';
-import type { Database } from '../store/orm.ts';
+import type { ChangeAuthor } from '../services/use-case.ts';
 import type { DirectoryEsi } from '../services/directory-esi.ts';
 import type { DirectoryScope } from '../sync/scope.ts';
 import type { Context } from './context.ts';
@@ -70,19 +68,4 @@ export function authorOf(ctx: {
   readonly requestId: string;
 }): ChangeAuthor {
   return { actorId: ctx.actor.userId, requestId: ctx.requestId };
-}
-
-/**
- * A change made through the control plane and the audit entries describing it, committed in one
- * transaction (services/use-case.ts): by the calling user, under the request's id.
- */
-export function change<T>(
-  ctx: {
-    readonly deps: { readonly db: Database };
-    readonly actor: { readonly userId: string };
-    readonly requestId: string;
-  },
-  work: (tx: EntityManager, audit: Audit) => Promise<T>,
-): Promise<T> {
-  return writeChange(ctx.deps.db, authorOf(ctx), work);
 }

@@ -5,6 +5,7 @@ import { issueToken, withdrawCredential } from '../../src/services/auth/tokens.t
 import { startGuestInvitation } from '../../src/services/auth/invitations.ts';
 import { loginSettingsOf } from '../../src/services/auth/sso-login.ts';
 import { createGroup } from '../../src/services/groups.ts';
+import { startChallenge } from '../../src/services/auth/link-challenges.ts';
 import { directoryEsiOf } from '../../src/directory/index.ts';
 import { startFakeEsi, type FakeEsi } from '../fakes/esi/index.ts';
 import { clientFor, GAMMA, seedStandard } from '../esi/fixtures.ts';
@@ -222,6 +223,31 @@ describe('a change and its audit entry, in one transaction', () => {
       () => client.corporation.guests.remove.mutate({ corporationId: 98_700_001, userId: id }),
       guest,
     );
+  });
+
+  it("a new link challenge: the user's earlier pending one is replaced only with the new one and its audit entry", async () => {
+    const pilot = await api.user({ clearanceLevel: 0 });
+    const start = (secret: string) =>
+      startChallenge(
+        api.t.db.fork(),
+        { kind: 'discord-code', userId: pilot.id, target: 'main', secret, ttlSeconds: 600 },
+        'link.discord.start',
+        { method: 'code' },
+        new Date(),
+      );
+    await start('FIRST-CODE');
+    const pending = async () =>
+      (
+        await sql.query<{ id: string }>(
+          `SELECT id FROM challenges WHERE user_id = $1 AND used_at IS NULL ORDER BY id`,
+          [pilot.id],
+        )
+      ).rows;
+    expect(await pending()).toHaveLength(1);
+    await together(() => start('SECOND-CODE'), pending, {
+      message: expect.stringMatching(/the audit log is unavailable/),
+    });
+    expect(await pending()).toHaveLength(1);
   });
 
   it('the startGuestInvitation use case: the invitation state and its audit entry together', async () => {

@@ -6,6 +6,7 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { Challenge } from '../../store/entities/index.ts';
 import { audit } from '../audit.ts';
+import { inTransaction } from '../../store/transaction.ts';
 import { LinkError } from '../links/errors.ts';
 import { challengeState, claimChallenge, issueChallenge } from './challenges.ts';
 import { randomChars } from './secrets.ts';
@@ -36,7 +37,7 @@ export function normalizeLinkCode(input: string): string | null {
 /**
  * Starts a link: deletes the user's pending challenges of the same kind on the target (one
  * pending link per user, kind and target), stores the new one (its hash only), audits the start
- * (never the secret) and flushes. Returns the challenge, for its expiry.
+ * (never the secret), all in one transaction. Returns the challenge, for its expiry.
  */
 export async function startChallenge(
   em: EntityManager,
@@ -52,32 +53,36 @@ export async function startChallenge(
   details: Record<string, unknown>,
   now: Date,
 ): Promise<Challenge> {
-  await em.nativeDelete(Challenge, {
-    userId: input.userId,
-    kind: input.kind,
-    target: input.target,
-    usedAt: null,
-  });
-  const challenge = issueChallenge(
-    em,
-    {
-      kind: input.kind,
-      secret: input.secret,
+  // One transaction: a failing insert or audit must not leave the user's earlier pending link
+  // deleted with no new one in its place.
+  return inTransaction(em, async (tx) => {
+    await tx.nativeDelete(Challenge, {
       userId: input.userId,
+      kind: input.kind,
       target: input.target,
-      ttlSeconds: input.ttlSeconds,
-    },
-    now,
-  );
-  audit(em, {
-    actorId: input.userId,
-    action,
-    subject: `user:${input.userId}`,
-    after: { target: input.target, ...details, expiresAt: challenge.expiresAt },
-    requestId: input.requestId ?? null,
+      usedAt: null,
+    });
+    const challenge = issueChallenge(
+      tx,
+      {
+        kind: input.kind,
+        secret: input.secret,
+        userId: input.userId,
+        target: input.target,
+        ttlSeconds: input.ttlSeconds,
+      },
+      now,
+    );
+    audit(tx, {
+      actorId: input.userId,
+      action,
+      subject: `user:${input.userId}`,
+      after: { target: input.target, ...details, expiresAt: challenge.expiresAt },
+      requestId: input.requestId ?? null,
+    });
+    await tx.flush();
+    return challenge;
   });
-  await em.flush();
-  return challenge;
 }
 
 function unusable(state: 'used' | 'expired', challenge: Challenge, what: string): LinkError {

@@ -79,15 +79,17 @@ export async function createRoster(options: RosterOptions): Promise<Roster> {
     // The supervisor fails a dead worker's jobs (no heartbeat for heartbeatSeconds) on its next pass.
     superviseSeconds: Math.max(5, Math.floor(config.jobs.heartbeatSeconds / 2)),
   });
+  // Whom every use case tells what its change causes: the jobs, once they exist (built below).
+  const notifier = createNotifier({
+    requestSync: (...request) => jobs.control.requestSync(...request),
+    requestRebuild: (...request) => jobs.control.requestRebuild(...request),
+  });
   // ESI refresh jobs, EVE SSO login, ESI facts for the control plane; a login asks for a sync.
   const directory = createDirectory({
     db,
     config,
     logger,
-    notifier: createNotifier({
-      requestSync: (...request) => jobs.control.requestSync(...request),
-      requestRebuild: (...request) => jobs.control.requestRebuild(...request),
-    }),
+    notifier,
   });
   const jobs = createJobs(
     boss,
@@ -117,6 +119,7 @@ export async function createRoster(options: RosterOptions): Promise<Roster> {
     logger,
     reconciler,
     jobs: jobs.control,
+    notifier,
     // The adapters are the link ports; the link flows ask for them by target name.
     links: linkPorts(configured),
     directoryEsi: directory.facts,
@@ -148,8 +151,7 @@ export async function createRoster(options: RosterOptions): Promise<Roster> {
     logger,
     links: deps.links,
     login: directory.login,
-    requestSync: (platform, target, trigger, scope) =>
-      jobs.control.requestSync(platform, target, trigger, scope),
+    notifier,
     loginStarts: deps.loginStarts,
   });
   const controlPlane = createControlPlane(

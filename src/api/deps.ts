@@ -5,6 +5,7 @@ import type { Logger } from '../logger.ts';
 import type { Database } from '../store/orm.ts';
 import type { Reconciler } from '../sync/engine.ts';
 import type { JobControl } from '../services/job-control.ts';
+import type { Notifier } from '../services/notifier.ts';
 import type { DirectoryEsi } from '../services/directory-esi.ts';
 import type { LinkPorts } from '../domain/link-ports.ts';
 
@@ -23,6 +24,8 @@ export interface ApiDeps {
   readonly logger: Logger;
   readonly reconciler: Reconciler;
   readonly jobs: JobControl;
+  /** Whom use cases tell what their changes cause (services/notifier.ts over `jobs`), built once. */
+  readonly notifier: Notifier;
   /** The platform adapters' link ports by target name (domain/link-ports.ts), without api/ importing them. */
   readonly links: LinkPorts;
   /** Absent when ESI is not wired (tests, offline): see DirectoryEsi. */

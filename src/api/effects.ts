@@ -1,21 +1,17 @@
 import { TRPCError } from '@trpc/server';
-import { createNotifier } from '../services/notifier.ts';
-import type { ChangeAuthor } from '../services/use-case.ts';
+import type { ChangeAuthor, UseCaseContext } from '../services/use-case.ts';
 import type { DirectoryEsi } from '../services/directory-esi.ts';
 import type { DirectoryScope } from '../sync/scope.ts';
 import type { Context } from './context.ts';
 
-/** The control plane's view of services/notifier.ts: what a request changed, told after its commit. */
-const notifier = (ctx: Context) => createNotifier(ctx.deps.jobs);
-
 /** Platform membership may have changed: every target syncs (see Notifier.membershipChanged). */
 export function requestSyncAll(ctx: Context, trigger: string, scope?: DirectoryScope): Promise<void> {
-  return notifier(ctx).membershipChanged(trigger, scope);
+  return ctx.deps.notifier.membershipChanged(trigger, scope);
 }
 
 /** Login facts changed: a rebuild job, then syncs (see Notifier.directoryChanged). */
 export function directoryChanged(ctx: Context, trigger: string, scope?: DirectoryScope): Promise<void> {
-  return notifier(ctx).directoryChanged(trigger, scope);
+  return ctx.deps.notifier.directoryChanged(trigger, scope);
 }
 
 /** Calls ESI through the DirectoryEsi hook; its failures become BAD_GATEWAY, logged under the request id. */
@@ -60,6 +56,11 @@ export function requireEsi(ctx: Context): DirectoryEsi {
       message: 'this daemon does not read ESI, so it cannot look characters up',
     });
   return esi;
+}
+
+/** What a control-plane request calls its use cases with: the database, the caller as author, the notifier. */
+export function useCaseOf(ctx: Context & { readonly actor: { readonly userId: string } }): UseCaseContext {
+  return { db: ctx.deps.db, author: authorOf(ctx), notifier: ctx.deps.notifier };
 }
 
 /** Who a control-plane request's use cases audit as the author: the calling user, under its request id. */

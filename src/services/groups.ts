@@ -15,7 +15,8 @@ import type { Platform } from '../sync/target.ts';
 import { iso } from './format.ts';
 import { findPage } from './pagination.ts';
 import { requireMay } from './rights.ts';
-import { writeChange, type ChangeAuthor, type UnitsOfWork } from './use-case.ts';
+import { writeChange, type UseCaseContext } from './use-case.ts';
+import { membershipScope } from '../sync/scope.ts';
 
 /**
  * The control plane's group use cases: each one checks the actor's rights over the group as its
@@ -258,13 +259,12 @@ export async function groupWithMembers(em: EntityManager, id: string) {
  * the right to set a corporation's.
  */
 export async function createGroup(
-  db: UnitsOfWork,
-  by: ChangeAuthor,
+  app: UseCaseContext,
   actor: Actor,
   input: Omit<NewGroup, 'ownerId'>,
 ): Promise<Group> {
   if (input.authorizedToLogin !== null) requireMay(actor, 'corporation.update');
-  return writeChange(db, by, async (tx, audit) => {
+  return writeChange(app.db, app.author, async (tx, audit) => {
     const group = await insertGroup(tx, { ...input, ownerId: actor.userId });
     audit({ action: 'group.create', subject: subject(group.id), after: group });
     return group;
@@ -273,16 +273,16 @@ export async function createGroup(
 
 /**
  * Edits a manual group (its owner or an admin), audited with what it was and is. Changing its
- * login flag takes the right to change a corporation's.
+ * login flag takes the right to change a corporation's. A new name or login flag reaches the
+ * platforms.
  */
-export function updateGroup(
-  db: UnitsOfWork,
-  by: ChangeAuthor,
+export async function updateGroup(
+  app: UseCaseContext,
   actor: Actor,
   groupId: string,
   changes: GroupChanges,
 ): Promise<{ before: Group; after: Group }> {
-  return writeChange(db, by, async (tx, audit) => {
+  const updated = await writeChange(app.db, app.author, async (tx, audit) => {
     await requireOverGroup(tx, actor, 'group.update', groupId);
     if (changes.authorizedToLogin !== undefined) requireMay(actor, 'corporation.update');
     const updated = await applyGroupChanges(tx, groupId, changes);
@@ -294,21 +294,28 @@ export function updateGroup(
     });
     return updated;
   });
+  if (changes.name !== undefined || changes.authorizedToLogin !== undefined)
+    await app.notifier.membershipChanged('group.update');
+  return updated;
 }
 
-/** Maps a group onto one of `knownTargets` (or updates its mapping), audited as `group.map`. */
-export function mapGroup(
-  db: UnitsOfWork,
-  by: ChangeAuthor,
+/**
+ * Maps a group onto one of `knownTargets` (or updates its mapping), audited as `group.map`; that
+ * target then syncs.
+ */
+export async function mapGroup(
+  app: UseCaseContext,
   groupId: string,
   input: MappingInput,
   knownTargets: readonly string[],
 ): Promise<GroupMapping> {
-  return writeChange(db, by, async (tx, audit) => {
+  const mapping = await writeChange(app.db, app.author, async (tx, audit) => {
     const mapping = await upsertMapping(tx, groupId, input, knownTargets);
     audit({ action: 'group.map', subject: subject(groupId), after: mapping });
     return mapping;
   });
+  await app.notifier.targetChanged(input.platform, input.target, 'group.map');
+  return mapping;
 }
 
 /**
@@ -316,11 +323,10 @@ export function mapGroup(
  * untouched. Returns whether there was a mapping.
  */
 export function unmapGroup(
-  db: UnitsOfWork,
-  by: ChangeAuthor,
+  app: UseCaseContext,
   input: { readonly id: string; readonly platform: Platform; readonly target: string },
 ): Promise<boolean> {
-  return writeChange(db, by, async (tx, audit) => {
+  return writeChange(app.db, app.author, async (tx, audit) => {
     await getGroup(tx, input.id);
     const { id: groupId, platform, target } = input;
     const removed = (await tx.nativeDelete(GroupMapping, { groupId, platform, target })) > 0;
@@ -329,47 +335,50 @@ export function unmapGroup(
   });
 }
 
-/** Adds users to a group whose members people edit; returns how many were new. */
-export function addMembers(
-  db: UnitsOfWork,
-  by: ChangeAuthor,
+/**
+ * Adds users to a group whose members people edit; returns how many were new. The targets then
+ * sync just those users in that group.
+ */
+export async function addMembers(
+  app: UseCaseContext,
   actor: Actor,
   groupId: string,
   userIds: readonly string[],
 ): Promise<number> {
-  return writeChange(db, by, async (tx, audit) => {
+  const added = await writeChange(app.db, app.author, async (tx, audit) => {
     await requireOverGroup(tx, actor, 'group.members', groupId);
     const added = await insertMembers(tx, groupId, userIds);
     audit({ action: 'group.addMembers', subject: subject(groupId), after: { userIds } });
     return added;
   });
+  if (added) await app.notifier.membershipChanged('group.addMembers', membershipScope(groupId, userIds));
+  return added;
 }
 
-/** Removes users from a group whose members people edit; returns how many were members. */
-export function removeMembers(
-  db: UnitsOfWork,
-  by: ChangeAuthor,
+/**
+ * Removes users from a group whose members people edit; returns how many were members. The
+ * targets then sync just those users in that group.
+ */
+export async function removeMembers(
+  app: UseCaseContext,
   actor: Actor,
   groupId: string,
   userIds: readonly string[],
 ): Promise<number> {
-  return writeChange(db, by, async (tx, audit) => {
+  const removed = await writeChange(app.db, app.author, async (tx, audit) => {
     await requireOverGroup(tx, actor, 'group.members', groupId);
     await getGroupWithEditableMembers(tx, groupId);
     const removed = await tx.nativeDelete(GroupMember, { groupId, userId: { $in: [...new Set(userIds)] } });
     audit({ action: 'group.removeMembers', subject: subject(groupId), before: { userIds } });
     return removed;
   });
+  if (removed) await app.notifier.membershipChanged('group.removeMembers', membershipScope(groupId, userIds));
+  return removed;
 }
 
 /** Deletes a manual group with its members, mappings, leaders and requests; audited with what it was. */
-export function deleteGroup(
-  db: UnitsOfWork,
-  by: ChangeAuthor,
-  actor: Actor,
-  groupId: string,
-): Promise<Group> {
-  return writeChange(db, by, async (tx, audit) => {
+export function deleteGroup(app: UseCaseContext, actor: Actor, groupId: string): Promise<Group> {
+  return writeChange(app.db, app.author, async (tx, audit) => {
     await requireOverGroup(tx, actor, 'group.delete', groupId);
     const group = await getManualGroup(tx, groupId);
     await tx.nativeDelete(GroupMember, { groupId });

@@ -1,4 +1,5 @@
 import { emptyScope, mergeScopes, type DirectoryScope } from '../sync/scope.ts';
+import type { Platform } from '../sync/target.ts';
 import type { JobControl } from './job-control.ts';
 
 /**
@@ -9,6 +10,16 @@ import type { JobControl } from './job-control.ts';
 export interface Notifier {
   /** Platform membership may have changed: every target syncs; with a scope, only what it names. */
   membershipChanged(trigger: string, scope?: DirectoryScope): Promise<void>;
+  /**
+   * What one platform (every target of it, when `target` is null) must show changed: a mapping,
+   * a link or an unlink there.
+   */
+  targetChanged(
+    platform: Platform,
+    target: string | null,
+    trigger: string,
+    scope?: DirectoryScope,
+  ): Promise<void>;
   /**
    * Login flags, levels or affiliations changed: autogroups and rule-built groups are rebuilt (a
    * job: JobControl.requestRebuild), then every target syncs, scoped to the users the rebuild
@@ -25,6 +36,7 @@ export function createNotifier(jobs: Pick<JobControl, 'requestSync' | 'requestRe
         jobs.requestSync('discord', null, trigger, scope),
       ]);
     },
+    targetChanged: (platform, target, trigger, scope) => jobs.requestSync(platform, target, trigger, scope),
     directoryChanged: (trigger, scope) => jobs.requestRebuild(trigger, scope),
   };
 }

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { newAuditEntry, type AuditRecord } from '../store/records.ts';
 import { inTransaction } from '../store/transaction.ts';
+import type { Notifier } from './notifier.ts';
 
 /** Where a use case opens its unit of work: the daemon's Database, or a test's. */
 export interface UnitsOfWork {
@@ -13,6 +14,18 @@ export interface ChangeAuthor {
   readonly actorId: string | null;
   /** The control-plane request it came in, when it came in one. */
   readonly requestId: string | null;
+}
+
+/**
+ * What a use case is called with: where it opens its unit of work, who makes the change (its
+ * audit entries name them), and whom it tells what the change causes once it committed. The
+ * control plane builds it per request (api/effects.ts useCaseOf), the portal per signed-in
+ * member, a job with the daemon as the author.
+ */
+export interface UseCaseContext {
+  readonly db: UnitsOfWork;
+  readonly author: ChangeAuthor;
+  readonly notifier: Notifier;
 }
 
 /** An audit entry of a change, its author added by writeChange. */
@@ -28,7 +41,7 @@ export type Audit = (record: ChangeRecord) => void;
  * the two leaves neither (services/audit.ts promises exactly that). On MongoDB, which Roster runs
  * without transactions, it is one flush at the end, and the use cases are idempotent steps.
  *
- * What the change causes elsewhere (a sync, a rebuild) is asked for by the caller after this
+ * What the change causes elsewhere (a sync, a rebuild) the use case tells its Notifier after this
  * returns, so nothing acts on a change that might still roll back.
  */
 export function writeChange<T>(

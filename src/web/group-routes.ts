@@ -83,12 +83,7 @@ export function groupRoutes(deps: WebDeps, tools: GroupRouteTools): Record<strin
   }
 
   /** Membership changed: every target syncs soon (the same call the tRPC procedures make). */
-  const changed = async (trigger: string) => {
-    await Promise.all([
-      deps.requestSync('teamspeak', null, trigger),
-      deps.requestSync('discord', null, trigger),
-    ]);
-  };
+  const changed = (trigger: string) => deps.notifier.membershipChanged(trigger);
 
   /** Runs a use case for the form; a refusal re-renders `back` with it, anything else is the server's. */
   const attempt = (

@@ -257,7 +257,8 @@ export function portalRoutes(deps: WebDeps): Route[] {
           );
         return linkProblem(res, me, error);
       }
-      if (!alreadyLinked) await deps.requestSync('teamspeak', target.name, 'teamspeak.link', scope);
+      if (!alreadyLinked)
+        await deps.notifier.targetChanged('teamspeak', target.name, 'teamspeak.link', scope);
       return account(
         res,
         me,
@@ -310,7 +311,7 @@ export function portalRoutes(deps: WebDeps): Route[] {
         target: target.name,
         actorId: me.user.id,
       });
-      if (removed) await deps.requestSync('teamspeak', target.name, 'teamspeak.unlink', scope);
+      if (removed) await deps.notifier.targetChanged('teamspeak', target.name, 'teamspeak.unlink', scope);
       return redirect(deps, res, '/account?notice=teamspeak-unlinked');
     }),
 
@@ -365,7 +366,7 @@ export function portalRoutes(deps: WebDeps): Route[] {
       const em = deps.db.fork();
       const scope = await linkScope(em, [me.user.id]);
       const removed = await unlinkDiscord(em, { userId: me.user.id, actorId: me.user.id });
-      if (removed) await deps.requestSync('discord', null, 'discord.unlink', scope);
+      if (removed) await deps.notifier.targetChanged('discord', null, 'discord.unlink', scope);
       return redirect(deps, res, '/account?notice=discord-unlinked');
     }),
 
@@ -396,7 +397,7 @@ export function portalRoutes(deps: WebDeps): Route[] {
           { userId: result.userId, target: result.target, guild: result.guild },
           'portal: Discord account linked',
         );
-        await deps.requestSync(
+        await deps.notifier.targetChanged(
           'discord',
           null,
           'discord.link',

@@ -93,18 +93,18 @@ describe('a change and its audit entry, in one transaction', () => {
   });
 
   it('the createGroup use case, called without the control plane', async () => {
-    const by = { actorId: admin.id, requestId: null };
+    const app = api.useCase(admin.id);
     const affiliation = { userId: admin.id, corporationId: null, allianceId: null, coalitionIds: [] };
     const actor = { userId: admin.id, characterId: 1, clearanceLevel: 10, affiliation };
     const input = { name: 'Direct Wing', description: '', authorizedToLogin: null };
     await auditRefuses(true);
     try {
-      await expect(createGroup(api.t.db, by, actor, input)).rejects.toThrow(/the audit log is unavailable/);
+      await expect(createGroup(app, actor, input)).rejects.toThrow(/the audit log is unavailable/);
     } finally {
       await auditRefuses(false);
     }
     expect(await count(`groups WHERE name = $1`, ['Direct Wing'])).toBe(0);
-    const group = await createGroup(api.t.db, by, actor, input);
+    const group = await createGroup(app, actor, input);
     expect(await count(`groups WHERE name = $1`, ['Direct Wing'])).toBe(1);
     expect(
       await count(`audit_log WHERE action = 'group.create' AND subject = $1 AND actor_id = $2`, [

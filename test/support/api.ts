@@ -11,8 +11,8 @@ import { createToken } from '../../src/services/auth/tokens.ts';
 import { createReconciler } from '../../src/sync/engine.ts';
 import type { DirectoryScope } from '../../src/sync/scope.ts';
 import { rebuildDerivedMembership } from '../../src/services/autogroups.ts';
-import { syncScopeAfterRebuild } from '../../src/services/notifier.ts';
-import type { UnitsOfWork } from '../../src/services/use-case.ts';
+import { createNotifier, syncScopeAfterRebuild } from '../../src/services/notifier.ts';
+import type { UnitsOfWork, UseCaseContext } from '../../src/services/use-case.ts';
 import { coalesced } from './coalesce.ts';
 import type { PlatformTarget } from '../../src/sync/target.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
@@ -113,6 +113,8 @@ export interface TestApi {
       >
     >,
   ): Promise<{ id: string; token: string }>;
+  /** What a use case called directly (not through the control plane) is given, as `actorId`. */
+  useCase(actorId: string | null): UseCaseContext;
   stop(): Promise<void>;
 }
 
@@ -145,6 +147,7 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
     logger,
     reconciler: createReconciler(t.db, targets, { ...config.sync }, logger),
     jobs,
+    notifier: createNotifier(jobs),
     links: { ...unconfiguredLinks, ...options.links },
     ...(options.directoryEsi ? { directoryEsi: options.directoryEsi } : {}),
     sso: ssoClientFromConfig(config),
@@ -180,6 +183,7 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
       });
       return { id: user.id, token: token.secret };
     },
+    useCase: (actorId) => ({ db: t.db, author: { actorId, requestId: null }, notifier: deps.notifier }),
     async stop() {
       await plane.stop();
       await t.dispose();

@@ -3,8 +3,7 @@ import * as groups from '../../services/groups.ts';
 import { pageInput } from '../../services/pagination.ts';
 import { router, scoped, scopedOver } from '../trpc.ts';
 import type { Context } from '../context.ts';
-import { membershipScope } from '../../sync/scope.ts';
-import { authorOf, requestSyncAll } from '../effects.ts';
+import { useCaseOf } from '../effects.ts';
 
 const id = z.string().min(1).max(64);
 const platform = z.enum(['teamspeak', 'discord']);
@@ -33,7 +32,7 @@ export const groupRouter = router({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      const group = await groups.createGroup(ctx.deps.db, authorOf(ctx), ctx.actor, input);
+      const group = await groups.createGroup(useCaseOf(ctx), ctx.actor, input);
       return groups.describeGroup(ctx.deps.db.fork(), group);
     }),
   update: scopedOver('group.update', 'self')
@@ -48,9 +47,7 @@ export const groupRouter = router({
     )
     .mutation(async ({ ctx, input }) => {
       const { id: groupId, ...changes } = input;
-      const { after } = await groups.updateGroup(ctx.deps.db, authorOf(ctx), ctx.actor, groupId, changes);
-      if (input.name !== undefined || input.authorizedToLogin !== undefined)
-        await requestSyncAll(ctx, 'group.update');
+      const { after } = await groups.updateGroup(useCaseOf(ctx), ctx.actor, groupId, changes);
       return groups.describeGroup(ctx.deps.db.fork(), after);
     }),
   map: scoped('group.map')
@@ -64,40 +61,31 @@ export const groupRouter = router({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      await groups.mapGroup(ctx.deps.db, authorOf(ctx), input.id, input, targetNames(ctx, input.platform));
+      await groups.mapGroup(useCaseOf(ctx), input.id, input, targetNames(ctx, input.platform));
       const em = ctx.deps.db.fork();
-      await ctx.deps.jobs.requestSync(input.platform, input.target, 'group.map');
       return groups.describeGroup(em, await groups.getGroup(em, input.id));
     }),
   unmap: scoped('group.map')
     .input(z.strictObject({ id, platform, target: z.string().min(1).max(64) }))
     .mutation(async ({ ctx, input }) => {
-      return { removed: await groups.unmapGroup(ctx.deps.db, authorOf(ctx), input) };
+      return { removed: await groups.unmapGroup(useCaseOf(ctx), input) };
     }),
   addMembers: scopedOver('group.members', 'self')
     .input(z.strictObject({ id, userIds: z.array(id).min(1).max(1000) }))
     .mutation(async ({ ctx, input }) => {
-      const added = await groups.addMembers(ctx.deps.db, authorOf(ctx), ctx.actor, input.id, input.userIds);
-      if (added) await requestSyncAll(ctx, 'group.addMembers', membershipScope(input.id, input.userIds));
+      const added = await groups.addMembers(useCaseOf(ctx), ctx.actor, input.id, input.userIds);
       return { added };
     }),
   removeMembers: scopedOver('group.members', 'self')
     .input(z.strictObject({ id, userIds: z.array(id).min(1).max(1000) }))
     .mutation(async ({ ctx, input }) => {
-      const removed = await groups.removeMembers(
-        ctx.deps.db,
-        authorOf(ctx),
-        ctx.actor,
-        input.id,
-        input.userIds,
-      );
-      if (removed) await requestSyncAll(ctx, 'group.removeMembers', membershipScope(input.id, input.userIds));
+      const removed = await groups.removeMembers(useCaseOf(ctx), ctx.actor, input.id, input.userIds);
       return { removed };
     }),
   delete: scopedOver('group.delete', 'self')
     .input(z.strictObject({ id }))
     .mutation(async ({ ctx, input }) => {
-      await groups.deleteGroup(ctx.deps.db, authorOf(ctx), ctx.actor, input.id);
+      await groups.deleteGroup(useCaseOf(ctx), ctx.actor, input.id);
       return { deleted: true };
     }),
 });

@@ -3,6 +3,7 @@
  * bulk (see DirectoryEsi.resolveCharacters), the clearance rules decide whom the actor may add
  * (`user.add`, relative to the character's corporation), and every new user is written with its
  * audit entry in one transaction. Adding someone who is already a user changes nothing and says so.
+ * New users rebuild the derived groups (their corporation's autogroups), then the targets sync.
  */
 import type { EntityManager } from '@mikro-orm/core';
 import {
@@ -17,9 +18,8 @@ import { toCoalitionFacts } from '../store/directory.ts';
 import { Alliance, Coalition, Corporation, User } from '../store/entities/index.ts';
 import { RuleViolationError } from '../domain/errors.ts';
 import { newAlliance, newCorporation, newUser } from '../store/records.ts';
-import { inTransaction } from '../store/transaction.ts';
-import { audit } from './audit.ts';
 import type { DirectoryEsi, ResolvedCharacter } from './directory-esi.ts';
+import { writeChange, type UseCaseContext } from './use-case.ts';
 
 /** The most entries one call takes; rosterctl sends longer lists in parts of this size. */
 export const MAX_ADD_ENTRIES = 1_000;
@@ -63,13 +63,18 @@ export function parseEntries(entries: readonly string[]): { ids: number[]; names
   return { ids, names };
 }
 
+/**
+ * Adds the characters `entries` name; `trigger` is what the rebuild after it is asked under
+ * (`user.add` for one, `user.import` for a list). Every new user is audited as `user.add`.
+ */
 export async function addUsers(
-  em: EntityManager,
+  app: UseCaseContext,
   esi: DirectoryEsi,
   actor: Actor,
   entries: readonly string[],
-  requestId: string | null,
+  trigger: 'user.add' | 'user.import',
 ): Promise<AddUsersReport> {
+  const em = app.db.fork();
   const { ids, names } = parseEntries(entries);
   const lookup = await esi.resolveCharacters({ ids, names });
   const found = [...new Map(lookup.characters.map((c) => [c.characterId, c])).values()];
@@ -108,7 +113,7 @@ export async function addUsers(
     ].filter((id): id is number => id != null),
   );
 
-  const created = await inTransaction(em, async (tx) => {
+  const created = await writeChange(app.db, app.author, async (tx, audit) => {
     for (const [allianceId, a] of alliances) newAlliance(tx, { allianceId, ...a });
     for (const [corporationId, c] of corporations)
       newCorporation(tx, {
@@ -129,18 +134,17 @@ export async function addUsers(
           officeFloor(isCeo, isCeo && executors.has(c.corporationId)),
         ),
       });
-      audit(tx, {
-        actorId: actor.userId,
+      audit({
         action: 'user.add',
         subject: `user:${user.id}`,
         after: { characterId: c.characterId, characterName: c.name, corporationId: user.corporationId },
-        requestId,
       });
       return user;
     });
     await tx.flush();
     return users;
   });
+  if (created.length) await app.notifier.directoryChanged(trigger);
   const view = (u: User): AddedUser => ({
     id: u.id,
     characterId: u.characterId,

@@ -22,13 +22,14 @@ import {
 import { inTransaction } from '../store/transaction.ts';
 import { linkScope } from './links/scope.ts';
 import { requireMay } from './rights.ts';
-import { writeChange, type ChangeAuthor, type UnitsOfWork } from './use-case.ts';
+import { usersScope } from '../sync/scope.ts';
+import { writeChange, type UseCaseContext } from './use-case.ts';
 import { describeUser, getUser, userAffiliation } from './users.ts';
 
 /**
  * Changes to users, each one use case: it looks the user up, checks the actor's rights over them
- * (the clearance rules), writes, and audits in the same transaction. What the change causes
- * elsewhere (a rebuild, a sync) the caller asks for after the commit, from what is returned.
+ * (the clearance rules), writes, and audits in the same transaction; after the commit it tells
+ * the notifier what the change causes elsewhere (a rebuild, a sync).
  */
 
 /** Why a clearance change is refused, naming the rule (the domain's `clearanceChangeRefusal`). */
@@ -43,14 +44,16 @@ const refusalMessages = {
   'not-in-reach': 'this user is beyond the reach of your clearance (rule "not-in-reach")',
 } as const satisfies Record<ClearanceRefusal, string>;
 
-/** Sets a user's clearance level within the actor's rules; `changed` says whether it moved. */
-export function setClearance(
-  db: UnitsOfWork,
-  by: ChangeAuthor,
+/**
+ * Sets a user's clearance level within the actor's rules; `changed` says whether it moved. A new
+ * level rebuilds the derived groups, then that user syncs.
+ */
+export async function setClearance(
+  app: UseCaseContext,
   actor: Actor,
   input: { readonly id: string; readonly level: number },
 ) {
-  return writeChange(db, by, async (em, audit) => {
+  const result = await writeChange(app.db, app.author, async (em, audit) => {
     const user = await getUser(em, input.id);
     const target = {
       userId: user.id,
@@ -73,16 +76,20 @@ export function setClearance(
       });
     return { user, changed: result.changed };
   });
+  if (result.changed) await app.notifier.directoryChanged('user.setClearance', usersScope([result.user.id]));
+  return result;
 }
 
-/** Sets (or, with null, clears) a user's own login flag; nobody sets their own. */
-export function setAuthorizedToLogin(
-  db: UnitsOfWork,
-  by: ChangeAuthor,
+/**
+ * Sets (or, with null, clears) a user's own login flag; nobody sets their own. A new flag
+ * rebuilds the derived groups, then that user syncs.
+ */
+export async function setAuthorizedToLogin(
+  app: UseCaseContext,
   actor: Actor,
   input: { readonly id: string; readonly authorizedToLogin: boolean | null },
 ) {
-  return writeChange(db, by, async (em, audit) => {
+  const result = await writeChange(app.db, app.author, async (em, audit) => {
     const user = await getUser(em, input.id);
     if (user.id === actor.userId) throw new ForbiddenError('nobody sets their own login flag');
     requireMay(actor, 'user.setAuthorizedToLogin', { affiliation: await userAffiliation(em, user) });
@@ -96,14 +103,17 @@ export function setAuthorizedToLogin(
       });
     return { user, changed: result.changed };
   });
+  if (result.changed)
+    await app.notifier.directoryChanged('user.setAuthorizedToLogin', usersScope([result.user.id]));
+  return result;
 }
 
 /**
  * Deletes a user (never root, oneself, or one above the actor's level), audited with the user as
- * they were; returns what went with them.
+ * they were; returns what went with them. Every target then syncs.
  */
-export function removeUser(db: UnitsOfWork, by: ChangeAuthor, actor: Actor, input: { readonly id: string }) {
-  return writeChange(db, by, async (em, audit) => {
+export async function removeUser(app: UseCaseContext, actor: Actor, input: { readonly id: string }) {
+  const removed = await writeChange(app.db, app.author, async (em, audit) => {
     const user = await getUser(em, input.id);
     requireMay(actor, 'user.delete');
     if (user.characterId === ROOT_CHARACTER_ID) throw new ForbiddenError('root cannot be deleted');
@@ -115,19 +125,21 @@ export function removeUser(db: UnitsOfWork, by: ChangeAuthor, actor: Actor, inpu
     audit({ action: 'user.delete', subject: `user:${user.id}`, before, after: removed });
     return removed;
   });
+  await app.notifier.membershipChanged('user.delete');
+  return removed;
 }
 
 /**
  * Removes a user's TeamSpeak identities (one target or all) or Discord account, as `user.write`
- * allows; idempotent. Returns how many went and the sync scope they were in.
+ * allows; idempotent. Returns how many went; when any did, that platform (the one target, when
+ * named) syncs the scope they were in.
  */
-export function unlinkUser(
-  db: UnitsOfWork,
-  by: ChangeAuthor,
+export async function unlinkUser(
+  app: UseCaseContext,
   actor: Actor,
   input: { readonly id: string } & UnlinkRequest,
 ) {
-  return writeChange(db, by, async (em, audit) => {
+  const { removed, scope } = await writeChange(app.db, app.author, async (em, audit) => {
     const user = await getUser(em, input.id);
     requireMay(actor, 'user.write', { affiliation: await userAffiliation(em, user) });
     const scope = await linkScope(em, [user.id]);
@@ -141,6 +153,14 @@ export function unlinkUser(
       });
     return { removed, scope };
   });
+  if (removed)
+    await app.notifier.targetChanged(
+      input.platform,
+      input.platform === 'teamspeak' ? (input.target ?? null) : null,
+      'user.unlink',
+      scope,
+    );
+  return { removed };
 }
 
 async function setClearanceLevel(em: EntityManager, user: User, level: number) {

@@ -11,12 +11,11 @@ import {
   userAffiliation,
 } from '../../services/users.ts';
 import { addUsers, MAX_ADD_ENTRIES } from '../../services/user-add.ts';
-import { authorOf, directoryChanged, requestSyncAll, requireEsi } from '../effects.ts';
+import { requireEsi, useCaseOf } from '../effects.ts';
 import { eveId, id, loginFlag } from '../inputs.ts';
 import type { AuthedActor } from '../context.ts';
 import { setDiscordLink, setTeamspeakLinks } from '../../services/links/admin.ts';
 import { linkScope } from '../../services/links/scope.ts';
-import { usersScope } from '../../sync/scope.ts';
 import { adminLinkProcedure, configuredTarget, targetName } from './links.ts';
 import { authedProcedure, requireScope, router, scoped, scopedOver } from '../trpc.ts';
 
@@ -49,13 +48,11 @@ export const userRouter = router({
     )
     .mutation(async ({ ctx, input }) => {
       requireAnyUserAdd(ctx.actor);
-      const em = ctx.deps.db.fork();
       const wanted = input.name ?? String(input.characterId);
-      const report = await addUsers(em, requireEsi(ctx), ctx.actor, [wanted], ctx.requestId);
+      const report = await addUsers(useCaseOf(ctx), requireEsi(ctx), ctx.actor, [wanted], 'user.add');
       if (report.refused[0]) throw new TRPCError({ code: 'FORBIDDEN', message: report.refused[0].reason });
       if (report.unknown.length)
         throw new TRPCError({ code: 'NOT_FOUND', message: `EVE knows no character "${wanted}"` });
-      if (report.created.length) await directoryChanged(ctx, 'user.add');
       const [created] = report.created;
       return created
         ? { outcome: 'created' as const, user: created }
@@ -69,10 +66,7 @@ export const userRouter = router({
     .input(z.strictObject({ entries: z.array(entry).min(1).max(MAX_ADD_ENTRIES) }))
     .mutation(async ({ ctx, input }) => {
       requireAnyUserAdd(ctx.actor);
-      const em = ctx.deps.db.fork();
-      const report = await addUsers(em, requireEsi(ctx), ctx.actor, input.entries, ctx.requestId);
-      if (report.created.length) await directoryChanged(ctx, 'user.import');
-      return report;
+      return addUsers(useCaseOf(ctx), requireEsi(ctx), ctx.actor, input.entries, 'user.import');
     }),
   /** Users the actor may read (`user.read`), by id; guests only when asked and allowed. */
   list: scoped('directory.read')
@@ -111,24 +105,19 @@ export const userRouter = router({
   setClearance: scopedOver('user.setClearance', 'corporation')
     .input(z.strictObject({ id, level: z.number().int().min(GUEST).max(SUPERUSER) }))
     .mutation(async ({ ctx, input }) => {
-      const { user, changed } = await setClearance(ctx.deps.db, authorOf(ctx), ctx.actor, input);
-      const em = ctx.deps.db.fork();
-      if (changed) await directoryChanged(ctx, 'user.setClearance', usersScope([user.id]));
-      return describeUser(em, user);
+      const { user } = await setClearance(useCaseOf(ctx), ctx.actor, input);
+      return describeUser(ctx.deps.db.fork(), user);
     }),
   setAuthorizedToLogin: scopedOver('user.setAuthorizedToLogin', 'corporation')
     .input(z.strictObject({ id, authorizedToLogin: loginFlag }))
     .mutation(async ({ ctx, input }) => {
-      const { user, changed } = await setAuthorizedToLogin(ctx.deps.db, authorOf(ctx), ctx.actor, input);
-      const em = ctx.deps.db.fork();
-      if (changed) await directoryChanged(ctx, 'user.setAuthorizedToLogin', usersScope([user.id]));
-      return describeUser(em, user);
+      const { user } = await setAuthorizedToLogin(useCaseOf(ctx), ctx.actor, input);
+      return describeUser(ctx.deps.db.fork(), user);
     }),
   delete: scoped('user.delete')
     .input(z.strictObject({ id }))
     .mutation(async ({ ctx, input }) => {
-      const removed = await removeUser(ctx.deps.db, authorOf(ctx), ctx.actor, input);
-      await requestSyncAll(ctx, 'user.delete');
+      const removed = await removeUser(useCaseOf(ctx), ctx.actor, input);
       return { deleted: true as const, ...removed };
     }),
   /** Sets (or, with null, clears) a user's Discord account on their behalf; audited. */
@@ -206,15 +195,6 @@ export const userRouter = router({
   unlink: scopedOver('user.write', 'self')
     .input(unlinkInput)
     .mutation(async ({ ctx, input }) => {
-      const { removed, scope } = await unlinkUser(ctx.deps.db, authorOf(ctx), ctx.actor, input);
-      if (removed) {
-        await ctx.deps.jobs.requestSync(
-          input.platform,
-          input.platform === 'teamspeak' ? (input.target ?? null) : null,
-          'user.unlink',
-          scope,
-        );
-      }
-      return { removed };
+      return unlinkUser(useCaseOf(ctx), ctx.actor, input);
     }),
 });

@@ -10,7 +10,7 @@ import { findPage } from './pagination.ts';
 import type { Retickered, TickerLookup } from './corporations.ts';
 import type { DirectoryEsi } from './directory-esi.ts';
 import { auditedRefresh, auditRetickered, tickerNowOf, trackedFacts } from './tracking.ts';
-import { writeChange, type ChangeAuthor, type UnitsOfWork } from './use-case.ts';
+import { writeChange, type UnitsOfWork, type UseCaseContext } from './use-case.ts';
 
 export interface AllianceEsiFacts {
   readonly name: string;
@@ -139,10 +139,12 @@ export function allianceTickerNow(
   );
 }
 
-/** Changes an alliance's login flag or mandatory ESI scopes, audited when something moved. */
-export function updateAlliance(
-  db: UnitsOfWork,
-  by: ChangeAuthor,
+/**
+ * Changes an alliance's login flag or mandatory ESI scopes, audited when something moved; a new
+ * login flag rebuilds the groups, then the targets sync.
+ */
+export async function updateAlliance(
+  app: UseCaseContext,
   input: {
     readonly allianceId: number;
     readonly authorizedToLogin?: boolean | null | undefined;
@@ -150,7 +152,7 @@ export function updateAlliance(
   },
 ) {
   const { allianceId, ...changes } = input;
-  return writeChange(db, by, async (em, audit) => {
+  const updated = await writeChange(app.db, app.author, async (em, audit) => {
     const alliance = await getAlliance(em, allianceId);
     const before = describeAlliance(alliance);
     if (changes.authorizedToLogin !== undefined) alliance.authorizedToLogin = changes.authorizedToLogin;
@@ -161,16 +163,18 @@ export function updateAlliance(
       audit({ action: 'alliance.update', subject: `alliance:${allianceId}`, before, after });
     return { alliance, loginChanged: before.authorizedToLogin !== (alliance.authorizedToLogin ?? null) };
   });
+  if (updated.loginChanged) await app.notifier.directoryChanged('alliance.update');
+  return updated;
 }
 
 /**
  * Tracks an alliance (the refresh job keeps it up to date from ESI): its facts from ESI, read
  * before the transaction opens, or given where no ESI is wired (tests, offline); audited with the
- * ticker it took from a record ESI had renamed.
+ * ticker it took from a record ESI had renamed; then the groups follow (a rebuild, then the
+ * targets sync).
  */
 export async function trackAlliance(
-  db: UnitsOfWork,
-  by: ChangeAuthor,
+  app: UseCaseContext,
   esi: DirectoryEsi | null,
   input: { readonly allianceId: number } & Partial<AllianceEsiFacts>,
 ): Promise<Alliance> {
@@ -182,8 +186,8 @@ export async function trackAlliance(
     given,
     (esi) => esi.fetchAlliance(allianceId),
   );
-  const tickerNow = await allianceTickerNow(db, esi, allianceId, facts.ticker);
-  return writeChange(db, by, async (tx, audit) => {
+  const tickerNow = await allianceTickerNow(app.db, esi, allianceId, facts.ticker);
+  const alliance = await writeChange(app.db, app.author, async (tx, audit) => {
     const { alliance, before, retickered } = await recordAlliance(tx, allianceId, facts, {
       track: true,
       refreshedAt,
@@ -198,17 +202,19 @@ export async function trackAlliance(
     });
     return alliance;
   });
+  await app.notifier.directoryChanged('alliance.track');
+  return alliance;
 }
 
 /**
  * Refreshes one alliance now, straight from ESI past the local cache: the alliance, the
  * corporations the directory has in it (one that left leaves it) and, when tracked, the ones ESI
- * lists in it; the refresh and its audit (the alliance and what moved) commit together.
+ * lists in it; the refresh and its audit (the alliance and what moved) commit together, then the
+ * groups follow.
  */
-export function refreshAlliance(db: UnitsOfWork, by: ChangeAuthor, esi: DirectoryEsi, allianceId: number) {
+export function refreshAlliance(app: UseCaseContext, esi: DirectoryEsi, allianceId: number) {
   return auditedRefresh(
-    db,
-    by,
+    app,
     'alliance',
     allianceId,
     async (em) => describeAlliance(await getAlliance(em, allianceId)),

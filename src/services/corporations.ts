@@ -10,7 +10,7 @@ import { findPage } from './pagination.ts';
 import { allianceTickerNow, recordAlliance, type AllianceEsiFacts } from './alliances.ts';
 import type { DirectoryEsi } from './directory-esi.ts';
 import { auditedRefresh, auditRetickered, tickerNowOf, trackedFacts } from './tracking.ts';
-import { writeChange, type ChangeAuthor, type UnitsOfWork } from './use-case.ts';
+import { writeChange, type UnitsOfWork, type UseCaseContext } from './use-case.ts';
 
 export interface CorporationEsiFacts {
   readonly name: string;
@@ -61,11 +61,11 @@ export async function corporationDetails(em: EntityManager, c: Corporation) {
  * Tracks a corporation (the refresh job keeps tracked ones up to date from ESI): its facts come
  * from ESI, read before the transaction opens, and its alliance, when the directory does not know
  * it yet, is recorded with it; where no ESI is wired (tests, offline) they are given as input.
- * Audited with the alliance it recorded and the tickers it took from records ESI had renamed.
+ * Audited with the alliance it recorded and the tickers it took from records ESI had renamed;
+ * then the groups follow (a rebuild, then the targets sync).
  */
 export async function trackCorporation(
-  db: UnitsOfWork,
-  by: ChangeAuthor,
+  app: UseCaseContext,
   esi: DirectoryEsi | null,
   input: { readonly corporationId: number } & Partial<CorporationEsiFacts>,
 ): Promise<Corporation> {
@@ -79,16 +79,16 @@ export async function trackCorporation(
   if (esi) {
     const fetched = facts as CorporationEsiFacts;
     const allianceId = fetched.allianceId;
-    if (allianceId !== null && !(await knowsAlliance(db.fork(), allianceId))) {
+    if (allianceId !== null && !(await knowsAlliance(app.db.fork(), allianceId))) {
       const alliance = await esi.fetchAlliance(allianceId);
       if (alliance) newAlliance = { allianceId, facts: alliance };
       else facts = { ...fetched, allianceId: null };
     }
   }
   const allianceTicker =
-    newAlliance && (await allianceTickerNow(db, esi, newAlliance.allianceId, newAlliance.facts.ticker));
-  const tickerNow = await corporationTickerNow(db, esi, corporationId, facts.ticker);
-  return writeChange(db, by, async (tx, audit) => {
+    newAlliance && (await allianceTickerNow(app.db, esi, newAlliance.allianceId, newAlliance.facts.ticker));
+  const tickerNow = await corporationTickerNow(app.db, esi, corporationId, facts.ticker);
+  const corporation = await writeChange(app.db, app.author, async (tx, audit) => {
     if (newAlliance) {
       const { allianceId, facts: alliance } = newAlliance;
       const { retickered } = await recordAlliance(tx, allianceId, alliance, {
@@ -111,21 +111,17 @@ export async function trackCorporation(
     audit({ action: 'corporation.track', subject: `corporation:${corporationId}`, before, after });
     return corporation;
   });
+  await app.notifier.directoryChanged('corporation.track');
+  return corporation;
 }
 
 /**
  * Refreshes one corporation now, straight from ESI past the local cache (its alliance too), as
- * the daily job would later; the refresh and its audit commit together.
+ * the daily job would later; the refresh and its audit commit together, then the groups follow.
  */
-export function refreshCorporation(
-  db: UnitsOfWork,
-  by: ChangeAuthor,
-  esi: DirectoryEsi,
-  corporationId: number,
-) {
+export function refreshCorporation(app: UseCaseContext, esi: DirectoryEsi, corporationId: number) {
   return auditedRefresh(
-    db,
-    by,
+    app,
     'corporation',
     corporationId,
     async (em) => describeCorporation(await getCorporation(em, corporationId)),
@@ -238,10 +234,12 @@ async function freeTicker(
   return { id: clash.corporationId, from: ticker, to: current };
 }
 
-/** Changes a corporation's login flag or mandatory ESI scopes, audited when something moved. */
-export function updateCorporation(
-  db: UnitsOfWork,
-  by: ChangeAuthor,
+/**
+ * Changes a corporation's login flag or mandatory ESI scopes, audited when something moved; a
+ * new login flag rebuilds the groups, then the targets sync.
+ */
+export async function updateCorporation(
+  app: UseCaseContext,
   input: {
     readonly corporationId: number;
     readonly authorizedToLogin?: boolean | null | undefined;
@@ -249,7 +247,7 @@ export function updateCorporation(
   },
 ) {
   const { corporationId, ...changes } = input;
-  return writeChange(db, by, async (em, audit) => {
+  const updated = await writeChange(app.db, app.author, async (em, audit) => {
     const corporation = await getCorporation(em, corporationId);
     const before = describeCorporation(corporation);
     if (changes.authorizedToLogin !== undefined) corporation.authorizedToLogin = changes.authorizedToLogin;
@@ -263,6 +261,8 @@ export function updateCorporation(
       loginChanged: before.authorizedToLogin !== (corporation.authorizedToLogin ?? null),
     };
   });
+  if (updated.loginChanged) await app.notifier.directoryChanged('corporation.update');
+  return updated;
 }
 
 /** A page of corporations, by alliance or tracked state when asked, described. */

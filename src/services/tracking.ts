@@ -7,7 +7,7 @@ import { NotFoundError, RuleViolationError } from '../domain/errors.ts';
 import type { TickerLookup, Retickered } from './corporations.ts';
 import type { EntityManager } from '@mikro-orm/core';
 import type { DirectoryEsi, FetchedRefresh, OperatorRefresh } from './directory-esi.ts';
-import { writeChange, type Audit, type ChangeAuthor, type UnitsOfWork } from './use-case.ts';
+import { writeChange, type Audit, type UseCaseContext } from './use-case.ts';
 
 type Tracked = 'corporation' | 'alliance';
 
@@ -67,24 +67,26 @@ export function auditRetickered(audit: Audit, what: Tracked, moved: Retickered |
  * An operator's refresh of one corporation or alliance from ESI, past the local cache: the record
  * must exist (NotFoundError before ESI is asked); ESI is read with no transaction open; then the
  * record as it was, the refresh written as the esi.refresh job writes it, and its audit entry
- * (before, after) commit in one transaction. The caller tells the groups to follow.
+ * (before, after) commit in one transaction. Then the groups follow (`<what>.refresh`: a rebuild,
+ * then the targets sync).
  */
 export async function auditedRefresh<T>(
-  db: UnitsOfWork,
-  by: ChangeAuthor,
+  app: UseCaseContext,
   what: Tracked,
   id: number,
   read: (em: EntityManager) => Promise<T>,
   fetch: (em: EntityManager) => Promise<FetchedRefresh>,
   audited: (after: T, refreshed: OperatorRefresh) => unknown = (after) => after,
 ): Promise<{ after: T; refreshed: OperatorRefresh }> {
-  await read(db.fork());
-  const fetched = await fetch(db.fork());
-  return writeChange(db, by, async (tx, audit) => {
+  await read(app.db.fork());
+  const fetched = await fetch(app.db.fork());
+  const result = await writeChange(app.db, app.author, async (tx, audit) => {
     const before = await read(tx);
     const refreshed = await fetched.apply(tx);
     const after = await read(tx);
     audit({ action: `${what}.refresh`, subject: `${what}:${id}`, before, after: audited(after, refreshed) });
     return { after, refreshed };
   });
+  await app.notifier.directoryChanged(`${what}.refresh`);
+  return result;
 }

@@ -8,7 +8,7 @@ import {
   updateAlliance,
 } from '../../services/alliances.ts';
 import { pageInput } from '../../services/pagination.ts';
-import { authorOf, directoryChanged, esiOf, requireEsi } from '../effects.ts';
+import { esiOf, requireEsi, useCaseOf } from '../effects.ts';
 import { esiScopes, eveId, loginFlag, name, ticker } from '../inputs.ts';
 import { allianceGuestsRouter } from './guests.ts';
 import { router, scoped } from '../trpc.ts';
@@ -36,10 +36,8 @@ export const allianceRouter = router({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      const em = ctx.deps.db.fork();
-      const alliance = await trackAlliance(ctx.deps.db, authorOf(ctx), esiOf(ctx), input);
-      await directoryChanged(ctx, 'alliance.track');
-      return allianceDetails(em, alliance);
+      const alliance = await trackAlliance(useCaseOf(ctx), esiOf(ctx), input);
+      return allianceDetails(ctx.deps.db.fork(), alliance);
     }),
   /**
    * Refreshes one alliance now, straight from ESI past the local cache: the alliance, the
@@ -49,13 +47,7 @@ export const allianceRouter = router({
   refresh: scoped('corporation.track')
     .input(z.strictObject({ allianceId: eveId }))
     .mutation(async ({ ctx, input }) => {
-      const { after, refreshed } = await refreshAlliance(
-        ctx.deps.db,
-        authorOf(ctx),
-        requireEsi(ctx),
-        input.allianceId,
-      );
-      await directoryChanged(ctx, 'alliance.refresh');
+      const { after, refreshed } = await refreshAlliance(useCaseOf(ctx), requireEsi(ctx), input.allianceId);
       return { ...refreshed, alliance: after };
     }),
   update: scoped('corporation.update')
@@ -67,10 +59,8 @@ export const allianceRouter = router({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      const em = ctx.deps.db.fork();
-      const { alliance, loginChanged } = await updateAlliance(ctx.deps.db, authorOf(ctx), input);
-      if (loginChanged) await directoryChanged(ctx, 'alliance.update');
-      return allianceDetails(em, alliance);
+      const { alliance } = await updateAlliance(useCaseOf(ctx), input);
+      return allianceDetails(ctx.deps.db.fork(), alliance);
     }),
   guests: allianceGuestsRouter,
 });

@@ -8,7 +8,7 @@ import {
   updateCorporation,
 } from '../../services/corporations.ts';
 import { pageInput } from '../../services/pagination.ts';
-import { authorOf, directoryChanged, esiOf, requireEsi } from '../effects.ts';
+import { esiOf, requireEsi, useCaseOf } from '../effects.ts';
 import { esiScopes, eveId, loginFlag, name, ticker } from '../inputs.ts';
 import { corporationGuestsRouter } from './guests.ts';
 import { router, scoped } from '../trpc.ts';
@@ -40,10 +40,8 @@ export const corporationRouter = router({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      const em = ctx.deps.db.fork();
-      const corporation = await trackCorporation(ctx.deps.db, authorOf(ctx), esiOf(ctx), input);
-      await directoryChanged(ctx, 'corporation.track');
-      return corporationDetails(em, corporation);
+      const corporation = await trackCorporation(useCaseOf(ctx), esiOf(ctx), input);
+      return corporationDetails(ctx.deps.db.fork(), corporation);
     }),
   /**
    * Refreshes one corporation now, straight from ESI past the local cache (its alliance too), as
@@ -53,12 +51,10 @@ export const corporationRouter = router({
     .input(z.strictObject({ corporationId: eveId }))
     .mutation(async ({ ctx, input }) => {
       const { after, refreshed } = await refreshCorporation(
-        ctx.deps.db,
-        authorOf(ctx),
+        useCaseOf(ctx),
         requireEsi(ctx),
         input.corporationId,
       );
-      await directoryChanged(ctx, 'corporation.refresh');
       return { ...refreshed, corporation: after };
     }),
   update: scoped('corporation.update')
@@ -70,10 +66,8 @@ export const corporationRouter = router({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      const em = ctx.deps.db.fork();
-      const { corporation, loginChanged } = await updateCorporation(ctx.deps.db, authorOf(ctx), input);
-      if (loginChanged) await directoryChanged(ctx, 'corporation.update');
-      return corporationDetails(em, corporation);
+      const { corporation } = await updateCorporation(useCaseOf(ctx), input);
+      return corporationDetails(ctx.deps.db.fork(), corporation);
     }),
   guests: corporationGuestsRouter,
 });

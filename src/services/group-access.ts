@@ -28,6 +28,12 @@ export interface Caller extends Actor {
   readonly requestId: string | null;
 }
 
+/**
+ * The front a member's own change came through: it names the sync trigger (`membership.join`
+ * from the control plane, `portal.join` from the portal), so a sync run says where it came from.
+ */
+export type Front = 'membership' | 'portal';
+
 /** A group with what decides who gets in and who runs it. */
 export interface GroupAccess {
   readonly group: Group;

@@ -11,7 +11,6 @@ import { loadDirectory } from '../store/directory.ts';
 import { Group, GroupLeader, GroupMember, GroupNotice, GroupRequest, User } from '../store/entities/index.ts';
 import { ConflictError, InvalidReferenceError, NotFoundError, RuleViolationError } from '../domain/errors.ts';
 import { newId } from '../crypto.ts';
-import { audit } from './audit.ts';
 import {
   accessOf,
   activeMembership,
@@ -20,17 +19,19 @@ import {
   requireOverGroup,
   validateRule,
   type Caller,
+  type Front,
   type GroupAccess,
 } from './group-access.ts';
 import { iso } from './format.ts';
 import { hashSecret, prefixedToken } from './auth/secrets.ts';
+import { writeChange, type Audit, type UseCaseContext } from './use-case.ts';
 
 /**
  * The groups people run themselves: members join, follow a link and leave by the group's
  * policy; leaders add and remove members (with an end date); owners set the policy, the
  * eligibility and the leaders. Each use case checks its rights, writes the change and its audit
- * entry in one flush, and returns whether platform membership may have changed (the caller asks
- * for a sync).
+ * entry in one transaction, and, when platform membership may have changed, tells the notifier
+ * after the commit.
  */
 
 const subject = (groupId: string) => `group:${groupId}`;
@@ -53,7 +54,13 @@ const isActive = (m: GroupMember | null, now: Date) =>
   m !== null && (m.expiresAt == null || m.expiresAt.getTime() > now.getTime());
 
 /** Checks the way in against the policy and eligibility, then adds the caller. */
-async function enter(em: EntityManager, caller: Caller, access: GroupAccess, way: JoinWay): Promise<void> {
+async function enter(
+  em: EntityManager,
+  audit: Audit,
+  caller: Caller,
+  access: GroupAccess,
+  way: JoinWay,
+): Promise<void> {
   const now = new Date();
   const dir = await loadDirectory(em);
   const user = dir.users.get(caller.userId);
@@ -72,77 +79,79 @@ async function enter(em: EntityManager, caller: Caller, access: GroupAccess, way
   }
   if (existing) existing.expiresAt = null;
   else em.create(GroupMember, { id: newId(), groupId: access.group.id, userId: caller.userId });
-  audit(em, {
-    actorId: caller.userId,
+  audit({
     action: way === 'link' ? 'group.joinByLink' : 'group.join',
     subject: subject(access.group.id),
     after: { userId: caller.userId },
-    requestId: caller.requestId,
   });
-  await em.flush();
 }
 
-/** Joins an open group. */
-export async function joinGroup(em: EntityManager, caller: Caller, groupId: string) {
-  const access = await loadAccess(em, groupId);
-  await enter(em, caller, access, 'join');
+/** Joins an open group; the targets then sync (`<front>.join`). */
+export async function joinGroup(app: UseCaseContext, caller: Caller, groupId: string, front: Front) {
+  await writeChange(app.db, app.author, async (tx, audit) =>
+    enter(tx, audit, caller, await loadAccess(tx, groupId), 'join'),
+  );
+  await app.notifier.membershipChanged(`${front}.join`);
   return { joined: true, groupId };
 }
 
-/** Joins the hidden group whose current link this is. */
-export async function joinByLink(em: EntityManager, caller: Caller, link: string) {
-  const group = JOIN_LINK.test(link) ? await em.findOne(Group, { joinLinkHash: joinLinkHash(link) }) : null;
-  if (!group)
-    throw new RuleViolationError(
-      'this join link is not valid: it may have been replaced; ask a leader for the current one',
-    );
-  const [access] = await accessOf(em, [group]);
-  await enter(em, caller, access!, 'link');
+/** Joins the hidden group whose current link this is; the targets then sync. */
+export async function joinByLink(app: UseCaseContext, caller: Caller, link: string) {
+  const group = await writeChange(app.db, app.author, async (tx, audit) => {
+    const group = JOIN_LINK.test(link) ? await tx.findOne(Group, { joinLinkHash: joinLinkHash(link) }) : null;
+    if (!group)
+      throw new RuleViolationError(
+        'this join link is not valid: it may have been replaced; ask a leader for the current one',
+      );
+    const [access] = await accessOf(tx, [group]);
+    await enter(tx, audit, caller, access!, 'link');
+    return group;
+  });
+  await app.notifier.membershipChanged('membership.joinByLink');
   return { joined: true, groupId: group.id, name: group.name };
 }
 
-/** Leaves a group one could have joined by oneself (open, request, hidden). */
-export async function leaveGroup(em: EntityManager, caller: Caller, groupId: string) {
-  const access = await loadAccess(em, groupId);
-  if (!mayLeaveByThemselves({ kind: access.group.kind, joinPolicy: access.joinPolicy }))
-    throw new RuleViolationError(
-      access.group.kind === 'manual'
-        ? `"${access.group.name}" is closed: ask a leader to remove you`
-        : `"${access.group.name}" is built by Roster (${access.group.kind} group): nobody leaves it by hand`,
-    );
-  const existing = await membershipOf(em, groupId, caller.userId);
-  if (!existing) throw new RuleViolationError(`not a member of "${access.group.name}"`);
-  em.remove(existing);
-  audit(em, {
-    actorId: caller.userId,
-    action: 'group.leave',
-    subject: subject(groupId),
-    before: { userId: caller.userId, expiresAt: iso(existing.expiresAt ?? null) },
-    requestId: caller.requestId,
+/**
+ * Leaves a group one could have joined by oneself (open, request, hidden); the targets then sync
+ * (`<front>.leave`).
+ */
+export async function leaveGroup(app: UseCaseContext, caller: Caller, groupId: string, front: Front) {
+  await writeChange(app.db, app.author, async (tx, audit) => {
+    const access = await loadAccess(tx, groupId);
+    if (!mayLeaveByThemselves({ kind: access.group.kind, joinPolicy: access.joinPolicy }))
+      throw new RuleViolationError(
+        access.group.kind === 'manual'
+          ? `"${access.group.name}" is closed: ask a leader to remove you`
+          : `"${access.group.name}" is built by Roster (${access.group.kind} group): nobody leaves it by hand`,
+      );
+    const existing = await membershipOf(tx, groupId, caller.userId);
+    if (!existing) throw new RuleViolationError(`not a member of "${access.group.name}"`);
+    tx.remove(existing);
+    audit({
+      action: 'group.leave',
+      subject: subject(groupId),
+      before: { userId: caller.userId, expiresAt: iso(existing.expiresAt ?? null) },
+    });
   });
-  await em.flush();
+  await app.notifier.membershipChanged(`${front}.leave`);
   return { left: true };
 }
 
 /** A new join link for a hidden group; the old one stops working. The secret is shown once. */
-export async function newJoinLink(em: EntityManager, caller: Caller, groupId: string) {
-  const access = await loadAccess(em, groupId);
-  await requireOverGroup(em, caller, 'group.lead', access);
-  ensureManual(access);
-  if (access.joinPolicy !== 'hidden')
-    throw new RuleViolationError(
-      `"${access.group.name}" is ${access.joinPolicy}: only hidden groups have join links`,
-    );
-  const link = prefixedToken('rgj_');
-  access.group.joinLinkHash = joinLinkHash(link);
-  audit(em, {
-    actorId: caller.userId,
-    action: 'group.newJoinLink',
-    subject: subject(groupId),
-    requestId: caller.requestId,
+export function newJoinLink(app: UseCaseContext, caller: Caller, groupId: string) {
+  return writeChange(app.db, app.author, async (tx, audit) => {
+    const access = await loadAccess(tx, groupId);
+    await requireOverGroup(tx, caller, 'group.lead', access);
+    ensureManual(access);
+    if (access.joinPolicy !== 'hidden')
+      throw new RuleViolationError(
+        `"${access.group.name}" is ${access.joinPolicy}: only hidden groups have join links`,
+      );
+    const link = prefixedToken('rgj_');
+    access.group.joinLinkHash = joinLinkHash(link);
+    audit({ action: 'group.newJoinLink', subject: subject(groupId) });
+    return { link };
   });
-  await em.flush();
-  return { link };
 }
 
 export interface MemberChange {
@@ -151,68 +160,74 @@ export interface MemberChange {
   readonly expiresAt?: Date | null | undefined;
 }
 
-/** A leader adds members (or changes their end date); returns how many were new and how many changed. */
+/**
+ * A leader adds members (or changes their end date); returns how many were new and how many
+ * changed. When any did, the targets sync.
+ */
 export async function addMembersAsLeader(
-  em: EntityManager,
+  app: UseCaseContext,
   caller: Caller,
   groupId: string,
   change: MemberChange,
 ) {
-  const access = await loadAccess(em, groupId);
-  await requireOverGroup(em, caller, 'group.lead', access);
-  ensureManual(access);
-  const expiresAt = change.expiresAt ?? null;
-  if (expiresAt && expiresAt.getTime() <= Date.now())
-    throw new RuleViolationError(`expiresAt ${iso(expiresAt)} has already passed`);
-  const unique = [...new Set(change.userIds)];
-  const known = await em.find(User, { id: { $in: unique } }, { fields: ['id'] });
-  const missing = unique.filter((id) => !known.some((u) => u.id === id));
-  if (missing.length)
-    throw new InvalidReferenceError(`unknown user${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`);
-  const existing = await em.find(GroupMember, { groupId, userId: { $in: unique } });
-  let added = 0;
-  let updated = 0;
-  for (const userId of unique) {
-    const row = existing.find((m) => m.userId === userId);
-    if (!row) {
-      em.create(GroupMember, { id: newId(), groupId, userId, expiresAt });
-      added++;
-    } else if ((row.expiresAt?.getTime() ?? null) !== (expiresAt?.getTime() ?? null)) {
-      row.expiresAt = expiresAt;
-      updated++;
+  const result = await writeChange(app.db, app.author, async (tx, audit) => {
+    const access = await loadAccess(tx, groupId);
+    await requireOverGroup(tx, caller, 'group.lead', access);
+    ensureManual(access);
+    const expiresAt = change.expiresAt ?? null;
+    if (expiresAt && expiresAt.getTime() <= Date.now())
+      throw new RuleViolationError(`expiresAt ${iso(expiresAt)} has already passed`);
+    const unique = [...new Set(change.userIds)];
+    const known = await tx.find(User, { id: { $in: unique } }, { fields: ['id'] });
+    const missing = unique.filter((id) => !known.some((u) => u.id === id));
+    if (missing.length)
+      throw new InvalidReferenceError(`unknown user${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`);
+    const existing = await tx.find(GroupMember, { groupId, userId: { $in: unique } });
+    let added = 0;
+    let updated = 0;
+    for (const userId of unique) {
+      const row = existing.find((m) => m.userId === userId);
+      if (!row) {
+        tx.create(GroupMember, { id: newId(), groupId, userId, expiresAt });
+        added++;
+      } else if ((row.expiresAt?.getTime() ?? null) !== (expiresAt?.getTime() ?? null)) {
+        row.expiresAt = expiresAt;
+        updated++;
+      }
     }
-  }
-  audit(em, {
-    actorId: caller.userId,
-    action: 'group.lead.addMembers',
-    subject: subject(groupId),
-    after: { userIds: unique, expiresAt: iso(expiresAt) },
-    requestId: caller.requestId,
+    audit({
+      action: 'group.lead.addMembers',
+      subject: subject(groupId),
+      after: { userIds: unique, expiresAt: iso(expiresAt) },
+    });
+    return { added, updated };
   });
-  await em.flush();
-  return { added, updated };
+  if (result.added || result.updated) await app.notifier.membershipChanged('membership.add');
+  return result;
 }
 
+/** A leader removes members; returns how many were. When any were, the targets sync. */
 export async function removeMembersAsLeader(
-  em: EntityManager,
+  app: UseCaseContext,
   caller: Caller,
   groupId: string,
   userIds: readonly string[],
 ) {
-  const access = await loadAccess(em, groupId);
-  await requireOverGroup(em, caller, 'group.lead', access);
-  ensureManual(access);
-  const rows = await em.find(GroupMember, { groupId, userId: { $in: [...new Set(userIds)] } });
-  for (const row of rows) em.remove(row);
-  audit(em, {
-    actorId: caller.userId,
-    action: 'group.lead.removeMembers',
-    subject: subject(groupId),
-    before: { userIds: rows.map((r) => r.userId) },
-    requestId: caller.requestId,
+  const result = await writeChange(app.db, app.author, async (tx, audit) => {
+    const access = await loadAccess(tx, groupId);
+    await requireOverGroup(tx, caller, 'group.lead', access);
+    ensureManual(access);
+    const rows = await tx.find(GroupMember, { groupId, userId: { $in: [...new Set(userIds)] } });
+    for (const row of rows) tx.remove(row);
+    audit({
+      action: 'group.lead.removeMembers',
+      subject: subject(groupId),
+      before: { userIds: rows.map((r) => r.userId) },
+    });
+    return { removed: rows.length };
   });
-  await em.flush();
-  return { removed: rows.length };
+  if (result.removed) await app.notifier.membershipChanged('membership.remove');
+  return result;
 }
 
 const noticeOf = (n: GroupNotice | undefined) =>
@@ -255,80 +270,71 @@ export interface GroupSettings {
 
 /** The owner (or an admin) sets how people get in. Leaving `hidden` retires the join link. */
 export async function configureGroup(
-  em: EntityManager,
+  app: UseCaseContext,
   caller: Caller,
   groupId: string,
   settings: GroupSettings,
 ) {
-  const access = await loadAccess(em, groupId);
-  await requireOverGroup(em, caller, 'group.configure', access);
-  ensureManual(access);
-  const { group } = access;
-  const before = { joinPolicy: access.joinPolicy, eligibility: group.eligibility ?? null };
-  if (settings.eligibility !== undefined)
-    group.eligibility =
-      settings.eligibility === null ? null : await validateRule(em, settings.eligibility, 'eligibility');
-  if (settings.joinPolicy !== undefined) {
-    group.joinPolicy = settings.joinPolicy;
-    if (settings.joinPolicy !== 'hidden') group.joinLinkHash = null;
-  }
-  audit(em, {
-    actorId: caller.userId,
-    action: 'group.configure',
-    subject: subject(groupId),
-    before,
-    after: { joinPolicy: group.joinPolicy, eligibility: group.eligibility ?? null },
-    requestId: caller.requestId,
+  const group = await writeChange(app.db, app.author, async (tx, audit) => {
+    const access = await loadAccess(tx, groupId);
+    await requireOverGroup(tx, caller, 'group.configure', access);
+    ensureManual(access);
+    const { group } = access;
+    const before = { joinPolicy: access.joinPolicy, eligibility: group.eligibility ?? null };
+    if (settings.eligibility !== undefined)
+      group.eligibility =
+        settings.eligibility === null ? null : await validateRule(tx, settings.eligibility, 'eligibility');
+    if (settings.joinPolicy !== undefined) {
+      group.joinPolicy = settings.joinPolicy;
+      if (settings.joinPolicy !== 'hidden') group.joinLinkHash = null;
+    }
+    audit({
+      action: 'group.configure',
+      subject: subject(groupId),
+      before,
+      after: { joinPolicy: group.joinPolicy, eligibility: group.eligibility ?? null },
+    });
+    return group;
   });
-  await em.flush();
-  return settingsOf((await accessOf(em, [group]))[0]!);
+  return settingsOf((await accessOf(app.db.fork(), [group]))[0]!);
 }
 
 export type LeaderRef = { readonly userId: string } | { readonly groupId: string };
 
+const leaderOf = (leader: LeaderRef) =>
+  'userId' in leader ? (['user', leader.userId] as const) : (['group', leader.groupId] as const);
+
 /** The owner (or an admin) makes a user, or every member of a group, a leader. */
-export async function addLeader(em: EntityManager, caller: Caller, groupId: string, leader: LeaderRef) {
-  const access = await loadAccess(em, groupId);
-  await requireOverGroup(em, caller, 'group.configure', access);
-  ensureManual(access);
-  const [leaderKind, leaderId] =
-    'userId' in leader ? (['user', leader.userId] as const) : (['group', leader.groupId] as const);
-  const exists =
-    leaderKind === 'user'
-      ? await em.findOne(User, { id: leaderId }, { fields: ['id'] })
-      : await em.findOne(Group, { id: leaderId }, { fields: ['id'] });
-  if (!exists) throw new InvalidReferenceError(`unknown ${leaderKind} ${leaderId}`);
-  if (await em.findOne(GroupLeader, { groupId, leaderKind, leaderId }))
-    throw new ConflictError(`that ${leaderKind} already leads "${access.group.name}"`);
-  em.create(GroupLeader, { id: newId(), groupId, leaderKind, leaderId });
-  audit(em, {
-    actorId: caller.userId,
-    action: 'group.addLeader',
-    subject: subject(groupId),
-    after: { leaderKind, leaderId },
-    requestId: caller.requestId,
+export async function addLeader(app: UseCaseContext, caller: Caller, groupId: string, leader: LeaderRef) {
+  await writeChange(app.db, app.author, async (tx, audit) => {
+    const access = await loadAccess(tx, groupId);
+    await requireOverGroup(tx, caller, 'group.configure', access);
+    ensureManual(access);
+    const [leaderKind, leaderId] = leaderOf(leader);
+    const exists =
+      leaderKind === 'user'
+        ? await tx.findOne(User, { id: leaderId }, { fields: ['id'] })
+        : await tx.findOne(Group, { id: leaderId }, { fields: ['id'] });
+    if (!exists) throw new InvalidReferenceError(`unknown ${leaderKind} ${leaderId}`);
+    if (await tx.findOne(GroupLeader, { groupId, leaderKind, leaderId }))
+      throw new ConflictError(`that ${leaderKind} already leads "${access.group.name}"`);
+    tx.create(GroupLeader, { id: newId(), groupId, leaderKind, leaderId });
+    audit({ action: 'group.addLeader', subject: subject(groupId), after: { leaderKind, leaderId } });
   });
-  await em.flush();
-  return settingsOf(await loadAccess(em, groupId));
+  return settingsOf(await loadAccess(app.db.fork(), groupId));
 }
 
-export async function removeLeader(em: EntityManager, caller: Caller, groupId: string, leader: LeaderRef) {
-  const access = await loadAccess(em, groupId);
-  await requireOverGroup(em, caller, 'group.configure', access);
-  const [leaderKind, leaderId] =
-    'userId' in leader ? (['user', leader.userId] as const) : (['group', leader.groupId] as const);
-  const row = await em.findOne(GroupLeader, { groupId, leaderKind, leaderId });
-  if (!row) throw new NotFoundError(`${leaderKind} leader`, leaderId);
-  em.remove(row);
-  audit(em, {
-    actorId: caller.userId,
-    action: 'group.removeLeader',
-    subject: subject(groupId),
-    before: { leaderKind, leaderId },
-    requestId: caller.requestId,
+export async function removeLeader(app: UseCaseContext, caller: Caller, groupId: string, leader: LeaderRef) {
+  await writeChange(app.db, app.author, async (tx, audit) => {
+    const access = await loadAccess(tx, groupId);
+    await requireOverGroup(tx, caller, 'group.configure', access);
+    const [leaderKind, leaderId] = leaderOf(leader);
+    const row = await tx.findOne(GroupLeader, { groupId, leaderKind, leaderId });
+    if (!row) throw new NotFoundError(`${leaderKind} leader`, leaderId);
+    tx.remove(row);
+    audit({ action: 'group.removeLeader', subject: subject(groupId), before: { leaderKind, leaderId } });
   });
-  await em.flush();
-  return settingsOf(await loadAccess(em, groupId));
+  return settingsOf(await loadAccess(app.db.fork(), groupId));
 }
 
 /** How a group lets people in and who runs it, as the control plane shows it. */

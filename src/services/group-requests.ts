@@ -4,7 +4,6 @@ import { loadDirectory } from '../store/directory.ts';
 import { Group, GroupMember, GroupRequest, User } from '../store/entities/index.ts';
 import { ConflictError, NotFoundError, RuleViolationError } from '../domain/errors.ts';
 import { newId } from '../crypto.ts';
-import { audit } from './audit.ts';
 import {
   activeMembership,
   groupsLedBy,
@@ -12,8 +11,10 @@ import {
   requireOverGroup,
   storedRule,
   type Caller,
+  type Front,
 } from './group-access.ts';
 import { iso } from './format.ts';
+import { writeChange, type UseCaseContext } from './use-case.ts';
 
 /**
  * Join requests of `request` groups: a member asks (with a message), a leader approves (the
@@ -23,68 +24,66 @@ import { iso } from './format.ts';
 
 const subject = (groupId: string) => `group:${groupId}`;
 
-export async function requestToJoin(em: EntityManager, caller: Caller, groupId: string, message: string) {
-  const now = new Date();
-  const access = await loadAccess(em, groupId);
-  const [dir, membership, pending] = await Promise.all([
-    loadDirectory(em),
-    em.findOne(GroupMember, { groupId, userId: caller.userId, ...activeMembership(now) }, { fields: ['id'] }),
-    em.findOne(GroupRequest, { groupId, userId: caller.userId, status: 'pending' }, { fields: ['id'] }),
-  ]);
-  const user = dir.users.get(caller.userId);
-  if (!user) throw new NotFoundError('user', caller.userId);
-  const refusal = joinRefusal({
-    group: { ...access.group, joinPolicy: access.joinPolicy, eligibility: access.eligibility },
-    user,
-    way: 'request',
-    isMember: membership !== null,
-    facts: { dir, now },
+export function requestToJoin(app: UseCaseContext, caller: Caller, groupId: string, message: string) {
+  return writeChange(app.db, app.author, async (em, audit) => {
+    const now = new Date();
+    const access = await loadAccess(em, groupId);
+    const [dir, membership, pending] = await Promise.all([
+      loadDirectory(em),
+      em.findOne(
+        GroupMember,
+        { groupId, userId: caller.userId, ...activeMembership(now) },
+        { fields: ['id'] },
+      ),
+      em.findOne(GroupRequest, { groupId, userId: caller.userId, status: 'pending' }, { fields: ['id'] }),
+    ]);
+    const user = dir.users.get(caller.userId);
+    if (!user) throw new NotFoundError('user', caller.userId);
+    const refusal = joinRefusal({
+      group: { ...access.group, joinPolicy: access.joinPolicy, eligibility: access.eligibility },
+      user,
+      way: 'request',
+      isMember: membership !== null,
+      facts: { dir, now },
+    });
+    if (refusal) {
+      if (refusal.code === 'already-member') throw new ConflictError(refusal.message);
+      throw new RuleViolationError(refusal.message);
+    }
+    if (pending)
+      throw new ConflictError(`a request to join "${access.group.name}" is already waiting (${pending.id})`);
+    const request = em.create(GroupRequest, {
+      id: newId(),
+      groupId,
+      userId: caller.userId,
+      status: 'pending',
+      message,
+      decidedBy: null,
+      decisionReason: null,
+      decidedAt: null,
+    });
+    audit({
+      action: 'group.request',
+      subject: subject(groupId),
+      after: { requestId: request.id, userId: caller.userId, message },
+    });
+    return describeRequest(request, access.group.name);
   });
-  if (refusal) {
-    if (refusal.code === 'already-member') throw new ConflictError(refusal.message);
-    throw new RuleViolationError(refusal.message);
-  }
-  if (pending)
-    throw new ConflictError(`a request to join "${access.group.name}" is already waiting (${pending.id})`);
-  const request = em.create(GroupRequest, {
-    id: newId(),
-    groupId,
-    userId: caller.userId,
-    status: 'pending',
-    message,
-    decidedBy: null,
-    decisionReason: null,
-    decidedAt: null,
-  });
-  audit(em, {
-    actorId: caller.userId,
-    action: 'group.request',
-    subject: subject(groupId),
-    after: { requestId: request.id, userId: caller.userId, message },
-    requestId: caller.requestId,
-  });
-  await em.flush();
-  return describeRequest(request, access.group.name);
 }
 
 /** The member takes back a request that still waits. */
-export async function withdrawRequest(em: EntityManager, caller: Caller, requestId: string) {
-  const request = await em.findOne(GroupRequest, { id: requestId });
-  // Someone else's request is not found: request ids are not to be probed.
-  if (!request || request.userId !== caller.userId) throw new NotFoundError('request', requestId);
-  if (request.status !== 'pending')
-    throw new ConflictError(`request ${requestId} is already ${request.status}`);
-  request.status = 'withdrawn';
-  request.decidedAt = new Date();
-  audit(em, {
-    actorId: caller.userId,
-    action: 'group.withdrawRequest',
-    subject: subject(request.groupId),
-    after: { requestId },
-    requestId: caller.requestId,
+export function withdrawRequest(app: UseCaseContext, caller: Caller, requestId: string) {
+  return writeChange(app.db, app.author, async (em, audit) => {
+    const request = await em.findOne(GroupRequest, { id: requestId });
+    // Someone else's request is not found: request ids are not to be probed.
+    if (!request || request.userId !== caller.userId) throw new NotFoundError('request', requestId);
+    if (request.status !== 'pending')
+      throw new ConflictError(`request ${requestId} is already ${request.status}`);
+    request.status = 'withdrawn';
+    request.decidedAt = new Date();
+    audit({ action: 'group.withdrawRequest', subject: subject(request.groupId), after: { requestId } });
+    return { withdrawn: true };
   });
-  await em.flush();
-  return { withdrawn: true };
 }
 
 /** The leaders' queue: pending requests of the groups the caller leads (admins: of every group), oldest first. */
@@ -135,51 +134,57 @@ export interface Decision {
   readonly expiresAt?: Date | null | undefined;
 }
 
-/** A leader approves (the member joins now) or denies (with a reason) a pending request. */
+/**
+ * A leader approves (the member joins now) or denies (with a reason) a pending request; an
+ * approval makes the targets sync (`<front>.decide`).
+ */
 export async function decideRequest(
-  em: EntityManager,
+  app: UseCaseContext,
   caller: Caller,
   requestId: string,
   decision: Decision,
+  front: Front,
 ) {
-  const request = await em.findOne(GroupRequest, { id: requestId });
-  if (!request) throw new NotFoundError('request', requestId);
-  const access = await loadAccess(em, request.groupId);
-  await requireOverGroup(em, caller, 'group.lead', access);
-  if (request.status !== 'pending')
-    throw new ConflictError(`request ${requestId} is already ${request.status}`);
-  const reason = decision.reason?.trim() ?? '';
-  if (!decision.approve && !reason) throw new RuleViolationError('a denial needs a reason, for the member');
-  const now = new Date();
-  const expiresAt = decision.expiresAt ?? null;
-  if (decision.approve) {
-    if (expiresAt && expiresAt.getTime() <= now.getTime())
-      throw new RuleViolationError(`expiresAt ${iso(expiresAt)} has already passed`);
-    const dir = await loadDirectory(em);
-    const user = dir.users.get(request.userId);
-    if (!user) throw new NotFoundError('user', request.userId);
-    const failed = access.eligibility ? failingClause(access.eligibility, user, { dir, now }) : null;
-    if (failed)
-      throw new RuleViolationError(
-        `the member is no longer eligible: ${failed.reason} (eligibility clause ${failed.path}); deny the request instead`,
-      );
-    const existing = await em.findOne(GroupMember, { groupId: request.groupId, userId: request.userId });
-    if (existing) existing.expiresAt = expiresAt;
-    else em.create(GroupMember, { id: newId(), groupId: request.groupId, userId: request.userId, expiresAt });
-  }
-  request.status = decision.approve ? 'approved' : 'denied';
-  request.decidedBy = caller.userId;
-  request.decisionReason = reason || null;
-  request.decidedAt = now;
-  audit(em, {
-    actorId: caller.userId,
-    action: decision.approve ? 'group.approveRequest' : 'group.denyRequest',
-    subject: subject(request.groupId),
-    after: { requestId, userId: request.userId, reason: reason || null, expiresAt: iso(expiresAt) },
-    requestId: caller.requestId,
+  const decided = await writeChange(app.db, app.author, async (em, audit) => {
+    const request = await em.findOne(GroupRequest, { id: requestId });
+    if (!request) throw new NotFoundError('request', requestId);
+    const access = await loadAccess(em, request.groupId);
+    await requireOverGroup(em, caller, 'group.lead', access);
+    if (request.status !== 'pending')
+      throw new ConflictError(`request ${requestId} is already ${request.status}`);
+    const reason = decision.reason?.trim() ?? '';
+    if (!decision.approve && !reason) throw new RuleViolationError('a denial needs a reason, for the member');
+    const now = new Date();
+    const expiresAt = decision.expiresAt ?? null;
+    if (decision.approve) {
+      if (expiresAt && expiresAt.getTime() <= now.getTime())
+        throw new RuleViolationError(`expiresAt ${iso(expiresAt)} has already passed`);
+      const dir = await loadDirectory(em);
+      const user = dir.users.get(request.userId);
+      if (!user) throw new NotFoundError('user', request.userId);
+      const failed = access.eligibility ? failingClause(access.eligibility, user, { dir, now }) : null;
+      if (failed)
+        throw new RuleViolationError(
+          `the member is no longer eligible: ${failed.reason} (eligibility clause ${failed.path}); deny the request instead`,
+        );
+      const existing = await em.findOne(GroupMember, { groupId: request.groupId, userId: request.userId });
+      if (existing) existing.expiresAt = expiresAt;
+      else
+        em.create(GroupMember, { id: newId(), groupId: request.groupId, userId: request.userId, expiresAt });
+    }
+    request.status = decision.approve ? 'approved' : 'denied';
+    request.decidedBy = caller.userId;
+    request.decisionReason = reason || null;
+    request.decidedAt = now;
+    audit({
+      action: decision.approve ? 'group.approveRequest' : 'group.denyRequest',
+      subject: subject(request.groupId),
+      after: { requestId, userId: request.userId, reason: reason || null, expiresAt: iso(expiresAt) },
+    });
+    return describeRequest(request, access.group.name);
   });
-  await em.flush();
-  return describeRequest(request, access.group.name);
+  if (decision.approve) await app.notifier.membershipChanged(`${front}.decide`);
+  return decided;
 }
 
 function describeRequest(r: GroupRequest, groupName: string) {

@@ -15,9 +15,11 @@ import {
   requestToJoin,
   withdrawRequest,
 } from '../services/group-requests.ts';
+import type { UseCaseContext } from '../services/use-case.ts';
 import type { WebDeps } from './deps.ts';
 import { groupsPage, queuePage } from './pages/groups.ts';
 import { redirect, sendHtml, type SignedIn } from './request.ts';
+import { useCaseOf } from './use-case.ts';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
 type Notice = { kind: 'ok' | 'problem'; text: string } | null;
@@ -82,20 +84,20 @@ export function groupRoutes(deps: WebDeps, tools: GroupRouteTools): Record<strin
     return sendHtml(deps, res, status, queuePage(me.viewer, list, notice));
   }
 
-  /** Membership changed: every target syncs soon (the same call the tRPC procedures make). */
-  const changed = (trigger: string) => deps.notifier.membershipChanged(trigger);
-
-  /** Runs a use case for the form; a refusal re-renders `back` with it, anything else is the server's. */
+  /**
+   * Runs a use case for the form, as the signed-in pilot; a refusal re-renders `back` with it,
+   * anything else is the server's. The use cases ask for the syncs their changes need.
+   */
   const attempt = (
     back: typeof groups,
-    run: (caller: Caller, form: URLSearchParams) => Promise<keyof typeof notices>,
+    run: (app: UseCaseContext, caller: Caller, form: URLSearchParams) => Promise<keyof typeof notices>,
     after: string,
   ) =>
     tools.action(async (me, form, res) => {
       const em = deps.db.fork();
       let done: keyof typeof notices;
       try {
-        done = await run(await callerOf(em, me.user), form);
+        done = await run(useCaseOf(deps, me), await callerOf(em, me.user), form);
       } catch (error) {
         const refused = refusal(error);
         if (!refused) throw error;
@@ -110,49 +112,49 @@ export function groupRoutes(deps: WebDeps, tools: GroupRouteTools): Record<strin
 
     'POST /groups/join': attempt(
       groups,
-      async (caller, form) => {
-        await joinGroup(deps.db.fork(), caller, id(form, 'id'));
-        await changed('portal.join');
+      async (app, caller, form) => {
+        await joinGroup(app, caller, id(form, 'id'), 'portal');
         return 'joined';
       },
       '/groups',
     ),
     'POST /groups/request': attempt(
       groups,
-      async (caller, form) => {
+      async (app, caller, form) => {
         const message = (form.get('message') ?? '').trim().slice(0, 1000);
-        await requestToJoin(deps.db.fork(), caller, id(form, 'id'), message);
+        await requestToJoin(app, caller, id(form, 'id'), message);
         return 'asked';
       },
       '/groups',
     ),
     'POST /groups/withdraw': attempt(
       groups,
-      async (caller, form) => {
-        await withdrawRequest(deps.db.fork(), caller, id(form, 'requestId'));
+      async (app, caller, form) => {
+        await withdrawRequest(app, caller, id(form, 'requestId'));
         return 'withdrawn';
       },
       '/groups',
     ),
     'POST /groups/leave': attempt(
       groups,
-      async (caller, form) => {
-        await leaveGroup(deps.db.fork(), caller, id(form, 'id'));
-        await changed('portal.leave');
+      async (app, caller, form) => {
+        await leaveGroup(app, caller, id(form, 'id'), 'portal');
         return 'left';
       },
       '/groups',
     ),
     'POST /groups/decide': attempt(
       queue,
-      async (caller, form) => {
+      async (app, caller, form) => {
         const approve = form.get('approve') === 'yes';
         const reason = (form.get('reason') ?? '').trim().slice(0, 1000);
-        await decideRequest(deps.db.fork(), caller, id(form, 'requestId'), {
-          approve,
-          ...(reason ? { reason } : {}),
-        });
-        if (approve) await changed('portal.decide');
+        await decideRequest(
+          app,
+          caller,
+          id(form, 'requestId'),
+          { approve, ...(reason ? { reason } : {}) },
+          'portal',
+        );
         return approve ? 'approved' : 'denied';
       },
       '/groups/requests',

@@ -25,11 +25,11 @@ import {
 } from '../services/links/teamspeak.ts';
 import { logout } from '../services/auth/sessions.ts';
 import { issueToken, listCredentials, withdrawCredential } from '../services/auth/tokens.ts';
-import type { ChangeAuthor } from '../services/use-case.ts';
 import { ConflictError } from '../domain/errors.ts';
 import { loadAccountView, type JustStarted } from './account-view.ts';
 import { serveAsset } from './assets.ts';
 import { groupRoutes } from './group-routes.ts';
+import { authorOf } from './use-case.ts';
 import type { WebDeps } from './deps.ts';
 import { html } from './html.ts';
 import { accountPage, whyPage } from './pages/account.ts';
@@ -50,9 +50,6 @@ import {
 import { sessionCookie, setSessionCookie } from './security.ts';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
-
-/** Who the portal's use cases audit as the author: the signed-in pilot (a page has no request id). */
-const authorOf = (me: SignedIn): ChangeAuthor => ({ actorId: me.user.id, requestId: null });
 
 /** Notices a redirect may name (fixed texts: nothing a URL carries is shown). */
 const notices = {

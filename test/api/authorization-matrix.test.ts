@@ -216,7 +216,7 @@ class Fixtures {
     const id = await this.group(actor, 'nonOwner', [], { joinPolicy: 'hidden' });
     const root = { userId: this.api.rootId, characterId: 0, clearanceLevel: 10, requestId: null };
     const affiliation = { userId: this.api.rootId, corporationId: null, allianceId: null, coalitionIds: [] };
-    return (await newJoinLink(this.api.t.db.fork(), { ...root, affiliation }, id)).link;
+    return (await newJoinLink(this.api.useCase(this.api.rootId), { ...root, affiliation }, id)).link;
   }
 
   db() {

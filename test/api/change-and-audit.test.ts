@@ -5,6 +5,10 @@ import { issueToken, withdrawCredential } from '../../src/services/auth/tokens.t
 import { startGuestInvitation } from '../../src/services/auth/invitations.ts';
 import { loginSettingsOf } from '../../src/services/auth/sso-login.ts';
 import { createGroup } from '../../src/services/groups.ts';
+import { callerOf } from '../../src/services/group-access.ts';
+import { joinGroup } from '../../src/services/group-membership.ts';
+import { decideRequest, requestToJoin } from '../../src/services/group-requests.ts';
+import { User } from '../../src/store/entities/index.ts';
 import { startChallenge } from '../../src/services/auth/link-challenges.ts';
 import { directoryEsiOf } from '../../src/directory/index.ts';
 import { startFakeEsi, type FakeEsi } from '../fakes/esi/index.ts';
@@ -112,6 +116,47 @@ describe('a change and its audit entry, in one transaction', () => {
         admin.id,
       ]),
     ).toBe(1);
+  });
+
+  it('the membership use cases, called without a front: the change, its audit entry, then the sync', async () => {
+    const client = api.client(admin.token);
+    const open = await client.group.create.mutate({ name: 'Atomic Open Wing' });
+    await client.membership.configure.mutate({ id: open.id, joinPolicy: 'open' });
+    const pilot = await api.user();
+    const app = api.useCase(pilot.id);
+    const caller = await callerOf(api.t.db.fork(), await api.t.db.fork().findOneOrFail(User, pilot.id));
+    const triggers = () => api.jobs.syncRequests.map((r) => `${r.platform}:${r.trigger}`);
+    api.jobs.syncRequests.length = 0;
+    await auditRefuses(true);
+    try {
+      await expect(joinGroup(app, caller, open.id, 'portal')).rejects.toThrow(/the audit log is unavailable/);
+    } finally {
+      await auditRefuses(false);
+    }
+    // Nothing committed, so nothing is told to sync.
+    expect(await count(`group_members WHERE group_id = $1`, [open.id])).toBe(0);
+    expect(triggers()).toEqual([]);
+    await joinGroup(app, caller, open.id, 'portal');
+    expect(await count(`group_members WHERE group_id = $1`, [open.id])).toBe(1);
+    expect(
+      await count(`audit_log WHERE action = 'group.join' AND subject = $1 AND actor_id = $2`, [
+        `group:${open.id}`,
+        pilot.id,
+      ]),
+    ).toBe(1);
+    expect(triggers().sort()).toEqual(['discord:portal.join', 'teamspeak:portal.join']);
+
+    // A denial changes no membership: no sync; an approval does, under the front's name.
+    const asked = await client.group.create.mutate({ name: 'Atomic Request Wing' });
+    await client.membership.configure.mutate({ id: asked.id, joinPolicy: 'request' });
+    const leader = await callerOf(api.t.db.fork(), await api.t.db.fork().findOneOrFail(User, admin.id));
+    const denied = await requestToJoin(app, caller, asked.id, 'first try');
+    api.jobs.syncRequests.length = 0;
+    await decideRequest(api.useCase(admin.id), leader, denied.id, { approve: false, reason: 'no' }, 'portal');
+    expect(triggers()).toEqual([]);
+    const approved = await requestToJoin(app, caller, asked.id, 'second try');
+    await decideRequest(api.useCase(admin.id), leader, approved.id, { approve: true }, 'membership');
+    expect(triggers().sort()).toEqual(['discord:membership.decide', 'teamspeak:membership.decide']);
   });
 
   it("the portal's logout, token creation and token revocation (use cases called directly)", async () => {

@@ -4,8 +4,8 @@ import type { Caller } from '../../services/group-access.ts';
 import * as membership from '../../services/group-membership.ts';
 import * as requests from '../../services/group-requests.ts';
 import * as notices from '../../services/group-notices.ts';
-import type { AuthedActor, Context } from '../context.ts';
-import { requestSyncAll } from '../effects.ts';
+import type { AuthedActor } from '../context.ts';
+import { useCaseOf } from '../effects.ts';
 import { authedProcedure, router, scoped, scopedOver } from '../trpc.ts';
 
 /**
@@ -30,11 +30,6 @@ const caller = (ctx: { actor: AuthedActor; requestId: string }): Caller => ({
   requestId: ctx.requestId,
 });
 
-/** Membership changed: platforms follow at the next (debounced) sync. */
-async function changed(ctx: Context, trigger: string) {
-  await requestSyncAll(ctx, trigger);
-}
-
 export const membershipRouter = router({
   joinable: scoped('group.join').query(({ ctx }) =>
     membership.joinableGroups(ctx.deps.db.fork(), caller(ctx)),
@@ -47,33 +42,21 @@ export const membershipRouter = router({
 
   join: scoped('group.join')
     .input(z.strictObject({ id }))
-    .mutation(async ({ ctx, input }) => {
-      const result = await membership.joinGroup(ctx.deps.db.fork(), caller(ctx), input.id);
-      await changed(ctx, 'membership.join');
-      return result;
-    }),
+    .mutation(({ ctx, input }) => membership.joinGroup(useCaseOf(ctx), caller(ctx), input.id, 'membership')),
   joinByLink: scoped('group.join')
     .input(z.strictObject({ link: z.string().min(1).max(200) }))
-    .mutation(async ({ ctx, input }) => {
-      const result = await membership.joinByLink(ctx.deps.db.fork(), caller(ctx), input.link);
-      await changed(ctx, 'membership.joinByLink');
-      return result;
-    }),
+    .mutation(({ ctx, input }) => membership.joinByLink(useCaseOf(ctx), caller(ctx), input.link)),
   leave: scoped('group.join')
     .input(z.strictObject({ id }))
-    .mutation(async ({ ctx, input }) => {
-      const result = await membership.leaveGroup(ctx.deps.db.fork(), caller(ctx), input.id);
-      await changed(ctx, 'membership.leave');
-      return result;
-    }),
+    .mutation(({ ctx, input }) => membership.leaveGroup(useCaseOf(ctx), caller(ctx), input.id, 'membership')),
   request: scoped('group.join')
     .input(z.strictObject({ id, message: z.string().max(1000).default('') }))
     .mutation(({ ctx, input }) =>
-      requests.requestToJoin(ctx.deps.db.fork(), caller(ctx), input.id, input.message),
+      requests.requestToJoin(useCaseOf(ctx), caller(ctx), input.id, input.message),
     ),
   withdraw: scoped('group.join')
     .input(z.strictObject({ requestId: id }))
-    .mutation(({ ctx, input }) => requests.withdrawRequest(ctx.deps.db.fork(), caller(ctx), input.requestId)),
+    .mutation(({ ctx, input }) => requests.withdrawRequest(useCaseOf(ctx), caller(ctx), input.requestId)),
 
   requests: scoped('group.join')
     .input(z.strictObject({ id: id.optional() }).prefault({}))
@@ -87,37 +70,26 @@ export const membershipRouter = router({
         expiresAt,
       }),
     )
-    .mutation(async ({ ctx, input }) => {
+    .mutation(({ ctx, input }) => {
       const { requestId, ...decision } = input;
-      const result = await requests.decideRequest(ctx.deps.db.fork(), caller(ctx), requestId, decision);
-      if (input.approve) await changed(ctx, 'membership.decide');
-      return result;
+      return requests.decideRequest(useCaseOf(ctx), caller(ctx), requestId, decision, 'membership');
     }),
   members: scopedOver('group.members', 'self')
     .input(z.strictObject({ id }))
     .query(({ ctx, input }) => membership.membersForLeaders(ctx.deps.db.fork(), caller(ctx), input.id)),
   add: scopedOver('group.members', 'self')
     .input(z.strictObject({ id, userIds, expiresAt }))
-    .mutation(async ({ ctx, input }) => {
-      const result = await membership.addMembersAsLeader(ctx.deps.db.fork(), caller(ctx), input.id, input);
-      if (result.added || result.updated) await changed(ctx, 'membership.add');
-      return result;
-    }),
+    .mutation(({ ctx, input }) =>
+      membership.addMembersAsLeader(useCaseOf(ctx), caller(ctx), input.id, input),
+    ),
   remove: scopedOver('group.members', 'self')
     .input(z.strictObject({ id, userIds }))
-    .mutation(async ({ ctx, input }) => {
-      const result = await membership.removeMembersAsLeader(
-        ctx.deps.db.fork(),
-        caller(ctx),
-        input.id,
-        input.userIds,
-      );
-      if (result.removed) await changed(ctx, 'membership.remove');
-      return result;
-    }),
+    .mutation(({ ctx, input }) =>
+      membership.removeMembersAsLeader(useCaseOf(ctx), caller(ctx), input.id, input.userIds),
+    ),
   newJoinLink: scopedOver('group.members', 'self')
     .input(z.strictObject({ id }))
-    .mutation(({ ctx, input }) => membership.newJoinLink(ctx.deps.db.fork(), caller(ctx), input.id)),
+    .mutation(({ ctx, input }) => membership.newJoinLink(useCaseOf(ctx), caller(ctx), input.id)),
 
   configure: scopedOver('group.members', 'self')
     .input(
@@ -132,7 +104,7 @@ export const membershipRouter = router({
     )
     .mutation(({ ctx, input }) => {
       const { id: groupId, ...settings } = input;
-      return membership.configureGroup(ctx.deps.db.fork(), caller(ctx), groupId, settings);
+      return membership.configureGroup(useCaseOf(ctx), caller(ctx), groupId, settings);
     }),
   setRemovalGrace: scopedOver('group.members', 'self')
     .input(
@@ -150,18 +122,18 @@ export const membershipRouter = router({
       }),
     )
     .mutation(({ ctx, input }) =>
-      notices.setRemovalGrace(ctx.deps.db.fork(), caller(ctx), input.id, input.graceHours),
+      notices.setRemovalGrace(useCaseOf(ctx), caller(ctx), input.id, input.graceHours),
     ),
   addLeader: scopedOver('group.members', 'self')
     .input(leader)
     .mutation(({ ctx, input }) => {
       const { id: groupId, ...ref } = input;
-      return membership.addLeader(ctx.deps.db.fork(), caller(ctx), groupId, ref);
+      return membership.addLeader(useCaseOf(ctx), caller(ctx), groupId, ref);
     }),
   removeLeader: scopedOver('group.members', 'self')
     .input(leader)
     .mutation(({ ctx, input }) => {
       const { id: groupId, ...ref } = input;
-      return membership.removeLeader(ctx.deps.db.fork(), caller(ctx), groupId, ref);
+      return membership.removeLeader(useCaseOf(ctx), caller(ctx), groupId, ref);
     }),
 });

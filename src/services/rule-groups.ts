@@ -12,14 +12,14 @@ import { ConflictError, NotFoundError, RuleViolationError } from '../domain/erro
 import { newId } from '../crypto.ts';
 import { asConflict } from '../store/errors.ts';
 import { ruleGroupSpecs } from './rule-group-rebuild.ts';
-import { audit } from './audit.ts';
 import { loadAccess, requireOverGroup, storedRule, validateRule, type Caller } from './group-access.ts';
+import { writeChange, type Audit, type UseCaseContext } from './use-case.ts';
 
 /**
  * Rule-built groups: their members are the users their rule matches, rebuilt with the autogroups
  * (services/autogroups.ts). People create them and change their rule; nobody edits their members.
- * Each use case writes the change and its audit entry in one flush; the caller rebuilds and asks
- * for a sync.
+ * Each use case writes the change and its audit entry in one transaction, then asks for the
+ * rebuild that applies the rule (and the syncs after it).
  */
 
 const subject = (groupId: string) => `group:${groupId}`;
@@ -32,10 +32,24 @@ export interface NewRuleGroup {
 }
 
 /** Creates a rule-built group owned by the caller. */
-export async function createRuleGroup(em: EntityManager, caller: Caller, input: NewRuleGroup) {
+export async function createRuleGroup(app: UseCaseContext, caller: Caller, input: NewRuleGroup) {
   const name = input.name.trim();
   const problem = manualGroupNameProblem(name);
   if (problem) throw new RuleViolationError(problem);
+  const created = await writeChange(app.db, app.author, (em, audit) =>
+    insertRuleGroup(em, audit, caller, name, input),
+  );
+  await app.notifier.directoryChanged('ruleGroup.create');
+  return created;
+}
+
+async function insertRuleGroup(
+  em: EntityManager,
+  audit: Audit,
+  caller: Caller,
+  name: string,
+  input: NewRuleGroup,
+) {
   const rule = await validateRule(em, input.rule, 'rule');
   if (await em.findOne(Group, { name }, { fields: ['id'] }))
     throw new ConflictError(`a group named "${name}" already exists`);
@@ -49,12 +63,10 @@ export async function createRuleGroup(em: EntityManager, caller: Caller, input: 
     authorizedToLogin: null,
     rule: rule as unknown as Record<string, unknown>,
   });
-  audit(em, {
-    actorId: caller.userId,
+  audit({
     action: 'ruleGroup.create',
     subject: subject(group.id),
     after: { name, description: input.description, rule },
-    requestId: caller.requestId,
   });
   try {
     await em.flush();
@@ -65,7 +77,15 @@ export async function createRuleGroup(em: EntityManager, caller: Caller, input: 
 }
 
 /** The owner (or an admin) replaces the rule; a rule that would read itself through others is refused. */
-export async function setRule(em: EntityManager, caller: Caller, groupId: string, input: unknown) {
+export async function setRule(app: UseCaseContext, caller: Caller, groupId: string, input: unknown) {
+  const updated = await writeChange(app.db, app.author, (em, audit) =>
+    replaceRule(em, audit, caller, groupId, input),
+  );
+  await app.notifier.directoryChanged('ruleGroup.setRule');
+  return updated;
+}
+
+async function replaceRule(em: EntityManager, audit: Audit, caller: Caller, groupId: string, input: unknown) {
   const access = await loadAccess(em, groupId);
   await requireOverGroup(em, caller, 'group.configure', access);
   const { group } = access;
@@ -85,13 +105,11 @@ export async function setRule(em: EntityManager, caller: Caller, groupId: string
   }
   const before = group.rule ?? null;
   group.rule = rule as unknown as Record<string, unknown>;
-  audit(em, {
-    actorId: caller.userId,
+  audit({
     action: 'ruleGroup.setRule',
     subject: subject(groupId),
     before: { rule: before },
     after: { rule },
-    requestId: caller.requestId,
   });
   await em.flush();
   return ruleGroupView(group);

@@ -2,13 +2,13 @@ import { z } from 'zod';
 import type { Caller } from '../../services/group-access.ts';
 import * as ruleGroups from '../../services/rule-groups.ts';
 import type { AuthedActor } from '../context.ts';
-import { directoryChanged } from '../effects.ts';
+import { useCaseOf } from '../effects.ts';
 import { requireScope, router, scoped, scopedOver } from '../trpc.ts';
 
 /**
  * Rule-built groups: created by anyone who may create a group (`group.create`, the creator owns
  * it), their rule changed by the owner or an admin (`group.configure`), explained to whoever may
- * read the user. Saving a rule rebuilds at once and asks every target to sync.
+ * read the user. Saving a rule rebuilds at once and asks every target to sync (the use cases do).
  */
 
 const id = z.string().min(1).max(64);
@@ -33,23 +33,13 @@ export const ruleGroupRouter = router({
         rule,
       }),
     )
-    .mutation(async ({ ctx, input }) => {
-      const em = ctx.deps.db.fork();
-      const result = await ruleGroups.createRuleGroup(em, caller(ctx), input);
-      await directoryChanged(ctx, 'ruleGroup.create');
-      return result;
-    }),
+    .mutation(({ ctx, input }) => ruleGroups.createRuleGroup(useCaseOf(ctx), caller(ctx), input)),
   get: scoped('directory.read')
     .input(z.strictObject({ id }))
     .query(({ ctx, input }) => ruleGroups.getRuleGroup(ctx.deps.db.fork(), input.id)),
   setRule: scopedOver('group.configure', 'self')
     .input(z.strictObject({ id, rule }))
-    .mutation(async ({ ctx, input }) => {
-      const em = ctx.deps.db.fork();
-      const result = await ruleGroups.setRule(em, caller(ctx), input.id, input.rule);
-      await directoryChanged(ctx, 'ruleGroup.setRule');
-      return result;
-    }),
+    .mutation(({ ctx, input }) => ruleGroups.setRule(useCaseOf(ctx), caller(ctx), input.id, input.rule)),
   explain: scopedOver('user.read', 'self')
     .input(z.strictObject({ id, userId: id }))
     .query(async ({ ctx, input }) => {

@@ -4,11 +4,6 @@ import type { DirectoryEsi } from '../services/directory-esi.ts';
 import type { DirectoryScope } from '../sync/scope.ts';
 import type { Context } from './context.ts';
 
-/** Platform membership may have changed: every target syncs (see Notifier.membershipChanged). */
-export function requestSyncAll(ctx: Context, trigger: string, scope?: DirectoryScope): Promise<void> {
-  return ctx.deps.notifier.membershipChanged(trigger, scope);
-}
-
 /** Login facts changed: a rebuild job, then syncs (see Notifier.directoryChanged). */
 export function directoryChanged(ctx: Context, trigger: string, scope?: DirectoryScope): Promise<void> {
   return ctx.deps.notifier.directoryChanged(trigger, scope);

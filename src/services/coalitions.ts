@@ -5,7 +5,7 @@ import { newId } from '../crypto.ts';
 import { asConflict } from '../store/errors.ts';
 import { iso } from './format.ts';
 import { findPage } from './pagination.ts';
-import { writeChange, type ChangeAuthor, type UnitsOfWork } from './use-case.ts';
+import { writeChange, type UseCaseContext } from './use-case.ts';
 
 /** A member named by EVE id (number) or by ticker (string). */
 export type MemberRef = number | string;
@@ -252,41 +252,46 @@ export async function listCoalitions(
 
 /*
  * The use cases: each writes its change and its audit entry in one transaction
- * (services/use-case.ts). A coalition's members, login flag and scopes are login facts, so the
- * caller tells the daemon the directory changed once a use case has committed a change.
+ * (services/use-case.ts). A coalition's members, login flag and scopes are login facts, so each
+ * tells its notifier the directory changed once it has committed a change.
  */
 
 const subject = (coalitionId: string) => `coalition:${coalitionId}`;
 
-/** Creates a coalition, audited as it is described. */
-export function createCoalition(db: UnitsOfWork, by: ChangeAuthor, input: CoalitionInput) {
-  return writeChange(db, by, async (tx, audit) => {
+/** Creates a coalition, audited as it is described; the directory then changed. */
+export async function createCoalition(app: UseCaseContext, input: CoalitionInput) {
+  const after = await writeChange(app.db, app.author, async (tx, audit) => {
     const coalition = await insertCoalition(tx, input);
     const after = await describeCoalition(tx, coalition);
     audit({ action: 'coalition.create', subject: subject(coalition.id), after });
     return after;
   });
+  await app.notifier.directoryChanged('coalition.create');
+  return after;
 }
 
 /**
  * Changes a coalition; audited only when it changed, which `changed` says (then the directory
  * changed too).
  */
-export function updateCoalition(db: UnitsOfWork, by: ChangeAuthor, id: string, changes: CoalitionChanges) {
-  return writeChange(db, by, async (tx, audit) => {
+export async function updateCoalition(app: UseCaseContext, id: string, changes: CoalitionChanges) {
+  const updated = await writeChange(app.db, app.author, async (tx, audit) => {
     const { before, after } = await applyCoalitionChanges(tx, id, changes);
     const changed = JSON.stringify(before) !== JSON.stringify(after);
     if (changed) audit({ action: 'coalition.update', subject: subject(id), before, after });
     return { after, changed };
   });
+  if (updated.changed) await app.notifier.directoryChanged('coalition.update');
+  return updated;
 }
 
-/** Deletes a coalition, audited with what it was. */
-export function deleteCoalition(db: UnitsOfWork, by: ChangeAuthor, id: string): Promise<void> {
-  return writeChange(db, by, async (tx, audit) => {
+/** Deletes a coalition, audited with what it was; the directory then changed. */
+export async function deleteCoalition(app: UseCaseContext, id: string): Promise<void> {
+  await writeChange(app.db, app.author, async (tx, audit) => {
     const coalition = await getCoalition(tx, { id });
     const before = await describeCoalition(tx, coalition);
     await tx.nativeDelete(Coalition, { id });
     audit({ action: 'coalition.delete', subject: subject(id), before });
   });
+  await app.notifier.directoryChanged('coalition.delete');
 }

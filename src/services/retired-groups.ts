@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/core';
 import { ConflictError, NotFoundError } from '../domain/errors.ts';
 import { AuditEntry, GroupMapping } from '../store/entities/index.ts';
 import type { PlatformTarget } from '../sync/target.ts';
-import { writeChange, type ChangeAuthor, type UnitsOfWork } from './use-case.ts';
+import { writeChange, type UseCaseContext } from './use-case.ts';
 
 interface EndedMapping {
   readonly platform: string;
@@ -21,14 +21,13 @@ interface EndedMapping {
  * rollback undoes it): the audit entry is written right after the platform confirms.
  */
 export async function deleteRetiredGroup(
-  db: UnitsOfWork,
-  by: ChangeAuthor,
+  app: UseCaseContext,
   target: PlatformTarget,
   platformGroupId: string,
 ): Promise<{ readonly autogroup: string }> {
-  const { autogroup } = await retiredGroup(db.fork(), target, platformGroupId);
+  const { autogroup } = await retiredGroup(app.db.fork(), target, platformGroupId);
   await target.deleteGroup(platformGroupId);
-  await writeChange(db, by, async (_tx, audit) =>
+  await writeChange(app.db, app.author, async (_tx, audit) =>
     audit({
       action: 'platform.deleteGroup',
       subject: `${target.platform}:${target.name}:${platformGroupId}`,

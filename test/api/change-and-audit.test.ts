@@ -3,8 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSession, logout } from '../../src/services/auth/sessions.ts';
 import { issueToken, withdrawCredential } from '../../src/services/auth/tokens.ts';
 import { startGuestInvitation } from '../../src/services/auth/invitations.ts';
+import { inviteGuest, removeGuest } from '../../src/services/auth/guests.ts';
 import { loginSettingsOf } from '../../src/services/auth/sso-login.ts';
 import { createGroup } from '../../src/services/groups.ts';
+import { createCoalition, deleteCoalition, updateCoalition } from '../../src/services/coalitions.ts';
 import { callerOf } from '../../src/services/group-access.ts';
 import { joinGroup } from '../../src/services/group-membership.ts';
 import { decideRequest, requestToJoin } from '../../src/services/group-requests.ts';
@@ -193,6 +195,36 @@ describe('a change and its audit entry, in one transaction', () => {
     );
   });
 
+  it('the coalition use cases, called directly: the directory changed only after a committed change', async () => {
+    const app = api.useCase(admin.id);
+    const rebuilds = () => api.jobs.rebuildRequests.map((r) => r.trigger);
+    const input = {
+      name: 'Direct Coalition',
+      ticker: 'DRCT',
+      description: '',
+      alliances: [],
+      corporations: [],
+      authorizedToLogin: null,
+      mandatoryEsiScopes: [],
+    };
+    api.jobs.rebuildRequests.length = 0;
+    await auditRefuses(true);
+    try {
+      await expect(createCoalition(app, input)).rejects.toThrow(/the audit log is unavailable/);
+    } finally {
+      await auditRefuses(false);
+    }
+    expect(rebuilds()).toEqual([]);
+    const created = await createCoalition(app, input);
+    expect(rebuilds()).toEqual(['coalition.create']);
+    // The same description again changes nothing: no audit entry, no rebuild.
+    expect(await updateCoalition(app, created.id, { description: '' })).toMatchObject({ changed: false });
+    expect(rebuilds()).toEqual(['coalition.create']);
+    await updateCoalition(app, created.id, { description: 'now described' });
+    await deleteCoalition(app, created.id);
+    expect(rebuilds()).toEqual(['coalition.create', 'coalition.update', 'coalition.delete']);
+  });
+
   it('user.setClearance', async () => {
     const client = api.client(admin.token);
     const pilot = await api.user({ clearanceLevel: 0 });
@@ -268,6 +300,26 @@ describe('a change and its audit entry, in one transaction', () => {
       () => client.corporation.guests.remove.mutate({ corporationId: 98_700_001, userId: id }),
       guest,
     );
+  });
+
+  it('the guests use cases, called directly: the directory changed when a guest came or went', async () => {
+    const em = api.t.db.fork();
+    addCorporation(em, 98_700_003, { name: 'Direct Hosts', ticker: 'DHOST' });
+    await em.flush();
+    const app = api.useCase(admin.id);
+    const affiliation = { userId: admin.id, corporationId: null, allianceId: null, coalitionIds: [] };
+    const actor = { userId: admin.id, characterId: 1, clearanceLevel: 10, affiliation };
+    const host = { kind: 'corporation' as const, id: 98_700_003 };
+    const rebuilds = () => api.jobs.rebuildRequests.map((r) => r.trigger);
+    api.jobs.rebuildRequests.length = 0;
+    const input = { characterId: 95_700_002, characterName: 'Direct Guest' };
+    const { user } = await inviteGuest(app, actor, host, input);
+    expect(rebuilds()).toEqual(['corporation.guests.invite']);
+    // Already its guest: nothing changed, nothing to rebuild.
+    expect(await inviteGuest(app, actor, host, input)).toMatchObject({ changed: false });
+    expect(rebuilds()).toEqual(['corporation.guests.invite']);
+    await removeGuest(app, actor, host, user.id);
+    expect(rebuilds()).toEqual(['corporation.guests.invite', 'corporation.guests.remove']);
   });
 
   it("a new link challenge: the user's earlier pending one is replaced only with the new one and its audit entry", async () => {

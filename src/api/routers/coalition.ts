@@ -8,7 +8,7 @@ import {
   updateCoalition,
 } from '../../services/coalitions.ts';
 import { pageInput } from '../../services/pagination.ts';
-import { authorOf, directoryChanged } from '../effects.ts';
+import { useCaseOf } from '../effects.ts';
 import { esiScopes, eveId, id, loginFlag, name, ticker } from '../inputs.ts';
 import { router, scoped } from '../trpc.ts';
 
@@ -44,11 +44,7 @@ export const coalitionRouter = router({
         mandatoryEsiScopes: esiScopes.default([]),
       }),
     )
-    .mutation(async ({ ctx, input }) => {
-      const after = await createCoalition(ctx.deps.db, authorOf(ctx), input);
-      await directoryChanged(ctx, 'coalition.create');
-      return after;
-    }),
+    .mutation(({ ctx, input }) => createCoalition(useCaseOf(ctx), input)),
   /** `alliances`/`corporations` replace the members; `add*`/`remove*` change some (after a replacement). */
   update: scoped('coalition.write')
     .input(
@@ -69,15 +65,13 @@ export const coalitionRouter = router({
     )
     .mutation(async ({ ctx, input }) => {
       const { id: coalitionId, ...changes } = input;
-      const { after, changed } = await updateCoalition(ctx.deps.db, authorOf(ctx), coalitionId, changes);
-      if (changed) await directoryChanged(ctx, 'coalition.update');
+      const { after } = await updateCoalition(useCaseOf(ctx), coalitionId, changes);
       return after;
     }),
   delete: scoped('coalition.write')
     .input(z.strictObject({ id }))
     .mutation(async ({ ctx, input }) => {
-      await deleteCoalition(ctx.deps.db, authorOf(ctx), input.id);
-      await directoryChanged(ctx, 'coalition.delete');
+      await deleteCoalition(useCaseOf(ctx), input.id);
       return { deleted: true as const };
     }),
 });

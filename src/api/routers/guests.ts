@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { inviteGuest, listGuests, removeGuest, type Host } from '../../services/auth/guests.ts';
 import { pageInput } from '../../services/pagination.ts';
 import type { AuthedActor, Context } from '../context.ts';
-import { authorOf, directoryChanged } from '../effects.ts';
+import { useCaseOf } from '../effects.ts';
 import { eveId, id, name } from '../inputs.ts';
 import { router, scopedOver } from '../trpc.ts';
 
@@ -23,14 +23,7 @@ async function invite(
   host: Host,
   input: { characterId: number; characterName?: string | undefined },
 ) {
-  const { user, createdUser, changed } = await inviteGuest(
-    ctx.deps.db,
-    authorOf(ctx),
-    ctx.actor,
-    host,
-    input,
-  );
-  if (changed) await directoryChanged(ctx, `${host.kind}.guests.invite`);
+  const { user, createdUser } = await inviteGuest(useCaseOf(ctx), ctx.actor, host, input);
   return {
     userId: user.id,
     characterId: user.characterId,
@@ -41,8 +34,7 @@ async function invite(
 }
 
 async function remove(ctx: Ctx, host: Host, userId: string) {
-  await removeGuest(ctx.deps.db, authorOf(ctx), ctx.actor, host, userId);
-  await directoryChanged(ctx, `${host.kind}.guests.remove`);
+  await removeGuest(useCaseOf(ctx), ctx.actor, host, userId);
   return { removed: true as const };
 }
 

@@ -5,7 +5,7 @@ import { findRun, lastRuns, listRuns } from '../../services/sync-runs.ts';
 import { explain, explainOnPlatform } from '../../sync/explain.ts';
 import { newId } from '../../crypto.ts';
 import { deleteRetiredGroup } from '../../services/retired-groups.ts';
-import { authorOf } from '../effects.ts';
+import { useCaseOf } from '../effects.ts';
 import { requireScope, router, scoped, scopedOver } from '../trpc.ts';
 import type { Context } from '../context.ts';
 
@@ -148,12 +148,7 @@ export const syncRouter = router({
     .mutation(async ({ ctx, input }) => {
       requireTarget(ctx, input);
       const target = ctx.deps.reconciler.target(input.platform, input.target)!;
-      const { autogroup } = await deleteRetiredGroup(
-        ctx.deps.db,
-        authorOf(ctx),
-        target,
-        input.platformGroupId,
-      );
+      const { autogroup } = await deleteRetiredGroup(useCaseOf(ctx), target, input.platformGroupId);
       return { deleted: true as const, platformGroupId: input.platformGroupId, autogroup };
     }),
   explain: scopedOver('user.read', 'self')

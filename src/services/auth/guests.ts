@@ -8,7 +8,7 @@ import { iso } from '../format.ts';
 import { toPage, type Page } from '../pagination.ts';
 import { newUser } from '../../store/records.ts';
 import { requireMay } from '../rights.ts';
-import { writeChange, type ChangeAuthor, type UnitsOfWork } from '../use-case.ts';
+import { writeChange, type UseCaseContext } from '../use-case.ts';
 
 /**
  * Guests, as the EVE SSO login knows them: users of clearance -1 whose `corporationId` is the
@@ -174,16 +174,16 @@ async function requireGuestsScope(em: EntityManager, actor: Actor, host: Host): 
 
 /**
  * `corporation.guests.invite` / `alliance.guests.invite`: the character becomes a guest of the
- * host (see recordGuest), audited with where it was; `changed` tells the caller to notify.
+ * host (see recordGuest), audited with where it was; when it was not one already (`changed`), the
+ * directory changed.
  */
-export function inviteGuest(
-  db: UnitsOfWork,
-  by: ChangeAuthor,
+export async function inviteGuest(
+  app: UseCaseContext,
   actor: Actor,
   host: Host,
   input: { characterId: number; characterName?: string | undefined },
 ) {
-  return writeChange(db, by, async (tx, audit) => {
+  const invited = await writeChange(app.db, app.author, async (tx, audit) => {
     await requireGuestsScope(tx, actor, host);
     const invited = await recordGuest(tx, host, input);
     const { user, before } = invited;
@@ -200,15 +200,21 @@ export function inviteGuest(
       });
     return invited;
   });
+  if (invited.changed) await app.notifier.directoryChanged(`${host.kind}.guests.invite`);
+  return invited;
 }
 
-/** `corporation.guests.remove` / `alliance.guests.remove`: detaches the guest from the host, audited. */
-export function removeGuest(db: UnitsOfWork, by: ChangeAuthor, actor: Actor, host: Host, userId: string) {
-  return writeChange(db, by, async (tx, audit) => {
+/**
+ * `corporation.guests.remove` / `alliance.guests.remove`: detaches the guest from the host,
+ * audited; the directory then changed.
+ */
+export async function removeGuest(app: UseCaseContext, actor: Actor, host: Host, userId: string) {
+  await writeChange(app.db, app.author, async (tx, audit) => {
     await requireGuestsScope(tx, actor, host);
     const { before, after } = await detachGuest(tx, host, userId);
     audit({ action: `${host.kind}.guests.remove`, subject: `user:${userId}`, before, after });
   });
+  await app.notifier.directoryChanged(`${host.kind}.guests.remove`);
 }
 
 async function detachGuest(em: EntityManager, host: Host, userId: string) {

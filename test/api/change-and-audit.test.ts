@@ -7,6 +7,8 @@ import { inviteGuest, removeGuest } from '../../src/services/auth/guests.ts';
 import { loginSettingsOf } from '../../src/services/auth/sso-login.ts';
 import { createGroup } from '../../src/services/groups.ts';
 import { createCoalition, deleteCoalition, updateCoalition } from '../../src/services/coalitions.ts';
+import { updateCorporation } from '../../src/services/corporations.ts';
+import { createRuleGroup } from '../../src/services/rule-groups.ts';
 import { callerOf } from '../../src/services/group-access.ts';
 import { joinGroup } from '../../src/services/group-membership.ts';
 import { decideRequest, requestToJoin } from '../../src/services/group-requests.ts';
@@ -277,6 +279,44 @@ describe('a change and its audit entry, in one transaction', () => {
       () => client.token.revoke.mutate({ id: created.id }),
       () => count(`api_tokens WHERE id = $1 AND revoked_at IS NULL`, [created.id]),
     );
+  });
+
+  it('the createRuleGroup and updateCorporation use cases, called without the control plane: the change, its audit entry, then the rebuild', async () => {
+    const em = api.t.db.fork();
+    addCorporation(em, 98_700_004, { name: 'Atomic Rules', ticker: 'ARULE' });
+    await em.flush();
+    const app = api.useCase(admin.id);
+    const affiliation = { userId: admin.id, corporationId: null, allianceId: null, coalitionIds: [] };
+    const caller = { userId: admin.id, characterId: 1, clearanceLevel: 10, affiliation, requestId: null };
+    const input = { name: 'Atomic Rule Wing', description: '', rule: { corporation: [98_700_004] } };
+    const login = { corporationId: 98_700_004, authorizedToLogin: true };
+    const rebuilds = () => api.jobs.rebuildRequests.map((r) => r.trigger);
+    api.jobs.rebuildRequests.length = 0;
+    await auditRefuses(true);
+    try {
+      await expect(createRuleGroup(app, caller, input)).rejects.toThrow(/the audit log is unavailable/);
+      await expect(updateCorporation(app, login)).rejects.toThrow(/the audit log is unavailable/);
+    } finally {
+      await auditRefuses(false);
+    }
+    // Nothing committed, so nothing is rebuilt.
+    expect(await count(`groups WHERE name = $1`, [input.name])).toBe(0);
+    expect(await count(`corporations WHERE corporation_id = $1 AND authorized_to_login`, [98_700_004])).toBe(
+      0,
+    );
+    expect(rebuilds()).toEqual([]);
+    const group = await createRuleGroup(app, caller, input);
+    await updateCorporation(app, login);
+    expect(
+      await count(`audit_log WHERE action = 'ruleGroup.create' AND subject = $1`, [`group:${group.id}`]),
+    ).toBe(1);
+    expect(await count(`corporations WHERE corporation_id = $1 AND authorized_to_login`, [98_700_004])).toBe(
+      1,
+    );
+    expect(rebuilds()).toEqual(['ruleGroup.create', 'corporation.update']);
+    // The same flag again moves nothing, so nothing is rebuilt.
+    await updateCorporation(app, login);
+    expect(rebuilds()).toEqual(['ruleGroup.create', 'corporation.update']);
   });
 
   it('corporation.guests.invite and corporation.guests.remove', async () => {

@@ -12,7 +12,6 @@ import { openDatabase, type Database } from './store/orm.ts';
 import { createReconciler, type Reconciler } from './sync/engine.ts';
 import { deliverNotices } from './sync/notices.ts';
 import { createTargets } from './sync/targets.ts';
-import { usersScope } from './sync/scope.ts';
 import type { PlatformTarget } from './sync/target.ts';
 import { cleanupExpired } from './services/cleanup.ts';
 import { createTeamspeakLinkPoller } from './services/links/teamspeak-poller.ts';
@@ -165,8 +164,7 @@ export async function createRoster(options: RosterOptions): Promise<Roster> {
     links: deps.links,
     intervalMs: config.teamspeak.targets.length ? config.teamspeak.linkPollSeconds * 1000 : 0,
     logger,
-    onLinked: ({ userId, target }) =>
-      jobs.control.requestSync('teamspeak', target, 'teamspeak.link', usersScope([userId])),
+    notifier,
   });
 
   let starting: Promise<void> | null = null;

@@ -8,8 +8,7 @@ import {
   DISCORD_CALLBACK_PATH,
   DISCORD_INTERACTIONS_PATH,
 } from '../services/links/discord.ts';
-import { discordLinkScope } from '../services/links/scope.ts';
-import type { DirectoryScope } from '../sync/scope.ts';
+import { forgivingNotifier } from '../services/notifier.ts';
 import { ed25519PublicKey, verifyDiscordSignature } from '../services/links/discord-signature.ts';
 import { LinkError, linkFailureStatus } from '../services/links/errors.ts';
 import { ConflictError } from '../domain/errors.ts';
@@ -57,6 +56,16 @@ export function discordLinkRoutes(deps: ApiDeps, options: DiscordRouteOptions = 
       (t) => t.interactionPublicKey.toLowerCase(),
     ),
   ].map(([hex, targets]) => ({ key: ed25519PublicKey(hex), targets }));
+  /** A link made here stands even when its sync cannot be asked for: the scheduled run catches up. */
+  const linkContext = (requestId: string) => ({
+    db: deps.db,
+    notifier: forgivingNotifier(deps.notifier, (error) =>
+      log.warn(
+        { requestId, err: error },
+        'discord: could not request a sync after a link; the scheduled run catches up',
+      ),
+    ),
+  });
 
   const callback: HttpRoute = async (req, res, url) => {
     if (url.pathname !== DISCORD_CALLBACK_PATH) return false;
@@ -75,7 +84,7 @@ export function discordLinkRoutes(deps: ApiDeps, options: DiscordRouteOptions = 
     }
     try {
       const result = await completeDiscordOAuth(
-        deps.db.fork(),
+        linkContext(requestId),
         deps.links,
         {
           state,
@@ -96,7 +105,6 @@ export function discordLinkRoutes(deps: ApiDeps, options: DiscordRouteOptions = 
         },
         'discord: account linked by OAuth2',
       );
-      await requestSync(deps, requestId, discordLinkScope(result.userId, result.previousDiscordUserId));
       const guild = describeDiscordGuildOutcome(result.guild);
       reply(res, 200, json, {
         ok: true,
@@ -160,12 +168,11 @@ export function discordLinkRoutes(deps: ApiDeps, options: DiscordRouteOptions = 
     if (typeof code !== 'string' || code.length > 64) return say('Give your code: `/link code:<code>`.');
     try {
       const result = await completeDiscordCode(
-        deps.db.fork(),
+        linkContext(requestId),
         { target: target.name, code, discordUserId, requestId },
         now(),
       );
       log.info({ requestId, userId: result.userId, target: target.name }, 'discord: account linked by code');
-      await requestSync(deps, requestId, discordLinkScope(result.userId, result.previousDiscordUserId));
       say(`Linked: this Discord account now belongs to ${result.characterName}. Your roles follow shortly.`);
     } catch (error) {
       if (error instanceof LinkError || error instanceof ConflictError) {
@@ -183,16 +190,6 @@ export function discordLinkRoutes(deps: ApiDeps, options: DiscordRouteOptions = 
   };
 
   return [callback, interactions];
-}
-
-async function requestSync(deps: ApiDeps, requestId: string, scope: DirectoryScope): Promise<void> {
-  // The account counts on every guild: each Discord target's next run brings it in step.
-  await deps.jobs.requestSync('discord', null, 'discord.link', scope).catch((error: unknown) => {
-    deps.logger.warn(
-      { requestId, err: error },
-      'discord: could not request a sync after a link; the scheduled run catches up',
-    );
-  });
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {

@@ -41,6 +41,39 @@ export function createNotifier(jobs: Pick<JobControl, 'requestSync' | 'requestRe
   };
 }
 
+/** Which request a forgiving notifier could not make. */
+export interface FailedNotice {
+  readonly trigger: string;
+  /** The target it named; null for every target (or a rebuild). */
+  readonly target: string | null;
+}
+
+/**
+ * A notifier that reports a request it could not make to `failed` instead of throwing: for a
+ * caller whose change stands whatever becomes of its sync (a link made by the Discord callback or
+ * by the periodic check), so the person still learns it worked and the scheduled run catches up.
+ */
+export function forgivingNotifier(
+  notifier: Notifier,
+  failed: (error: unknown, notice: FailedNotice) => void,
+): Notifier {
+  const forgive = async (notice: FailedNotice, request: () => Promise<void>) => {
+    try {
+      await request();
+    } catch (error) {
+      failed(error, notice);
+    }
+  };
+  return {
+    membershipChanged: (trigger, scope) =>
+      forgive({ trigger, target: null }, () => notifier.membershipChanged(trigger, scope)),
+    targetChanged: (platform, target, trigger, scope) =>
+      forgive({ trigger, target }, () => notifier.targetChanged(platform, target, trigger, scope)),
+    directoryChanged: (trigger, scope) =>
+      forgive({ trigger, target: null }, () => notifier.directoryChanged(trigger, scope)),
+  };
+}
+
 /**
  * What the targets sync after a rebuild: what it moved (null: it renamed or removed a group, so
  * everything) and what the changes that asked for it named.

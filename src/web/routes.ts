@@ -15,8 +15,6 @@ import {
   unlinkDiscord,
 } from '../services/links/discord.ts';
 import { LinkError } from '../services/links/errors.ts';
-import { discordLinkScope, linkScope } from '../services/links/scope.ts';
-import type { DirectoryScope } from '../sync/scope.ts';
 import {
   completeTeamspeakLink,
   startTeamspeakLink,
@@ -29,7 +27,7 @@ import { ConflictError } from '../domain/errors.ts';
 import { loadAccountView, type JustStarted } from './account-view.ts';
 import { serveAsset } from './assets.ts';
 import { groupRoutes } from './group-routes.ts';
-import { authorOf } from './use-case.ts';
+import { authorOf, useCaseOf } from './use-case.ts';
 import type { WebDeps } from './deps.ts';
 import { html } from './html.ts';
 import { accountPage, whyPage } from './pages/account.ts';
@@ -231,12 +229,9 @@ export function portalRoutes(deps: WebDeps): Route[] {
     'POST /account/teamspeak/complete': action(async (me, form, res) => {
       const target = teamspeakTarget(form.get('target'));
       if (!target) return unknownTarget(res, me);
-      const em = deps.db.fork();
-      let scope: DirectoryScope | undefined;
       let alreadyLinked = false;
       try {
-        scope = await linkScope(em, [me.user.id]);
-        ({ alreadyLinked } = await completeTeamspeakLink(em, deps.links, {
+        ({ alreadyLinked } = await completeTeamspeakLink(useCaseOf(deps, me), deps.links, {
           userId: me.user.id,
           target: target.name,
         }));
@@ -254,8 +249,6 @@ export function portalRoutes(deps: WebDeps): Route[] {
           );
         return linkProblem(res, me, error);
       }
-      if (!alreadyLinked)
-        await deps.notifier.targetChanged('teamspeak', target.name, 'teamspeak.link', scope);
       return account(
         res,
         me,
@@ -301,14 +294,7 @@ export function portalRoutes(deps: WebDeps): Route[] {
     'POST /account/teamspeak/unlink': action(async (me, form, res) => {
       const target = teamspeakTarget(form.get('target'));
       if (!target) return unknownTarget(res, me);
-      const em = deps.db.fork();
-      const scope = await linkScope(em, [me.user.id]);
-      const removed = await unlinkTeamspeak(em, {
-        userId: me.user.id,
-        target: target.name,
-        actorId: me.user.id,
-      });
-      if (removed) await deps.notifier.targetChanged('teamspeak', target.name, 'teamspeak.unlink', scope);
+      await unlinkTeamspeak(useCaseOf(deps, me), { userId: me.user.id, target: target.name });
       return redirect(deps, res, '/account?notice=teamspeak-unlinked');
     }),
 
@@ -360,10 +346,7 @@ export function portalRoutes(deps: WebDeps): Route[] {
     }),
 
     'POST /account/discord/unlink': action(async (me, _form, res) => {
-      const em = deps.db.fork();
-      const scope = await linkScope(em, [me.user.id]);
-      const removed = await unlinkDiscord(em, { userId: me.user.id, actorId: me.user.id });
-      if (removed) await deps.notifier.targetChanged('discord', null, 'discord.unlink', scope);
+      await unlinkDiscord(useCaseOf(deps, me), { userId: me.user.id });
       return redirect(deps, res, '/account?notice=discord-unlinked');
     }),
 
@@ -384,7 +367,7 @@ export function portalRoutes(deps: WebDeps): Route[] {
           ),
         );
       try {
-        const result = await completeDiscordOAuth(deps.db.fork(), deps.links, {
+        const result = await completeDiscordOAuth(deps, deps.links, {
           state,
           code: url.searchParams.get('code'),
           error: url.searchParams.get('error'),
@@ -393,12 +376,6 @@ export function portalRoutes(deps: WebDeps): Route[] {
         log.info(
           { userId: result.userId, target: result.target, guild: result.guild },
           'portal: Discord account linked',
-        );
-        await deps.notifier.targetChanged(
-          'discord',
-          null,
-          'discord.link',
-          discordLinkScope(result.userId, result.previousDiscordUserId),
         );
         const text = `Discord account ${result.username} is linked. ${describeDiscordGuildOutcome(result.guild)}`;
         if (me)

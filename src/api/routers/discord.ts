@@ -1,7 +1,7 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import * as links from '../../services/links/discord.ts';
-import { linkScope } from '../../services/links/scope.ts';
+import { useCaseOf } from '../effects.ts';
 import { router } from '../trpc.ts';
 import { configuredTarget, linkProcedure, targetName } from './links.ts';
 
@@ -50,15 +50,7 @@ export const discordRouter = router({
     }),
   /** Forgets the Discord account; the next runs take every managed role from it. */
   unlink: linkProcedure.input(z.strictObject({}).prefault({})).mutation(async ({ ctx }) => {
-    const em = ctx.deps.db.fork();
-    const scope = await linkScope(em, [ctx.actor.userId]);
-    const removed = await links.unlinkDiscord(em, {
-      userId: ctx.actor.userId,
-      actorId: ctx.actor.userId,
-      requestId: ctx.requestId,
-    });
-    if (removed) await ctx.deps.jobs.requestSync('discord', null, 'discord.unlink', scope);
-    return { removed };
+    return { removed: await links.unlinkDiscord(useCaseOf(ctx), { userId: ctx.actor.userId }) };
   }),
   status: linkProcedure.query(async ({ ctx }) => ({
     targets: ctx.deps.config.discord.targets.map((t) => ({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import * as links from '../../services/links/teamspeak.ts';
-import { linkScope } from '../../services/links/scope.ts';
+import { useCaseOf } from '../effects.ts';
 import { router } from '../trpc.ts';
 import { configuredTarget, linkProcedure, targetName } from './links.ts';
 
@@ -24,29 +24,17 @@ export const teamspeakRouter = router({
    */
   completeLink: linkProcedure.input(targetInput).mutation(async ({ ctx, input }) => {
     configuredTarget(ctx, 'teamspeak', input.target);
-    const em = ctx.deps.db.fork();
-    const scope = await linkScope(em, [ctx.actor.userId]);
-    const link = await links.completeTeamspeakLink(em, ctx.deps.links, {
+    return links.completeTeamspeakLink(useCaseOf(ctx), ctx.deps.links, {
       userId: ctx.actor.userId,
       target: input.target,
-      requestId: ctx.requestId,
     });
-    // A link the poller completed has asked for its sync already.
-    if (!link.alreadyLinked)
-      await ctx.deps.jobs.requestSync('teamspeak', input.target, 'teamspeak.link', scope);
-    return link;
   }),
   /** Forgets the identity on the target; the next run takes every managed server group from it. */
   unlink: linkProcedure.input(targetInput).mutation(async ({ ctx, input }) => {
-    const em = ctx.deps.db.fork();
-    const scope = await linkScope(em, [ctx.actor.userId]);
-    const removed = await links.unlinkTeamspeak(em, {
+    const removed = await links.unlinkTeamspeak(useCaseOf(ctx), {
       userId: ctx.actor.userId,
       target: input.target,
-      actorId: ctx.actor.userId,
-      requestId: ctx.requestId,
     });
-    if (removed) await ctx.deps.jobs.requestSync('teamspeak', input.target, 'teamspeak.unlink', scope);
     return { removed };
   }),
   /** One's links and pending challenges, and the targets one may link on. */

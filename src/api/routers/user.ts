@@ -15,7 +15,6 @@ import { requireEsi, useCaseOf } from '../effects.ts';
 import { eveId, id, loginFlag } from '../inputs.ts';
 import type { AuthedActor } from '../context.ts';
 import { setDiscordLink, setTeamspeakLinks } from '../../services/links/admin.ts';
-import { linkScope } from '../../services/links/scope.ts';
 import { adminLinkProcedure, configuredTarget, targetName } from './links.ts';
 import { authedProcedure, requireScope, router, scoped, scopedOver } from '../trpc.ts';
 
@@ -132,16 +131,7 @@ export const userRouter = router({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      const em = ctx.deps.db.fork();
-      const scope = await linkScope(em, [input.id]);
-      const result = await setDiscordLink(em, {
-        userId: input.id,
-        discordUserId: input.discordUserId,
-        actorId: ctx.actor.userId,
-        requestId: ctx.requestId,
-      });
-      if (result.changed) await ctx.deps.jobs.requestSync('discord', null, 'user.linkDiscord', scope);
-      return result;
+      return setDiscordLink(useCaseOf(ctx), { userId: input.id, discordUserId: input.discordUserId });
     }),
   /**
    * Records TeamSpeak identities on one target for up to 1,000 users: a unique id or a client
@@ -170,25 +160,10 @@ export const userRouter = router({
     )
     .mutation(async ({ ctx, input }) => {
       configuredTarget(ctx, 'teamspeak', input.target);
-      const em = ctx.deps.db.fork();
-      const scope = await linkScope(
-        em,
-        input.links.map((l) => l.id),
-      );
-      const results = await setTeamspeakLinks(em, ctx.deps.links, {
+      const results = await setTeamspeakLinks(useCaseOf(ctx), ctx.deps.links, {
         target: input.target,
         entries: input.links.map((l) => ({ userId: l.id, uniqueId: l.uniqueId, clientDbId: l.clientDbId })),
-        actorId: ctx.actor.userId,
-        requestId: ctx.requestId,
       });
-      const changed = new Set(
-        results.flatMap((r) => (r.outcome === 'linked' || r.outcome === 'cleared' ? [r.userId] : [])),
-      );
-      if (changed.size)
-        await ctx.deps.jobs.requestSync('teamspeak', input.target, 'user.linkTeamspeak', {
-          ...scope,
-          users: scope.users.filter((u) => changed.has(u)),
-        });
       return { results };
     }),
   /** Removes a user's TeamSpeak identities (one target or all) or Discord account; idempotent. */

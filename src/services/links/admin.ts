@@ -4,47 +4,47 @@
  * (many at once). Every change is audited with it, in one flush; nothing is written for an entry
  * that is unknown on the platform or already linked to someone else: those are reported.
  */
-import type { EntityManager } from '@mikro-orm/core';
 import { TeamspeakLink, User } from '../../store/entities/index.ts';
 import { ConflictError, NotFoundError } from '../../domain/errors.ts';
 import { newId } from '../../crypto.ts';
-import { inTransaction } from '../../store/transaction.ts';
-import { audit } from '../audit.ts';
+import { writeChange, type UseCaseContext } from '../use-case.ts';
 import { LinkError } from './errors.ts';
+import { linkScope } from './scope.ts';
 import type { TeamspeakClientMatch, TeamspeakLinkPorts } from '../../domain/link-ports.ts';
 
-interface Who {
-  readonly actorId: string;
-  readonly requestId: string | null;
-}
-
-/** Sets (or, with null, clears) a user's Discord account; CONFLICT when another user has it. */
+/**
+ * Sets (or, with null, clears) a user's Discord account; CONFLICT when another user has it. A
+ * change syncs every Discord target for the user and the account they had.
+ */
 export async function setDiscordLink(
-  em: EntityManager,
-  input: Who & { userId: string; discordUserId: string | null },
+  app: UseCaseContext,
+  input: { userId: string; discordUserId: string | null },
 ): Promise<{ changed: boolean; discordUserId: string | null }> {
-  const user = await em.findOne(User, { id: input.userId });
-  if (!user) throw new NotFoundError('user', input.userId);
-  const before = user.discordUserId ?? null;
-  if (before === input.discordUserId) return { changed: false, discordUserId: before };
-  if (input.discordUserId !== null) {
-    const holder = await em.findOne(User, { discordUserId: input.discordUserId }, { fields: ['id'] });
-    if (holder)
-      throw new ConflictError(
-        `Discord account ${input.discordUserId} is already linked to user ${holder.id}; unlink it there first`,
-      );
-  }
-  user.discordUserId = input.discordUserId;
-  audit(em, {
-    actorId: input.actorId,
-    action: 'user.linkDiscord',
-    subject: `user:${user.id}`,
-    before: { discordUserId: before },
-    after: { discordUserId: input.discordUserId },
-    requestId: input.requestId,
+  const change = await writeChange(app.db, app.author, async (tx, audit) => {
+    // Read before the change: the account it replaces has no user afterwards.
+    const scope = await linkScope(tx, [input.userId]);
+    const user = await tx.findOne(User, { id: input.userId });
+    if (!user) throw new NotFoundError('user', input.userId);
+    const before = user.discordUserId ?? null;
+    if (before === input.discordUserId) return { changed: false, discordUserId: before, scope };
+    if (input.discordUserId !== null) {
+      const holder = await tx.findOne(User, { discordUserId: input.discordUserId }, { fields: ['id'] });
+      if (holder)
+        throw new ConflictError(
+          `Discord account ${input.discordUserId} is already linked to user ${holder.id}; unlink it there first`,
+        );
+    }
+    user.discordUserId = input.discordUserId;
+    audit({
+      action: 'user.linkDiscord',
+      subject: `user:${user.id}`,
+      before: { discordUserId: before },
+      after: { discordUserId: input.discordUserId },
+    });
+    return { changed: true, discordUserId: input.discordUserId, scope };
   });
-  await em.flush();
-  return { changed: true, discordUserId: input.discordUserId };
+  if (change.changed) await app.notifier.targetChanged('discord', null, 'user.linkDiscord', change.scope);
+  return { changed: change.changed, discordUserId: change.discordUserId };
 }
 
 /** One TeamSpeak link to record: a unique id or a database id (or both); neither clears the link. */
@@ -68,14 +68,21 @@ export interface TeamspeakLinkResult {
 /**
  * Records TeamSpeak links on one target for many users at once. Ids that are not both given are
  * completed by the target (database ids in piped lookups, unique ids by `clientgetdbidfromuid` or
- * a `clientdblist` walk); given both, the target is not asked.
+ * a `clientdblist` walk); given both, the target is not asked. The target then syncs the users
+ * whose link changed, and the identities they held.
  */
 export async function setTeamspeakLinks(
-  em: EntityManager,
+  app: UseCaseContext,
   platform: TeamspeakLinkPorts,
-  input: Who & { target: string; entries: readonly TeamspeakLinkEntry[] },
+  input: { target: string; entries: readonly TeamspeakLinkEntry[] },
 ): Promise<TeamspeakLinkResult[]> {
   const { target } = input;
+  const em = app.db.fork();
+  // Read before the change: the identities it replaces or clears have no user afterwards.
+  const scope = await linkScope(
+    em,
+    input.entries.map((e) => e.userId),
+  );
   const entries = input.entries.map((e) => ({
     userId: e.userId,
     uniqueId: e.uniqueId ?? null,
@@ -107,7 +114,7 @@ export async function setTeamspeakLinks(
   const holderOfUid = new Map(links.map((l) => [l.uniqueId, l.userId]));
   const holderOfDbId = new Map(links.map((l) => [l.clientDbId, l.userId]));
 
-  return inTransaction(em, async (tx) => {
+  const results = await writeChange(app.db, app.author, async (tx, audit) => {
     const results: TeamspeakLinkResult[] = [];
     const note = (r: TeamspeakLinkResult) => void results.push(r);
     for (const entry of entries) {
@@ -124,13 +131,11 @@ export async function setTeamspeakLinks(
           linkOf.delete(userId);
           holderOfUid.delete(current.uniqueId);
           holderOfDbId.delete(current.clientDbId);
-          audit(tx, {
-            actorId: input.actorId,
+          audit({
             action: 'user.linkTeamspeak',
             subject: `user:${userId}`,
             before: { target, ...was },
             after: { target, cleared: true },
-            requestId: input.requestId,
           });
         }
         note({ userId, outcome: current ? 'cleared' : 'unchanged', clientDbId: null, uniqueId: null });
@@ -179,17 +184,23 @@ export async function setTeamspeakLinks(
       }
       holderOfUid.set(client.uniqueId, userId);
       holderOfDbId.set(client.clientDbId, userId);
-      audit(tx, {
-        actorId: input.actorId,
+      audit({
         action: 'user.linkTeamspeak',
         subject: `user:${userId}`,
         before: was && { target, ...was },
         after: { target, ...client },
-        requestId: input.requestId,
       });
       note({ userId, outcome: 'linked', ...client });
     }
-    await tx.flush();
     return results;
   });
+  const changed = new Set(
+    results.flatMap((r) => (r.outcome === 'linked' || r.outcome === 'cleared' ? [r.userId] : [])),
+  );
+  if (changed.size)
+    await app.notifier.targetChanged('teamspeak', target, 'user.linkTeamspeak', {
+      ...scope,
+      users: scope.users.filter((u) => changed.has(u)),
+    });
+  return results;
 }

@@ -18,6 +18,23 @@ import {
 import { LinkError } from './errors.ts';
 import type { DiscordOAuthPorts } from '../../domain/link-ports.ts';
 import { randomToken } from '../auth/secrets.ts';
+import { writeChange, type UseCaseContext } from '../use-case.ts';
+import { discordLinkScope, linkScope } from './scope.ts';
+
+/**
+ * What a link proved by a challenge is called with: the challenge names who links (their audit
+ * entries name them, under the request id the input gives), so it has no author of its own.
+ */
+export type ChallengeLinkContext = Pick<UseCaseContext, 'db' | 'notifier'>;
+
+/** A Discord account counts on every guild: each Discord target's next run brings it in step. */
+const discordLinked = (app: ChallengeLinkContext, userId: string, previousDiscordUserId: string | null) =>
+  app.notifier.targetChanged(
+    'discord',
+    null,
+    'discord.link',
+    discordLinkScope(userId, previousDiscordUserId),
+  );
 
 export const DISCORD_CALLBACK_PATH = '/discord/callback';
 export const DISCORD_INTERACTIONS_PATH = '/discord/interactions';
@@ -142,10 +159,11 @@ export interface DiscordOAuthResult {
 /**
  * The OAuth2 callback: checks the state (known, unexpired, unused, then spent), exchanges the
  * code, reads the Discord user, stores it on the user, and adds them to the guild with the
- * roles and nickname they should have, in one call, when they may log in.
+ * roles and nickname they should have, in one call, when they may log in. Then every Discord
+ * target syncs the user and the account it replaced.
  */
 export async function completeDiscordOAuth(
-  em: EntityManager,
+  app: ChallengeLinkContext,
   links: DiscordOAuthPorts,
   input: {
     state: string;
@@ -157,6 +175,7 @@ export async function completeDiscordOAuth(
   now = new Date(),
 ): Promise<DiscordOAuthResult> {
   const unknown = 'this link is not known (it may have been replaced by a newer one); start the link again';
+  const em = app.db.fork();
   const challenge = await claimLinkChallenge(em, 'discord-oauth', input.state, now, 'link', unknown);
   const { userId, target } = challenge;
   if (!userId || !target) throw new LinkError('no-challenge', unknown);
@@ -218,6 +237,7 @@ export async function completeDiscordOAuth(
       guildProblem = error instanceof Error ? error.message : String(error);
     }
   }
+  await discordLinked(app, userId, previousDiscordUserId);
   return {
     userId,
     target,
@@ -258,9 +278,12 @@ async function wantedOnGuild(em: EntityManager, target: string, userId: string, 
   };
 }
 
-/** The `/link code:` slash command, sent by `discordUserId` in the guild of `target`. */
+/**
+ * The `/link code:` slash command, sent by `discordUserId` in the guild of `target`. Then every
+ * Discord target syncs the user and the account it replaced.
+ */
 export async function completeDiscordCode(
-  em: EntityManager,
+  app: ChallengeLinkContext,
   input: { target: string; code: string; discordUserId: string; requestId?: string | null },
   now = new Date(),
 ): Promise<{
@@ -270,6 +293,7 @@ export async function completeDiscordCode(
   previousDiscordUserId: string | null;
 }> {
   const unknown = 'this code is not known; check it, or get a new one';
+  const em = app.db.fork();
   const code = normalizeLinkCode(input.code);
   const challenge = code ? await findChallenge(em, 'discord-code', code) : null;
   if (!code || !challenge || !challenge.userId) throw new LinkError('no-challenge', unknown);
@@ -282,23 +306,25 @@ export async function completeDiscordCode(
   const userId = challenge.userId;
   if (await em.findOne(User, { discordUserId: input.discordUserId, id: { $ne: userId } }, { fields: ['id'] }))
     throw new ConflictError(TAKEN);
+  let stored: Awaited<ReturnType<typeof storeAccount>>;
   try {
-    const { user, previous } = await inTransaction(em, async (tx) => {
+    stored = await inTransaction(em, async (tx) => {
       // Checked above so that a refused code is not spent; claimed here, with the account stored.
       await claimLinkChallenge(tx, 'discord-code', code, now, 'code', unknown);
       const stored = await storeAccount(tx, userId, input.discordUserId, input.requestId ?? null);
       await tx.flush();
       return stored;
     });
-    return {
-      userId,
-      discordUserId: input.discordUserId,
-      characterName: user.characterName,
-      previousDiscordUserId: previous,
-    };
   } catch (error) {
     throw asConflict(error, TAKEN);
   }
+  await discordLinked(app, userId, stored.previous);
+  return {
+    userId,
+    discordUserId: input.discordUserId,
+    characterName: stored.user.characterName,
+    previousDiscordUserId: stored.previous,
+  };
 }
 
 /** completeLink for Discord: the link itself completes on Discord's side; this tells how it went. */
@@ -334,21 +360,27 @@ export async function checkDiscordLink(
   throw new LinkError('pending', `not linked yet: ${todo} before ${latest.expiresAt.toISOString()}`);
 }
 
-export async function unlinkDiscord(
-  em: EntityManager,
-  input: { userId: string; actorId: string; requestId?: string | null },
-): Promise<boolean> {
-  const user = await em.findOne(User, { id: input.userId });
-  if (!user?.discordUserId) return false;
-  audit(em, {
-    actorId: input.actorId,
-    action: 'discord.unlink',
-    subject: `user:${input.userId}`,
-    before: { discordUserId: user.discordUserId },
-    requestId: input.requestId ?? null,
+/**
+ * Forgets the user's Discord account, audited as `discord.unlink` by the author; every Discord
+ * target then syncs the user and the account, so every managed role leaves it. Returns whether
+ * there was one.
+ */
+export async function unlinkDiscord(app: UseCaseContext, input: { userId: string }): Promise<boolean> {
+  const unlinked = await writeChange(app.db, app.author, async (tx, audit) => {
+    const user = await tx.findOne(User, { id: input.userId });
+    if (!user?.discordUserId) return null;
+    // Read before the unlink: afterwards the account has no user to be found by.
+    const scope = await linkScope(tx, [input.userId]);
+    audit({
+      action: 'discord.unlink',
+      subject: `user:${input.userId}`,
+      before: { discordUserId: user.discordUserId },
+    });
+    user.discordUserId = null;
+    return scope;
   });
-  user.discordUserId = null;
-  await em.flush();
+  if (!unlinked) return false;
+  await app.notifier.targetChanged('discord', null, 'discord.unlink', unlinked);
   return true;
 }
 

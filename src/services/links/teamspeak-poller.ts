@@ -1,6 +1,7 @@
 import type { Logger } from '../../logger.ts';
 import type { Database } from '../../store/orm.ts';
 import type { TeamspeakLinkPorts } from '../../domain/link-ports.ts';
+import { forgivingNotifier, type Notifier } from '../notifier.ts';
 import { completePendingTeamspeakLinks } from './teamspeak.ts';
 
 export interface TeamspeakLinkPollerOptions {
@@ -9,8 +10,8 @@ export interface TeamspeakLinkPollerOptions {
   /** 0 turns the periodic check off (users still complete with teamspeak.completeLink). */
   readonly intervalMs: number;
   readonly logger: Logger;
-  /** Called for each link made, e.g. to request a sync of the target. */
-  readonly onLinked: (link: { userId: string; target: string }) => Promise<void>;
+  /** Told of each link made (its target syncs); a failed request is logged, the link stands. */
+  readonly notifier: Notifier;
 }
 
 export interface TeamspeakLinkPoller {
@@ -29,26 +30,27 @@ export function createTeamspeakLinkPoller(options: TeamspeakLinkPollerOptions): 
   const log = options.logger.child({ area: 'teamspeak-links' });
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<number> | null = null;
+  const notifier = forgivingNotifier(options.notifier, (error, { target }) =>
+    log.warn({ err: error, target }, 'teamspeak: could not request a sync after a link'),
+  );
 
   async function check(): Promise<number> {
     try {
-      const { linked, unavailable } = await completePendingTeamspeakLinks(options.db.fork(), options.links);
+      const { linked, unavailable } = await completePendingTeamspeakLinks(
+        options.db.fork(),
+        options.links,
+        notifier,
+      );
       if (unavailable.length)
         log.warn(
           { targets: unavailable },
           'teamspeak: pending links could not be checked; the next check retries',
         );
-      for (const link of linked) {
+      for (const link of linked)
         log.info(
           { userId: link.userId, target: link.target },
           'teamspeak: link completed by the periodic check',
         );
-        await options
-          .onLinked(link)
-          .catch((error: unknown) =>
-            log.warn({ err: error, target: link.target }, 'teamspeak: could not request a sync after a link'),
-          );
-      }
       return linked.length;
     } catch (error) {
       log.warn({ err: error }, 'teamspeak: periodic link check failed; the next one retries');

@@ -13,7 +13,11 @@ import {
   newLinkNickname,
   startChallenge,
 } from '../auth/link-challenges.ts';
+import type { Notifier } from '../notifier.ts';
+import { writeChange, type UseCaseContext } from '../use-case.ts';
+import { usersScope } from '../../sync/scope.ts';
 import { LinkError } from './errors.ts';
+import { linkScope } from './scope.ts';
 import type { TeamspeakClientMatch, TeamspeakLinkPorts } from '../../domain/link-ports.ts';
 
 const KIND = 'teamspeak-nickname';
@@ -94,14 +98,19 @@ async function onlineClients(links: TeamspeakLinkPorts, target: string): Promise
  * Completes the caller's pending link on the target: the one online client showing the link
  * nickname becomes the user's identity there (replacing a previous one). The nickname itself is
  * not stored, so it is found by hashing the link-shaped nicknames online. A link the poller (or an
- * earlier call) already completed is answered as such, not as a spent nickname.
+ * earlier call) already completed is answered as such, not as a spent nickname. The audit entry
+ * names the linking user, under the author's request id. A new link syncs the target for the
+ * user and the identity it replaced; one the poller completed asked for its sync already.
  */
 export async function completeTeamspeakLink(
-  em: EntityManager,
+  app: UseCaseContext,
   links: TeamspeakLinkPorts,
-  input: { userId: string; target: string; requestId?: string | null },
+  input: { userId: string; target: string },
   now = new Date(),
 ): Promise<CompletedTeamspeakLink> {
+  const em = app.db.fork();
+  // Read before the link: the identity it replaces has no user afterwards.
+  const scope = await linkScope(em, [input.userId]);
   const pending = await em.findOne(
     Challenge,
     { userId: input.userId, kind: KIND, target: input.target },
@@ -127,7 +136,9 @@ export async function completeTeamspeakLink(
       `no client on TeamSpeak target "${input.target}" is online with your link nickname: connect (or rename yourself) with exactly the nickname teamspeak.startLink gave you before ${pending.expiresAt.toISOString()}, then complete again`,
     );
   }
-  return completed(await finish(em, pending, online, nickname, input.requestId ?? null, now), false);
+  const link = await finish(em, pending, online, nickname, app.author.requestId, now);
+  await app.notifier.targetChanged('teamspeak', input.target, 'teamspeak.link', scope);
+  return completed(link, false);
 }
 
 /** Links the one identity among `online` (one listing of the target) that shows the nickname. */
@@ -212,11 +223,13 @@ async function finish(
  * completes every pending link whose nickname shows up exactly once (1,000 pending links cost one
  * `clientlist`). Returns the links made and the targets that could not be asked; a challenge that
  * cannot complete (ambiguous, identity taken) is left for the user's completeLink, which names the
- * problem.
+ * problem. The daemon is the author, but each audit entry names the user whose nickname showed;
+ * each link made syncs its target for its user.
  */
 export async function completePendingTeamspeakLinks(
   em: EntityManager,
   links: TeamspeakLinkPorts,
+  notifier: Notifier,
   now = new Date(),
 ): Promise<{ linked: { userId: string; target: string }[]; unavailable: string[] }> {
   const pending = await em.find(
@@ -229,6 +242,11 @@ export async function completePendingTeamspeakLinks(
   ];
   const linked: { userId: string; target: string }[] = [];
   const unavailable: string[] = [];
+  /** Records a committed link and asks for its sync. */
+  const made = async (userId: string, target: string) => {
+    linked.push({ userId, target });
+    await notifier.targetChanged('teamspeak', target, 'teamspeak.link', usersScope([userId]));
+  };
   for (const target of targets) {
     let online: TeamspeakClientMatch[];
     try {
@@ -252,17 +270,18 @@ export async function completePendingTeamspeakLinks(
       secretHash: { $in: [...hashes.keys()] },
     });
     const batch = await finishAll(em.fork(), target, found, online, hashes, now);
-    linked.push(...batch.map((userId) => ({ userId, target })));
+    for (const userId of batch) await made(userId, target);
     if (batch.length) continue;
     // The batch could not be written as one (a race with completeLink, an identity just taken):
     // each link on its own, so the others still complete.
     for (const challenge of found) {
       try {
         await finish(em.fork(), challenge, online, hashes.get(challenge.secretHash)!, null, now);
-        linked.push({ userId: challenge.userId!, target });
       } catch (error) {
         if (!(error instanceof LinkError || error instanceof ConflictError)) throw error;
+        continue;
       }
+      await made(challenge.userId!, target);
     }
   }
   return { linked, unavailable };
@@ -354,21 +373,26 @@ async function finishAll(
 
 const pick = (c: TeamspeakClientMatch) => ({ clientDbId: c.clientDbId, uniqueId: c.uniqueId });
 
+/**
+ * Forgets the user's identity on the target, audited as `teamspeak.unlink` by the author; the
+ * target then syncs the user and the identity, so every managed server group leaves it. Returns
+ * whether there was a link.
+ */
 export async function unlinkTeamspeak(
-  em: EntityManager,
-  input: { userId: string; target: string; actorId: string; requestId?: string | null },
+  app: UseCaseContext,
+  input: { userId: string; target: string },
 ): Promise<boolean> {
-  const link = await em.findOne(TeamspeakLink, { userId: input.userId, target: input.target });
-  if (!link) return false;
-  audit(em, {
-    actorId: input.actorId,
-    action: 'teamspeak.unlink',
-    subject: `user:${input.userId}`,
-    before: view(link),
-    requestId: input.requestId ?? null,
+  const unlinked = await writeChange(app.db, app.author, async (tx, audit) => {
+    const link = await tx.findOne(TeamspeakLink, { userId: input.userId, target: input.target });
+    if (!link) return null;
+    // Read before the unlink: afterwards the identity has no user to be found by.
+    const scope = await linkScope(tx, [input.userId]);
+    audit({ action: 'teamspeak.unlink', subject: `user:${input.userId}`, before: view(link) });
+    tx.remove(link);
+    return scope;
   });
-  em.remove(link);
-  await em.flush();
+  if (!unlinked) return false;
+  await app.notifier.targetChanged('teamspeak', input.target, 'teamspeak.unlink', unlinked);
   return true;
 }
 

@@ -166,6 +166,21 @@ describe('GET /discord/callback', () => {
     expect(fake.count(TOKEN_EXCHANGE)).toBe(1);
   });
 
+  it('keeps the link and answers it when the sync after it cannot be asked for', async () => {
+    const { id, trpc } = await pilot('Sync Down Pilot');
+    const discordUser = fake.guild.addUser({ username: 'syncdown' });
+    const back = await consent(trpc, discordUser.id);
+    const requestSync = api.jobs.requestSync;
+    api.jobs.requestSync = () => Promise.reject(new Error('pg-boss is down'));
+    try {
+      expect(await callback(back)).toMatchObject({ status: 200, body: { ok: true, guild: 'added' } });
+    } finally {
+      api.jobs.requestSync = requestSync;
+    }
+    expect(await discordIdOf(id)).toBe(discordUser.id);
+    expect(api.jobs.syncRequests).toEqual([]);
+  });
+
   it('does not add again someone already on the server', async () => {
     const { trpc } = await pilot('Delta Pilot');
     const member = fake.guild.addMember({ username: 'delta' });

@@ -9,6 +9,7 @@ import { completePendingTeamspeakLinks, startTeamspeakLink } from '../../../src/
 import { newUser } from '../../../src/store/records.ts';
 import { freshCharacterId } from '../../support/rows.ts';
 import { createTeamspeakLinkPoller } from '../../../src/services/links/teamspeak-poller.ts';
+import type { Notifier } from '../../../src/services/notifier.ts';
 import { AuditEntry, Challenge, TeamspeakLink, User } from '../../../src/store/entities/index.ts';
 import { createTeamspeakTarget, type TeamspeakTarget } from '../../../src/sync/teamspeak/index.ts';
 import { startFakeTeamspeak, type FakeTeamspeak } from '../../fakes/teamspeak/index.ts';
@@ -141,6 +142,7 @@ describe('teamspeak.completeLink', () => {
     const polled = await completePendingTeamspeakLinks(
       api.t.db.fork(),
       linkPorts({ teamspeak: [target], discord: [] }),
+      api.deps.notifier,
     );
     expect(polled.linked).toContainEqual({ userId: id, target: TARGET });
 
@@ -200,7 +202,7 @@ describe('teamspeak.completeLink', () => {
       data: { code: 'PRECONDITION_FAILED' },
       message: expect.stringMatching(/2 clients .* nobody was linked/),
     });
-    expect(await completePendingTeamspeakLinks(api.t.db.fork(), api.deps.links)).toEqual({
+    expect(await completePendingTeamspeakLinks(api.t.db.fork(), api.deps.links, api.deps.notifier)).toEqual({
       linked: [],
       unavailable: [],
     });
@@ -266,14 +268,14 @@ describe('periodic check', () => {
     const client = fake.connectClient({ nickname });
     fake.connectClient({ nickname: lateNick });
 
-    const done = await completePendingTeamspeakLinks(api.t.db.fork(), api.deps.links);
+    const done = await completePendingTeamspeakLinks(api.t.db.fork(), api.deps.links, api.deps.notifier);
     expect(done).toEqual({ linked: [{ userId: ready.id, target: TARGET }], unavailable: [] });
     expect((await ready.trpc.teamspeak.status.query()).links).toEqual([
       expect.objectContaining({ clientDbId: client.cldbid }),
     ]);
     expect((await waiting.trpc.teamspeak.status.query()).links).toEqual([]);
     expect((await late.trpc.teamspeak.status.query()).links).toEqual([]);
-    expect(await completePendingTeamspeakLinks(api.t.db.fork(), api.deps.links)).toEqual({
+    expect(await completePendingTeamspeakLinks(api.t.db.fork(), api.deps.links, api.deps.notifier)).toEqual({
       linked: [],
       unavailable: [],
     });
@@ -289,17 +291,21 @@ describe('periodic check', () => {
     };
     const { id, trpc } = await linker();
     const synced: string[] = [];
+    const recording: Notifier = {
+      ...api.deps.notifier,
+      targetChanged: async (_platform, target) => void synced.push(target!),
+    };
     const poller = createTeamspeakLinkPoller({
       db: api.t.db,
       links: down,
       intervalMs: 0,
       logger: pino({ level: 'silent' }),
-      onLinked: async (link) => void synced.push(link.target),
+      notifier: recording,
     });
     const { nickname } = await trpc.teamspeak.startLink.mutate({ target: TARGET });
     fake.connectClient({ nickname });
     expect(await poller.tick()).toBe(0);
-    expect(await completePendingTeamspeakLinks(api.t.db.fork(), down)).toEqual({
+    expect(await completePendingTeamspeakLinks(api.t.db.fork(), down, api.deps.notifier)).toEqual({
       linked: [],
       unavailable: [TARGET],
     });
@@ -308,12 +314,61 @@ describe('periodic check', () => {
       links: api.deps.links,
       intervalMs: 0,
       logger: pino({ level: 'silent' }),
-      onLinked: async (link) => void synced.push(link.target),
+      notifier: recording,
     });
     expect(await working.tick()).toBe(1);
     expect(synced).toEqual([TARGET]);
     expect(await api.t.db.fork().count(TeamspeakLink, { userId: id })).toBe(1);
     await Promise.all([poller.stop(), working.stop()]);
+  });
+});
+
+describe('the periodic check', () => {
+  const poller = () =>
+    createTeamspeakLinkPoller({
+      db: api.t.db,
+      links: api.deps.links,
+      intervalMs: 0,
+      logger: pino({ level: 'silent' }),
+      notifier: api.deps.notifier,
+    });
+
+  it('asks for the sync of each link it makes: the target, for that user', async () => {
+    const { id, trpc } = await linker();
+    fake.connectClient({ nickname: (await trpc.teamspeak.startLink.mutate({ target: TARGET })).nickname });
+    const check = poller();
+    expect(await check.tick()).toBe(1);
+    expect(api.jobs.syncRequests).toEqual([
+      {
+        platform: 'teamspeak',
+        target: TARGET,
+        trigger: 'teamspeak.link',
+        scope: { groups: [], users: [id], accounts: [] },
+      },
+    ]);
+    await check.stop();
+  });
+
+  it('keeps the links it made when their syncs cannot be asked for', async () => {
+    const first = await linker();
+    const second = await linker();
+    for (const { trpc } of [first, second])
+      fake.connectClient({ nickname: (await trpc.teamspeak.startLink.mutate({ target: TARGET })).nickname });
+    const requestSync = api.jobs.requestSync;
+    let asked = 0;
+    api.jobs.requestSync = () => {
+      asked++;
+      return Promise.reject(new Error('pg-boss is down'));
+    };
+    const check = poller();
+    try {
+      expect(await check.tick()).toBe(2);
+    } finally {
+      api.jobs.requestSync = requestSync;
+    }
+    expect(asked).toBe(2);
+    expect(await api.t.db.fork().count(TeamspeakLink, { userId: { $in: [first.id, second.id] } })).toBe(2);
+    await check.stop();
   });
 });
 
@@ -365,7 +420,7 @@ describe('the periodic check at scale', () => {
       links: api.deps.links,
       intervalMs: 0,
       logger: pino({ level: 'silent' }),
-      onLinked: async () => undefined,
+      notifier: api.deps.notifier,
     });
     expect(await poller.tick()).toBe(1_000);
     expect(fake.commandCount('clientlist')).toBe(1);

@@ -1,13 +1,7 @@
 import { TRPCError } from '@trpc/server';
 import type { ChangeAuthor, UseCaseContext } from '../services/use-case.ts';
 import type { DirectoryEsi } from '../services/directory-esi.ts';
-import type { DirectoryScope } from '../sync/scope.ts';
 import type { Context } from './context.ts';
-
-/** Login facts changed: a rebuild job, then syncs (see Notifier.directoryChanged). */
-export function directoryChanged(ctx: Context, trigger: string, scope?: DirectoryScope): Promise<void> {
-  return ctx.deps.notifier.directoryChanged(trigger, scope);
-}
 
 /** Calls ESI through the DirectoryEsi hook; its failures become BAD_GATEWAY, logged under the request id. */
 export async function askEsi<T>(ctx: Context, what: string, call: () => Promise<T>): Promise<T> {

@@ -21,12 +21,10 @@ import {
 } from '../domain/errors.ts';
 
 /**
- * Who calls a use case of the groups people run: the user, their level, and the request id the
- * audit entry is filed under.
+ * Who calls a use case of the groups people run: the user, their level and affiliation, which
+ * its rights are checked against (who the audit entry names is the UseCaseContext's author).
  */
-export interface Caller extends Actor {
-  readonly requestId: string | null;
-}
+export type Caller = Actor;
 
 /**
  * The front a member's own change came through: it names the sync trigger (`membership.join`
@@ -169,13 +167,11 @@ export async function validateRule(em: EntityManager, input: unknown, what: stri
 export async function callerOf(
   em: EntityManager,
   user: { id: string; characterId: number; clearanceLevel: number; corporationId?: number | null },
-  requestId: string | null = null,
 ): Promise<Caller> {
   return {
     userId: user.id,
     characterId: user.characterId,
     clearanceLevel: user.clearanceLevel,
     affiliation: await affiliationFor(em, { userId: user.id, corporationId: user.corporationId ?? null }),
-    requestId,
   };
 }

@@ -214,7 +214,7 @@ class Fixtures {
   /** The current join link of a fresh hidden group. */
   async joinLink(actor: Actor): Promise<string> {
     const id = await this.group(actor, 'nonOwner', [], { joinPolicy: 'hidden' });
-    const root = { userId: this.api.rootId, characterId: 0, clearanceLevel: 10, requestId: null };
+    const root = { userId: this.api.rootId, characterId: 0, clearanceLevel: 10 };
     const affiliation = { userId: this.api.rootId, corporationId: null, allianceId: null, coalitionIds: [] };
     return (await newJoinLink(this.api.useCase(this.api.rootId), { ...root, affiliation }, id)).link;
   }

@@ -1,10 +1,8 @@
 import { z } from 'zod';
 import { joinPolicies } from '../../domain/index.ts';
-import type { Caller } from '../../services/group-access.ts';
 import * as membership from '../../services/group-membership.ts';
 import * as requests from '../../services/group-requests.ts';
 import * as notices from '../../services/group-notices.ts';
-import type { AuthedActor } from '../context.ts';
 import { useCaseOf } from '../effects.ts';
 import { authedProcedure, router, scoped, scopedOver } from '../trpc.ts';
 
@@ -25,42 +23,33 @@ const expiresAt = z.iso
   .describe('When the membership ends (ISO 8601); null or absent: it does not');
 const leader = z.union([z.strictObject({ id, userId: id }), z.strictObject({ id, groupId: id })]);
 
-const caller = (ctx: { actor: AuthedActor; requestId: string }): Caller => ({
-  ...ctx.actor,
-  requestId: ctx.requestId,
-});
-
 export const membershipRouter = router({
-  joinable: scoped('group.join').query(({ ctx }) =>
-    membership.joinableGroups(ctx.deps.db.fork(), caller(ctx)),
-  ),
-  mine: scoped('group.join').query(({ ctx }) => membership.myGroups(ctx.deps.db.fork(), caller(ctx))),
-  notices: scoped('group.join').query(({ ctx }) => notices.myNotices(ctx.deps.db.fork(), caller(ctx))),
+  joinable: scoped('group.join').query(({ ctx }) => membership.joinableGroups(ctx.deps.db.fork(), ctx.actor)),
+  mine: scoped('group.join').query(({ ctx }) => membership.myGroups(ctx.deps.db.fork(), ctx.actor)),
+  notices: scoped('group.join').query(({ ctx }) => notices.myNotices(ctx.deps.db.fork(), ctx.actor)),
   settings: scoped('directory.read')
     .input(z.strictObject({ id }))
-    .query(({ ctx, input }) => membership.groupSettings(ctx.deps.db.fork(), caller(ctx), input.id)),
+    .query(({ ctx, input }) => membership.groupSettings(ctx.deps.db.fork(), ctx.actor, input.id)),
 
   join: scoped('group.join')
     .input(z.strictObject({ id }))
-    .mutation(({ ctx, input }) => membership.joinGroup(useCaseOf(ctx), caller(ctx), input.id, 'membership')),
+    .mutation(({ ctx, input }) => membership.joinGroup(useCaseOf(ctx), ctx.actor, input.id, 'membership')),
   joinByLink: scoped('group.join')
     .input(z.strictObject({ link: z.string().min(1).max(200) }))
-    .mutation(({ ctx, input }) => membership.joinByLink(useCaseOf(ctx), caller(ctx), input.link)),
+    .mutation(({ ctx, input }) => membership.joinByLink(useCaseOf(ctx), ctx.actor, input.link)),
   leave: scoped('group.join')
     .input(z.strictObject({ id }))
-    .mutation(({ ctx, input }) => membership.leaveGroup(useCaseOf(ctx), caller(ctx), input.id, 'membership')),
+    .mutation(({ ctx, input }) => membership.leaveGroup(useCaseOf(ctx), ctx.actor, input.id, 'membership')),
   request: scoped('group.join')
     .input(z.strictObject({ id, message: z.string().max(1000).default('') }))
-    .mutation(({ ctx, input }) =>
-      requests.requestToJoin(useCaseOf(ctx), caller(ctx), input.id, input.message),
-    ),
+    .mutation(({ ctx, input }) => requests.requestToJoin(useCaseOf(ctx), ctx.actor, input.id, input.message)),
   withdraw: scoped('group.join')
     .input(z.strictObject({ requestId: id }))
-    .mutation(({ ctx, input }) => requests.withdrawRequest(useCaseOf(ctx), caller(ctx), input.requestId)),
+    .mutation(({ ctx, input }) => requests.withdrawRequest(useCaseOf(ctx), ctx.actor, input.requestId)),
 
   requests: scoped('group.join')
     .input(z.strictObject({ id: id.optional() }).prefault({}))
-    .query(({ ctx, input }) => requests.pendingRequests(ctx.deps.db.fork(), caller(ctx), input.id)),
+    .query(({ ctx, input }) => requests.pendingRequests(ctx.deps.db.fork(), ctx.actor, input.id)),
   decide: authedProcedure
     .input(
       z.strictObject({
@@ -72,24 +61,22 @@ export const membershipRouter = router({
     )
     .mutation(({ ctx, input }) => {
       const { requestId, ...decision } = input;
-      return requests.decideRequest(useCaseOf(ctx), caller(ctx), requestId, decision, 'membership');
+      return requests.decideRequest(useCaseOf(ctx), ctx.actor, requestId, decision, 'membership');
     }),
   members: scopedOver('group.members', 'self')
     .input(z.strictObject({ id }))
-    .query(({ ctx, input }) => membership.membersForLeaders(ctx.deps.db.fork(), caller(ctx), input.id)),
+    .query(({ ctx, input }) => membership.membersForLeaders(ctx.deps.db.fork(), ctx.actor, input.id)),
   add: scopedOver('group.members', 'self')
     .input(z.strictObject({ id, userIds, expiresAt }))
-    .mutation(({ ctx, input }) =>
-      membership.addMembersAsLeader(useCaseOf(ctx), caller(ctx), input.id, input),
-    ),
+    .mutation(({ ctx, input }) => membership.addMembersAsLeader(useCaseOf(ctx), ctx.actor, input.id, input)),
   remove: scopedOver('group.members', 'self')
     .input(z.strictObject({ id, userIds }))
     .mutation(({ ctx, input }) =>
-      membership.removeMembersAsLeader(useCaseOf(ctx), caller(ctx), input.id, input.userIds),
+      membership.removeMembersAsLeader(useCaseOf(ctx), ctx.actor, input.id, input.userIds),
     ),
   newJoinLink: scopedOver('group.members', 'self')
     .input(z.strictObject({ id }))
-    .mutation(({ ctx, input }) => membership.newJoinLink(useCaseOf(ctx), caller(ctx), input.id)),
+    .mutation(({ ctx, input }) => membership.newJoinLink(useCaseOf(ctx), ctx.actor, input.id)),
 
   configure: scopedOver('group.members', 'self')
     .input(
@@ -104,7 +91,7 @@ export const membershipRouter = router({
     )
     .mutation(({ ctx, input }) => {
       const { id: groupId, ...settings } = input;
-      return membership.configureGroup(useCaseOf(ctx), caller(ctx), groupId, settings);
+      return membership.configureGroup(useCaseOf(ctx), ctx.actor, groupId, settings);
     }),
   setRemovalGrace: scopedOver('group.members', 'self')
     .input(
@@ -122,18 +109,18 @@ export const membershipRouter = router({
       }),
     )
     .mutation(({ ctx, input }) =>
-      notices.setRemovalGrace(useCaseOf(ctx), caller(ctx), input.id, input.graceHours),
+      notices.setRemovalGrace(useCaseOf(ctx), ctx.actor, input.id, input.graceHours),
     ),
   addLeader: scopedOver('group.members', 'self')
     .input(leader)
     .mutation(({ ctx, input }) => {
       const { id: groupId, ...ref } = input;
-      return membership.addLeader(useCaseOf(ctx), caller(ctx), groupId, ref);
+      return membership.addLeader(useCaseOf(ctx), ctx.actor, groupId, ref);
     }),
   removeLeader: scopedOver('group.members', 'self')
     .input(leader)
     .mutation(({ ctx, input }) => {
       const { id: groupId, ...ref } = input;
-      return membership.removeLeader(useCaseOf(ctx), caller(ctx), groupId, ref);
+      return membership.removeLeader(useCaseOf(ctx), ctx.actor, groupId, ref);
     }),
 });

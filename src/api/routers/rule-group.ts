@@ -1,7 +1,5 @@
 import { z } from 'zod';
-import type { Caller } from '../../services/group-access.ts';
 import * as ruleGroups from '../../services/rule-groups.ts';
-import type { AuthedActor } from '../context.ts';
 import { useCaseOf } from '../effects.ts';
 import { requireScope, router, scoped, scopedOver } from '../trpc.ts';
 
@@ -19,11 +17,6 @@ const rule = z
     'The membership rule (JSON): clauses corporation, alliance, coalition, clearance, guest, mayLogin, memberOf, daysInCorporation, combined with all, any, not; see docs/GROUPS.md',
   );
 
-const caller = (ctx: { actor: AuthedActor; requestId: string }): Caller => ({
-  ...ctx.actor,
-  requestId: ctx.requestId,
-});
-
 export const ruleGroupRouter = router({
   create: scoped('group.create')
     .input(
@@ -33,13 +26,13 @@ export const ruleGroupRouter = router({
         rule,
       }),
     )
-    .mutation(({ ctx, input }) => ruleGroups.createRuleGroup(useCaseOf(ctx), caller(ctx), input)),
+    .mutation(({ ctx, input }) => ruleGroups.createRuleGroup(useCaseOf(ctx), ctx.actor, input)),
   get: scoped('directory.read')
     .input(z.strictObject({ id }))
     .query(({ ctx, input }) => ruleGroups.getRuleGroup(ctx.deps.db.fork(), input.id)),
   setRule: scopedOver('group.configure', 'self')
     .input(z.strictObject({ id, rule }))
-    .mutation(({ ctx, input }) => ruleGroups.setRule(useCaseOf(ctx), caller(ctx), input.id, input.rule)),
+    .mutation(({ ctx, input }) => ruleGroups.setRule(useCaseOf(ctx), ctx.actor, input.id, input.rule)),
   explain: scopedOver('user.read', 'self')
     .input(z.strictObject({ id, userId: id }))
     .query(async ({ ctx, input }) => {

@@ -53,7 +53,7 @@ export function useCaseOf(ctx: Context & { readonly actor: { readonly userId: st
 }
 
 /** Who a control-plane request's use cases audit as the author: the calling user, under its request id. */
-export function authorOf(ctx: {
+function authorOf(ctx: {
   readonly actor: { readonly userId: string };
   readonly requestId: string;
 }): ChangeAuthor {

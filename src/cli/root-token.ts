@@ -73,8 +73,7 @@ export async function createRootToken(
     'create the token',
     async (db, rootId, database) => {
       const created = await issueToken(
-        db,
-        { actorId: rootId, requestId: null },
+        { db, author: { actorId: rootId, requestId: null } },
         { userId: rootId, kind: 'application', comment: options.comment, ttlSeconds: options.ttlSeconds },
         'rosterctl token create --root',
       );

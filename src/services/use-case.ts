@@ -28,6 +28,9 @@ export interface UseCaseContext {
   readonly notifier: Notifier;
 }
 
+/** What a use case whose change causes nothing elsewhere (a token, a session) is called with. */
+export type AuditedContext = Pick<UseCaseContext, 'db' | 'author'>;
+
 /** An audit entry of a change, its author added by writeChange. */
 export type ChangeRecord = Omit<AuditRecord, 'actorId' | 'requestId'>;
 

@@ -27,7 +27,7 @@ import { ConflictError } from '../domain/errors.ts';
 import { loadAccountView, type JustStarted } from './account-view.ts';
 import { serveAsset } from './assets.ts';
 import { groupRoutes } from './group-routes.ts';
-import { authorOf, useCaseOf } from './use-case.ts';
+import { useCaseOf } from './use-case.ts';
 import type { WebDeps } from './deps.ts';
 import { html } from './html.ts';
 import { accountPage, whyPage } from './pages/account.ts';
@@ -203,7 +203,7 @@ export function portalRoutes(deps: WebDeps): Route[] {
       const guarded = await guardedForm(deps, req, res);
       if (!guarded) return true;
       const { me } = guarded;
-      await logout(deps.db, authorOf(me), { userId: me.user.id, secret: me.secret });
+      await logout(useCaseOf(deps, me), { userId: me.user.id, secret: me.secret });
       setSessionCookie(res, sessionCookie(deps.config), '', 0);
       return redirect(deps, res, '/');
     },
@@ -418,7 +418,7 @@ export function portalRoutes(deps: WebDeps): Route[] {
           }),
         );
       }
-      const created = await issueToken(deps.db, authorOf(me), {
+      const created = await issueToken(useCaseOf(deps, me), {
         userId: me.user.id,
         kind: 'user',
         comment,
@@ -431,8 +431,7 @@ export function portalRoutes(deps: WebDeps): Route[] {
     'POST /account/tokens/revoke': action(async (me, form, res) => {
       const id = (form.get('id') ?? '').slice(0, 64);
       const revoked = await withdrawCredential(
-        deps.db,
-        authorOf(me),
+        useCaseOf(deps, me),
         { userId: me.user.id, clearanceLevel: me.user.clearanceLevel },
         id,
       );

@@ -3,7 +3,7 @@ import type { WebDeps } from './deps.ts';
 import type { SignedIn } from './request.ts';
 
 /** Who the portal's use cases audit as the author: the signed-in pilot (a page has no request id). */
-export const authorOf = (me: SignedIn): ChangeAuthor => ({ actorId: me.user.id, requestId: null });
+const authorOf = (me: SignedIn): ChangeAuthor => ({ actorId: me.user.id, requestId: null });
 
 /** What a portal page calls its use cases with: the database, the pilot as author, the notifier. */
 export const useCaseOf = (deps: WebDeps, me: SignedIn): UseCaseContext => ({

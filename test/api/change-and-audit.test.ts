@@ -165,25 +165,25 @@ describe('a change and its audit entry, in one transaction', () => {
 
   it("the portal's logout, token creation and token revocation (use cases called directly)", async () => {
     const pilot = await api.user();
-    const by = { actorId: pilot.id, requestId: null };
+    const app = api.useCase(pilot.id);
     const refused = { message: expect.stringContaining('the audit log is unavailable') };
     const fork = api.t.db.fork();
     const session = createSession(fork, { userId: pilot.id, ttlSeconds: 3600 });
     await fork.flush();
     await together(
-      () => logout(api.t.db, by, { userId: pilot.id, secret: session.secret }),
+      () => logout(app, { userId: pilot.id, secret: session.secret }),
       () => count(`browser_sessions WHERE id = $1 AND revoked_at IS NULL`, [session.id]),
       refused,
     );
     const input = { userId: pilot.id, kind: 'user' as const, comment: 'portal', ttlSeconds: 3600 };
     await together(
-      () => issueToken(api.t.db, by, input),
+      () => issueToken(app, input),
       () => count(`api_tokens WHERE comment = $1`, ['portal']),
       refused,
     );
-    const token = await issueToken(api.t.db, by, { ...input, comment: 'to revoke' });
+    const token = await issueToken(app, { ...input, comment: 'to revoke' });
     await together(
-      () => withdrawCredential(api.t.db, by, { userId: pilot.id, clearanceLevel: 0 }, token.id),
+      () => withdrawCredential(app, { userId: pilot.id, clearanceLevel: 0 }, token.id),
       () => count(`api_tokens WHERE id = $1 AND revoked_at IS NULL`, [token.id]),
       refused,
     );
@@ -391,7 +391,7 @@ describe('a change and its audit entry, in one transaction', () => {
     const em = api.t.db.fork();
     addCorporation(em, 98_700_002, { name: 'Atomic Inviters', ticker: 'AINV' });
     await em.flush();
-    const by = { actorId: admin.id, requestId: null };
+    const app = api.useCase(admin.id);
     const affiliation = { userId: admin.id, corporationId: null, allianceId: null, coalitionIds: [] };
     const actor = { userId: admin.id, characterId: 1, clearanceLevel: 10, affiliation };
     const login = {
@@ -403,14 +403,14 @@ describe('a change and its audit entry, in one transaction', () => {
     const before = await states();
     await auditRefuses(true);
     try {
-      await expect(startGuestInvitation(api.t.db, by, actor, login, invite)).rejects.toThrow(
+      await expect(startGuestInvitation(app, actor, login, invite)).rejects.toThrow(
         /the audit log is unavailable/,
       );
     } finally {
       await auditRefuses(false);
     }
     expect(await states()).toBe(before);
-    await startGuestInvitation(api.t.db, by, actor, login, invite);
+    await startGuestInvitation(app, actor, login, invite);
     expect(await states()).toBe(before + 1);
     expect(
       await count(

@@ -6,7 +6,7 @@ import type { Host } from '../../services/auth/guests.ts';
 import { startGuestInvitation } from '../../services/auth/invitations.ts';
 import type { Context } from '../context.ts';
 import { eveId } from '../inputs.ts';
-import { authorOf } from '../effects.ts';
+import { useCaseOf } from '../effects.ts';
 import { publicProcedure, router, scopedOver } from '../trpc.ts';
 
 /**
@@ -61,7 +61,7 @@ export const authRouter = router({
           ? { kind: 'corporation', id: input.corporationId }
           : { kind: 'alliance', id: input.allianceId };
       const login = { sso: ssoOf(ctx), settings: loginSettingsOf(ctx.deps.config) };
-      const start = await startGuestInvitation(ctx.deps.db, authorOf(ctx), ctx.actor, login, invite);
+      const start = await startGuestInvitation(useCaseOf(ctx), ctx.actor, login, invite);
       return { url: start.url, scopes: start.scopes, expiresAt: start.expiresAt.toISOString() };
     }),
 });

@@ -1,7 +1,7 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { issueToken, listCredentials, withdrawCredential } from '../../services/auth/tokens.ts';
-import { authorOf } from '../effects.ts';
+import { useCaseOf } from '../effects.ts';
 import { requireScope, router, scoped } from '../trpc.ts';
 
 export const tokenRouter = router({
@@ -27,13 +27,13 @@ export const tokenRouter = router({
       if (input.kind === 'user' && input.ttlSeconds === null) {
         throw new TRPCError({ code: 'BAD_REQUEST', message: 'user tokens expire: give ttlSeconds' });
       }
-      return issueToken(ctx.deps.db, authorOf(ctx), { userId: ctx.actor.userId, ...input });
+      return issueToken(useCaseOf(ctx), { userId: ctx.actor.userId, ...input });
     }),
   revoke: scoped('token.own')
     .input(z.strictObject({ id: z.string().min(1).max(64) }))
     .mutation(async ({ ctx, input }) => {
       // An API token or a browser session; someone else's is reported as missing, not forbidden.
-      const revoked = await withdrawCredential(ctx.deps.db, authorOf(ctx), ctx.actor, input.id);
+      const revoked = await withdrawCredential(useCaseOf(ctx), ctx.actor, input.id);
       if (!revoked) throw new TRPCError({ code: 'NOT_FOUND', message: `token ${input.id} not found` });
       return revoked;
     }),

@@ -6,19 +6,18 @@
 import type { Actor } from '../../domain/index.ts';
 import type { SsoClient } from '../../esi/sso.ts';
 import { requireMay } from '../rights.ts';
-import { writeChange, type ChangeAuthor, type UnitsOfWork } from '../use-case.ts';
+import { writeChange, type AuditedContext } from '../use-case.ts';
 import { hostAffiliation, type Host } from './guests.ts';
 import { startLogin, type LoginSettings, type LoginStart } from './sso-login.ts';
 
 /** `auth.inviteUrl`: by whoever holds `corporation.guests` over the host; the link's issue is audited. */
 export function startGuestInvitation(
-  db: UnitsOfWork,
-  by: ChangeAuthor,
+  app: AuditedContext,
   actor: Actor,
   login: { readonly sso: Pick<SsoClient, 'authorizeUrl'>; readonly settings: LoginSettings },
   invite: Host,
 ): Promise<LoginStart> {
-  return writeChange(db, by, async (tx, audit) => {
+  return writeChange(app.db, app.author, async (tx, audit) => {
     requireMay(actor, 'corporation.guests', { affiliation: await hostAffiliation(tx, invite) });
     const start = await startLogin(tx, login.sso, login.settings, { invite, invitedBy: actor.userId });
     audit({

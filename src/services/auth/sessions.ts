@@ -8,7 +8,7 @@ import type { EntityManager } from '@mikro-orm/core';
 import { BrowserSession, User } from '../../store/entities/index.ts';
 import { newId } from '../../crypto.ts';
 import { credentialRefusal, revokeAllAccess } from '../access.ts';
-import { writeChange, type ChangeAuthor, type UnitsOfWork } from '../use-case.ts';
+import { writeChange, type AuditedContext } from '../use-case.ts';
 import { hashSecret, prefixedToken } from './secrets.ts';
 
 const PREFIX = 'rss_';
@@ -100,11 +100,10 @@ export async function endSession(
  * it ended, null when it had ended already), in one transaction.
  */
 export function logout(
-  db: UnitsOfWork,
-  by: ChangeAuthor,
+  app: AuditedContext,
   session: { readonly userId: string; readonly secret: string },
 ): Promise<string | null> {
-  return writeChange(db, by, async (tx, audit) => {
+  return writeChange(app.db, app.author, async (tx, audit) => {
     const ended = await endSession(tx, session.secret);
     audit({ action: 'auth.logout', subject: `user:${session.userId}`, after: { sessionId: ended } });
     return ended;

@@ -3,7 +3,7 @@ import { ApiToken, BrowserSession, User } from '../../store/entities/index.ts';
 import { NotFoundError } from '../../domain/errors.ts';
 import { newId } from '../../crypto.ts';
 import { credentialRefusal, revokeAllAccess } from '../access.ts';
-import { writeChange, type ChangeAuthor, type UnitsOfWork } from '../use-case.ts';
+import { writeChange, type AuditedContext } from '../use-case.ts';
 import { hashSecret, prefixedToken } from './secrets.ts';
 
 const PREFIX = 'rst_';
@@ -104,13 +104,8 @@ export async function revokeCredential(
  * Issues an API token to a user, audited as `token.create` in the same transaction; `via` names a
  * way in other than the control plane or the portal (the CLI's root token).
  */
-export function issueToken(
-  db: UnitsOfWork,
-  by: ChangeAuthor,
-  input: NewToken,
-  via?: string,
-): Promise<CreatedToken> {
-  return writeChange(db, by, async (tx, audit) => {
+export function issueToken(app: AuditedContext, input: NewToken, via?: string): Promise<CreatedToken> {
+  return writeChange(app.db, app.author, async (tx, audit) => {
     const created = await createToken(tx, input);
     audit({
       action: 'token.create',
@@ -126,12 +121,11 @@ export function issueToken(
  * `token.revoke` in the same transaction; null (and nothing audited) when there is none.
  */
 export function withdrawCredential(
-  db: UnitsOfWork,
-  by: ChangeAuthor,
+  app: AuditedContext,
   actor: { userId: string; clearanceLevel: number },
   id: string,
 ): Promise<CredentialView | null> {
-  return writeChange(db, by, async (tx, audit) => {
+  return writeChange(app.db, app.author, async (tx, audit) => {
     const revoked = await revokeCredential(tx, actor, id);
     if (revoked) audit({ action: 'token.revoke', subject: `token:${id}` });
     return revoked;

@@ -9,7 +9,14 @@ import { newAlliance } from '../store/records.ts';
 import { findPage } from './pagination.ts';
 import type { Retickered, TickerLookup } from './corporations.ts';
 import type { DirectoryEsi } from './directory-esi.ts';
-import { auditedRefresh, auditRetickered, tickerNowOf, trackedFacts } from './tracking.ts';
+import {
+  auditedRefresh,
+  auditRetickered,
+  tickerNowOf,
+  trackedFacts,
+  updateLoginSettings,
+  type LoginSettingsChange,
+} from './tracking.ts';
 import { writeChange, type UnitsOfWork, type UseCaseContext } from './use-case.ts';
 
 export interface AllianceEsiFacts {
@@ -145,26 +152,18 @@ export function allianceTickerNow(
  */
 export async function updateAlliance(
   app: UseCaseContext,
-  input: {
-    readonly allianceId: number;
-    readonly authorizedToLogin?: boolean | null | undefined;
-    readonly mandatoryEsiScopes?: string[] | undefined;
-  },
+  input: LoginSettingsChange & { readonly allianceId: number },
 ) {
   const { allianceId, ...changes } = input;
-  const updated = await writeChange(app.db, app.author, async (em, audit) => {
-    const alliance = await getAlliance(em, allianceId);
-    const before = describeAlliance(alliance);
-    if (changes.authorizedToLogin !== undefined) alliance.authorizedToLogin = changes.authorizedToLogin;
-    if (changes.mandatoryEsiScopes !== undefined) alliance.mandatoryEsiScopes = changes.mandatoryEsiScopes;
-    await em.flush();
-    const after = describeAlliance(alliance);
-    if (JSON.stringify(before) !== JSON.stringify(after))
-      audit({ action: 'alliance.update', subject: `alliance:${allianceId}`, before, after });
-    return { alliance, loginChanged: before.authorizedToLogin !== (alliance.authorizedToLogin ?? null) };
-  });
-  if (updated.loginChanged) await app.notifier.directoryChanged('alliance.update');
-  return updated;
+  const { record, loginChanged } = await updateLoginSettings(
+    app,
+    'alliance',
+    allianceId,
+    changes,
+    (em) => getAlliance(em, allianceId),
+    describeAlliance,
+  );
+  return { alliance: record, loginChanged };
 }
 
 /**

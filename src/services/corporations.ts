@@ -9,7 +9,14 @@ import { newCorporation } from '../store/records.ts';
 import { findPage } from './pagination.ts';
 import { allianceTickerNow, recordAlliance, type AllianceEsiFacts } from './alliances.ts';
 import type { DirectoryEsi } from './directory-esi.ts';
-import { auditedRefresh, auditRetickered, tickerNowOf, trackedFacts } from './tracking.ts';
+import {
+  auditedRefresh,
+  auditRetickered,
+  tickerNowOf,
+  trackedFacts,
+  updateLoginSettings,
+  type LoginSettingsChange,
+} from './tracking.ts';
 import { writeChange, type UnitsOfWork, type UseCaseContext } from './use-case.ts';
 
 export interface CorporationEsiFacts {
@@ -240,29 +247,18 @@ async function freeTicker(
  */
 export async function updateCorporation(
   app: UseCaseContext,
-  input: {
-    readonly corporationId: number;
-    readonly authorizedToLogin?: boolean | null | undefined;
-    readonly mandatoryEsiScopes?: string[] | undefined;
-  },
+  input: LoginSettingsChange & { readonly corporationId: number },
 ) {
   const { corporationId, ...changes } = input;
-  const updated = await writeChange(app.db, app.author, async (em, audit) => {
-    const corporation = await getCorporation(em, corporationId);
-    const before = describeCorporation(corporation);
-    if (changes.authorizedToLogin !== undefined) corporation.authorizedToLogin = changes.authorizedToLogin;
-    if (changes.mandatoryEsiScopes !== undefined) corporation.mandatoryEsiScopes = changes.mandatoryEsiScopes;
-    await em.flush();
-    const after = describeCorporation(corporation);
-    if (JSON.stringify(before) !== JSON.stringify(after))
-      audit({ action: 'corporation.update', subject: `corporation:${corporationId}`, before, after });
-    return {
-      corporation,
-      loginChanged: before.authorizedToLogin !== (corporation.authorizedToLogin ?? null),
-    };
-  });
-  if (updated.loginChanged) await app.notifier.directoryChanged('corporation.update');
-  return updated;
+  const { record, loginChanged } = await updateLoginSettings(
+    app,
+    'corporation',
+    corporationId,
+    changes,
+    (em) => getCorporation(em, corporationId),
+    describeCorporation,
+  );
+  return { corporation: record, loginChanged };
 }
 
 /** A page of corporations, by alliance or tracked state when asked, described. */

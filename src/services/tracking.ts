@@ -90,3 +90,39 @@ export async function auditedRefresh<T>(
   await app.notifier.directoryChanged(`${what}.refresh`);
   return result;
 }
+
+/** What an operator may change of a corporation's or an alliance's login rules. */
+export interface LoginSettingsChange {
+  readonly authorizedToLogin?: boolean | null | undefined;
+  readonly mandatoryEsiScopes?: string[] | undefined;
+}
+
+/**
+ * Changes a corporation's or an alliance's login flag or mandatory ESI scopes, audited as
+ * `<what>.update` when something moved; when the login flag moved, the groups follow (a rebuild,
+ * then the targets sync).
+ */
+export async function updateLoginSettings<
+  R extends { authorizedToLogin?: boolean | null | undefined; mandatoryEsiScopes?: string[] | undefined },
+>(
+  app: UseCaseContext,
+  what: Tracked,
+  id: number,
+  changes: LoginSettingsChange,
+  load: (em: EntityManager) => Promise<R>,
+  describe: (record: R) => { readonly authorizedToLogin: boolean | null },
+): Promise<{ record: R; loginChanged: boolean }> {
+  const updated = await writeChange(app.db, app.author, async (em, audit) => {
+    const record = await load(em);
+    const before = describe(record);
+    if (changes.authorizedToLogin !== undefined) record.authorizedToLogin = changes.authorizedToLogin;
+    if (changes.mandatoryEsiScopes !== undefined) record.mandatoryEsiScopes = changes.mandatoryEsiScopes;
+    await em.flush();
+    const after = describe(record);
+    if (JSON.stringify(before) !== JSON.stringify(after))
+      audit({ action: `${what}.update`, subject: `${what}:${id}`, before, after });
+    return { record, loginChanged: before.authorizedToLogin !== (record.authorizedToLogin ?? null) };
+  });
+  if (updated.loginChanged) await app.notifier.directoryChanged(`${what}.update`);
+  return updated;
+}

@@ -199,12 +199,12 @@ describe('jobs on pg-boss', () => {
     });
     // Five requests during the first rebuild: one more rebuild, not five.
     expect(rebuilds).toEqual([1, 2]);
-    expect(synced[0]).toEqual({
-      trigger: 'user.setClearance',
-      scope: { groups: [], users: ['moved-1', 'u1'], accounts: [] },
-    });
-    expect(synced.map((s) => s.scope?.users ?? []).flat()).toEqual(
-      expect.arrayContaining(['moved-2', 'u2', 'u3', 'u4', 'u5', 'u6']),
+    // The syncs carry what both rebuilds moved and what every request named (the first rebuild's
+    // sync may still be queued when the second adds to it: then they are one run).
+    expect(synced[0]!.trigger).toBe('user.setClearance');
+    expect(synced.every((s) => s.scope !== null)).toBe(true);
+    expect(new Set(synced.flatMap((s) => s.scope!.users))).toEqual(
+      new Set(['moved-1', 'u1', 'moved-2', 'u2', 'u3', 'u4', 'u5', 'u6']),
     );
   });
 
